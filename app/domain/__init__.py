@@ -1,0 +1,1 @@
+"""IPS records and rules: plain Python, importing no UI, storage or network library."""

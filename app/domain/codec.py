@@ -1,0 +1,143 @@
+"""Records to JSON-able dicts and back.
+
+`from_dict` is a boundary parser: it turns wire or storage dicts into records and reports every
+field it cannot read as a `ValidationError`, never a TypeError deep inside the app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date, datetime
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from app.domain.errors import ValidationError
+from app.domain.records import RECORD_KINDS, Geotag, R, Record, kind_of
+
+
+def to_dict(record: Record) -> dict[str, Any]:
+    return {f.name: _encode(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Geotag):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    return value
+
+
+def from_dict(kind: str, data: typing.Mapping[str, Any]) -> Record:
+    cls = RECORD_KINDS.get(kind)
+    if cls is None:
+        raise ValidationError({"kind": f"unknown record type {kind!r}"})
+    return typing.cast(Record, _build(cls, data))
+
+
+def record_from_dict(cls: type[R], data: typing.Mapping[str, Any]) -> R:
+    return typing.cast(R, _build(cls, data))
+
+
+def kind_and_dict(record: Record) -> tuple[str, dict[str, Any]]:
+    return kind_of(record), to_dict(record)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(cls: type, data: typing.Mapping[str, Any]) -> Any:
+    if not isinstance(data, typing.Mapping):
+        raise ValidationError({"record": "expected an object"})
+    hints = _hints(cls)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        try:
+            values[f.name] = _decode(hints[f.name], data[f.name])
+        except ValidationError as nested:
+            errors.update({f"{f.name}.{key}": msg for key, msg in nested.errors.items()})
+        except (TypeError, ValueError) as exc:
+            errors[f.name] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return cls(**values)
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None:
+            return None
+        (inner,) = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _decode(inner, value)
+    if origin is list:
+        if not isinstance(value, list):
+            raise TypeError("expected a list")
+        (item_hint,) = typing.get_args(hint)
+        return [_decode(item_hint, item) for item in value]
+    if hint is Geotag:
+        return _build(Geotag, value if value is not None else {})
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            allowed = ", ".join(str(member.value) for member in hint)
+            raise ValueError(f"must be one of: {allowed}") from None
+    if hint is datetime:
+        return _parse_datetime(value)
+    if hint is date:
+        return _parse_date(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise TypeError("expected true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError("expected a whole number")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("expected a number")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise TypeError("expected text")
+        return value
+    raise TypeError(f"unsupported field type {hint!r}")
+
+
+def _parse_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date and time like 2026-05-04T09:30:00+00:00") from None
+    else:
+        raise TypeError("expected a date and time")
+    if parsed.tzinfo is None:
+        raise ValueError("the time must include its time zone")
+    return parsed
+
+
+def _parse_date(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date like 2026-05-04") from None
+    raise TypeError("expected a date")

@@ -1,0 +1,150 @@
+"""The five IPS field records, as plain dataclasses.
+
+Ids are client-generated UUIDs so a record exists from the moment it is saved offline; `version`
+counts local saves; created/updated times come from an injected clock (see `stamp`). Nothing here
+screens anyone out (no diagnosis, no readiness score): zero exclusion is an IPS principle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import TypeVar
+
+from app.domain.clock import Clock, IdMaker
+from app.domain.enums import (
+    BenefitsCounselling,
+    CheckInPlace,
+    CheckInWith,
+    ContactMode,
+    Disclosure,
+    FoundVia,
+    GeotagSource,
+    Market,
+    OpeningStatus,
+    Permanence,
+    SeekerStatus,
+    VisitPurpose,
+    WageUnit,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    id: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Geotag:
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy_m: float | None = None
+    fixed_at: datetime | None = None
+    source: GeotagSource = GeotagSource.NONE
+
+
+@dataclass(frozen=True, kw_only=True)
+class Employer(Record):
+    name: str = ""
+    sector: str = ""
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    contacts: list[str] = field(default_factory=list)
+    hiring_needs: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSeeker(Record):
+    code: str = ""  # pseudonymous code or first name; never a full name or diagnosis
+    referral_date: date | None = None
+    referral_source: str = ""
+    clinical_team: str = ""
+    preferred_job_types: list[str] = field(default_factory=list)
+    preferred_hours: str = ""
+    preferred_places: str = ""
+    avoid: str = ""
+    disclosure: Disclosure = Disclosure.UNDECIDED
+    status: SeekerStatus = SeekerStatus.ENGAGED
+    benefits_counselling: BenefitsCounselling = BenefitsCounselling.NOT_OFFERED
+    benefits_counselling_on: date | None = None
+    job_started_on: date | None = None
+    current_employer_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmployerVisit(Record):
+    employer_id: str = ""
+    occurred_at: datetime | None = None
+    contact_mode: ContactMode = ContactMode.FACE_TO_FACE
+    purpose: VisitPurpose = VisitPurpose.LEARN_BUSINESS
+    met_hiring_manager: bool = False
+    met_person: str = ""
+    job_seeker_ids: list[str] = field(default_factory=list)
+    outcome: str = ""
+    next_step: str = ""
+    next_step_on: date | None = None
+    geotag: Geotag = field(default_factory=Geotag)
+    disclosure_reason: str = ""  # why a non-consenting job seeker is linked anyway
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobOpening(Record):
+    employer_id: str = ""
+    title: str = ""
+    wage: float | None = None
+    wage_unit: WageUnit = WageUnit.HOUR
+    hours_per_week: float | None = None
+    permanence: Permanence = Permanence.PERMANENT
+    market: Market = Market.OPEN_MARKET
+    found_via: FoundVia = FoundVia.JOB_DEVELOPMENT
+    status: OpeningStatus = OpeningStatus.IDENTIFIED
+    job_seeker_ids: list[str] = field(default_factory=list)
+    noted_on: date | None = None
+    started_on: date | None = None  # set when a matched job seeker starts the job
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportCheckIn(Record):
+    job_seeker_id: str = ""
+    employer_id: str | None = None
+    occurred_at: datetime | None = None
+    with_whom: CheckInWith = CheckInWith.WORKER
+    mode: ContactMode = ContactMode.FACE_TO_FACE
+    place: CheckInPlace = CheckInPlace.ELSEWHERE
+    topics: list[str] = field(default_factory=list)
+    concerns: str = ""
+    next_check_in_on: date | None = None
+    disclosure_reason: str = ""
+
+
+RECORD_KINDS: dict[str, type[Record]] = {
+    "employer": Employer,
+    "job_seeker": JobSeeker,
+    "employer_visit": EmployerVisit,
+    "job_opening": JobOpening,
+    "support_check_in": SupportCheckIn,
+}
+KIND_OF: dict[type[Record], str] = {cls: kind for kind, cls in RECORD_KINDS.items()}
+
+R = TypeVar("R", bound=Record)
+
+
+def kind_of(record: Record) -> str:
+    return KIND_OF[type(record)]
+
+
+def stamp(record: R, *, clock: Clock, new_id: IdMaker) -> R:
+    """The record as it is saved now: an id if it had none, times, and the next version."""
+    now = clock.now()
+    return replace(
+        record,
+        id=record.id or new_id(),
+        created_at=record.created_at or now,
+        updated_at=now,
+        version=record.version + 1,
+    )

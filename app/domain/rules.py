@@ -1,0 +1,78 @@
+"""Derived IPS rules: competitive work, fidelity contacts, the disclosure guard, support schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from app.domain.enums import CheckInWith, ContactMode, Disclosure, Market, WageUnit
+from app.domain.errors import DisclosureRefused
+from app.domain.records import EmployerVisit, JobOpening, JobSeeker, Record, SupportCheckIn
+
+WEEKS_PER_YEAR = 52.0
+MONTHS_PER_YEAR = 12.0
+FIDELITY_CONTACTS_PER_WEEK = 6
+DAYS_TO_FIRST_EMPLOYER_CONTACT = 30
+CASELOAD_LIMIT = 20
+
+
+def hourly_wage(opening: JobOpening) -> float | None:
+    """The opening's pay per hour, or None when the wage or the hours needed to convert are unknown."""
+    if opening.wage is None:
+        return None
+    if opening.wage_unit is WageUnit.HOUR:
+        return opening.wage
+    hours = opening.hours_per_week
+    if not hours:
+        return None
+    weekly = {
+        WageUnit.WEEK: opening.wage,
+        WageUnit.MONTH: opening.wage * MONTHS_PER_YEAR / WEEKS_PER_YEAR,
+        WageUnit.YEAR: opening.wage / WEEKS_PER_YEAR,
+    }[opening.wage_unit]
+    return weekly / hours
+
+
+def is_competitive(opening: JobOpening, *, minimum_wage: float) -> bool:
+    """IPS competitive work: open to anyone (not set aside) and paying at least the minimum wage."""
+    hourly = hourly_wage(opening)
+    return opening.market is Market.OPEN_MARKET and hourly is not None and hourly >= minimum_wage
+
+
+def counts_toward_fidelity(visit: EmployerVisit) -> bool:
+    """Only face-to-face employer contacts count toward the 6-a-week job development standard."""
+    return visit.contact_mode is ContactMode.FACE_TO_FACE
+
+
+def employer_facing_seeker_ids(record: Record) -> list[str]:
+    """Job seekers whose link to this record is seen by, or discussed with, an employer."""
+    if isinstance(record, EmployerVisit):
+        return list(record.job_seeker_ids)
+    if isinstance(record, SupportCheckIn) and record.with_whom is not CheckInWith.WORKER:
+        return [record.job_seeker_id] if record.job_seeker_id else []
+    return []
+
+
+def check_disclosure(record: Record, job_seekers: Mapping[str, JobSeeker]) -> None:
+    """Refuse to link a worker who has not consented to disclosure to an employer-facing record,
+    unless the record says why (the worker decides who knows about their mental health)."""
+    reason = getattr(record, "disclosure_reason", "")
+    if reason.strip():
+        return
+    refused = [
+        job_seekers[seeker_id].code
+        for seeker_id in employer_facing_seeker_ids(record)
+        if seeker_id in job_seekers and job_seekers[seeker_id].disclosure is not Disclosure.CONSENTED
+    ]
+    if refused:
+        raise DisclosureRefused(refused)
+
+
+def next_support_due(*, job_started_on: date, last_contact_on: date | None, today: date) -> date:
+    """When the next in-work support contact is due, by the IPS fidelity guide: within 3 days
+    after the start, weekly for the first month, then at least monthly."""
+    if last_contact_on is None or last_contact_on < job_started_on:
+        return job_started_on + timedelta(days=3)
+    first_month_ends = job_started_on + timedelta(days=30)
+    step = timedelta(days=7) if last_contact_on < first_month_ends else timedelta(days=30)
+    return last_contact_on + step

@@ -1,0 +1,1 @@
+"""Sync between the field app's outbox and the central API."""

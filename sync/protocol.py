@@ -1,0 +1,134 @@
+"""The wire types shared by the field app and the central API (version 1).
+
+Plain stdlib dataclasses so the phone build needs nothing compiled; the server validates them with
+pydantic's TypeAdapter. JSON field names are the dataclass field names.
+
+Push: the device sends a batch of `Operation`s; each names its own `op_id` (a UUID the device makes
+once per change), so replaying a batch changes nothing and returns the same results. `base_version`
+is the server version the edit was made on (0 for a record the server has never seen). `data` is
+the full record as the device holds it (see app.domain.codec); the server merges it field by field.
+
+Pull: the server returns the changes visible to the caller after an opaque `cursor`, in commit order,
+tombstones (`data is None`) included, with the next cursor. A device stores the cursor only in the
+same durable write as the changes it applied.
+
+Conflict rule: when the same field changed on both sides, the value that reached the server first
+is kept; the other value is kept in the record's history, returned in `conflicts`, and the record
+is flagged for the specialist and the supervisor. Review fields belong to supervisors; record
+fields to the specialist's device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+PROTOCOL_VERSION = 1
+MAX_BATCH_OPERATIONS = 500
+
+RECORD_KINDS = ("employer", "job_seeker", "employer_visit", "job_opening", "support_check_in")
+RecordKind = Literal["employer", "job_seeker", "employer_visit", "job_opening", "support_check_in"]
+OpStatus = Literal["applied", "already_applied", "conflict", "rejected"]
+ReviewState = Literal["unreviewed", "approved", "needs_changes"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    op_id: str
+    kind: RecordKind
+    record_id: str
+    base_version: int
+    data: dict[str, Any] | None = None  # the full record; None only for a delete
+    delete: bool = False
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    operations: list[Operation]
+    protocol_version: int = PROTOCOL_VERSION
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    field: str
+    kept: Any  # the value the server keeps (it arrived first)
+    other: Any  # the value not kept; also stored in the record's history
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    op_id: str
+    kind: RecordKind
+    record_id: str
+    status: OpStatus
+    version: int = 0  # the server version after this operation (current version on conflict)
+    data: dict[str, Any] | None = None  # the server copy after merging, or on conflict
+    errors: dict[str, str] = field(default_factory=dict)  # field -> message, when rejected
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    results: list[OperationResult]
+    protocol_version: int = PROTOCOL_VERSION
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    author: str  # the supervisor's display name
+    body: str
+    created_at: str  # ISO 8601 with time zone
+
+
+@dataclass(frozen=True)
+class Review:
+    state: ReviewState = "unreviewed"
+    comments: list[Comment] = field(default_factory=list)
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: RecordKind
+    record_id: str
+    version: int
+    data: dict[str, Any] | None  # None: the record was deleted (tombstone)
+    review: Review | None = None
+    flagged: bool = False  # a same-field conflict is waiting for a person to look at it
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    changes: list[Change]
+    next_cursor: str
+    has_more: bool
+    protocol_version: int = PROTOCOL_VERSION
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    code: str  # stable, machine-readable, e.g. "batch_too_large", "invalid_token"
+    message: str  # for people
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    error: ErrorDetail
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    code: str
+    device_name: str
+
+
+@dataclass(frozen=True)
+class EnrollResponse:
+    device_id: str
+    token: str  # shown once; the server keeps only its hash
+    user_name: str
+    team_name: str

@@ -68,7 +68,7 @@ def check_disclosure(record: Record, job_seekers: Mapping[str, JobSeeker]) -> No
         raise DisclosureRefused(refused)
 
 
-def next_support_due(*, job_started_on: date, last_contact_on: date | None, today: date) -> date:
+def next_support_due(*, job_started_on: date, last_contact_on: date | None) -> date:
     """When the next in-work support contact is due, by the IPS fidelity guide: within 3 days
     after the start, weekly for the first month, then at least monthly."""
     if last_contact_on is None or last_contact_on < job_started_on:

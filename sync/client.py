@@ -1,0 +1,159 @@
+"""The HTTP client of the central API: the only module that imports httpx.
+
+Errors, translated here from httpx and HTTP statuses so the engine never sees a transport detail:
+
+    SyncError            anything that stopped a sync call
+    ├── Offline          no answer worth trusting: connect/read failure, timeout, 408/429/5xx.
+    │                    Normal in the field; the engine retries later with backoff.
+    ├── Unauthorized     401: the device token is unknown or revoked. Stop syncing.
+    └── ProtocolFault    any other 4xx, or an answer that is not the protocol: a bug or an
+                         incompatible server. Retrying the same request will not help.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+
+from sync.protocol import (
+    EnrollRequest,
+    EnrollResponse,
+    Operation,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync.wire import (
+    WireError,
+    decode_enroll_response,
+    decode_pull_response,
+    decode_push_response,
+    encode,
+)
+
+T = TypeVar("T")
+API = "/api/v1"
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Below this size gzip costs more CPU than it saves air time.
+GZIP_MIN_BYTES = 1024
+
+
+class SyncError(Exception):
+    """A sync call did not complete."""
+
+
+class Offline(SyncError):
+    """The server could not be reached, or answered with a transient failure."""
+
+
+class Unauthorized(SyncError):
+    """The server does not accept this device's token (revoked or unknown)."""
+
+
+class ProtocolFault(SyncError):
+    """The server refused the request as malformed, or answered outside the protocol."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class SyncClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": "fieldwork-app/1"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def health(self) -> bool:
+        """A cheap reachability check: True when the API answers at all."""
+        try:
+            self._send("GET", f"{API}/health")
+        except SyncError:
+            return False
+        return True
+
+    def push(self, operations: list[Operation]) -> PushResponse:
+        body = encode(PushRequest(operations=operations))
+        return _decoded(decode_push_response, self._send("POST", f"{API}/sync/push", body=body))
+
+    def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return _decoded(decode_pull_response, self._send("GET", f"{API}/sync/pull", params=params))
+
+    def enroll(self, code: str, *, device_name: str) -> EnrollResponse:
+        body = encode(EnrollRequest(code=code, device_name=device_name))
+        return _decoded(decode_enroll_response, self._send("POST", f"{API}/devices/enroll", body=body))
+
+    def _send(
+        self, method: str, path: str, *, body: bytes | None = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        headers: dict[str, str] = {}
+        content = body
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            if len(body) >= GZIP_MIN_BYTES:
+                content = gzip.compress(body, compresslevel=5)
+                headers["Content-Encoding"] = "gzip"
+        try:
+            response = self._http.request(method, path, content=content, params=params, headers=headers)
+        except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol errors
+            raise Offline(f"{type(exc).__name__}: {exc}") from exc
+        return _answer(response)
+
+
+def _answer(response: httpx.Response) -> Any:
+    status = response.status_code
+    if status == 401:
+        raise Unauthorized(_error_message(response))
+    if status in (408, 429) or status >= 500:
+        raise Offline(f"server answered {status}")
+    if status >= 400:
+        raise ProtocolFault(_error_message(response), status=status, code=_error_code(response))
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise Offline(f"unreadable answer ({status}): {exc}") from exc
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _error_message(response: httpx.Response) -> str:
+    return str(_error_body(response).get("message") or f"HTTP {response.status_code}")
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    code = _error_body(response).get("code")
+    return str(code) if code is not None else None
+
+
+def _decoded(decoder: Callable[[Any], T], raw: Any) -> T:
+    try:
+        return decoder(raw)
+    except WireError as exc:
+        raise ProtocolFault(str(exc)) from exc

@@ -1,0 +1,89 @@
+"""JSON encoding of the protocol dataclasses, with no third-party code (it ships to phones)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sync.protocol import (
+    Change,
+    Comment,
+    EnrollResponse,
+    FieldConflict,
+    OperationResult,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    Review,
+)
+
+
+class WireError(ValueError):
+    """The server's answer does not have the shape of the protocol."""
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(dataclasses.asdict(value), separators=(",", ":")).encode()
+
+
+def push_request_body(request: PushRequest) -> bytes:
+    return encode(request)
+
+
+def _obj(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise WireError(f"{what}: expected an object")
+    return value
+
+
+def _review(raw: Any) -> Review | None:
+    if raw is None:
+        return None
+    data = _obj(raw, "review")
+    comments = [Comment(**_obj(c, "comment")) for c in data.get("comments", [])]
+    return Review(
+        state=data.get("state", "unreviewed"),
+        comments=comments,
+        reviewed_by=data.get("reviewed_by"),
+        reviewed_at=data.get("reviewed_at"),
+    )
+
+
+def decode_push_response(raw: Any) -> PushResponse:
+    try:
+        data = _obj(raw, "push response")
+        results = []
+        for item in data["results"]:
+            result = dict(_obj(item, "result"))
+            result["conflicts"] = [FieldConflict(**_obj(c, "conflict")) for c in result.get("conflicts", [])]
+            results.append(OperationResult(**result))
+        return PushResponse(results=results, protocol_version=data.get("protocol_version", 1))
+    except (KeyError, TypeError) as exc:
+        raise WireError(f"push response: {exc}") from exc
+
+
+def decode_pull_response(raw: Any) -> PullResponse:
+    try:
+        data = _obj(raw, "pull response")
+        changes = []
+        for item in data["changes"]:
+            change = dict(_obj(item, "change"))
+            change["review"] = _review(change.get("review"))
+            changes.append(Change(**change))
+        return PullResponse(
+            changes=changes,
+            next_cursor=data["next_cursor"],
+            has_more=bool(data["has_more"]),
+            protocol_version=data.get("protocol_version", 1),
+        )
+    except (KeyError, TypeError) as exc:
+        raise WireError(f"pull response: {exc}") from exc
+
+
+def decode_enroll_response(raw: Any) -> EnrollResponse:
+    try:
+        return EnrollResponse(**_obj(raw, "enroll response"))
+    except TypeError as exc:
+        raise WireError(f"enroll response: {exc}") from exc

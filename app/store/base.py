@@ -1,0 +1,82 @@
+"""What both storages share: the live table dict TinyDB reads, and the ``apply`` choke point.
+
+TinyDB's own write path (``Table._update_table``) copies a whole table per insert and hands the
+storage the whole database, so writes that must stay cheap bypass it: ``apply`` takes a list of
+absolute changes, lets the subclass make them durable (``_persist``), and only then mutates the
+live dict and clears the query caches of the tables it touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tinydb.storages import Storage
+
+from app.store.codec import Change, Put, ResetAll, Tables, apply_ops, decode_payload, encode_changes
+from app.store.errors import StoreError
+
+ChangeListener = Callable[[set[str] | None], None]  # None means "every table may have changed"
+
+
+class ApplyingStorage(Storage):
+    """A TinyDB storage whose ``read()`` is the live state and whose writes go through ``apply``."""
+
+    def __init__(self) -> None:
+        self._tables: Tables = {}
+        self._listeners: list[ChangeListener] = []
+        self.recovery_notes: list[str] = []
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        # The live dict, not a copy: TinyDB only reads through it (reads stay O(result)),
+        # and every mutation goes through ``apply`` or ``write`` below.
+        return self._tables
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """TinyDB's full write: replace the whole state (kept correct, but not the fast path)."""
+        # TinyDB has already mutated the live dict in place when it calls this, so there is no
+        # old state left to diff against: journal the whole new state after a reset instead.
+        changes: list[Change] = [ResetAll()]
+        changes += [Put(t, doc_id, doc) for t, docs in data.items() for doc_id, doc in docs.items()]
+        try:
+            payload = encode_changes(changes)
+            self._persist(payload)
+        except StoreError:
+            self._forget_unsaved_write()
+            raise
+        fresh: Tables = {}
+        apply_ops(fresh, decode_payload(payload))
+        self._tables = fresh
+        self._notify(None)
+        self._after_write()
+
+    def apply(self, changes: Sequence[Change]) -> None:
+        """Make ``changes`` durable as one transaction, then make them visible."""
+        if not changes:
+            return
+        payload = encode_changes(changes)
+        self._persist(payload)
+        # Decoding what was persisted gives documents no caller holds a reference to, and
+        # exactly the state a replay of this line would produce after a restart.
+        touched = apply_ops(self._tables, decode_payload(payload))
+        self._notify(touched)
+        self._after_apply()
+
+    def add_listener(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self, tables: set[str] | None) -> None:
+        for listener in self._listeners:
+            listener(tables)
+
+    def _persist(self, payload: bytes) -> None:
+        """Make one encoded transaction durable; raise ``StoreError`` if it is not."""
+
+    def _forget_unsaved_write(self) -> None:
+        """Bring the live dict back to the durable state after TinyDB's in-place edit failed."""
+
+    def _after_write(self) -> None:
+        """Housekeeping after a full write (e.g. folding that huge line into a snapshot)."""
+
+    def _after_apply(self) -> None:
+        """Housekeeping after a transaction became visible (e.g. compaction)."""

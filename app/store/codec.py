@@ -1,0 +1,178 @@
+"""Byte formats of the durable store: journal lines and snapshots.
+
+A journal line is one transaction: ``<crc32 as 8 hex digits> <json>\\n`` where the JSON is a
+list of operations, each absolute (a full document put, a delete, or a table drop). A line
+whose checksum or shape is wrong is treated as never written.
+
+The memory storage uses the same encoding so both storages reject exactly the same input.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.store.errors import StoreCorrupted, StoreError
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+Op = list[Any]
+
+SNAPSHOT_MAGIC = b"fieldwork-snapshot 1"
+
+
+@dataclass(frozen=True)
+class Put:
+    """Store ``doc`` as the whole document ``doc_id`` of ``table``."""
+
+    table: str
+    doc_id: str
+    doc: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove document ``doc_id`` from ``table`` (a no-op when absent)."""
+
+    table: str
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class DropTable:
+    """Remove every document of ``table``."""
+
+    table: str
+
+
+@dataclass(frozen=True)
+class ResetAll:
+    """Remove every table; used by TinyDB's full ``write`` before it puts the new state."""
+
+
+Change = Put | Delete | DropTable | ResetAll
+
+
+def _as_op(change: Change) -> Op:
+    if isinstance(change, Put):
+        _check_names(change.table, change.doc_id)
+        return ["p", change.table, change.doc_id, change.doc]
+    if isinstance(change, Delete):
+        _check_names(change.table, change.doc_id)
+        return ["d", change.table, change.doc_id]
+    if isinstance(change, DropTable):
+        _check_names(change.table, "")
+        return ["x", change.table]
+    return ["r"]
+
+
+def _check_names(table: object, doc_id: object) -> None:
+    if not isinstance(table, str) or not table or not isinstance(doc_id, str):
+        raise StoreError(f"table and document id must be strings, got {table!r}/{doc_id!r}")
+
+
+def encode_changes(changes: Sequence[Change]) -> bytes:
+    """Serialise one transaction; raises ``StoreError`` before anything is written."""
+    try:
+        text = json.dumps(
+            [_as_op(change) for change in changes],
+            ensure_ascii=False,
+            allow_nan=False,  # NaN is not JSON; the server would refuse it later
+            separators=(",", ":"),
+        )
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StoreError(f"record is not JSON-serialisable: {exc}") from exc
+    return text.encode("utf-8")
+
+
+def frame(payload: bytes) -> bytes:
+    return b"%08x %s\n" % (zlib.crc32(payload), payload)
+
+
+def unframe(line: bytes) -> list[Op] | None:
+    """The operations of one journal line (without its newline), or None if it is damaged."""
+    if len(line) < 10 or line[8:9] != b" ":
+        return None
+    payload = line[9:]
+    try:
+        if int(line[:8], 16) != zlib.crc32(payload):
+            return None
+        ops = json.loads(payload)
+    except ValueError:
+        return None
+    return ops if _well_formed(ops) else None
+
+
+def _well_formed(ops: object) -> bool:
+    if not isinstance(ops, list):
+        return False
+    for op in ops:
+        if not isinstance(op, list) or not op or not all(isinstance(s, str) for s in op[1:3]):
+            return False
+        shape = {"p": 4, "d": 3, "x": 2, "r": 1}.get(op[0])
+        if shape != len(op) or (op[0] == "p" and not isinstance(op[3], dict)):
+            return False
+    return True
+
+
+def decode_payload(payload: bytes) -> list[Op]:
+    """Decode a payload this process just encoded (a private deep copy of the documents)."""
+    ops: list[Op] = json.loads(payload)
+    return ops
+
+
+def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
+    """Apply operations in order to ``tables``; returns the names of the tables touched.
+
+    Every operation is absolute (full-document put, delete, table drop, reset), never relative
+    to the previous value, so the state after a sequence of them only depends on the last
+    operation touching each document. Replaying an old journal over a newer snapshot that
+    already contains it therefore gives that snapshot's state again: replay is idempotent,
+    which is what makes a crash between "snapshot replaced" and "journal reset" harmless.
+    """
+    touched: set[str] = set()
+    for op in ops:
+        kind = op[0]
+        if kind == "r":
+            touched.update(tables)
+            tables.clear()
+            continue
+        table = op[1]
+        touched.add(table)
+        if kind == "p":
+            tables.setdefault(table, {})[op[2]] = op[3]
+        elif kind == "d":
+            docs = tables.get(table)
+            if docs is not None:
+                docs.pop(op[2], None)
+        else:
+            tables.pop(table, None)
+    return touched
+
+
+def encode_snapshot(tables: Tables) -> bytes:
+    try:
+        body = json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise StoreError(f"data is not JSON-serialisable: {exc}") from exc
+    return b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
+
+
+def decode_snapshot(blob: bytes) -> Tables:
+    header, _, body = blob.partition(b"\n")
+    parts = header.split(b" ")
+    try:
+        crc, length = int(parts[2], 16), int(parts[3])
+    except (IndexError, ValueError):
+        crc, length = -1, -1
+    if not header.startswith(SNAPSHOT_MAGIC) or length != len(body) or crc != zlib.crc32(body):
+        raise StoreCorrupted("snapshot file is damaged (header, length or checksum mismatch)")
+    try:
+        tables = json.loads(body)
+    except ValueError as exc:
+        raise StoreCorrupted(f"snapshot is not valid JSON: {exc}") from exc
+    if not isinstance(tables, dict):
+        raise StoreCorrupted("snapshot does not hold a table mapping")
+    return tables

@@ -1,0 +1,233 @@
+"""``JournalStorage``: a TinyDB storage that is durable per transaction and O(change) to write.
+
+The directory holds ``snapshot.json`` (the whole state at some point, written atomically) and
+``journal.log`` (one checksummed line per transaction since that snapshot). A save appends one
+line and fsyncs it before the change becomes visible, so every ``apply`` that returned survives
+a kill or a power cut. Now and then (when the journal outgrows the snapshot) the state is
+compacted into a new snapshot and the journal starts over.
+
+Opening loads the snapshot and replays the journal. An unterminated last line is a write that
+never returned and is dropped. Any other unreadable line is damage: the good lines around it
+are still replayed, the raw bytes from the first bad line on are kept in ``journal.corrupt-<n>``
+and a note is added to ``recovery_notes``; nothing is thrown away silently.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.store.base import ApplyingStorage
+from app.store.codec import Tables, apply_ops, decode_snapshot, encode_snapshot, frame, unframe
+from app.store.errors import StoreError
+from app.store.files import (
+    DirectoryLock,
+    fresh_append_file,
+    fsync_dir,
+    fsync_fd,
+    replace_durably,
+    write_all,
+)
+
+SNAPSHOT = "snapshot.json"
+JOURNAL = "journal.log"
+LOCK = "lock"
+DEFAULT_COMPACT_MIN_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What replaying a journal found."""
+
+    clean_bytes: int  # length of the journal prefix made only of good lines
+    damaged: bytes  # raw bytes from the first bad complete line on ("" if none)
+    replayed_after_damage: int  # good transactions found (and applied) after the damage
+
+
+def replay(tables: Tables, journal: bytes) -> Replay:
+    """Apply every good line of ``journal`` to ``tables``, in order."""
+    pos, clean, first_bad, after_bad = 0, 0, -1, 0
+    while True:
+        end = journal.find(b"\n", pos)
+        if end == -1:
+            break  # no newline: a torn write that never returned (or nothing left)
+        ops = unframe(journal[pos:end])
+        if ops is None:
+            first_bad = pos if first_bad < 0 else first_bad
+        else:
+            apply_ops(tables, ops)
+            if first_bad < 0:
+                clean = end + 1
+            else:
+                after_bad += 1
+        pos = end + 1
+    damaged = journal[first_bad:] if first_bad >= 0 else b""
+    return Replay(clean_bytes=clean, damaged=damaged, replayed_after_damage=after_bad)
+
+
+class JournalStorage(ApplyingStorage):
+    """Durable storage in directory ``path`` (created if missing; the files inside are ours)."""
+
+    def __init__(self, path: str | Path, *, compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self._compact_min_bytes = compact_min_bytes
+        self._fd: int | None = None
+        self._journal_bytes = 0
+        self._snapshot_bytes = 0
+        self._next_compaction = 0
+        self._broken: str | None = None
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock = DirectoryLock(self.path / LOCK)
+        except OSError as exc:
+            raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
+        try:
+            self._load()
+        except OSError as exc:
+            self._release()
+            raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
+        except BaseException:
+            self._release()
+            raise
+
+    @property
+    def journal_bytes(self) -> int:
+        return self._journal_bytes
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot and start an empty journal."""
+        self._check_writable()
+        try:
+            self._compact()
+        except OSError as exc:
+            raise StoreError(f"compaction failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._release()
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        for leftover in (SNAPSHOT + ".tmp", JOURNAL + ".tmp"):
+            (self.path / leftover).unlink(missing_ok=True)  # an interrupted replace; never live
+        tables, raw = self._read_state()
+        found = replay(tables, raw)
+        self._tables = tables
+        if found.damaged:
+            self._keep_damaged(found)
+        self._journal_bytes = len(raw)
+        if found.damaged or self._journal_bytes > self._compaction_threshold():
+            self._compact()  # also leaves a clean journal behind the damage we set aside
+            return
+        self._fd = os.open(self.path / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if not raw:
+            fsync_dir(self.path)  # the journal file itself must survive a power cut
+        if found.clean_bytes < len(raw):
+            self._truncate_to(found.clean_bytes)  # cut the torn tail before appending after it
+        self._next_compaction = self._compaction_threshold()
+
+    def _read_state(self) -> tuple[Tables, bytes]:
+        """The snapshot's tables (journal not yet applied) and the raw journal."""
+        tables: Tables = {}
+        snapshot = self.path / SNAPSHOT
+        if snapshot.exists():
+            blob = snapshot.read_bytes()
+            tables = decode_snapshot(blob)
+            self._snapshot_bytes = len(blob)
+        journal = self.path / JOURNAL
+        raw = journal.read_bytes() if journal.exists() else b""
+        return tables, raw
+
+    def _keep_damaged(self, found: Replay) -> None:
+        n = 1
+        while (self.path / f"journal.corrupt-{n}").exists():
+            n += 1
+        side = self.path / f"journal.corrupt-{n}"
+        replace_durably(side, found.damaged)
+        self.recovery_notes.append(
+            f"journal damaged at byte {found.clean_bytes}: {found.replayed_after_damage} later "
+            f"transaction(s) were replayed; the unreadable {len(found.damaged)} bytes from there "
+            f"on are kept in {side}"
+        )
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _persist(self, payload: bytes) -> None:
+        fd = self._check_writable()
+        line = frame(payload)
+        try:
+            write_all(fd, line)
+            fsync_fd(fd)
+        except OSError as exc:
+            # Leave no partial line behind: the next append would glue onto it and a good,
+            # returned save would then read as damage.
+            try:
+                self._truncate_to(self._journal_bytes)
+            except OSError:
+                self._broken = f"journal could not be repaired after a failed write ({exc})"
+            raise StoreError(f"could not save: {exc}") from exc
+        self._journal_bytes += len(line)
+
+    def _after_apply(self) -> None:
+        if self._journal_bytes <= self._next_compaction:
+            return
+        try:
+            self._compact()
+        except OSError:
+            # The transaction itself is already durable; compaction is housekeeping. Try
+            # again only after another threshold's worth of journal, not on every save.
+            self._next_compaction = self._journal_bytes + self._compaction_threshold()
+
+    def _after_write(self) -> None:
+        self._next_compaction = 0  # fold the full-state line into a snapshot right away
+        self._after_apply()
+
+    def _forget_unsaved_write(self) -> None:
+        try:
+            tables, raw = self._read_state()
+            replay(tables, raw[: self._journal_bytes])
+        except (OSError, StoreError) as exc:
+            self._broken = f"state could not be reloaded after a failed write ({exc})"
+            return
+        self._tables = tables
+        self._notify(None)
+
+    def _compaction_threshold(self) -> int:
+        # Growing with the snapshot keeps the amortised cost of compaction per save constant.
+        return max(self._compact_min_bytes, self._snapshot_bytes)
+
+    def _compact(self) -> None:
+        blob = encode_snapshot(self._tables)
+        replace_durably(self.path / SNAPSHOT, blob)
+        self._snapshot_bytes = len(blob)
+        # Crash here: new snapshot + old journal. Replaying that journal is harmless, every
+        # operation in it is absolute (see codec.apply_ops).
+        fd = fresh_append_file(self.path / JOURNAL)
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = fd
+        self._journal_bytes = 0
+        self._next_compaction = self._compaction_threshold()
+
+    def _truncate_to(self, size: int) -> None:
+        fd = self._check_writable()
+        os.ftruncate(fd, size)
+        fsync_fd(fd)
+        self._journal_bytes = size
+
+    def _check_writable(self) -> int:
+        if self._broken is not None:
+            raise StoreError(self._broken)
+        if self._fd is None:
+            raise StoreError("store is closed")
+        return self._fd
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            lock.release()

@@ -1,0 +1,115 @@
+"""The store's value types, and how each maps to the documents kept in its TinyDB tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+SyncState = Literal["pending", "synced", "rejected", "conflict"]
+ATTENTION_STATES: tuple[SyncState, ...] = ("rejected", "conflict")
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    """Where a record stands with the server."""
+
+    state: SyncState = "pending"
+    reason: str | None = None  # the server's reason for rejected, or a conflict note
+    server_version: int = 0  # last version the server confirmed; base_version of the next push
+    field_errors: dict[str, str] = field(default_factory=dict)
+    conflict: dict[str, Any] | None = None  # field -> the value that lost, when state == conflict
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One record as the app sees it: its data, sync state and supervisor review."""
+
+    kind: str
+    data: dict[str, Any]  # always has "id" (uuid str) and whatever "version" the caller gave
+    sync: SyncInfo
+    review: dict[str, Any] | None = None  # opaque supervisor review pulled from the server
+    deleted: bool = False  # deleted on this device; kept (only ``get`` shows it) until synced
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One record's change waiting to be pushed (at most one per record)."""
+
+    op_id: str
+    kind: str
+    record_id: str
+    queued_at: str
+    attempts: int = 0
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """The server's answer to one pushed op."""
+
+    op_id: str
+    kind: str
+    record_id: str
+    state: SyncState  # synced, rejected or conflict
+    server_version: int = 0  # 0 = the server did not say
+    reason: str | None = None
+    field_errors: dict[str, str] = field(default_factory=dict)
+    server_data: dict[str, Any] | None = None  # replaces local data unless edited since
+    # Per-field conflicts as the server reports them: {"field", "kept", "other"} each.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RemoteChange:
+    """One change pulled from the server."""
+
+    kind: str
+    record_id: str
+    server_version: int
+    data: dict[str, Any] | None  # None = deleted on the server
+    review: dict[str, Any] | None = None
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON value, so callers can never edit the store's live documents."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def sync_doc(info: SyncInfo, *, review: dict[str, Any] | None, deleted: bool = False) -> dict[str, Any]:
+    return {
+        "state": info.state,
+        "reason": info.reason,
+        "server_version": info.server_version,
+        "field_errors": dict(info.field_errors),
+        "conflict": info.conflict,
+        "review": review,
+        "deleted": deleted,
+    }
+
+
+def sync_info(doc: Mapping[str, Any] | None) -> SyncInfo:
+    if doc is None:
+        return SyncInfo()
+    return SyncInfo(
+        state=cast(SyncState, doc["state"]),
+        reason=doc["reason"],
+        server_version=doc["server_version"],
+        field_errors=dict(doc["field_errors"]),
+        conflict=clone(doc["conflict"]),
+    )
+
+
+def outbox_entry(doc: Mapping[str, Any]) -> OutboxEntry:
+    return OutboxEntry(
+        op_id=doc["op_id"],
+        kind=doc["kind"],
+        record_id=doc["record_id"],
+        queued_at=doc["queued_at"],
+        attempts=doc["attempts"],
+        deleted=doc["deleted"],
+    )

@@ -1,0 +1,69 @@
+"""Enrollment (device tokens) and web login (session cookies)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from server.api.deps import SESSION_COOKIE, ClockDep, CurrentUser, DbDep, SessionTokenDep, SettingsDep
+from server.api.openapi import errors
+from server.api.schemas import EnrollBody, LoginBody, Me
+from server.services import accounts
+from sync.protocol import EnrollResponse
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/enroll", response_model=EnrollResponse, responses=errors(401, 422))
+def enroll(body: EnrollBody, db: DbDep, clock: ClockDep, settings: SettingsDep) -> EnrollResponse:
+    """Exchange a one-time enrollment code for a device token (returned once, stored as a hash)."""
+    with db.write() as session:
+        return accounts.enroll_device(
+            session,
+            code=body.code,
+            device_name=body.device_name,
+            clock=clock,
+            secret=settings.secret_key.get_secret_value(),
+        )
+
+
+def _me(principal: accounts.Principal) -> Me:
+    return Me(
+        user_id=principal.user_id,
+        username=principal.username,
+        display_name=principal.display_name,
+        role=principal.role.value,
+        team_id=principal.team_id,
+    )
+
+
+@router.post("/auth/login", response_model=Me, responses=errors(401, 422))
+def login(body: LoginBody, response: Response, db: DbDep, clock: ClockDep, settings: SettingsDep) -> Me:
+    """Check a password (argon2) and set the session cookie."""
+    with db.write() as session:
+        token, principal = accounts.login(
+            session, username=body.username, password=body.password, clock=clock, hours=settings.session_hours
+        )
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",  # with JSON-only bodies, keeps cross-site forms from using the session
+        secure=settings.cookie_secure,
+    )
+    return _me(principal)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401))
+def logout(response: Response, db: DbDep, clock: ClockDep, token: SessionTokenDep) -> Response:
+    """End the session on the server (the cookie alone no longer works anywhere)."""
+    with db.write() as session:
+        accounts.logout(session, token=token, clock=clock)
+    response.status_code = status.HTTP_204_NO_CONTENT
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/auth/me", response_model=Me, responses=errors(401))
+def me(principal: CurrentUser) -> Me:
+    return _me(principal)

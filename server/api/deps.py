@@ -1,0 +1,87 @@
+"""Annotated dependencies: the database, clock and settings built by create_app, and the caller.
+
+`CurrentDevice` reads a bearer device token; `CurrentSupervisor` reads the web session cookie (or a
+bearer session token, for scripts) and requires a supervisor or admin. Both look the credential up
+in the database on every request, so revocation is immediate on every instance.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from app.domain.clock import Clock
+from server.db.database import Database
+from server.errors import Forbidden, NotAuthenticated
+from server.services import accounts
+from server.services.accounts import Principal, Role
+from server.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="A device token from /api/v1/enroll")
+SESSION_COOKIE = "fieldwork_session"
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE, auto_error=False, description="Web session from /api/v1/auth/login"
+)
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def current_device(db: DbDep, credentials: BearerDep) -> Principal:
+    if credentials is None:
+        raise NotAuthenticated("send the device token as 'Authorization: Bearer <token>'")
+    with db.read() as session:
+        return accounts.authenticate_device(session, token=credentials.credentials)
+
+
+def session_token(token: Annotated[str | None, Depends(_cookie)]) -> str:
+    if not token:
+        raise NotAuthenticated("please log in")
+    return token
+
+
+SessionTokenDep = Annotated[str, Depends(session_token)]
+
+
+def current_user(db: DbDep, clock: ClockDep, token: SessionTokenDep) -> Principal:
+    with db.read() as session:
+        principal = accounts.authenticate_session(session, token=token, clock=clock)
+    return principal
+
+
+def current_supervisor(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+    if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("supervisors only")
+    return principal
+
+
+def current_admin(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("admins only")
+    return principal
+
+
+CurrentDevice = Annotated[Principal, Depends(current_device)]
+CurrentUser = Annotated[Principal, Depends(current_user)]
+CurrentSupervisor = Annotated[Principal, Depends(current_supervisor)]
+CurrentAdmin = Annotated[Principal, Depends(current_admin)]

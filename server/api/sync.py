@@ -1,0 +1,93 @@
+"""The device sync API: push a batch of operations, pull changes after a cursor."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pydantic_core
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import ClockDep, CurrentDevice, DbDep, SettingsDep
+from server.api.openapi import PUSH_BODY, errors
+from server.errors import BadRequest, ErrorCode, PayloadTooLarge, UnsupportedMediaType
+from server.services.changes import decode_cursor
+from server.services.operations import parse_operation
+from server.services.pull import pull_changes
+from server.services.push import push_operations
+from sync.protocol import MAX_BATCH_OPERATIONS, PROTOCOL_VERSION, PullResponse, PushResponse
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+def json_response(value: Any) -> Response:
+    return Response(pydantic_core.to_json(value), media_type="application/json")
+
+
+def _read_batch(body: bytes, content_type: str) -> list[Any]:
+    if content_type and not content_type.split(";")[0].strip().lower().endswith("json"):
+        raise UnsupportedMediaType("send the batch as application/json")
+    try:
+        payload = pydantic_core.from_json(body, allow_inf_nan=False)
+    except ValueError as exc:
+        raise BadRequest(ErrorCode.INVALID_JSON, f"the body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("operations"), list):
+        raise BadRequest(ErrorCode.INVALID_REQUEST, "expected an object with a list of 'operations'")
+    version = payload.get("protocol_version", PROTOCOL_VERSION)
+    if version != PROTOCOL_VERSION or isinstance(version, bool):
+        raise BadRequest(
+            ErrorCode.UNSUPPORTED_PROTOCOL,
+            f"this server speaks protocol version {PROTOCOL_VERSION}",
+            details={"supported": [PROTOCOL_VERSION]},
+        )
+    operations: list[Any] = payload["operations"]
+    if len(operations) > MAX_BATCH_OPERATIONS:
+        raise PayloadTooLarge(
+            ErrorCode.BATCH_TOO_LARGE,
+            f"send at most {MAX_BATCH_OPERATIONS} operations per batch",
+            details={"limit": MAX_BATCH_OPERATIONS, "received": len(operations)},
+        )
+    return operations
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    openapi_extra=PUSH_BODY,
+    responses=errors(400, 401, 413, 415),
+    summary="Apply a batch of operations; one result per operation, replays change nothing",
+)
+async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevice) -> Response:
+    body = await request.body()
+    raw_operations = _read_batch(body, request.headers.get("content-type", ""))
+
+    def work() -> PushResponse:
+        parsed = [parse_operation(raw) for raw in raw_operations]
+        with db.write() as session:
+            results = push_operations(session, principal=device, operations=parsed, clock=clock)
+        return PushResponse(results=results)
+
+    # Results may echo an unknown `kind` a device sent, so they are serialised without re-validation.
+    return json_response(await run_in_threadpool(work))
+
+
+@router.get(
+    "/pull",
+    response_model=PullResponse,
+    responses=errors(400, 401),
+    summary="Changes visible to this device after the cursor, in commit order, tombstones included",
+)
+def pull(
+    db: DbDep,
+    settings: SettingsDep,
+    device: CurrentDevice,
+    cursor: Annotated[
+        str, Query(max_length=200, description="next_cursor of the previous pull; empty at first")
+    ] = "",
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="page size")] = None,
+) -> Response:
+    after = decode_cursor(cursor)
+    page = min(limit or settings.pull_page_default, settings.pull_page_max)
+    with db.read() as session:
+        response = pull_changes(session, principal=device, after_seq=after, limit=page)
+    return json_response(response)

@@ -1,0 +1,179 @@
+"""SQLAlchemy tables. Alembic migrations (server/db/migrations) create them; tests check they agree.
+
+Sync state lives in four tables:
+- `records`: the current copy of every record, one row per (team, record id), with the change
+  sequence number `seq` of its latest change (the pull cursor walks `(team_id, seq)`).
+- `record_versions`: every version ever stored (immutable history, conflicts included).
+- `applied_operations`: every pushed op_id with its result, written in the push transaction.
+- `team_change_counters`: one row per team; its row lock orders change numbers by commit
+  (see server.services.changes).
+Review state and comments live in supervisor-owned tables (`reviews`, `comments`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Id = String(36)
+Stamp = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # specialist | supervisor | admin
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the bearer token
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class EnrollmentCode(Base):
+    __tablename__ = "enrollment_codes"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 hex, keyed by secret
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    issued_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)
+    used_at: Mapped[datetime | None] = mapped_column(Stamp)
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id"))
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    expires_at: Mapped[datetime] = mapped_column(Stamp)
+    revoked_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class TeamChangeCounter(Base):
+    __tablename__ = "team_change_counters"
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RecordRow(Base):
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("team_id", "record_id"),
+        Index("ix_records_team_seq", "team_id", "seq", unique=True),
+        Index("ix_records_team_owner_kind", "team_id", "owner_user_id", "kind"),
+    )
+    pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"))
+    record_id: Mapped[str] = mapped_column(Id)
+    kind: Mapped[str] = mapped_column(String(32))
+    owner_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None once deleted (tombstone)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class RecordVersion(Base):
+    __tablename__ = "record_versions"
+    __table_args__ = (UniqueConstraint("record_pk", "version"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    record_pk: Mapped[int] = mapped_column(ForeignKey("records.pk"))
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    op_id: Mapped[str | None] = mapped_column(String(64))
+    author_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    author_device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id"))
+    # [{"field", "kept", "other"}]: values not kept; nothing a device sent is silently lost.
+    conflicts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class AppliedOperation(Base):
+    __tablename__ = "applied_operations"
+    __table_args__ = (UniqueConstraint("user_id", "op_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    op_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    # The result without its `data`; a replay reads the data back from record_versions at `version`.
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    record_pk: Mapped[int | None] = mapped_column(ForeignKey("records.pk"))
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    record_pk: Mapped[int] = mapped_column(ForeignKey("records.pk"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # unreviewed | approved | needs_changes
+    reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(Stamp)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    record_pk: Mapped[int] = mapped_column(ForeignKey("records.pk"), index=True)
+    author_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Stamp)

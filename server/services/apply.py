@@ -1,0 +1,277 @@
+"""Deciding each pushed operation against the batch's working set, in memory.
+
+`Batch.apply` returns the operation's result and records what must be written: new or changed
+records (`changed_in_order`), history rows (`versions`) and results to keep (`applied`). It runs
+inside the push transaction after the team lock is taken, so what it reads is current.
+Ownership is the server's: a new record belongs to the pushing device's user; employers are shared
+by the team, every other record may only be changed by the specialist who owns it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from app.domain.codec import from_dict, record_from_dict, to_dict
+from app.domain.errors import DisclosureRefused, ValidationError
+from app.domain.records import Geotag, JobSeeker, Record
+from app.domain.rules import check_disclosure
+from app.domain.validation import validate
+from server.db.models import RecordRow
+from server.services.accounts import Principal
+from server.services.merge import fields_changed_by_others, merge_fields, user_fields
+from server.services.operations import as_replay, rejected
+from sync.protocol import FieldConflict, Operation, OperationResult
+
+SHARED_KINDS = frozenset({"employer"})
+History = dict[int, tuple[dict[str, Any] | None, str | None]]
+
+
+@dataclass(eq=False)
+class RecordState:
+    record_id: str
+    kind: str
+    owner_user_id: str
+    version: int
+    data: dict[str, Any] | None
+    deleted: bool = False
+    flagged: bool = False
+    pk: int | None = None
+    seq: int = 0
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: RecordRow) -> RecordState:
+        return cls(
+            record_id=row.record_id,
+            kind=row.kind,
+            owner_user_id=row.owner_user_id,
+            version=row.version,
+            data=row.data,
+            deleted=row.deleted,
+            flagged=row.flagged,
+            pk=row.pk,
+            seq=row.seq,
+            updated_at=row.updated_at,
+        )
+
+    def row_values(self, *, team_id: str) -> dict[str, Any]:
+        return {
+            "team_id": team_id,
+            "record_id": self.record_id,
+            "kind": self.kind,
+            "owner_user_id": self.owner_user_id,
+            "version": self.version,
+            "data": self.data,
+            "deleted": self.deleted,
+            "flagged": self.flagged,
+            "seq": self.seq,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(eq=False)
+class Batch:
+    principal: Principal
+    now: datetime
+    replays: dict[str, OperationResult] = field(default_factory=dict)
+    records: dict[str, RecordState] = field(default_factory=dict)
+    history: dict[str, History] = field(default_factory=dict)
+    job_seekers: dict[str, JobSeeker] = field(default_factory=dict)
+    versions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    applied: list[OperationResult] = field(default_factory=list)
+    _changed: dict[str, RecordState] = field(default_factory=dict)
+
+    def apply(self, op: Operation) -> OperationResult:
+        earlier = self.replays.get(op.op_id)
+        if earlier is not None:
+            return earlier
+        result = self._decide(op)
+        self.applied.append(result)
+        self.replays[op.op_id] = as_replay(result)
+        return result
+
+    def changed_in_order(self) -> list[RecordState]:
+        """Changed records in the order of their last change (so seqs follow the batch order)."""
+        return list(self._changed.values())
+
+    def _decide(self, op: Operation) -> OperationResult:
+        state = self.records.get(op.record_id)
+        if state is not None and state.kind != op.kind:
+            return rejected(op, {"kind": f"this record id is already used by a {state.kind}"})
+        if (
+            state is not None
+            and state.kind not in SHARED_KINDS
+            and state.owner_user_id != self.principal.user_id
+        ):
+            return rejected(op, {"record_id": "this record belongs to another specialist"})
+        known = state.version if state is not None else 0
+        if op.base_version > known:
+            return rejected(
+                op, {"base_version": f"the server has no version {op.base_version} of this record"}
+            )
+        if op.delete:
+            return self._delete(op, state)
+        canonical = self._read_record(op)
+        if isinstance(canonical, OperationResult):
+            return canonical
+        if state is None:
+            return self._create(op, canonical)
+        if state.deleted and op.base_version < state.version:
+            return self._edit_after_delete(op, state, canonical)
+        return self._edit(op, state, canonical)
+
+    def _read_record(self, op: Operation) -> dict[str, Any] | OperationResult:
+        data = op.data or {}
+        if data.get("id") not in (None, "", op.record_id):
+            return rejected(op, {"id": "does not match the operation's record_id"})
+        try:
+            record = from_dict(op.kind, data)
+        except ValidationError as exc:
+            return rejected(op, exc.errors)
+        except ArithmeticError:  # float(10**400)
+            return rejected(op, {"data": "a number is out of range"})
+        errors = validate(record, now=self.now) | _non_finite(record)
+        if errors:
+            return rejected(op, errors)
+        try:
+            check_disclosure(record, self.job_seekers)
+        except DisclosureRefused as exc:
+            return rejected(op, {"disclosure_reason": str(exc)})
+        canonical = to_dict(replace(record, id=op.record_id))
+        if canonical.get("created_at") is None:
+            canonical["created_at"] = self.now.isoformat()
+        return canonical
+
+    def _create(self, op: Operation, canonical: dict[str, Any]) -> OperationResult:
+        state = RecordState(
+            record_id=op.record_id,
+            kind=op.kind,
+            owner_user_id=self.principal.user_id,
+            version=0,
+            data=None,
+        )
+        self.records[op.record_id] = state
+        return self._new_version(op, state, {**canonical, "version": 1})
+
+    def _delete(self, op: Operation, state: RecordState | None) -> OperationResult:
+        if state is None:  # never reached the server: nothing to tell anyone
+            return OperationResult(op_id=op.op_id, kind=op.kind, record_id=op.record_id, status="applied")
+        if state.deleted:
+            return self._result(op, state, "applied")
+        return self._new_version(op, state, None)
+
+    def _edit_after_delete(
+        self, op: Operation, state: RecordState, canonical: dict[str, Any]
+    ) -> OperationResult:
+        """An edit made before the device learned of a delete: the delete stands, the edit is kept."""
+        conflict = FieldConflict(field="record", kept=None, other=canonical)
+        message = "the record was deleted on the server; your copy is kept in its history"
+        return self._new_version(op, state, None, conflicts=[conflict], message=message)
+
+    def _edit(self, op: Operation, state: RecordState, canonical: dict[str, Any]) -> OperationResult:
+        current = state.data or {}
+        if op.base_version == state.version:
+            base: dict[str, Any] = current
+            changed_by_others: set[str] = set()
+        else:
+            history = self.history.get(op.record_id, {})
+            base = (history.get(op.base_version, (None, None))[0] or {}) if op.base_version else {}
+            later = [history[v] for v in range(op.base_version + 1, state.version + 1) if v in history]
+            if len(later) == state.version - op.base_version:
+                changed_by_others = fields_changed_by_others(
+                    later, base=base, device_id=self.principal.device_id
+                )
+            else:  # history incomplete: assume the worst, so nothing is overwritten unseen
+                changed_by_others = set(user_fields(current, canonical))
+        merged = merge_fields(
+            base=base, current=current, device=canonical, changed_by_others=changed_by_others
+        )
+        if not merged.took_device_value and not merged.has_conflicts and not state.deleted:
+            return self._result(op, state, "applied")
+        data = dict(merged.data)
+        data["id"] = op.record_id
+        data["created_at"] = current.get("created_at", canonical.get("created_at"))
+        data["updated_at"] = (
+            canonical.get("updated_at") if merged.took_device_value else current.get("updated_at")
+        )
+        data["version"] = state.version + 1
+        message = (
+            "the same field was changed on the server; its value was kept" if merged.has_conflicts else None
+        )
+        return self._new_version(op, state, data, conflicts=merged.conflicts, message=message)
+
+    def _new_version(
+        self,
+        op: Operation,
+        state: RecordState,
+        data: dict[str, Any] | None,
+        *,
+        conflicts: list[FieldConflict] | None = None,
+        message: str | None = None,
+    ) -> OperationResult:
+        conflicts = conflicts or []
+        state.version += 1
+        state.data = data
+        state.deleted = data is None
+        state.flagged = state.flagged or bool(conflicts)
+        state.updated_at = self.now
+        self._changed.pop(state.record_id, None)
+        self._changed[state.record_id] = state
+        self.history.setdefault(state.record_id, {})[state.version] = (data, self.principal.device_id)
+        if state.kind == "job_seeker":
+            if data is None:
+                self.job_seekers.pop(state.record_id, None)
+            else:
+                self.job_seekers[state.record_id] = record_from_dict(JobSeeker, data)
+        self.versions.append(
+            (
+                state.record_id,
+                {
+                    "version": state.version,
+                    "data": data,
+                    "deleted": data is None,
+                    "op_id": op.op_id,
+                    "author_user_id": self.principal.user_id,
+                    "author_device_id": self.principal.device_id,
+                    "conflicts": [asdict(conflict) for conflict in conflicts],
+                    "created_at": self.now,
+                },
+            )
+        )
+        return self._result(
+            op, state, "conflict" if conflicts else "applied", conflicts=conflicts, message=message
+        )
+
+    def _result(
+        self,
+        op: Operation,
+        state: RecordState,
+        status: str,
+        *,
+        conflicts: list[FieldConflict] | None = None,
+        message: str | None = None,
+    ) -> OperationResult:
+        return OperationResult(
+            op_id=op.op_id,
+            kind=op.kind,
+            record_id=op.record_id,
+            status="conflict" if status == "conflict" else "applied",
+            version=state.version,
+            data=state.data,
+            conflicts=conflicts or [],
+            message=message,
+        )
+
+
+def _non_finite(record: Record) -> dict[str, str]:
+    """Infinity is valid Python but not JSON; the codec accepts 1e400, so refuse it here."""
+    errors: dict[str, str] = {}
+    for name, value in vars(record).items():
+        values = vars(value).items() if isinstance(value, Geotag) else [(None, value)]
+        for inner, item in values:
+            if isinstance(item, float) and not math.isfinite(item):
+                errors[f"{name}.{inner}" if inner else name] = "must be a finite number"
+    return errors

@@ -1,0 +1,59 @@
+"""Pull: the changes a caller may see after a cursor, in commit order (see server.services.changes).
+
+A specialist sees the team's employers and the records they own, with reviews of their own records;
+a supervisor or admin sees the whole team. Other teams do not exist for the caller.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from server.db.models import RecordRow
+from server.services.accounts import Principal
+from server.services.apply import SHARED_KINDS
+from server.services.changes import committed_high_water, encode_cursor
+from server.services.reviews import load_reviews
+from sync.protocol import Change, PullResponse
+
+
+def pull_changes(session: Session, *, principal: Principal, after_seq: int, limit: int) -> PullResponse:
+    high_water = committed_high_water(session, team_id=principal.team_id)
+    query = (
+        select(
+            RecordRow.pk,
+            RecordRow.record_id,
+            RecordRow.kind,
+            RecordRow.version,
+            RecordRow.data,
+            RecordRow.flagged,
+            RecordRow.seq,
+            RecordRow.owner_user_id,
+        )
+        .where(RecordRow.team_id == principal.team_id, RecordRow.seq > after_seq, RecordRow.seq <= high_water)
+        .order_by(RecordRow.seq)
+        .limit(limit)
+    )
+    if not principal.sees_whole_team:
+        query = query.where(
+            or_(RecordRow.kind.in_(SHARED_KINDS), RecordRow.owner_user_id == principal.user_id)
+        )
+    rows = session.execute(query).all()
+    reviewable = [
+        row.pk for row in rows if principal.sees_whole_team or row.owner_user_id == principal.user_id
+    ]
+    reviews = load_reviews(session, record_pks=reviewable) if reviewable else {}
+    changes = [
+        Change(
+            kind=row.kind,
+            record_id=row.record_id,
+            version=row.version,
+            data=row.data,
+            review=reviews.get(row.pk),
+            flagged=row.flagged,
+        )
+        for row in rows
+    ]
+    full_page = len(rows) == limit and rows[-1].seq < high_water
+    next_seq = rows[-1].seq if full_page else high_water
+    return PullResponse(changes=changes, next_cursor=encode_cursor(next_seq), has_more=full_page)

@@ -1,0 +1,178 @@
+"""Applying a pushed batch: one transaction, a few bulk statements, one result per operation.
+
+Order inside the transaction: lock the team's change counter (server.services.changes), load what
+the batch touches in bulk (earlier results of these op ids, the records, history for stale edits,
+job seekers for the disclosure guard), decide every operation in memory (server.services.apply),
+then write records, history, results and the counter in bulk. Results are stored with the change,
+so a replay of any operation returns the same result and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from app.domain.clock import Clock
+from app.domain.codec import record_from_dict
+from app.domain.records import JobSeeker
+from server.db.models import AppliedOperation, RecordRow, RecordVersion
+from server.services.accounts import Principal
+from server.services.apply import Batch, RecordState
+from server.services.changes import lock_team_counter, store_team_counter
+from server.services.operations import result_from_stored, result_to_stored
+from sync.protocol import Operation, OperationResult
+
+
+def push_operations(
+    session: Session,
+    *,
+    principal: Principal,
+    operations: Sequence[Operation | OperationResult],
+    clock: Clock,
+) -> list[OperationResult]:
+    """Apply parsed operations (pre-rejected ones pass straight through) and return one result each."""
+    if principal.device_id is None:
+        raise ValueError("operations are pushed by a device")
+    ops = [op for op in operations if isinstance(op, Operation)]
+    if not ops:
+        return [op for op in operations if isinstance(op, OperationResult)]
+    last_seq = lock_team_counter(session, team_id=principal.team_id)
+    batch = Batch(principal=principal, now=clock.now())
+    batch.replays = _load_replays(session, principal=principal, op_ids={op.op_id for op in ops})
+    batch.records = _load_records(session, team_id=principal.team_id, record_ids={op.record_id for op in ops})
+    batch.history = _load_history(session, batch=batch, ops=ops)
+    batch.job_seekers = _load_job_seekers(session, team_id=principal.team_id, ops=ops, batch=batch)
+    results = [op if isinstance(op, OperationResult) else batch.apply(op) for op in operations]
+    _write(session, batch=batch, last_seq=last_seq)
+    return results
+
+
+def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -> dict[str, OperationResult]:
+    rows = session.execute(
+        select(AppliedOperation.op_id, AppliedOperation.result, AppliedOperation.record_pk).where(
+            AppliedOperation.user_id == principal.user_id, AppliedOperation.op_id.in_(op_ids)
+        )
+    ).all()
+    if not rows:
+        return {}
+    wanted = [(pk, stored["version"]) for _, stored, pk in rows if stored.get("has_data") and pk is not None]
+    data: dict[tuple[int, int], dict[str, Any] | None] = {}
+    if wanted:
+        found = session.execute(
+            select(RecordVersion.record_pk, RecordVersion.version, RecordVersion.data).where(
+                tuple_(RecordVersion.record_pk, RecordVersion.version).in_(wanted)
+            )
+        ).all()
+        data = {(pk, version): value for pk, version, value in found}
+    return {
+        op_id: result_from_stored(stored, data.get((pk, stored["version"])) if pk is not None else None)
+        for op_id, stored, pk in rows
+    }
+
+
+def _load_records(session: Session, *, team_id: str, record_ids: set[str]) -> dict[str, RecordState]:
+    rows = session.scalars(
+        select(RecordRow).where(RecordRow.team_id == team_id, RecordRow.record_id.in_(record_ids))
+    ).all()
+    return {row.record_id: RecordState.from_row(row) for row in rows}
+
+
+def _load_history(
+    session: Session, *, batch: Batch, ops: list[Operation]
+) -> dict[str, dict[int, tuple[dict[str, Any] | None, str | None]]]:
+    """Versions from each stale edit's base on. A lone fresh edit (base == current) needs none; a
+    record edited twice in one batch may need its stored version as the second edit's base."""
+    oldest: dict[int, int] = {}
+    touches: dict[str, int] = {}
+    for op in ops:
+        touches[op.record_id] = touches.get(op.record_id, 0) + 1
+    for op in ops:
+        state = batch.records.get(op.record_id)
+        if state is None or state.pk is None:
+            continue
+        if op.base_version < state.version or touches[op.record_id] > 1:
+            oldest[state.pk] = min(oldest.get(state.pk, op.base_version), op.base_version)
+    history: dict[str, dict[int, tuple[dict[str, Any] | None, str | None]]] = {}
+    if not oldest:
+        return history
+    record_of = {state.pk: state.record_id for state in batch.records.values()}
+    rows = session.execute(
+        select(
+            RecordVersion.record_pk, RecordVersion.version, RecordVersion.data, RecordVersion.author_device_id
+        ).where(RecordVersion.record_pk.in_(oldest))
+    ).all()
+    for pk, version, data, device_id in rows:
+        if version >= oldest[pk]:
+            history.setdefault(record_of[pk], {})[version] = (data, device_id)
+    return history
+
+
+def _load_job_seekers(
+    session: Session, *, team_id: str, ops: list[Operation], batch: Batch
+) -> dict[str, JobSeeker]:
+    wanted: set[str] = set()
+    for op in ops:
+        data = op.data or {}
+        if op.kind == "employer_visit" and isinstance(data.get("job_seeker_ids"), list):
+            wanted.update(item for item in data["job_seeker_ids"] if isinstance(item, str))
+        if op.kind == "support_check_in" and isinstance(data.get("job_seeker_id"), str):
+            wanted.add(data["job_seeker_id"])
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(RecordRow.record_id, RecordRow.data).where(
+            RecordRow.team_id == team_id,
+            RecordRow.kind == "job_seeker",
+            RecordRow.deleted.is_(False),
+            RecordRow.record_id.in_(wanted),
+        )
+    ).all()
+    # Stored data is canonical (written by the codec), so reading it back cannot fail.
+    return {record_id: record_from_dict(JobSeeker, data) for record_id, data in rows if data is not None}
+
+
+def _write(session: Session, *, batch: Batch, last_seq: int) -> None:
+    changed = batch.changed_in_order()
+    for offset, state in enumerate(changed, start=1):
+        state.seq = last_seq + offset
+    new = [state for state in changed if state.pk is None]
+    existing = [state for state in changed if state.pk is not None]
+    if new:
+        inserted = session.execute(
+            insert(RecordRow).returning(RecordRow.pk, RecordRow.record_id, sort_by_parameter_order=True),
+            [state.row_values(team_id=batch.principal.team_id) for state in new],
+        ).all()
+        for (pk, _), state in zip(inserted, new, strict=True):
+            state.pk = pk
+    if existing:
+        session.execute(
+            update(RecordRow),
+            [{"pk": state.pk, **state.row_values(team_id=batch.principal.team_id)} for state in existing],
+        )
+    if batch.versions:
+        session.execute(
+            insert(RecordVersion),
+            [{**version, "record_pk": batch.records[record_id].pk} for record_id, version in batch.versions],
+        )
+    if batch.applied:
+        session.execute(
+            insert(AppliedOperation),
+            [
+                {
+                    "user_id": batch.principal.user_id,
+                    "device_id": batch.principal.device_id,
+                    "op_id": result.op_id,
+                    "result": result_to_stored(result),
+                    "record_pk": batch.records[result.record_id].pk
+                    if result.record_id in batch.records
+                    else None,
+                    "created_at": batch.now,
+                }
+                for result in batch.applied
+            ],
+        )
+    if changed:
+        store_team_counter(session, team_id=batch.principal.team_id, last_seq=last_seq + len(changed))

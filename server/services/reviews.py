@@ -1,0 +1,214 @@
+"""Supervisor review: state, comments and conflict flags, and the queries review pages need.
+
+Review data lives in supervisor-owned tables; a change to it gives the record a new change number
+(without a new version), so the owning device receives the review on its next pull.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.clock import Clock
+from app.domain.errors import ValidationError
+from server.db.models import Comment, RecordRow, RecordVersion, User
+from server.db.models import Review as ReviewRow
+from server.errors import Forbidden, NotFound
+from server.services.accounts import Principal
+from server.services.changes import lock_team_counter, store_team_counter
+from server.timeutil import iso
+from sync.protocol import Comment as WireComment
+from sync.protocol import Review, ReviewState
+
+REVIEW_STATES: tuple[ReviewState, ...] = ("unreviewed", "approved", "needs_changes")
+MAX_COMMENT = 4000
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    record_id: str
+    kind: str
+    owner: str
+    version: int
+    deleted: bool
+    flagged: bool
+    updated_at: datetime
+    review_state: str
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    version: int
+    data: dict[str, Any] | None
+    author: str | None
+    op_id: str | None
+    conflicts: list[dict[str, Any]]
+    created_at: datetime
+
+
+def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review]:
+    """Reviews (state and comments) of these records; records with neither are left out."""
+    states = session.execute(
+        select(ReviewRow.record_pk, ReviewRow.state, User.display_name, ReviewRow.reviewed_at)
+        .outerjoin(User, User.id == ReviewRow.reviewed_by)
+        .where(ReviewRow.record_pk.in_(record_pks))
+    ).all()
+    comments = session.execute(
+        select(Comment.record_pk, Comment.id, User.display_name, Comment.body, Comment.created_at)
+        .join(User, User.id == Comment.author_user_id)
+        .where(Comment.record_pk.in_(record_pks))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    by_record: dict[int, list[WireComment]] = {}
+    for pk, comment_id, author, body, created_at in comments:
+        by_record.setdefault(pk, []).append(
+            WireComment(id=comment_id, author=author, body=body, created_at=iso(created_at) or "")
+        )
+    reviews: dict[int, Review] = {}
+    for pk, state, reviewer, reviewed_at in states:
+        reviews[pk] = Review(
+            state=cast(ReviewState, state),
+            comments=by_record.pop(pk, []),
+            reviewed_by=reviewer,
+            reviewed_at=iso(reviewed_at),
+        )
+    for pk, items in by_record.items():
+        reviews[pk] = Review(comments=items)
+    return reviews
+
+
+def _reviewable(session: Session, *, principal: Principal, record_id: str) -> RecordRow:
+    if not principal.sees_whole_team:
+        raise Forbidden("only supervisors review records")
+    row = session.scalar(
+        select(RecordRow).where(RecordRow.team_id == principal.team_id, RecordRow.record_id == record_id)
+    )
+    if row is None:
+        raise NotFound("no such record in your team")
+    return row
+
+
+def _touch(session: Session, *, principal: Principal, row: RecordRow, clock: Clock) -> None:
+    """A new change number for the record, so devices pull the review (the version stays)."""
+    last = lock_team_counter(session, team_id=principal.team_id)
+    row.seq = last + 1
+    row.updated_at = clock.now()
+    store_team_counter(session, team_id=principal.team_id, last_seq=last + 1)
+
+
+def set_review(session: Session, *, principal: Principal, record_id: str, state: str, clock: Clock) -> None:
+    if state not in REVIEW_STATES:
+        raise ValidationError({"state": f"must be one of: {', '.join(REVIEW_STATES)}"})
+    lock_team_counter(session, team_id=principal.team_id)  # the team lock first, as every writer
+    row = _reviewable(session, principal=principal, record_id=record_id)
+    review = session.get(ReviewRow, row.pk)
+    if review is None:
+        review = ReviewRow(record_pk=row.pk)
+        session.add(review)
+    review.state = state
+    review.reviewed_by = principal.user_id
+    review.reviewed_at = clock.now()
+    _touch(session, principal=principal, row=row, clock=clock)
+
+
+def add_comment(session: Session, *, principal: Principal, record_id: str, body: str, clock: Clock) -> str:
+    text = body.strip()
+    if not text or len(text) > MAX_COMMENT:
+        raise ValidationError({"body": f"write a comment of 1 to {MAX_COMMENT} characters"})
+    lock_team_counter(session, team_id=principal.team_id)
+    row = _reviewable(session, principal=principal, record_id=record_id)
+    comment_id = str(uuid.uuid4())
+    session.add(
+        Comment(
+            id=comment_id,
+            record_pk=row.pk,
+            author_user_id=principal.user_id,
+            body=text,
+            created_at=clock.now(),
+        )
+    )
+    _touch(session, principal=principal, row=row, clock=clock)
+    return comment_id
+
+
+def clear_flag(session: Session, *, principal: Principal, record_id: str, clock: Clock) -> None:
+    """A person has looked at the conflict; the values not kept stay in the history."""
+    lock_team_counter(session, team_id=principal.team_id)
+    row = _reviewable(session, principal=principal, record_id=record_id)
+    if row.flagged:
+        row.flagged = False
+        _touch(session, principal=principal, row=row, clock=clock)
+
+
+def list_records(
+    session: Session,
+    *,
+    principal: Principal,
+    kind: str | None = None,
+    owner_user_id: str | None = None,
+    flagged: bool | None = None,
+    review_state: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[RecordSummary]:
+    """The team's records, newest change first, with optional filters (supervisors only)."""
+    if not principal.sees_whole_team:
+        raise Forbidden("only supervisors list the team's records")
+    state_col = func.coalesce(ReviewRow.state, "unreviewed")
+    query = (
+        select(RecordRow, User.display_name, state_col)
+        .join(User, User.id == RecordRow.owner_user_id)
+        .outerjoin(ReviewRow, ReviewRow.record_pk == RecordRow.pk)
+        .where(RecordRow.team_id == principal.team_id)
+    )
+    if kind is not None:
+        query = query.where(RecordRow.kind == kind)
+    if owner_user_id is not None:
+        query = query.where(RecordRow.owner_user_id == owner_user_id)
+    if flagged is not None:
+        query = query.where(RecordRow.flagged.is_(flagged))
+    if review_state is not None:
+        query = query.where(state_col == review_state)
+    rows = session.execute(query.order_by(RecordRow.seq.desc()).limit(limit).offset(offset)).all()
+    return [
+        RecordSummary(
+            record_id=row.record_id,
+            kind=row.kind,
+            owner=owner,
+            version=row.version,
+            deleted=row.deleted,
+            flagged=row.flagged,
+            updated_at=row.updated_at,
+            review_state=state,
+        )
+        for row, owner, state in rows
+    ]
+
+
+def record_history(
+    session: Session, *, principal: Principal, record_id: str
+) -> tuple[RecordRow, list[VersionEntry]]:
+    """A record and every stored version, conflicts included, oldest first."""
+    row = _reviewable(session, principal=principal, record_id=record_id)
+    versions = session.execute(
+        select(RecordVersion, User.display_name)
+        .outerjoin(User, User.id == RecordVersion.author_user_id)
+        .where(RecordVersion.record_pk == row.pk)
+        .order_by(RecordVersion.version)
+    ).all()
+    return row, [
+        VersionEntry(
+            version=version.version,
+            data=version.data,
+            author=author,
+            op_id=version.op_id,
+            conflicts=list(version.conflicts),
+            created_at=version.created_at,
+        )
+        for version, author in versions
+    ]

@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 ## Start the whole system on SQLite with a demo team (Ctrl-C stops it).
 run: venv
-	$(PY) -m app.run_all
+	$(PY) scripts/run_all.py
 
 ## Run every test (PostgreSQL and Chromium tests are required when CI=true).
 test: venv

@@ -24,7 +24,8 @@ class Backoff:
         self.failures = 0
 
     def ceiling(self) -> float:
-        return min(self._cap_s, self._base_s * 2 ** max(self.failures - 1, 0))
+        exponent: int = max(self.failures - 1, 0)
+        return min(self._cap_s, self._base_s * float(2**exponent))
 
     def next_delay(self) -> float:
         """Record one more failure and return how long to wait before the next try."""

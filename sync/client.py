@@ -101,7 +101,7 @@ class SyncClient:
 
     def enroll(self, code: str, *, device_name: str) -> EnrollResponse:
         body = encode(EnrollRequest(code=code, device_name=device_name))
-        return _decoded(decode_enroll_response, self._send("POST", f"{API}/devices/enroll", body=body))
+        return _decoded(decode_enroll_response, self._send("POST", f"{API}/enroll", body=body))
 
     def _send(
         self, method: str, path: str, *, body: bytes | None = None, params: dict[str, Any] | None = None

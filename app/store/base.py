@@ -13,7 +13,16 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from app.store.codec import Change, Put, ResetAll, Tables, apply_ops, decode_payload, encode_changes
+from app.store.codec import (
+    Change,
+    CreateTable,
+    Put,
+    ResetAll,
+    Tables,
+    apply_ops,
+    decode_payload,
+    encode_changes,
+)
 from app.store.errors import StoreError
 
 ChangeListener = Callable[[set[str] | None], None]  # None means "every table may have changed"
@@ -37,7 +46,9 @@ class ApplyingStorage(Storage):
         # TinyDB has already mutated the live dict in place when it calls this, so there is no
         # old state left to diff against: journal the whole new state after a reset instead.
         changes: list[Change] = [ResetAll()]
-        changes += [Put(t, doc_id, doc) for t, docs in data.items() for doc_id, doc in docs.items()]
+        for table, docs in data.items():
+            changes.append(CreateTable(table))
+            changes += [Put(table, str(doc_id), doc) for doc_id, doc in docs.items()]
         try:
             payload = encode_changes(changes)
             self._persist(payload)

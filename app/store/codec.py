@@ -48,11 +48,18 @@ class DropTable:
 
 
 @dataclass(frozen=True)
+class CreateTable:
+    """Make sure ``table`` exists, even empty (TinyDB lists empty tables it was given)."""
+
+    table: str
+
+
+@dataclass(frozen=True)
 class ResetAll:
     """Remove every table; used by TinyDB's full ``write`` before it puts the new state."""
 
 
-Change = Put | Delete | DropTable | ResetAll
+Change = Put | Delete | DropTable | CreateTable | ResetAll
 
 
 def _as_op(change: Change) -> Op:
@@ -65,6 +72,9 @@ def _as_op(change: Change) -> Op:
     if isinstance(change, DropTable):
         _check_names(change.table, "")
         return ["x", change.table]
+    if isinstance(change, CreateTable):
+        _check_names(change.table, "")
+        return ["c", change.table]
     return ["r"]
 
 
@@ -111,7 +121,7 @@ def _well_formed(ops: object) -> bool:
     for op in ops:
         if not isinstance(op, list) or not op or not all(isinstance(s, str) for s in op[1:3]):
             return False
-        shape = {"p": 4, "d": 3, "x": 2, "r": 1}.get(op[0])
+        shape = {"p": 4, "d": 3, "x": 2, "c": 2, "r": 1}.get(op[0])
         if shape != len(op) or (op[0] == "p" and not isinstance(op[3], dict)):
             return False
     return True
@@ -147,6 +157,8 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
             docs = tables.get(table)
             if docs is not None:
                 docs.pop(op[2], None)
+        elif kind == "c":
+            tables.setdefault(table, {})
         else:
             tables.pop(table, None)
     return touched

@@ -1,0 +1,63 @@
+"""Fixtures for the store tests: one contract suite runs over both storages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.store import LocalStore
+
+
+class StoreHarness:
+    """A store plus ``reopen()``: a no-op in memory, a real close-and-open on disk."""
+
+    def __init__(self, kind: str, path: Path) -> None:
+        self.kind = kind
+        self.path = path
+        self.store = self._open()
+
+    @property
+    def durable(self) -> bool:
+        return self.kind == "journal"
+
+    def reopen(self) -> LocalStore:
+        if self.durable:
+            self.store.close()
+            self.store = self._open()
+        return self.store
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _open(self) -> LocalStore:
+        return LocalStore.open(self.path) if self.durable else LocalStore.in_memory()
+
+
+@pytest.fixture(params=["memory", "journal"])
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreHarness]:
+    harness = StoreHarness(request.param, tmp_path / "store")
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def store(harness: StoreHarness) -> LocalStore:
+    return harness.store
+
+
+def visit(record_id: str, **fields: Any) -> dict[str, Any]:
+    """A realistic employer visit record."""
+    record: dict[str, Any] = {
+        "id": record_id,
+        "version": 1,
+        "employer_id": "emp-1",
+        "visited_at": "2024-05-02T10:15:00+00:00",
+        "geotag": {"lat": 54.3275, "lon": -2.7463, "accuracy_m": 12.5},
+        "notes": "Met the store manager; two openings on the night shift.",
+        "job_seeker_ids": ["js-1", "js-2"],
+    }
+    record.update(fields)
+    return record

@@ -1,0 +1,163 @@
+"""One sync pass: push the outbox in batches, then pull after the stored cursor and apply.
+
+Durability order is the point of this module. An outbox entry leaves the queue, and the cursor
+moves, only in the same local durable write that records what the server said (the store's
+`record_outcomes` and `apply_remote`). A checkpoint written before the data is how PouchDB lost
+changes (pouchdb #1240); a crash here at any moment at worst repeats a request, and the server's
+per-operation ids make a repeat harmless.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from app.store import LocalStore, OutboxEntry, RemoteChange, SyncOutcome
+from sync.protocol import (
+    MAX_BATCH_OPERATIONS,
+    Operation,
+    OperationResult,
+    PullResponse,
+    PushResponse,
+)
+
+
+class SyncApi(Protocol):
+    def push(self, operations: list[Operation]) -> PushResponse: ...
+    def pull(self, cursor: str | None, *, limit: int = ...) -> PullResponse: ...
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    phase: str  # "push" or "pull"
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    requests: int = 0
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: LocalStore,
+        api: SyncApi,
+        *,
+        batch_size: int = MAX_BATCH_OPERATIONS,
+        pull_limit: int = 500,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._api = api
+        self._batch_size = min(batch_size, MAX_BATCH_OPERATIONS)
+        self._pull_limit = pull_limit
+        self._on_progress = on_progress or (lambda progress: None)
+
+    def sync_once(self) -> SyncReport:
+        """Push everything queued, then pull everything new. Raises SyncError when cut off;
+        whatever completed before that is already durable, so the next pass resumes from there."""
+        report = SyncReport()
+        self.push_outbox(report)
+        self.pull_changes(report)
+        return report
+
+    def push_outbox(self, report: SyncReport) -> None:
+        total = self._store.pending_count()
+        # Bounded: each round either empties a batch from the queue or stops.
+        for _ in range(total // self._batch_size + 2):
+            entries = self._store.outbox(limit=self._batch_size)
+            if not entries:
+                return
+            operations = [self._operation(entry) for entry in entries]
+            self._store.bump_attempts([entry.op_id for entry in entries])
+            response = self._api.push(operations)
+            report.requests += 1
+            outcomes = [_outcome(result) for result in response.results if _answers(result, entries)]
+            self._store.record_outcomes(outcomes)
+            report.pushed += len(outcomes)
+            report.rejected += sum(1 for outcome in outcomes if outcome.state == "rejected")
+            report.conflicts += sum(1 for outcome in outcomes if outcome.state == "conflict")
+            self._on_progress(Progress(done=report.pushed, total=total, phase="push"))
+            if len(outcomes) < len(entries):
+                return  # the server skipped some: leave them queued for the next pass
+
+    def pull_changes(self, report: SyncReport) -> None:
+        cursor = self._store.cursor()
+        # A page is at most pull_limit changes; 10k pages is far beyond any real team's backlog.
+        for _ in range(10_000):
+            page = self._api.pull(cursor, limit=self._pull_limit)
+            report.requests += 1
+            changes = [_remote_change(change) for change in page.changes]
+            self._store.apply_remote(changes, cursor=page.next_cursor)
+            report.pulled += len(changes)
+            self._on_progress(Progress(done=report.pulled, total=report.pulled, phase="pull"))
+            cursor = page.next_cursor
+            if not page.has_more:
+                return
+
+    def _operation(self, entry: OutboxEntry) -> Operation:
+        stored = self._store.get(entry.kind, entry.record_id)
+        base_version = stored.sync.server_version if stored else 0
+        if entry.deleted or stored is None:
+            return Operation(
+                op_id=entry.op_id,
+                kind=entry.kind,  # type: ignore[arg-type]
+                record_id=entry.record_id,
+                base_version=base_version,
+                delete=True,
+            )
+        return Operation(
+            op_id=entry.op_id,
+            kind=entry.kind,  # type: ignore[arg-type]
+            record_id=entry.record_id,
+            base_version=base_version,
+            data=dict(stored.data),
+        )
+
+
+def _answers(result: OperationResult, entries: Sequence[OutboxEntry]) -> bool:
+    return any(entry.op_id == result.op_id for entry in entries)
+
+
+def _outcome(result: OperationResult) -> SyncOutcome:
+    common: dict[str, Any] = {
+        "op_id": result.op_id,
+        "kind": result.kind,
+        "record_id": result.record_id,
+        "server_version": result.version,
+    }
+    if result.status in ("applied", "already_applied"):
+        return SyncOutcome(state="synced", server_data=result.data, **common)
+    if result.status == "conflict":
+        fields = ", ".join(conflict.field for conflict in result.conflicts) or "some fields"
+        return SyncOutcome(
+            state="conflict",
+            reason=f"Also changed on the server; the server's {fields} was kept. Check and edit if needed.",
+            server_data=result.data,
+            conflicts=[dataclasses.asdict(conflict) for conflict in result.conflicts],
+            **common,
+        )
+    return SyncOutcome(
+        state="rejected",
+        reason=result.message or "The server did not accept this record.",
+        field_errors=dict(result.errors),
+        **common,
+    )
+
+
+def _remote_change(change: Any) -> RemoteChange:
+    return RemoteChange(
+        kind=change.kind,
+        record_id=change.record_id,
+        server_version=change.version,
+        data=change.data,
+        review=dataclasses.asdict(change.review) if change.review is not None else None,
+    )

@@ -1,0 +1,133 @@
+"""When to sync: at start, shortly after each save, on "Sync now", when the connection returns,
+and periodically while online. Offline is a normal state here, never an error screen.
+
+The runner owns no data: every pass is a `SyncEngine.sync_once` run in a worker thread, and what
+it reports to the app is a `SyncStatus` value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from app.domain.clock import Clock
+from sync.backoff import Backoff
+from sync.client import Offline, ProtocolFault, SyncError, Unauthorized
+from sync.engine import Progress, SyncReport
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enrolled: bool = False
+    online: bool | None = None  # None: not tried yet
+    syncing: bool = False
+    pending: int = 0
+    attention: int = 0  # rejected or conflicting records
+    last_success_at: datetime | None = None
+    progress: Progress | None = None
+    problem: str | None = None  # for people: why the last pass stopped
+    revoked: bool = False
+
+
+class SyncRunner:
+    def __init__(
+        self,
+        sync_once: Callable[[], SyncReport],
+        *,
+        clock: Clock,
+        health: Callable[[], bool],
+        counts: Callable[[], tuple[int, int]],
+        on_status: Callable[[SyncStatus], None],
+        on_revoked: Callable[[], None],
+        backoff: Backoff | None = None,
+        debounce_s: float = 3.0,
+        period_s: float = 120.0,
+    ) -> None:
+        self._sync_once = sync_once
+        self._clock = clock
+        self._health = health
+        self._counts = counts
+        self._on_status = on_status
+        self._on_revoked = on_revoked
+        self._backoff = backoff or Backoff()
+        self._debounce_s = debounce_s
+        self._period_s = period_s
+        self._wake = asyncio.Event()
+        self._soon = False
+        self._stopped = False
+        pending, attention = counts()
+        self.status = SyncStatus(enrolled=True, pending=pending, attention=attention)
+
+    def sync_now(self) -> None:
+        self._soon = False
+        self._wake.set()
+
+    def after_save(self) -> None:
+        """Debounced: a burst of saves becomes one push a few seconds after the last."""
+        self._soon = True
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+
+    async def run(self, *, max_passes: int | None = None) -> None:
+        passes = 0
+        delay = 0.0  # sync at start
+        while not self._stopped and (max_passes is None or passes < max_passes):
+            await self._wait(delay)
+            if self._stopped:
+                return
+            passes += 1
+            delay = await self.run_pass()
+
+    async def run_pass(self) -> float:
+        """One attempt; returns how long to wait before the next unprompted one."""
+        if self.status.online is False and not await asyncio.to_thread(self._health):
+            return self._offline("No connection. Your records are safe on this phone.")
+        self._publish(syncing=True, problem=None)
+        try:
+            report = await asyncio.to_thread(self._sync_once)
+        except Unauthorized:
+            self._stopped = True
+            self._on_revoked()
+            self._publish(syncing=False, enrolled=False, revoked=True, problem="This phone was signed out.")
+            return self._period_s
+        except Offline:
+            return self._offline("No connection. Your records are safe on this phone.")
+        except ProtocolFault as exc:
+            return self._offline(f"The server refused a request: {exc}")
+        except SyncError as exc:
+            return self._offline(str(exc))
+        self._backoff.reset()
+        self._publish(syncing=False, online=True, last_success_at=self._clock.now(), progress=None)
+        del report
+        return self._period_s
+
+    def report_progress(self, progress: Progress) -> None:
+        self._publish(progress=progress)
+
+    def refresh_counts(self) -> None:
+        self._publish()
+
+    def _offline(self, problem: str) -> float:
+        self._publish(syncing=False, online=False, problem=problem)
+        return self._backoff.next_delay()
+
+    def _publish(self, **changes: object) -> None:
+        pending, attention = self._counts()
+        self.status = replace(self.status, pending=pending, attention=attention, **changes)  # type: ignore[arg-type]
+        self._on_status(self.status)
+
+    async def _wait(self, delay: float) -> None:
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+        self._wake.clear()
+        if self._soon and not self._stopped:
+            self._soon = False
+            await asyncio.sleep(self._debounce_s)
+            self._wake.clear()

@@ -1,0 +1,219 @@
+"""The real API in a subprocess on loopback, a team to enroll devices into, and a fault injector.
+
+The fault injector is an httpx transport between the real client and the real server. Each fault
+is decided per request by a plan, so tests can script exact schedules or draw them at random.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import httpx
+
+from app.domain.clock import SystemClock
+from app.store import LocalStore
+from server.db.database import Database
+from server.db.migrate import upgrade
+from server.services import accounts
+from server.services.accounts import Role
+from sync.client import SyncClient
+from sync.engine import SyncEngine
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "sync-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """uvicorn running create_app on a SQLite file; can be killed and started again."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = os.environ | {"PYTHONPATH": str(ROOT)}
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("_serve.py")), self.database_url, str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(300):  # bounded: up to ~15 s to open the port
+            if self._process.poll() is not None:
+                raise RuntimeError(f"server exited: {self._process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=0.5).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+
+@dataclass
+class Team:
+    database: Database
+    team_id: str
+    users: dict[str, str] = field(default_factory=dict)  # username -> user id
+
+    def add(self, username: str, role: Role = Role.SPECIALIST) -> str:
+        with self.database.write() as session:
+            user_id = accounts.create_user(
+                session,
+                team_id=self.team_id,
+                username=username,
+                display_name=username.title(),
+                role=role,
+                password=None,
+                clock=SystemClock(),
+            )
+        self.users[username] = user_id
+        return user_id
+
+    def enrollment_code(self, username: str) -> str:
+        with self.database.write() as session:
+            code, _ = accounts.issue_enrollment_code(
+                session,
+                user_id=self.users[username],
+                issued_by=None,
+                clock=SystemClock(),
+                secret=SECRET,
+                minutes=15,
+            )
+        return code
+
+
+def make_team(database_url: str) -> Team:
+    upgrade(database_url)
+    database = Database(database_url)
+    clock = SystemClock()
+    with database.write() as session:
+        org = accounts.create_organisation(session, name="Test Trust", clock=clock)
+        team_id = accounts.create_team(session, organisation_id=org, name="IPS Test", clock=clock)
+    return Team(database=database, team_id=team_id)
+
+
+class Fault(Enum):
+    DROP_REQUEST = "drop request"  # never reaches the server
+    DROP_RESPONSE = "drop response"  # server commits; the answer is lost
+    TIMEOUT = "timeout"  # server commits; the answer comes after the client gave up
+    HTTP_500 = "500"  # the server fails without doing anything
+    HTTP_502 = "502"  # the gateway loses the server's answer after it committed
+    HTTP_503 = "503"  # the gateway refuses before forwarding
+    DUPLICATE = "duplicate"  # the request is delivered twice
+    RESTART = "restart"  # the server is killed and restarted while the request is in flight
+
+
+Plan = Callable[[httpx.Request], Fault | None]
+
+
+class FaultyTransport(httpx.BaseTransport):
+    def __init__(self, plan: Plan, *, server: ServerProcess | None = None) -> None:
+        self._inner = httpx.HTTPTransport()
+        self._plan = plan
+        self._server = server
+        self.faults: list[Fault] = []
+        self.requests = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests += 1
+        fault = self._plan(request)
+        if fault is None:
+            return self._forward(request)
+        self.faults.append(fault)
+        if fault is Fault.DROP_REQUEST:
+            raise httpx.ConnectError("injected: request dropped", request=request)
+        if fault is Fault.HTTP_500:
+            return httpx.Response(500, json={"error": {"code": "internal", "message": "injected"}})
+        if fault is Fault.HTTP_503:
+            return httpx.Response(503, text="injected: service unavailable")
+        if fault is Fault.DUPLICATE:
+            self._forward(request)
+            return self._forward(request)
+        if fault is Fault.RESTART:
+            return self._restart_during(request)
+        self._forward(request)  # the server does the work...
+        if fault is Fault.HTTP_502:
+            return httpx.Response(502, text="injected: bad gateway")
+        if fault is Fault.TIMEOUT:
+            raise httpx.ReadTimeout("injected: answer came after the timeout", request=request)
+        raise httpx.ReadError("injected: response dropped", request=request)  # DROP_RESPONSE
+
+    def _forward(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        response.read()
+        return response
+
+    def _restart_during(self, request: httpx.Request) -> httpx.Response:
+        assert self._server is not None, "a restart fault needs the server process"
+        outcome: list[httpx.Response | Exception] = []
+
+        def send() -> None:
+            try:
+                outcome.append(self._forward(request))
+            except httpx.TransportError as exc:
+                outcome.append(exc)
+
+        sender = threading.Thread(target=send)
+        sender.start()
+        self._server.restart()
+        sender.join(timeout=30)
+        result = outcome[0] if outcome else httpx.ConnectError("no answer", request=request)
+        if isinstance(result, Exception):
+            raise httpx.ReadError(f"injected: server restarted ({result})", request=request)
+        return result
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@dataclass
+class Device:
+    name: str
+    store: LocalStore
+    client: SyncClient
+    engine: SyncEngine
+    transport: FaultyTransport
+
+
+def enroll_device(
+    server: ServerProcess,
+    team: Team,
+    username: str,
+    *,
+    plan: Plan = lambda request: None,
+    batch_size: int = 500,
+) -> Device:
+    code = team.enrollment_code(username)
+    enrolled = SyncClient(server.url).enroll(code, device_name=f"{username}'s phone")
+    transport = FaultyTransport(plan, server=server)
+    client = SyncClient(server.url, enrolled.token, transport=transport, timeout=httpx.Timeout(10.0))
+    store = LocalStore.in_memory()
+    engine = SyncEngine(store, client, batch_size=batch_size)
+    return Device(name=username, store=store, client=client, engine=engine, transport=transport)

@@ -33,9 +33,10 @@ class Member:
         return {"Authorization": f"Bearer {self.token}"}
 
     @property
-    def cookies(self) -> dict[str, str]:
+    def web(self) -> dict[str, str]:
+        """Headers carrying the web session cookie."""
         assert self.session is not None
-        return {"fieldwork_session": self.session}
+        return {"Cookie": f"fieldwork_session={self.session}"}
 
 
 @dataclass

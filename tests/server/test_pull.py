@@ -1,0 +1,108 @@
+"""Pull: visible changes after a cursor, in commit order, paged, tombstones included."""
+
+from __future__ import annotations
+
+from tests.server.world import new_id, op, pull_all, push, sample
+
+
+def _ids(changes):
+    return [change["record_id"] for change in changes]
+
+
+def test_changes_come_in_commit_order_and_the_cursor_is_exclusive(client, world):
+    alice = world["alice"]
+    first, second, third = new_id(), new_id(), new_id()
+    push(client, alice, op("employer", first), op("employer", second))
+    changes, cursor = pull_all(client, alice)
+    assert _ids(changes) == [first, second]
+    push(client, alice, op("employer", third))
+    push(client, alice, op("employer", first, base=1, data=sample("employer", notes="again")))
+    later, _ = pull_all(client, alice, cursor)
+    assert _ids(later) == [third, first]
+
+
+def test_paging_follows_has_more_and_never_repeats_or_skips(client, world):
+    alice = world["alice"]
+    ids = [new_id() for _ in range(23)]
+    push(client, alice, *[op("employer", record) for record in ids])
+    changes, _ = pull_all(client, alice, limit=5)
+    assert _ids(changes) == ids
+
+
+def test_a_record_changed_twice_is_pulled_once_in_its_latest_state(client, world):
+    alice = world["alice"]
+    employer = new_id()
+    push(client, alice, op("employer", employer))
+    push(client, alice, op("employer", employer, base=1, data=sample("employer", name="Rio Café")))
+    changes, _ = pull_all(client, alice)
+    assert [(c["record_id"], c["version"], c["data"]["name"]) for c in changes] == [(employer, 2, "Rio Café")]
+
+
+def test_an_empty_incremental_pull_keeps_the_cursor(client, world):
+    alice = world["alice"]
+    push(client, alice, op("employer", new_id()))
+    _, cursor = pull_all(client, alice)
+    response = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=alice.bearer)
+    assert response.json() == {"changes": [], "next_cursor": cursor, "has_more": False, "protocol_version": 1}
+
+
+def test_a_specialist_sees_own_records_and_team_employers_only(client, world):
+    alice, bob = world["alice"], world["bob"]
+    alice_seeker, bob_seeker, employer = new_id(), new_id(), new_id()
+    push(client, alice, op("job_seeker", alice_seeker), op("employer", employer))
+    push(client, bob, op("job_seeker", bob_seeker))
+    assert set(_ids(pull_all(client, alice)[0])) == {alice_seeker, employer}
+    assert set(_ids(pull_all(client, bob)[0])) == {bob_seeker, employer}
+
+
+def test_a_supervisor_device_sees_the_whole_team(client, world):
+    ids = [new_id(), new_id()]
+    push(client, world["alice"], op("job_seeker", ids[0]))
+    push(client, world["bob"], op("job_opening", ids[1]))
+    assert set(_ids(pull_all(client, world["sue"])[0])) == set(ids)
+
+
+def test_nobody_sees_another_team(client, world):
+    push(client, world["alice"], op("employer", new_id()), op("job_seeker", new_id()))
+    assert pull_all(client, world["carl"])[0] == []
+
+
+def test_a_malformed_cursor_is_400_invalid_cursor(client, world):
+    for cursor in ["garbage", "djE6YWJj", "!!!", "dj" * 50]:
+        response = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=world["alice"].bearer)
+        assert response.status_code == 400, cursor
+        assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_a_review_reaches_the_owning_device_on_its_next_pull(client, world):
+    alice, sue = world["alice"], world["sue"]
+    seeker = new_id()
+    push(client, alice, op("job_seeker", seeker))
+    _, cursor = pull_all(client, alice)
+    assert (
+        client.put(
+            f"/api/v1/records/{seeker}/review", json={"state": "needs_changes"}, headers=sue.web
+        ).status_code
+        == 204
+    )
+    posted = client.post(
+        f"/api/v1/records/{seeker}/comments", json={"body": "Add the referral source"}, headers=sue.web
+    )
+    assert posted.status_code == 201
+    changes, _ = pull_all(client, alice, cursor)
+    (change,) = changes
+    assert change["version"] == 1  # a review is a change, not a new version of the record
+    assert change["review"]["state"] == "needs_changes"
+    assert change["review"]["reviewed_by"] == "Sue"
+    assert [c["body"] for c in change["review"]["comments"]] == ["Add the referral source"]
+
+
+def test_reviews_of_other_specialists_records_stay_private(client, world):
+    alice, bob, sue = world["alice"], world["bob"], world["sue"]
+    employer = new_id()
+    push(client, alice, op("employer", employer))
+    client.post(f"/api/v1/records/{employer}/comments", json={"body": "Good visit"}, headers=sue.web)
+    (seen_by_bob,) = pull_all(client, bob)[0]
+    assert seen_by_bob["review"] is None
+    (seen_by_alice,) = pull_all(client, alice)[0]
+    assert seen_by_alice["review"]["comments"][0]["body"] == "Good visit"

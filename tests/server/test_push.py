@@ -1,0 +1,224 @@
+"""Push: one result per operation, never a failed batch because of one operation."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from tests.server.world import new_id, op, pull_all, push, sample
+
+
+def test_create_is_applied_with_version_one_and_server_assigned_owner(client, world, database):
+    alice = world["alice"]
+    seeker = new_id()
+    (result,) = push(client, alice, op("job_seeker", seeker, data={**sample("job_seeker"), "owner": "bob"}))
+    assert result["status"] == "applied"
+    assert result["version"] == 1
+    assert result["data"]["id"] == seeker and result["data"]["version"] == 1
+    assert "owner" not in result["data"]
+    changes, _ = pull_all(client, world["bob"])
+    assert seeker not in {change["record_id"] for change in changes}
+
+
+def test_replay_returns_same_result_as_already_applied_and_changes_nothing(client, world):
+    alice = world["alice"]
+    batch = [op("employer", new_id()), op("job_seeker", new_id())]
+    first = push(client, alice, *batch)
+    before, _ = pull_all(client, alice)
+    second = push(client, alice, *batch)
+    assert [r["status"] for r in second] == ["already_applied", "already_applied"]
+    assert [{**r, "status": None} for r in second] == [{**r, "status": None} for r in first]
+    after, _ = pull_all(client, alice)
+    assert after == before
+
+
+def test_one_bad_operation_never_fails_the_others(client, world):
+    alice = world["alice"]
+    good = op("employer", new_id())
+    bad_kind = {**op("employer", new_id()), "kind": "diagnosis"}
+    bad_ids = {**op("employer", "not-a-uuid"), "op_id": "also-not"}
+    invalid = op("employer", new_id(), data={"name": ""})
+    junk = ["not", "an", "object"]
+    results = push(client, alice, good, bad_kind, bad_ids, invalid, junk)
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "rejected", "rejected"]
+    assert "kind" in results[1]["errors"]
+    assert set(results[2]["errors"]) == {"op_id", "record_id"}
+    assert results[3]["errors"] == {"name": "Business name is required"}
+    assert results[1]["kind"] == "diagnosis"  # echoed so the device can match the result
+
+
+def test_rejected_operations_are_rejected_again_on_replay(client, world):
+    alice = world["alice"]
+    invalid = op("employer", new_id(), data={"name": ""})
+    (first,) = push(client, alice, invalid)
+    (second,) = push(client, alice, invalid)
+    assert first["status"] == second["status"] == "rejected"
+    assert first == second
+
+
+def test_wrong_field_types_are_rejected_with_field_errors(client, world):
+    alice = world["alice"]
+    (result,) = push(client, alice, op("job_opening", new_id(), data=sample("job_opening", wage="lots")))
+    assert result["status"] == "rejected"
+    assert result["errors"] == {"wage": "expected a number"}
+
+
+def test_a_huge_or_infinite_number_is_rejected_not_stored(client, world):
+    alice = world["alice"]
+    operation = json.dumps(op("job_opening", new_id(), data=sample("job_opening", wage=12.5)))
+    body = '{"operations": [%s]}'.replace("%s", operation.replace("12.5", "1e400"))
+    response = client.post(
+        "/api/v1/sync/push", content=body, headers={**alice.bearer, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["errors"] == {"wage": "must be a finite number"}
+
+
+def test_another_specialists_record_cannot_be_changed(client, world):
+    seeker = new_id()
+    push(client, world["alice"], op("job_seeker", seeker))
+    (result,) = push(client, world["bob"], op("job_seeker", seeker, base=1))
+    assert result["status"] == "rejected"
+    assert "record_id" in result["errors"]
+
+
+def test_employers_are_shared_by_the_team(client, world):
+    employer = new_id()
+    push(client, world["alice"], op("employer", employer))
+    (result,) = push(
+        client, world["bob"], op("employer", employer, base=1, data=sample("employer", notes="hiring"))
+    )
+    assert result["status"] == "applied"
+    assert result["version"] == 2
+
+
+def test_a_record_id_keeps_its_kind(client, world):
+    record = new_id()
+    push(client, world["alice"], op("employer", record))
+    (result,) = push(client, world["alice"], op("job_seeker", record, base=1))
+    assert result["status"] == "rejected" and "kind" in result["errors"]
+
+
+def test_base_version_beyond_the_server_is_rejected(client, world):
+    (result,) = push(client, world["alice"], op("employer", new_id(), base=3))
+    assert result["status"] == "rejected" and "base_version" in result["errors"]
+
+
+def test_delete_leaves_a_tombstone_that_pulls_as_data_none(client, world):
+    alice = world["alice"]
+    employer = new_id()
+    push(client, alice, op("employer", employer))
+    (result,) = push(client, alice, op("employer", employer, base=1, delete=True))
+    assert result["status"] == "applied" and result["version"] == 2 and result["data"] is None
+    changes, _ = pull_all(client, alice)
+    assert changes == [
+        {
+            "kind": "employer",
+            "record_id": employer,
+            "version": 2,
+            "data": None,
+            "review": None,
+            "flagged": False,
+        }
+    ]
+
+
+def test_deleting_a_record_the_server_never_saw_is_applied_without_a_change(client, world):
+    (result,) = push(client, world["alice"], op("employer", new_id(), delete=True))
+    assert result["status"] == "applied" and result["version"] == 0
+    assert pull_all(client, world["alice"])[0] == []
+
+
+def test_disclosure_guard_applies_on_the_server(client, world):
+    alice = world["alice"]
+    seeker = new_id()
+    push(client, alice, op("job_seeker", seeker, data=sample("job_seeker", disclosure="not_consented")))
+    visit = sample("employer_visit", job_seeker_ids=[seeker])
+    (refused,) = push(client, alice, op("employer_visit", new_id(), data=visit))
+    assert refused["status"] == "rejected" and "disclosure_reason" in refused["errors"]
+    with_reason = {**visit, "disclosure_reason": "they asked me to speak to the manager"}
+    (accepted,) = push(client, alice, op("employer_visit", new_id(), data=with_reason))
+    assert accepted["status"] == "applied"
+
+
+def test_disclosure_guard_sees_job_seekers_created_earlier_in_the_same_batch(client, world):
+    seeker = new_id()
+    results = push(
+        client,
+        world["alice"],
+        op("job_seeker", seeker, data=sample("job_seeker", disclosure="undecided")),
+        op(
+            "support_check_in",
+            new_id(),
+            data=sample("support_check_in", job_seeker_id=seeker, with_whom="both", employer_id=new_id()),
+        ),
+    )
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+
+
+def test_batch_over_the_limit_is_413_with_a_stable_code(client, world):
+    operations = [op("employer", new_id()) for _ in range(501)]
+    response = client.post(
+        "/api/v1/sync/push", json={"operations": operations}, headers=world["alice"].bearer
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "batch_too_large"
+    assert response.json()["error"]["details"] == {"limit": 500, "received": 501}
+
+
+def test_gzip_request_bodies_are_accepted(client, world):
+    body = gzip.compress(json.dumps({"operations": [op("employer", new_id())]}).encode())
+    response = client.post(
+        "/api/v1/sync/push",
+        content=body,
+        headers={**world["alice"].bearer, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["status"] == "applied"
+
+
+def test_a_gzip_bomb_is_refused_with_413(client, world):
+    bomb = gzip.compress(b"[" + b" " * (20 * 1024 * 1024) + b"]")
+    assert len(bomb) < 100_000
+    response = client.post(
+        "/api/v1/sync/push", content=bomb, headers={**world["alice"].bearer, "Content-Encoding": "gzip"}
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_broken_gzip_is_400(client, world):
+    response = client.post(
+        "/api/v1/sync/push",
+        content=b"not gzip",
+        headers={**world["alice"].bearer, "Content-Encoding": "gzip"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_gzip"
+
+
+def test_unknown_content_encoding_is_415(client, world):
+    response = client.post(
+        "/api/v1/sync/push", content=b"{}", headers={**world["alice"].bearer, "Content-Encoding": "br"}
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_content_encoding"
+
+
+def test_envelope_errors_have_precise_codes(client, world):
+    headers = {**world["alice"].bearer, "Content-Type": "application/json"}
+    cases = [
+        (b"{", 400, "invalid_json"),
+        (b'{"operations": {}}', 400, "invalid_request"),
+        (b'{"operations": [], "protocol_version": 2}', 400, "unsupported_protocol_version"),
+        (b'{"operations": [NaN]}', 400, "invalid_json"),
+    ]
+    for body, status, code in cases:
+        response = client.post("/api/v1/sync/push", content=body, headers=headers)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
+    xml = client.post(
+        "/api/v1/sync/push",
+        content=b"<ops/>",
+        headers={**world["alice"].bearer, "Content-Type": "application/xml"},
+    )
+    assert xml.status_code == 415

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -83,11 +84,12 @@ class Team:
     users: dict[str, str] = field(default_factory=dict)  # username -> user id
 
     def add(self, username: str, role: Role = Role.SPECIALIST) -> str:
+        # Usernames are unique server-wide; teams share one server per test module.
         with self.database.write() as session:
             user_id = accounts.create_user(
                 session,
                 team_id=self.team_id,
-                username=username,
+                username=f"{username}-{self.team_id[:8]}",
                 display_name=username.title(),
                 role=role,
                 password=None,
@@ -109,14 +111,18 @@ class Team:
         return code
 
 
-def make_team(database_url: str) -> Team:
-    upgrade(database_url)
-    database = Database(database_url)
+def make_team(database: Database) -> Team:
     clock = SystemClock()
+    suffix = uuid.uuid4().hex[:8]
     with database.write() as session:
-        org = accounts.create_organisation(session, name="Test Trust", clock=clock)
+        org = accounts.create_organisation(session, name=f"Test Trust {suffix}", clock=clock)
         team_id = accounts.create_team(session, organisation_id=org, name="IPS Test", clock=clock)
     return Team(database=database, team_id=team_id)
+
+
+def migrated_database(database_url: str) -> Database:
+    upgrade(database_url)
+    return Database(database_url)
 
 
 class Fault(Enum):

@@ -293,3 +293,10 @@ def find_team_member(session: Session, *, team_id: str, username: str) -> User:
     if user is None:
         raise NotFound("no such user in your team")
     return user
+
+
+def find_organisation(session: Session, *, name: str) -> str:
+    org_id = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    if org_id is None:
+        raise NotFound(f"no organisation {name!r}")
+    return org_id

@@ -9,9 +9,11 @@ The memory storage uses the same encoding so both storages reject exactly the sa
 
 from __future__ import annotations
 
+import gc
 import json
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,7 +90,6 @@ def encode_changes(changes: Sequence[Change]) -> bytes:
     try:
         text = json.dumps(
             [_as_op(change) for change in changes],
-            ensure_ascii=False,
             allow_nan=False,  # NaN is not JSON; the server would refuse it later
             separators=(",", ":"),
         )
@@ -164,9 +165,27 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
     return touched
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while (de)serialising a whole store.
+
+    Building or walking a million small dicts and lists triggers hundreds of collections that
+    find nothing (JSON has no cycles); pausing the collector halves reopen and compaction time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def encode_snapshot(tables: Tables) -> bytes:
     try:
-        body = json.dumps(tables, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # ASCII-only output (the default) encodes and decodes about twice as fast.
+        with paused_gc():
+            body = json.dumps(tables, separators=(",", ":")).encode("ascii")
     except (TypeError, ValueError, RecursionError) as exc:
         raise StoreError(f"data is not JSON-serialisable: {exc}") from exc
     return b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
@@ -182,7 +201,8 @@ def decode_snapshot(blob: bytes) -> Tables:
     if not header.startswith(SNAPSHOT_MAGIC) or length != len(body) or crc != zlib.crc32(body):
         raise StoreCorrupted("snapshot file is damaged (header, length or checksum mismatch)")
     try:
-        tables = json.loads(body)
+        with paused_gc():
+            tables = json.loads(body.decode("utf-8"))
     except ValueError as exc:
         raise StoreCorrupted(f"snapshot is not valid JSON: {exc}") from exc
     if not isinstance(tables, dict):

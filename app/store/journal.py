@@ -3,8 +3,8 @@
 The directory holds ``snapshot.json`` (the whole state at some point, written atomically) and
 ``journal.log`` (one checksummed line per transaction since that snapshot). A save appends one
 line and fsyncs it before the change becomes visible, so every ``apply`` that returned survives
-a kill or a power cut. Now and then (when the journal outgrows the snapshot) the state is
-compacted into a new snapshot and the journal starts over.
+a kill or a power cut. Now and then (when the journal passes a quarter of the snapshot's size,
+4 MiB at least) the state is compacted into a new snapshot and the journal starts over.
 
 Opening loads the snapshot and replays the journal. An unterminated last line is a write that
 never returned and is dropped. Any other unreadable line is damage: the good lines around it
@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.store.base import ApplyingStorage
-from app.store.codec import Tables, apply_ops, decode_snapshot, encode_snapshot, frame, unframe
+from app.store.codec import (
+    Tables,
+    apply_ops,
+    decode_snapshot,
+    encode_snapshot,
+    frame,
+    paused_gc,
+    unframe,
+)
 from app.store.errors import StoreError
 from app.store.files import (
     DirectoryLock,
@@ -112,8 +120,9 @@ class JournalStorage(ApplyingStorage):
     def _load(self) -> None:
         for leftover in (SNAPSHOT + ".tmp", JOURNAL + ".tmp"):
             (self.path / leftover).unlink(missing_ok=True)  # an interrupted replace; never live
-        tables, raw = self._read_state()
-        found = replay(tables, raw)
+        with paused_gc():
+            tables, raw = self._read_state()
+            found = replay(tables, raw)
         self._tables = tables
         if found.damaged:
             self._keep_damaged(found)
@@ -195,8 +204,9 @@ class JournalStorage(ApplyingStorage):
         self._notify(None)
 
     def _compaction_threshold(self) -> int:
-        # Growing with the snapshot keeps the amortised cost of compaction per save constant.
-        return max(self._compact_min_bytes, self._snapshot_bytes)
+        # Growing with the snapshot keeps the amortised cost of compaction per save constant;
+        # a quarter of it bounds the replay a reopen after a kill has to do (~1.25x a load).
+        return max(self._compact_min_bytes, self._snapshot_bytes // 4)
 
     def _compact(self) -> None:
         blob = encode_snapshot(self._tables)

@@ -202,10 +202,10 @@ class LocalStore:
         if doc is None:
             return None
         sync = self._db.table(SYNC).get_by_id(_key(kind, record_id))
-        deleted = bool(sync is not None and sync["deleted"])
+        deleted = bool(sync is not None and sync.get("deleted", False))
         if deleted and not include_deleted:
             return None
-        review = None if sync is None else clone(sync["review"])
+        review = None if sync is None else clone(sync.get("review"))
         return StoredRecord(kind, clone(doc), sync_info(sync), review=review, deleted=deleted)
 
     # -- sync ----------------------------------------------------------------------------
@@ -304,7 +304,7 @@ def _settle(txn: Transaction, outcome: SyncOutcome, sync: Doc, *, was_delete: bo
         conflict=_losing_values(outcome, local) if outcome.state == "conflict" else None,
     )
     # A refused delete leaves the record on the server, so it comes back locally.
-    txn.put(SYNC, key, sync_doc(info, review=sync["review"], deleted=False))
+    txn.put(SYNC, key, sync_doc(info, review=sync.get("review"), deleted=False))
 
 
 def _losing_values(outcome: SyncOutcome, local: Doc) -> dict[str, Any] | None:
@@ -347,7 +347,7 @@ def _local_wins(txn: Transaction, key: str, sync: Doc, change: RemoteChange) -> 
 def _pending(sync: Doc | None, *, deleted: bool) -> Doc:
     """Sync state after a local edit: pending, keeping the base version and review."""
     base = 0 if sync is None else int(sync["server_version"])
-    review = None if sync is None else sync["review"]
+    review = None if sync is None else sync.get("review")
     return sync_doc(SyncInfo(server_version=base), review=review, deleted=deleted)
 
 

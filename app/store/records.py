@@ -81,15 +81,18 @@ def clone(value: Any) -> Any:
 
 
 def sync_doc(info: SyncInfo, *, review: dict[str, Any] | None, deleted: bool = False) -> dict[str, Any]:
-    return {
-        "state": info.state,
+    doc: dict[str, Any] = {"state": info.state, "server_version": info.server_version}
+    # Empty fields are left out: one row per record, so this is a good part of the snapshot
+    # size, and snapshot size is what reopening costs.
+    optional = {
         "reason": info.reason,
-        "server_version": info.server_version,
         "field_errors": dict(info.field_errors),
         "conflict": info.conflict,
         "review": review,
         "deleted": deleted,
     }
+    doc.update((name, value) for name, value in optional.items() if value)
+    return doc
 
 
 def sync_info(doc: Mapping[str, Any] | None) -> SyncInfo:
@@ -97,10 +100,10 @@ def sync_info(doc: Mapping[str, Any] | None) -> SyncInfo:
         return SyncInfo()
     return SyncInfo(
         state=cast(SyncState, doc["state"]),
-        reason=doc["reason"],
+        reason=doc.get("reason"),
         server_version=doc["server_version"],
-        field_errors=dict(doc["field_errors"]),
-        conflict=clone(doc["conflict"]),
+        field_errors=dict(doc.get("field_errors") or {}),
+        conflict=clone(doc.get("conflict")),
     )
 
 

@@ -1,0 +1,164 @@
+"""Benchmark: the durable local store against TinyDB's default JSONStorage.
+
+Run ``python bench/local_store.py``. For each size it measures the latency of one save when the
+store already holds that many records: ``LocalStore.save`` (journal append + fsync) and
+``TinyDB(path).insert`` (rewrites the whole JSON file), side by side, then the time to reopen
+the durable store. Both use the same realistic employer-visit records (~500 bytes of JSON).
+
+JSONStorage cannot be filled to 50k through its own insert in reasonable time, so its file is
+written directly in one go and only the timed inserts go through TinyDB. The durable store is
+filled through ``LocalStore.apply_remote`` in pages, as a first sync would.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a plain script
+
+from tinydb import TinyDB
+
+from app.store import JournalStorage, LocalStore, RemoteChange
+
+SIZES = (10_000, 50_000)
+DURABLE_SAVES = 1000
+JSON_INSERTS = 30
+KIND = "employer_visit"
+NOTES = (
+    "Met the manager at the loading bay; two night-shift openings from June. Prefers a short "
+    "working interview; follow up after the stock take."
+)
+
+
+def visit(rng: random.Random) -> dict[str, Any]:
+    """An employer visit as the app stores it."""
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "version": 1,
+        "employer_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "specialist_id": "spec-0042",
+        "visited_at": f"2024-05-{rng.randrange(1, 29):02d}T{rng.randrange(8, 18):02d}:15:00+01:00",
+        "purpose": rng.choice(["job_development", "follow_up", "placement_support"]),
+        "contact_name": rng.choice(["Priya Shah", "Tom Birkett", "Ana Costa"]),
+        "contact_role": "Store manager",
+        "geotag": {
+            "lat": round(54.3 + rng.random() / 10, 6),
+            "lon": round(-2.75 + rng.random() / 10, 6),
+            "accuracy_m": round(rng.uniform(3, 40), 1),
+        },
+        "job_seeker_ids": [str(uuid.UUID(int=rng.getrandbits(128), version=4))],
+        "notes": NOTES[: rng.randrange(20, len(NOTES))],
+        "disclosure": rng.choice(["full", "partial", "none"]),
+        "outcome": "opening_found",
+    }
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p99 * 1000, ordered[-1] * 1000
+
+
+def timed(action: Callable[[], object], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def bench_durable(workdir: Path, size: int, rng: random.Random) -> dict[str, Any]:
+    path = workdir / f"durable-{size}"
+    store = LocalStore.open(path)
+    for page in range(0, size, 1000):
+        records = [visit(rng) for _ in range(min(1000, size - page))]
+        changes = [RemoteChange(KIND, r["id"], 1, r) for r in records]
+        store.apply_remote(changes, cursor=f"c{page}")
+    fresh = [visit(rng) for _ in range(DURABLE_SAVES)]
+    pending = iter(fresh)
+
+    def save() -> None:
+        record = next(pending)
+        store.save(KIND, record, op_id=record["id"], queued_at="2024-05-02T10:15:00+01:00")
+
+    samples = timed(save, DURABLE_SAVES)
+    store.close()
+    journal_mb = (path / "journal.log").stat().st_size / 1e6
+    start = time.perf_counter()
+    storage = JournalStorage(path)
+    reopened = LocalStore(storage)
+    reopen_s = time.perf_counter() - start
+    assert len(reopened.all(KIND)) == size + DURABLE_SAVES
+    storage.compact()
+    reopened.close()
+    start = time.perf_counter()
+    LocalStore.open(path).close()
+    compacted_reopen_s = time.perf_counter() - start
+    return {
+        "samples": samples,
+        "reopen_s": reopen_s,
+        "journal_mb": journal_mb,
+        "compacted_reopen_s": compacted_reopen_s,
+        "snapshot_mb": (path / "snapshot.json").stat().st_size / 1e6,
+    }
+
+
+def bench_json_storage(workdir: Path, size: int, rng: random.Random) -> list[float]:
+    path = workdir / f"tinydb-{size}.json"
+    docs = {str(n): visit(rng) for n in range(1, size + 1)}
+    path.write_text(json.dumps({"_default": docs}))
+    db = TinyDB(path)
+    samples = timed(lambda: db.insert(visit(rng)), JSON_INSERTS)
+    db.close()
+    return samples
+
+
+def main() -> None:
+    rng = random.Random(42)
+    sizes = sorted(len(json.dumps(visit(rng), separators=(",", ":"))) for _ in range(1000))
+    print(f"record size: {sizes[0]}-{sizes[-1]} bytes of JSON (median {sizes[500]})")
+    workdir = Path(tempfile.mkdtemp(prefix="fieldwork-bench-"))
+    rows, reopen_rows = [], []
+    try:
+        for size in SIZES:
+            durable = bench_durable(workdir, size, rng)
+            plain = bench_json_storage(workdir, size, rng)
+            d50, d99, dmax = percentiles(durable["samples"])
+            j50, j99, jmax = percentiles(plain)
+            rows.append((size, d50, d99, dmax, j50, j99, jmax))
+            reopen_rows.append((size, durable))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print(f"save latency, ms ({DURABLE_SAVES} durable saves, {JSON_INSERTS} JSONStorage inserts per size)")
+    header = ("records", "durable p50", "p99", "max", "JSONStorage p50", "p99", "max", "p50 ratio")
+    print("{:>8} | {:>11} {:>6} {:>6} | {:>15} {:>7} {:>7} | {:>9}".format(*header))
+    for size, d50, d99, dmax, j50, j99, jmax in rows:
+        print(
+            f"{size:>8} | {d50:>11.2f} {d99:>6.2f} {dmax:>6.1f} | {j50:>15.1f} {j99:>7.1f} {jmax:>7.1f}"
+            f" | {j50 / d50:>8.0f}x"
+        )
+    print()
+    print("durable store reopen")
+    for size, d in reopen_rows:
+        total = size + DURABLE_SAVES
+        print(
+            f"{total:>8} records: {d['reopen_s'] * 1000:.0f} ms as left (journal {d['journal_mb']:.1f} MB), "
+            f"{d['compacted_reopen_s'] * 1000:.0f} ms after compaction (snapshot {d['snapshot_mb']:.1f} MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Geotags for visits: a fix from the phone when there is one, the employer's address when not.
+
+A visit is never held up by location: every call to the location service is bounded by a timeout
+of a few seconds, and "no fix" is a normal answer (web, desktop, permission denied, no signal).
+Geocoding goes through a geopy geocoder that the caller passes in; offline it returns None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import datetime
+from typing import Any, Protocol
+
+from app.domain.clock import Clock
+from app.domain.enums import GeotagSource
+from app.domain.records import Employer, Geotag
+
+ACCURACY_WARNING_M = 100.0
+DEFAULT_FIX_TIMEOUT_S = 8.0
+EARTH_RADIUS_M = 6_371_000.0
+
+
+class LocationProvider(Protocol):
+    async def current_fix(self, timeout_s: float) -> Geotag | None:
+        """A GPS geotag, or None when no fix arrived within `timeout_s` seconds."""
+        ...
+
+
+class NoLocation:
+    """Web and desktop: there is no location service, so there is never a fix."""
+
+    async def current_fix(self, timeout_s: float) -> Geotag | None:
+        return None
+
+
+class FixedLocation:
+    """A provider that always answers with the same fix (demos and tests)."""
+
+    def __init__(self, tag: Geotag | None) -> None:
+        self.tag = tag
+
+    async def current_fix(self, timeout_s: float) -> Geotag | None:
+        return self.tag
+
+
+class GeolocatorLocation:
+    """The phone's location through flet-geolocator.
+
+    The geolocator's methods have no timeout of their own and may never answer, so each call is
+    bounded by what is left of `timeout_s`. Permission is requested only when the status is
+    DENIED (requesting when already granted has hung the client).
+    """
+
+    def __init__(self, geolocator: Any, *, clock: Clock) -> None:
+        self._geolocator = geolocator
+        self._clock = clock
+
+    async def current_fix(self, timeout_s: float) -> Geotag | None:
+        try:
+            return await asyncio.wait_for(self._fix(), timeout=timeout_s)
+        except TimeoutError:
+            return None
+        except Exception:  # any failure of the platform service means "no fix"
+            return None
+
+    async def _fix(self) -> Geotag | None:
+        from flet_geolocator import GeolocatorPermissionStatus as Status
+
+        status = await self._geolocator.get_permission_status()
+        if status is Status.DENIED:
+            status = await self._geolocator.request_permission()
+        if status not in (Status.WHILE_IN_USE, Status.ALWAYS):
+            return None
+        position = await self._geolocator.get_current_position()
+        return geotag_from_position(position, clock=self._clock)
+
+
+def geotag_from_position(position: Any, *, clock: Clock) -> Geotag | None:
+    """A GPS geotag from a geolocator position (anything with latitude, longitude, accuracy)."""
+    latitude = getattr(position, "latitude", None)
+    longitude = getattr(position, "longitude", None)
+    if latitude is None or longitude is None:
+        return None
+    accuracy = getattr(position, "accuracy", None)
+    fixed_at = getattr(position, "timestamp", None)
+    if not isinstance(fixed_at, datetime) or fixed_at.tzinfo is None:
+        fixed_at = clock.now()
+    return Geotag(
+        latitude=float(latitude),
+        longitude=float(longitude),
+        accuracy_m=float(accuracy) if accuracy is not None else None,
+        fixed_at=fixed_at,
+        source=GeotagSource.GPS,
+    )
+
+
+def fallback_geotag(employer: Employer | None) -> Geotag:
+    """Where the visit happened when the phone gave no fix: the employer's stored location, or none."""
+    if employer is not None and employer.latitude is not None and employer.longitude is not None:
+        return Geotag(
+            latitude=employer.latitude,
+            longitude=employer.longitude,
+            source=GeotagSource.EMPLOYER_ADDRESS,
+        )
+    return Geotag(source=GeotagSource.NONE)
+
+
+def accuracy_warning(tag: Geotag | None) -> str | None:
+    """A warning when a GPS fix is too rough to say which employer was visited."""
+    if tag is None or tag.accuracy_m is None or tag.accuracy_m <= ACCURACY_WARNING_M:
+        return None
+    return f"Location is rough (within {tag.accuracy_m:.0f} m, worse than {ACCURACY_WARNING_M:.0f} m)."
+
+
+def describe(tag: Geotag | None) -> str:
+    """One line for a person: where the location came from and how good it is."""
+    if tag is None or tag.source is GeotagSource.NONE:
+        return "No location"
+    if tag.source is GeotagSource.GPS:
+        accuracy = f" ±{tag.accuracy_m:.0f} m" if tag.accuracy_m is not None else ""
+        return f"GPS {tag.latitude:.5f}, {tag.longitude:.5f}{accuracy}"
+    if tag.source is GeotagSource.EMPLOYER_ADDRESS:
+        return "Employer's address"
+    return "Entered by hand"
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres between two (latitude, longitude) points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+class Geocoder(Protocol):
+    def geocode(self, query: str, *args: Any, **kwargs: Any) -> Any: ...
+
+
+def geocode_address(address: str, geocoder: Geocoder) -> tuple[float, float] | None:
+    """(latitude, longitude) of an address, or None when it is blank, unknown or we are offline."""
+    if not address.strip():
+        return None
+    try:
+        location = geocoder.geocode(address)
+    except Exception:  # geopy raises many kinds (offline, quota, timeout): all mean "not now"
+        return None
+    if location is None:
+        return None
+    try:
+        return float(location.latitude), float(location.longitude)
+    except (AttributeError, TypeError, ValueError):
+        return None

@@ -1,0 +1,292 @@
+"""Saving and reading field records on the device: the one path every screen goes through.
+
+`RecordService.save` stamps a record, validates it, applies the disclosure guard against the job
+seekers on the device, and writes it with its outbox entry in one store write. The sync engine
+talks to the store directly; screens talk to this service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from app.domain.clock import Clock, IdMaker
+from app.domain.codec import from_dict, to_dict
+from app.domain.enums import SeekerStatus
+from app.domain.errors import ValidationError
+from app.domain.records import (
+    Employer,
+    EmployerVisit,
+    JobOpening,
+    JobSeeker,
+    Record,
+    SupportCheckIn,
+    kind_of,
+    stamp,
+)
+from app.domain.rules import check_disclosure, next_support_due
+from app.domain.validation import ensure_valid
+from app.store import LocalStore, StoredRecord
+
+R = TypeVar("R", bound=Record)
+
+ACTIVITY_KINDS = ("employer_visit", "job_opening", "support_check_in")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """Something the specialist should do by `due_on`: a next step, a check-in, in-work support."""
+
+    kind: str  # "next_step" | "check_in" | "support"
+    title: str
+    detail: str
+    due_on: date
+    overdue: bool
+    record_kind: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One line of recent work, newest first."""
+
+    record_kind: str
+    record_id: str
+    title: str
+    detail: str
+    at: datetime | None
+    sync_state: str
+
+
+class RecordService:
+    def __init__(self, store: LocalStore, *, clock: Clock, new_id: IdMaker) -> None:
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def save(self, record: Record) -> StoredRecord:
+        """Validate and save; raises ValidationError or DisclosureRefused and then writes nothing."""
+        now = self.clock.now()
+        stamped = stamp(record, clock=self.clock, new_id=self.new_id)
+        ensure_valid(stamped, now=now)
+        check_disclosure(stamped, self.job_seekers_by_id())
+        return self.store.save(
+            kind_of(stamped), to_dict(stamped), op_id=self.new_id(), queued_at=now.isoformat()
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def load(self, kind: str, record_id: str) -> Record | None:
+        stored = self.store.get(kind, record_id)
+        return from_dict(kind, stored.data) if stored is not None else None
+
+    def stored(self, kind: str, record_id: str) -> StoredRecord | None:
+        return self.store.get(kind, record_id)
+
+    def all(self, kind: str, cls: type[R]) -> list[R]:
+        records: list[R] = []
+        for stored in self.store.all(kind):
+            try:
+                record = from_dict(kind, stored.data)
+            except ValidationError:
+                continue  # a record the device cannot read is shown under "needs attention", not here
+            if isinstance(record, cls):
+                records.append(record)
+        return records
+
+    def employers(self) -> list[Employer]:
+        return sorted(self.all("employer", Employer), key=lambda e: e.name.casefold())
+
+    def job_seekers(self) -> list[JobSeeker]:
+        return sorted(self.all("job_seeker", JobSeeker), key=lambda s: s.code.casefold())
+
+    def visits(self) -> list[EmployerVisit]:
+        return self.all("employer_visit", EmployerVisit)
+
+    def openings(self) -> list[JobOpening]:
+        return self.all("job_opening", JobOpening)
+
+    def check_ins(self) -> list[SupportCheckIn]:
+        return self.all("support_check_in", SupportCheckIn)
+
+    def job_seekers_by_id(self) -> dict[str, JobSeeker]:
+        return {seeker.id: seeker for seeker in self.all("job_seeker", JobSeeker)}
+
+    def employers_by_id(self) -> dict[str, Employer]:
+        return {employer.id: employer for employer in self.all("employer", Employer)}
+
+    def pending_count(self) -> int:
+        return int(self.store.pending_count())
+
+    # -- quick entry ---------------------------------------------------------------------------
+
+    def recent_employers(self, limit: int | None = None) -> list[Employer]:
+        """All employers, the most recently visited or used first, then by name."""
+        last_used: dict[str, datetime] = {}
+        for visit in self.visits():
+            _touch(last_used, visit.employer_id, visit.occurred_at or visit.updated_at)
+        for opening in self.openings():
+            _touch(last_used, opening.employer_id, opening.updated_at)
+        for check_in in self.check_ins():
+            _touch(last_used, check_in.employer_id, check_in.occurred_at or check_in.updated_at)
+        return _by_last_use(self.employers(), last_used, limit)
+
+    def recent_job_seekers(self, limit: int | None = None) -> list[JobSeeker]:
+        """All job seekers, the most recently discussed or supported first, then by code."""
+        last_used: dict[str, datetime] = {}
+        for visit in self.visits():
+            for seeker_id in visit.job_seeker_ids:
+                _touch(last_used, seeker_id, visit.occurred_at or visit.updated_at)
+        for check_in in self.check_ins():
+            _touch(last_used, check_in.job_seeker_id, check_in.occurred_at or check_in.updated_at)
+        for opening in self.openings():
+            for seeker_id in opening.job_seeker_ids:
+                _touch(last_used, seeker_id, opening.updated_at)
+        return _by_last_use(self.job_seekers(), last_used, limit)
+
+    def visits_to(self, employer_id: str) -> list[EmployerVisit]:
+        visits = [visit for visit in self.visits() if visit.employer_id == employer_id]
+        return sorted(visits, key=lambda v: _sort_time(v.occurred_at), reverse=True)
+
+    # -- what is due ---------------------------------------------------------------------------
+
+    def due_items(self, today: date, *, horizon_days: int = 0) -> list[DueItem]:
+        """Next steps and check-ins due by `today` (+ horizon), overdue first, then by date."""
+        employers = self.employers_by_id()
+        last_day = date.fromordinal(today.toordinal() + horizon_days)
+        items: list[DueItem] = []
+
+        latest_visit: dict[str, EmployerVisit] = {}
+        for visit in self.visits():
+            current = latest_visit.get(visit.employer_id)
+            if current is None or _sort_time(visit.occurred_at) > _sort_time(current.occurred_at):
+                latest_visit[visit.employer_id] = visit
+        for visit in latest_visit.values():
+            if visit.next_step_on is not None and visit.next_step_on <= last_day:
+                employer = employers.get(visit.employer_id)
+                items.append(
+                    DueItem(
+                        kind="next_step",
+                        title=employer.name if employer else "Unknown employer",
+                        detail=visit.next_step or "Next step",
+                        due_on=visit.next_step_on,
+                        overdue=visit.next_step_on < today,
+                        record_kind="employer_visit",
+                        record_id=visit.id,
+                    )
+                )
+
+        latest_check_in: dict[str, SupportCheckIn] = {}
+        for check_in in self.check_ins():
+            current_check_in = latest_check_in.get(check_in.job_seeker_id)
+            if current_check_in is None or _sort_time(check_in.occurred_at) > _sort_time(
+                current_check_in.occurred_at
+            ):
+                latest_check_in[check_in.job_seeker_id] = check_in
+        for seeker in self.job_seekers():
+            due = self._check_in_due(seeker, latest_check_in.get(seeker.id), today)
+            if due is None or due[0] > last_day:
+                continue
+            due_on, why = due
+            items.append(
+                DueItem(
+                    kind="check_in" if why == "planned" else "support",
+                    title=seeker.code,
+                    detail="Planned check-in" if why == "planned" else "In-work support due",
+                    due_on=due_on,
+                    overdue=due_on < today,
+                    record_kind="job_seeker",
+                    record_id=seeker.id,
+                )
+            )
+        return sorted(items, key=lambda item: (item.due_on, item.title.casefold()))
+
+    @staticmethod
+    def _check_in_due(seeker: JobSeeker, last: SupportCheckIn | None, today: date) -> tuple[date, str] | None:
+        """The earliest of the planned next check-in and the IPS support schedule, for a worker."""
+        candidates: list[tuple[date, str]] = []
+        if last is not None and last.next_check_in_on is not None:
+            candidates.append((last.next_check_in_on, "planned"))
+        if seeker.status is SeekerStatus.WORKING and seeker.job_started_on is not None:
+            last_on = last.occurred_at.date() if last is not None and last.occurred_at else None
+            due = next_support_due(job_started_on=seeker.job_started_on, last_contact_on=last_on)
+            candidates.append((due, "support"))
+        if seeker.status is SeekerStatus.ENDED or not candidates:
+            return None
+        return min(candidates)
+
+    # -- recent activity -----------------------------------------------------------------------
+
+    def recent_activity(self, limit: int = 10) -> list[Activity]:
+        employers = self.employers_by_id()
+        seekers = self.job_seekers_by_id()
+        rows: list[Activity] = []
+        for kind in ACTIVITY_KINDS:
+            for stored in self.store.all(kind):
+                try:
+                    record = from_dict(kind, stored.data)
+                except ValidationError:
+                    continue
+                title, detail, at = describe_record(record, employers=employers, seekers=seekers)
+                rows.append(Activity(kind, record.id, title, detail, at, stored.sync.state))
+        rows.sort(key=lambda row: _sort_time(row.at), reverse=True)
+        return rows[:limit]
+
+
+def describe_record(
+    record: Record, *, employers: dict[str, Employer], seekers: dict[str, JobSeeker]
+) -> tuple[str, str, datetime | None]:
+    """(title, detail, when) of a record, for lists."""
+
+    def employer_name(employer_id: str | None) -> str:
+        employer = employers.get(employer_id or "")
+        return employer.name if employer else "Unknown employer"
+
+    def seeker_codes(ids: Iterable[str]) -> str:
+        return ", ".join(seekers[i].code for i in ids if i in seekers)
+
+    if isinstance(record, EmployerVisit):
+        mode = "Visit" if record.contact_mode.value == "face_to_face" else record.contact_mode.value.title()
+        who = seeker_codes(record.job_seeker_ids)
+        detail = f"{mode} · {record.purpose.value.replace('_', ' ')}" + (f" · {who}" if who else "")
+        return employer_name(record.employer_id), detail, record.occurred_at or record.updated_at
+    if isinstance(record, JobOpening):
+        return (
+            record.title or "Job opening",
+            f"Opening at {employer_name(record.employer_id)} · {record.status.value}",
+            record.updated_at,
+        )
+    if isinstance(record, SupportCheckIn):
+        seeker = seekers.get(record.job_seeker_id)
+        return (
+            seeker.code if seeker else "Unknown worker",
+            f"Check-in with {record.with_whom.value}",
+            record.occurred_at or record.updated_at,
+        )
+    if isinstance(record, Employer):
+        return record.name, f"Employer · {record.sector or 'no sector'}", record.updated_at
+    if isinstance(record, JobSeeker):
+        return record.code, f"Job seeker · {record.status.value.replace('_', ' ')}", record.updated_at
+    return kind_of(record), "", record.updated_at
+
+
+def _sort_time(value: datetime | None) -> float:
+    return value.timestamp() if value is not None else float("-inf")
+
+
+def _touch(last_used: dict[str, datetime], record_id: str | None, at: datetime | None) -> None:
+    if not record_id or at is None:
+        return
+    if record_id not in last_used or at > last_used[record_id]:
+        last_used[record_id] = at
+
+
+def _by_last_use(records: list[R], last_used: dict[str, datetime], limit: int | None) -> list[R]:
+    used = sorted((r for r in records if r.id in last_used), key=lambda r: last_used[r.id], reverse=True)
+    unused = [r for r in records if r.id not in last_used]
+    ordered = used + unused
+    return ordered if limit is None else ordered[:limit]

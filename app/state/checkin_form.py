@@ -1,0 +1,114 @@
+"""Log (or edit) an in-work support check-in with a worker, their employer, or both."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, Disclosure, SeekerStatus
+from app.domain.records import Employer, JobSeeker, SupportCheckIn
+from app.records import RecordService
+from app.state.forms import FormState, Parser, days_from, format_date, format_time, split_list
+
+WITH_LABELS = {CheckInWith.WORKER: "Worker", CheckInWith.EMPLOYER: "Employer", CheckInWith.BOTH: "Both"}
+PLACE_LABELS = {CheckInPlace.WORKPLACE: "At work", CheckInPlace.ELSEWHERE: "Elsewhere"}
+NEXT_CHECK_IN_SHORTCUTS = (("In 3 days", 3), ("In 1 week", 7), ("In 1 month", 30))
+
+
+class CheckInFormState(FormState):
+    title = "Log a check-in"
+
+    def __init__(
+        self, service: RecordService, *, base: SupportCheckIn | None = None, job_seeker_id: str | None = None
+    ) -> None:
+        super().__init__(service, base=base)
+        self.tz = service.clock.now().tzinfo
+        self.employers: list[Employer] = service.recent_employers()
+        # Workers first: a check-in is in-work support.
+        seekers = service.recent_job_seekers()
+        self.job_seekers: list[JobSeeker] = [s for s in seekers if s.status is SeekerStatus.WORKING] + [
+            s for s in seekers if s.status is not SeekerStatus.WORKING
+        ]
+        if base is not None:
+            self.title = "Edit check-in"
+            self.values = {
+                "job_seeker_id": base.job_seeker_id,
+                "employer_id": base.employer_id or "",
+                "occurred_at": format_time(base.occurred_at, self.tz),
+                "with_whom": base.with_whom.value,
+                "mode": base.mode.value,
+                "place": base.place.value,
+                "topics": ", ".join(base.topics),
+                "concerns": base.concerns,
+                "next_check_in_on": format_date(base.next_check_in_on),
+                "disclosure_reason": base.disclosure_reason,
+            }
+            if base.disclosure_reason:
+                self.disclosure_message = (
+                    "This check-in involves the employer of someone who has not agreed to disclosure."
+                )
+        else:
+            self.values = {
+                "job_seeker_id": "",
+                "employer_id": "",
+                "occurred_at": format_time(service.clock.now(), self.tz),
+                "with_whom": CheckInWith.WORKER.value,
+                "mode": ContactMode.FACE_TO_FACE.value,
+                "place": CheckInPlace.ELSEWHERE.value,
+                "topics": "",
+                "concerns": "",
+                "next_check_in_on": days_from(service.clock.now().date(), 7),
+                "disclosure_reason": "",
+            }
+            if job_seeker_id:
+                self.select_job_seeker(job_seeker_id)
+
+    def select_job_seeker(self, seeker_id: str) -> None:
+        """Choosing a worker fills in their current employer."""
+        self.set_field("job_seeker_id", seeker_id)
+        seeker = self.selected_job_seeker()
+        if seeker is not None and seeker.current_employer_id and not self.text("employer_id"):
+            self.values["employer_id"] = seeker.current_employer_id
+        self._refresh_disclosure()
+
+    def set_with_whom(self, value: str) -> None:
+        self.set_field("with_whom", value)
+        self._refresh_disclosure()
+
+    def selected_job_seeker(self) -> JobSeeker | None:
+        wanted = self.text("job_seeker_id")
+        return next((s for s in self.job_seekers if s.id == wanted), None)
+
+    def needs_disclosure_reason(self) -> bool:
+        seeker = self.selected_job_seeker()
+        employer_facing = self.text("with_whom") != CheckInWith.WORKER.value
+        return employer_facing and seeker is not None and seeker.disclosure is not Disclosure.CONSENTED
+
+    def _refresh_disclosure(self) -> None:
+        if not self.needs_disclosure_reason():
+            self.disclosure_message = None
+            self.errors.pop("disclosure_reason", None)
+
+    def set_next_check_in_in(self, days: int) -> None:
+        self.set_field("next_check_in_on", days_from(self.service.clock.now().date(), days))
+
+    def build(self) -> SupportCheckIn:
+        parse = Parser(self.tz)
+        occurred_at = parse.datetime("occurred_at", self.text("occurred_at"))
+        next_on = parse.date("next_check_in_on", self.text("next_check_in_on"))
+        parse.check()
+        fields: dict[str, Any] = {
+            "job_seeker_id": self.text("job_seeker_id"),
+            "employer_id": self.text("employer_id") or None,
+            "occurred_at": occurred_at,
+            "with_whom": CheckInWith(self.text("with_whom")),
+            "mode": ContactMode(self.text("mode")),
+            "place": CheckInPlace(self.text("place")),
+            "topics": split_list(self.text("topics")),
+            "concerns": self.text("concerns").strip(),
+            "next_check_in_on": next_on,
+            "disclosure_reason": self.text("disclosure_reason").strip(),
+        }
+        if isinstance(self.base, SupportCheckIn):
+            return replace(self.base, **fields)
+        return SupportCheckIn(**fields)

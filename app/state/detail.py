@@ -1,0 +1,155 @@
+"""One record: its fields for a person, its sync state, a supervisor's comment, and the way to edit."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from app.domain.records import (
+    Employer,
+    EmployerVisit,
+    Geotag,
+    JobOpening,
+    JobSeeker,
+    Record,
+    SupportCheckIn,
+    kind_of,
+)
+from app.geo import describe
+from app.records import RecordService, describe_record
+from app.state.checkin_form import CheckInFormState
+from app.state.employers import EmployerFormState
+from app.state.forms import FormState
+from app.state.job_seekers import JobSeekerFormState
+from app.state.opening_form import OpeningFormState
+from app.state.visit_form import VisitFormState
+
+KIND_LABELS = {
+    "employer": "Employer",
+    "job_seeker": "Job seeker",
+    "employer_visit": "Employer visit",
+    "job_opening": "Job opening",
+    "support_check_in": "Check-in",
+}
+HIDDEN = {"id", "created_at", "version", "disclosure_reason"}
+SYNC_LABELS = {
+    "pending": "Saved on this phone, waiting to sync",
+    "synced": "Synced",
+    "rejected": "The server refused this record",
+    "conflict": "Changed elsewhere too: check the values",
+}
+
+
+class RecordDetailState:
+    def __init__(self, service: RecordService, kind: str, record_id: str) -> None:
+        self.service = service
+        self.kind = kind
+        self.record_id = record_id
+        self.record: Record | None = None
+        self.title = ""
+        self.subtitle = ""
+        self.rows: list[tuple[str, str]] = []
+        self.sync_label = ""
+        self.sync_problems: list[str] = []
+        self.review_comment: str | None = None
+        self.related: list[tuple[str, str, str, str]] = []  # (kind, id, title, detail)
+        self.refresh()
+
+    @property
+    def found(self) -> bool:
+        return self.record is not None
+
+    def refresh(self) -> None:
+        stored = self.service.stored(self.kind, self.record_id)
+        self.record = self.service.load(self.kind, self.record_id) if stored is not None else None
+        if stored is None or self.record is None:
+            self.title, self.rows = "Record not found", []
+            return
+        employers = self.service.employers_by_id()
+        seekers = self.service.job_seekers_by_id()
+        self.title, self.subtitle, _ = describe_record(self.record, employers=employers, seekers=seekers)
+        self.rows = [
+            (_label(f.name), _show(getattr(self.record, f.name), employers=employers, seekers=seekers))
+            for f in dataclasses.fields(self.record)
+            if f.name not in HIDDEN
+        ]
+        reason = getattr(self.record, "disclosure_reason", "")
+        if reason:
+            self.rows.append(("Reason for linking without disclosure consent", reason))
+        sync = stored.sync
+        self.sync_label = SYNC_LABELS.get(sync.state, sync.state)
+        self.sync_problems = [sync.reason] if sync.reason else []
+        self.sync_problems += [f"{_label(k)}: {v}" for k, v in (sync.field_errors or {}).items()]
+        review = stored.review or {}
+        self.review_comment = review.get("comment") or None
+        self.related = self._related(employers, seekers)
+
+    def _related(
+        self, employers: dict[str, Employer], seekers: dict[str, JobSeeker]
+    ) -> list[tuple[str, str, str, str]]:
+        record = self.record
+        related: list[Record] = []
+        if isinstance(record, Employer):
+            related = [*self.service.visits_to(record.id)]
+            related += [o for o in self.service.openings() if o.employer_id == record.id]
+        elif isinstance(record, JobSeeker):
+            related = [c for c in self.service.check_ins() if c.job_seeker_id == record.id]
+            related += [v for v in self.service.visits() if record.id in v.job_seeker_ids]
+        rows = []
+        for item in related[:20]:
+            title, detail, at = describe_record(item, employers=employers, seekers=seekers)
+            when = f"{at:%-d %b} · " if at else ""
+            rows.append((kind_of(item), item.id, title, when + detail))
+        return rows
+
+    def edit_form(self) -> FormState | None:
+        record = self.record
+        if isinstance(record, EmployerVisit):
+            return VisitFormState(self.service, base=record)
+        if isinstance(record, JobOpening):
+            return OpeningFormState(self.service, base=record)
+        if isinstance(record, SupportCheckIn):
+            return CheckInFormState(self.service, base=record)
+        if isinstance(record, Employer):
+            return EmployerFormState(self.service, base=record)
+        if isinstance(record, JobSeeker):
+            return JobSeekerFormState(self.service, base=record)
+        return None
+
+
+def _label(name: str) -> str:
+    words = name.replace("_ids", "s").replace("_id", "").replace("_on", "").replace("_at", "").split("_")
+    text = " ".join(words).strip()
+    return text[:1].upper() + text[1:]
+
+
+def _show(value: Any, *, employers: dict[str, Employer], seekers: dict[str, JobSeeker]) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, Geotag):
+        return describe(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Enum):
+        return str(value.value).replace("_", " ").capitalize()
+    if isinstance(value, datetime):
+        return f"{value:%a %-d %b %Y, %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%a %-d %b %Y}"
+    if isinstance(value, list):
+        return ", ".join(_lookup(item, employers, seekers) for item in value)
+    if isinstance(value, str):
+        return _lookup(value, employers, seekers)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _lookup(value: Any, employers: dict[str, Employer], seekers: dict[str, JobSeeker]) -> str:
+    if value in employers:
+        return employers[value].name
+    if value in seekers:
+        return seekers[value].code
+    return str(value)

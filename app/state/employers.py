@@ -1,0 +1,106 @@
+"""The employers list, and the form to add or edit an employer (with optional geocoding)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from app.domain.records import Employer
+from app.geo import Geocoder, geocode_address
+from app.records import RecordService
+from app.state.forms import FormState, Parser, split_list
+
+
+@dataclass(frozen=True)
+class EmployerRow:
+    id: str
+    name: str
+    detail: str
+    last_visit: datetime | None
+    visits: int
+
+
+class EmployersState:
+    def __init__(self, service: RecordService) -> None:
+        self.service = service
+        self.query = ""
+        self.rows: list[EmployerRow] = []
+        self.refresh()
+
+    def set_query(self, query: str) -> None:
+        self.query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        visits = self.service.visits()
+        needle = self.query.strip().casefold()
+        rows = []
+        for employer in self.service.recent_employers():
+            if needle and needle not in f"{employer.name} {employer.sector} {employer.address}".casefold():
+                continue
+            own = [v for v in visits if v.employer_id == employer.id]
+            last = max((v.occurred_at for v in own if v.occurred_at), default=None)
+            when = f"last visit {last:%-d %b}" if last else "not visited yet"
+            detail = " · ".join(part for part in (employer.sector, when) if part)
+            rows.append(EmployerRow(employer.id, employer.name, detail, last, len(own)))
+        self.rows = rows
+
+
+class EmployerFormState(FormState):
+    title = "Add employer"
+
+    def __init__(
+        self, service: RecordService, *, base: Employer | None = None, geocoder: Geocoder | None = None
+    ) -> None:
+        super().__init__(service, base=base)
+        self.geocoder = geocoder
+        source = base or Employer()
+        if base is not None:
+            self.title = "Edit employer"
+        self.values = {
+            "name": source.name,
+            "sector": source.sector,
+            "address": source.address,
+            "latitude": "" if source.latitude is None else f"{source.latitude:.6f}",
+            "longitude": "" if source.longitude is None else f"{source.longitude:.6f}",
+            "contacts": ", ".join(source.contacts),
+            "hiring_needs": source.hiring_needs,
+            "notes": source.notes,
+        }
+
+    @property
+    def can_geocode(self) -> bool:
+        return self.geocoder is not None
+
+    def locate_address(self) -> bool:
+        """Fill latitude/longitude from the address; offline or unknown leaves them as they were."""
+        if self.geocoder is None:
+            self.errors["address"] = "Finding addresses needs a connection; you can save without it"
+            return False
+        point = geocode_address(self.text("address"), self.geocoder)
+        if point is None:
+            self.errors["address"] = "Could not find this address (offline?). You can save without it"
+            return False
+        self.values["latitude"], self.values["longitude"] = (f"{point[0]:.6f}", f"{point[1]:.6f}")
+        self.errors.pop("address", None)
+        return True
+
+    def build(self) -> Employer:
+        parse = Parser(None)
+        latitude = parse.number("latitude", self.text("latitude"))
+        longitude = parse.number("longitude", self.text("longitude"))
+        parse.check()
+        fields: dict[str, Any] = {
+            "name": self.text("name").strip(),
+            "sector": self.text("sector").strip(),
+            "address": self.text("address").strip(),
+            "latitude": latitude,
+            "longitude": longitude,
+            "contacts": split_list(self.text("contacts")),
+            "hiring_needs": self.text("hiring_needs").strip(),
+            "notes": self.text("notes").strip(),
+        }
+        if isinstance(self.base, Employer):
+            return replace(self.base, **fields)
+        return Employer(**fields)

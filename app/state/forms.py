@@ -1,0 +1,174 @@
+"""What every entry form shares: raw values as typed, per-field errors, and one save path.
+
+A form keeps exactly what the specialist typed (text stays text until save), so a bad date or a
+refused save loses nothing. `on_save` parses, then hands the record to `RecordService.save`;
+parse errors, validation errors and the disclosure guard all come back as state the view shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+from app.domain.errors import DisclosureRefused, ValidationError
+from app.domain.records import Record
+from app.records import RecordService
+from app.store import StoredRecord, StoreError
+
+DATE_HINT = "YYYY-MM-DD"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: StoredRecord | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    disclosure_message: str | None = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.saved is not None
+
+
+class FieldErrors(Exception):
+    """Raised while parsing a form: field name → message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class FormState:
+    """Base for entry forms. Subclasses define `build()` returning the record to save."""
+
+    title = "Record"
+
+    def __init__(self, service: RecordService, *, base: Record | None = None) -> None:
+        self.service = service
+        self.base = base
+        self.values: dict[str, Any] = {}
+        self.errors: dict[str, str] = {}
+        self.disclosure_message: str | None = None
+        self.message: str | None = None
+        self.saved: StoredRecord | None = None
+
+    @property
+    def editing(self) -> bool:
+        return self.base is not None
+
+    @property
+    def reason_needed(self) -> bool:
+        return self.disclosure_message is not None
+
+    def value(self, name: str) -> Any:
+        return self.values.get(name)
+
+    def text(self, name: str) -> str:
+        value = self.values.get(name)
+        return "" if value is None else str(value)
+
+    def set_field(self, name: str, value: Any) -> None:
+        self.values[name] = value
+        self.errors.pop(name, None)
+        if name == "disclosure_reason" and str(value).strip():
+            self.errors.pop("disclosure_reason", None)
+
+    def build(self) -> Record:
+        raise NotImplementedError
+
+    def on_save(self) -> SaveResult:
+        self.errors = {}
+        self.message = None
+        try:
+            record = self.build()
+            self.saved = self.service.save(record)
+        except FieldErrors as exc:
+            self.errors = dict(exc.errors)
+        except ValidationError as exc:
+            self.errors = {_form_field(name): message for name, message in exc.errors.items()}
+        except DisclosureRefused as exc:
+            self.disclosure_message = str(exc)
+            self.errors["disclosure_reason"] = "Give a reason, or remove them from this record"
+        except StoreError as exc:
+            self.message = f"Not saved: this phone's storage failed ({exc}). Try again."
+        if self.saved is None:
+            if self.errors and self.message is None:
+                self.message = "Check the fields marked in red."
+            return SaveResult(
+                errors=dict(self.errors), disclosure_message=self.disclosure_message, message=self.message
+            )
+        self.message = "Saved on this phone."
+        return SaveResult(saved=self.saved, message=self.message)
+
+
+def _form_field(name: str) -> str:
+    """Nested validation keys (geotag.latitude) belong to their top-level field on the form."""
+    return name.split(".", 1)[0]
+
+
+# -- parsing what was typed ----------------------------------------------------------------------
+
+
+class Parser:
+    """Collects every parse error of a form before giving up, so all fields are marked at once."""
+
+    def __init__(self, tz: tzinfo | None) -> None:
+        self.tz = tz
+        self.errors: dict[str, str] = {}
+
+    def check(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+    def date(self, name: str, text: str) -> date | None:
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            self.errors[name] = f"Use a date like 2026-05-04 ({DATE_HINT})"
+            return None
+
+    def datetime(self, name: str, text: str) -> datetime | None:
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            self.errors[name] = "Use a date and time like 2026-05-04 09:30"
+            return None
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=self.tz)
+
+    def number(self, name: str, text: str) -> float | None:
+        text = text.strip().replace(",", "").lstrip("£$€")
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            self.errors[name] = "Enter a number, like 11.50"
+            return None
+
+
+def format_time(value: datetime | None, tz: tzinfo | None = None) -> str:
+    if value is None:
+        return ""
+    return (value.astimezone(tz) if tz is not None else value).strftime(TIME_FORMAT)
+
+
+def format_date(value: date | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def days_from(today: date, days: int) -> str:
+    return (today + timedelta(days=days)).isoformat()
+
+
+def split_list(text: str) -> list[str]:
+    """Comma- or line-separated text as a clean list."""
+    parts = text.replace("\n", ",").split(",")
+    return [part.strip() for part in parts if part.strip()]

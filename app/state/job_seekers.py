@@ -1,0 +1,120 @@
+"""The caseload list, and the form to add or edit a job seeker (pseudonymous code, no diagnosis)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
+from app.domain.records import Employer, JobSeeker
+from app.domain.rules import CASELOAD_LIMIT
+from app.records import RecordService
+from app.state.forms import FormState, Parser, format_date, split_list
+
+STATUS_LABELS = {
+    SeekerStatus.ENGAGED: "Engaged",
+    SeekerStatus.JOB_SEARCHING: "Job searching",
+    SeekerStatus.WORKING: "Working",
+    SeekerStatus.EDUCATION: "Education",
+    SeekerStatus.ENDED: "Ended",
+}
+DISCLOSURE_LABELS = {
+    Disclosure.CONSENTED: "Agreed to disclose",
+    Disclosure.NOT_CONSENTED: "Does not disclose",
+    Disclosure.UNDECIDED: "Undecided",
+}
+BENEFITS_LABELS = {
+    BenefitsCounselling.NOT_OFFERED: "Not offered",
+    BenefitsCounselling.OFFERED: "Offered",
+    BenefitsCounselling.DONE: "Done",
+}
+
+
+@dataclass(frozen=True)
+class SeekerRow:
+    id: str
+    code: str
+    detail: str
+    discloses: bool
+    due: str
+
+
+class JobSeekersState:
+    def __init__(self, service: RecordService) -> None:
+        self.service = service
+        self.rows: list[SeekerRow] = []
+        self.refresh()
+
+    @property
+    def caseload_note(self) -> str:
+        active = sum(1 for row in self.rows if "Ended" not in row.detail)
+        note = f"{active} active"
+        return note + (f" (IPS caseload limit is {CASELOAD_LIMIT})" if active > CASELOAD_LIMIT else "")
+
+    def refresh(self) -> None:
+        today = self.service.clock.now().date()
+        due_by_seeker = {
+            item.record_id: item
+            for item in self.service.due_items(today, horizon_days=30)
+            if item.record_kind == "job_seeker"
+        }
+        rows = []
+        for seeker in self.service.recent_job_seekers():
+            due_item = due_by_seeker.get(seeker.id)
+            due = ""
+            if due_item is not None:
+                due = f"{'overdue' if due_item.overdue else 'due'} {due_item.due_on:%-d %b}"
+            detail = f"{STATUS_LABELS[seeker.status]} · {DISCLOSURE_LABELS[seeker.disclosure]}"
+            discloses = seeker.disclosure is Disclosure.CONSENTED
+            rows.append(SeekerRow(seeker.id, seeker.code, detail, discloses, due))
+        self.rows = rows
+
+
+class JobSeekerFormState(FormState):
+    title = "Add job seeker"
+
+    def __init__(self, service: RecordService, *, base: JobSeeker | None = None) -> None:
+        super().__init__(service, base=base)
+        self.employers: list[Employer] = service.recent_employers()
+        if base is not None:
+            self.title = "Edit job seeker"
+        source = base or JobSeeker(referral_date=service.clock.now().date())
+        self.values = {
+            "code": source.code,
+            "referral_date": format_date(source.referral_date),
+            "referral_source": source.referral_source,
+            "clinical_team": source.clinical_team,
+            "preferred_job_types": ", ".join(source.preferred_job_types),
+            "preferred_hours": source.preferred_hours,
+            "preferred_places": source.preferred_places,
+            "avoid": source.avoid,
+            "disclosure": source.disclosure.value,
+            "status": source.status.value,
+            "benefits_counselling": source.benefits_counselling.value,
+            "job_started_on": format_date(source.job_started_on),
+            "current_employer_id": source.current_employer_id or "",
+        }
+
+    def build(self) -> JobSeeker:
+        parse = Parser(None)
+        referral_date = parse.date("referral_date", self.text("referral_date"))
+        job_started_on = parse.date("job_started_on", self.text("job_started_on"))
+        parse.check()
+        fields: dict[str, Any] = {
+            "code": self.text("code").strip(),
+            "referral_date": referral_date,
+            "referral_source": self.text("referral_source").strip(),
+            "clinical_team": self.text("clinical_team").strip(),
+            "preferred_job_types": split_list(self.text("preferred_job_types")),
+            "preferred_hours": self.text("preferred_hours").strip(),
+            "preferred_places": self.text("preferred_places").strip(),
+            "avoid": self.text("avoid").strip(),
+            "disclosure": Disclosure(self.text("disclosure")),
+            "status": SeekerStatus(self.text("status")),
+            "benefits_counselling": BenefitsCounselling(self.text("benefits_counselling")),
+            "job_started_on": job_started_on,
+            "current_employer_id": self.text("current_employer_id") or None,
+        }
+        if isinstance(self.base, JobSeeker):
+            return replace(self.base, **fields)
+        return JobSeeker(**fields)

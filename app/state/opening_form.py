@@ -1,0 +1,101 @@
+"""Log (or edit) a job opening found through job development or an advert."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app.domain.enums import FoundVia, Market, OpeningStatus, Permanence, WageUnit
+from app.domain.records import Employer, JobOpening, JobSeeker
+from app.records import RecordService
+from app.state.forms import FormState, Parser, format_date
+
+STATUS_LABELS = {
+    OpeningStatus.IDENTIFIED: "Identified",
+    OpeningStatus.INTERESTED: "Job seeker interested",
+    OpeningStatus.APPLIED: "Applied",
+    OpeningStatus.INTERVIEW: "Interview",
+    OpeningStatus.HIRED: "Hired",
+    OpeningStatus.CLOSED: "Closed",
+}
+WAGE_UNIT_LABELS = {
+    WageUnit.HOUR: "per hour",
+    WageUnit.WEEK: "per week",
+    WageUnit.MONTH: "per month",
+    WageUnit.YEAR: "per year",
+}
+
+
+class OpeningFormState(FormState):
+    title = "Log a job opening"
+
+    def __init__(
+        self, service: RecordService, *, base: JobOpening | None = None, employer_id: str | None = None
+    ) -> None:
+        super().__init__(service, base=base)
+        self.employers: list[Employer] = service.recent_employers()
+        self.job_seekers: list[JobSeeker] = service.recent_job_seekers()
+        if base is not None:
+            self.title = "Edit job opening"
+            self.values = {
+                "employer_id": base.employer_id,
+                "title": base.title,
+                "wage": "" if base.wage is None else f"{base.wage:g}",
+                "wage_unit": base.wage_unit.value,
+                "hours_per_week": "" if base.hours_per_week is None else f"{base.hours_per_week:g}",
+                "permanence": base.permanence.value,
+                "market": base.market.value,
+                "found_via": base.found_via.value,
+                "status": base.status.value,
+                "job_seeker_ids": list(base.job_seeker_ids),
+                "noted_on": format_date(base.noted_on),
+                "started_on": format_date(base.started_on),
+            }
+        else:
+            self.values = {
+                "employer_id": employer_id or (self.employers[0].id if self.employers else ""),
+                "title": "",
+                "wage": "",
+                "wage_unit": WageUnit.HOUR.value,
+                "hours_per_week": "",
+                "permanence": Permanence.PERMANENT.value,
+                "market": Market.OPEN_MARKET.value,
+                "found_via": FoundVia.JOB_DEVELOPMENT.value,
+                "status": OpeningStatus.IDENTIFIED.value,
+                "job_seeker_ids": [],
+                "noted_on": format_date(service.clock.now().date()),
+                "started_on": "",
+            }
+
+    def toggle_job_seeker(self, seeker_id: str) -> None:
+        ids: list[str] = list(self.values.get("job_seeker_ids") or [])
+        if seeker_id in ids:
+            ids.remove(seeker_id)
+        else:
+            ids.append(seeker_id)
+        self.set_field("job_seeker_ids", ids)
+
+    def build(self) -> JobOpening:
+        parse = Parser(self.service.clock.now().tzinfo)
+        wage = parse.number("wage", self.text("wage"))
+        hours = parse.number("hours_per_week", self.text("hours_per_week"))
+        noted_on = parse.date("noted_on", self.text("noted_on"))
+        started_on = parse.date("started_on", self.text("started_on"))
+        parse.check()
+        fields: dict[str, Any] = {
+            "employer_id": self.text("employer_id"),
+            "title": self.text("title").strip(),
+            "wage": wage,
+            "wage_unit": WageUnit(self.text("wage_unit")),
+            "hours_per_week": hours,
+            "permanence": Permanence(self.text("permanence")),
+            "market": Market(self.text("market")),
+            "found_via": FoundVia(self.text("found_via")),
+            "status": OpeningStatus(self.text("status")),
+            "job_seeker_ids": list(self.values.get("job_seeker_ids") or []),
+            "noted_on": noted_on,
+            "started_on": started_on,
+        }
+        if isinstance(self.base, JobOpening):
+            return replace(self.base, **fields)
+        return JobOpening(**fields)

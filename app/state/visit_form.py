@@ -1,0 +1,209 @@
+"""Log (or edit) an employer visit: quick defaults, recent employers first, a geotag that never blocks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app.domain.enums import ContactMode, GeotagSource, VisitPurpose
+from app.domain.errors import ValidationError
+from app.domain.records import Employer, EmployerVisit, Geotag, JobSeeker
+from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider, accuracy_warning, describe, fallback_geotag
+from app.records import RecordService
+from app.state.forms import FormState, Parser, days_from, format_date, format_time
+
+PURPOSE_LABELS = {
+    VisitPurpose.INTRODUCE_IPS: "Introduce IPS",
+    VisitPurpose.LEARN_BUSINESS: "Learn the business",
+    VisitPurpose.FOR_JOB_SEEKER: "For a job seeker",
+    VisitPurpose.FOLLOW_UP: "Follow-up",
+    VisitPurpose.IN_WORK_SUPPORT: "In-work support",
+}
+MODE_LABELS = {
+    ContactMode.FACE_TO_FACE: "Face to face",
+    ContactMode.PHONE: "Phone",
+    ContactMode.EMAIL: "Email",
+    ContactMode.VIDEO: "Video",
+}
+NEXT_STEP_SHORTCUTS = (("Tomorrow", 1), ("In 1 week", 7), ("In 2 weeks", 14))
+RECENT_CHOICES = 4
+
+
+class VisitFormState(FormState):
+    title = "Log a visit"
+
+    def __init__(
+        self,
+        service: RecordService,
+        *,
+        base: EmployerVisit | None = None,
+        employer_id: str | None = None,
+    ) -> None:
+        super().__init__(service, base=base)
+        self.tz = service.clock.now().tzinfo
+        self.employers: list[Employer] = []
+        self.job_seekers: list[JobSeeker] = []
+        self.fix: Geotag | None = base.geotag if base is not None else None
+        self.locating = False
+        self.location_checked = base is not None
+        self.new_employer_name = ""
+        self.new_employer_error: str | None = None
+        self.reload_choices()
+        if base is not None:
+            self.title = "Edit visit"
+            self._load(base)
+        else:
+            self.values = {
+                "employer_id": "",
+                "occurred_at": format_time(service.clock.now(), self.tz),
+                "contact_mode": ContactMode.FACE_TO_FACE.value,
+                "purpose": VisitPurpose.INTRODUCE_IPS.value,
+                "met_hiring_manager": False,
+                "met_person": "",
+                "job_seeker_ids": [],
+                "outcome": "",
+                "next_step": "",
+                "next_step_on": "",
+                "disclosure_reason": "",
+            }
+            if employer_id:
+                self.select_employer(employer_id)
+
+    def _load(self, visit: EmployerVisit) -> None:
+        self.values = {
+            "employer_id": visit.employer_id,
+            "occurred_at": format_time(visit.occurred_at, self.tz),
+            "contact_mode": visit.contact_mode.value,
+            "purpose": visit.purpose.value,
+            "met_hiring_manager": visit.met_hiring_manager,
+            "met_person": visit.met_person,
+            "job_seeker_ids": list(visit.job_seeker_ids),
+            "outcome": visit.outcome,
+            "next_step": visit.next_step,
+            "next_step_on": format_date(visit.next_step_on),
+            "disclosure_reason": visit.disclosure_reason,
+        }
+        if visit.disclosure_reason:
+            self.disclosure_message = "This record links someone who has not agreed to disclosure."
+
+    def reload_choices(self) -> None:
+        self.employers = self.service.recent_employers()
+        self.job_seekers = self.service.recent_job_seekers()
+
+    @property
+    def recent_employers(self) -> list[Employer]:
+        return self.employers[:RECENT_CHOICES]
+
+    @property
+    def recent_job_seekers(self) -> list[JobSeeker]:
+        return self.job_seekers[:RECENT_CHOICES]
+
+    def selected_employer(self) -> Employer | None:
+        wanted = self.text("employer_id")
+        return next((e for e in self.employers if e.id == wanted), None)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def select_employer(self, employer_id: str) -> None:
+        """Choose the employer; a first visit defaults to introducing IPS, a repeat to follow-up."""
+        self.set_field("employer_id", employer_id)
+        if self.editing:
+            return
+        seen_before = bool(self.service.visits_to(employer_id))
+        purpose = VisitPurpose.FOLLOW_UP if seen_before else VisitPurpose.INTRODUCE_IPS
+        self.values["purpose"] = purpose.value
+
+    def toggle_job_seeker(self, seeker_id: str) -> None:
+        ids: list[str] = list(self.values.get("job_seeker_ids") or [])
+        if seeker_id in ids:
+            ids.remove(seeker_id)
+        else:
+            ids.append(seeker_id)
+        self.set_field("job_seeker_ids", ids)
+        if not self.needs_disclosure_reason():
+            self.disclosure_message = None
+            self.errors.pop("disclosure_reason", None)
+
+    def needs_disclosure_reason(self) -> bool:
+        """True while a linked job seeker has not consented to disclosure (warn before save)."""
+        chosen = set(self.values.get("job_seeker_ids") or [])
+        return any(s.id in chosen and s.disclosure.value != "consented" for s in self.job_seekers)
+
+    def set_next_step_in(self, days: int) -> None:
+        self.set_field("next_step_on", days_from(self.service.clock.now().date(), days))
+
+    def add_employer(self, name: str | None = None) -> Employer | None:
+        """The quick path: a new employer met in the street, saved and selected in one tap."""
+        name = (name if name is not None else self.new_employer_name).strip()
+        self.new_employer_error = None
+        if not name:
+            self.new_employer_error = "Type the business name"
+            return None
+        try:
+            stored = self.service.save(Employer(name=name))
+        except ValidationError as exc:
+            self.new_employer_error = next(iter(exc.errors.values()))
+            return None
+        employer = self.service.load("employer", stored.data["id"])
+        assert isinstance(employer, Employer)
+        self.new_employer_name = ""
+        self.reload_choices()
+        self.select_employer(employer.id)
+        return employer
+
+    async def capture_location(
+        self, provider: LocationProvider, timeout_s: float = DEFAULT_FIX_TIMEOUT_S
+    ) -> None:
+        """Ask for a fix once, when the form opens; the save never waits for it."""
+        if self.editing:
+            return
+        self.locating = True
+        try:
+            fix = await provider.current_fix(timeout_s)
+        finally:
+            self.locating = False
+            self.location_checked = True
+        if fix is not None:
+            self.fix = fix
+
+    def geotag_for_save(self) -> Geotag:
+        if self.fix is not None and self.fix.source is not GeotagSource.NONE:
+            return self.fix
+        return fallback_geotag(self.selected_employer())
+
+    @property
+    def location_text(self) -> str:
+        if self.locating and self.fix is None:
+            return "Finding your location… (you can save now)"
+        if self.fix is not None and self.fix.source is GeotagSource.GPS:
+            return describe(self.fix)
+        tag = fallback_geotag(self.selected_employer())
+        if tag.source is GeotagSource.EMPLOYER_ADDRESS:
+            return "No GPS fix: the employer's address will be used"
+        return "No GPS fix: saved without a location"
+
+    @property
+    def location_warning(self) -> str | None:
+        return accuracy_warning(self.fix)
+
+    def build(self) -> EmployerVisit:
+        parse = Parser(self.tz)
+        occurred_at = parse.datetime("occurred_at", self.text("occurred_at"))
+        next_step_on = parse.date("next_step_on", self.text("next_step_on"))
+        parse.check()
+        fields: dict[str, Any] = {
+            "employer_id": self.text("employer_id"),
+            "occurred_at": occurred_at,
+            "contact_mode": ContactMode(self.text("contact_mode")),
+            "purpose": VisitPurpose(self.text("purpose")),
+            "met_hiring_manager": bool(self.values.get("met_hiring_manager")),
+            "met_person": self.text("met_person").strip(),
+            "job_seeker_ids": list(self.values.get("job_seeker_ids") or []),
+            "outcome": self.text("outcome").strip(),
+            "next_step": self.text("next_step").strip(),
+            "next_step_on": next_step_on,
+            "disclosure_reason": self.text("disclosure_reason").strip(),
+        }
+        if isinstance(self.base, EmployerVisit):
+            return replace(self.base, **fields)
+        return EmployerVisit(geotag=self.geotag_for_save(), **fields)

@@ -1,0 +1,104 @@
+"""Log an in-work support check-in: the worker first (workers in a job are listed first)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.state.checkin_form import NEXT_CHECK_IN_SHORTCUTS, PLACE_LABELS, WITH_LABELS, CheckInFormState
+from app.state.visit_form import MODE_LABELS
+from app.views.forms_common import (
+    date_with_shortcuts,
+    disclosure_block,
+    enum_options,
+    message_banner,
+    save_button,
+)
+from app.views.widgets import choice_chips, dropdown, screen, section, text_field
+
+if TYPE_CHECKING:
+    from app.views.shell import Shell
+
+
+class CheckInView:
+    def __init__(self, shell: Shell, state: CheckInFormState) -> None:
+        self.shell = shell
+        self.state = state
+        self.title = state.title
+
+    def _do(self, action: Any) -> Any:
+        def run(*args: Any) -> None:
+            action(*args)
+            self.shell.refresh()
+
+        return self.shell.handler(run)
+
+    def footer(self) -> ft.Control:
+        state = self.state
+        return save_button(self.shell, state, "Save check-in", "save-check-in", self.shell.back)
+
+    def build(self) -> ft.Control:
+        state = self.state
+        workers = [(s.id, s.code) for s in state.job_seekers[:6]]
+        return screen(
+            *message_banner(state),
+            section(
+                "Worker",
+                choice_chips(
+                    workers,
+                    state.text("job_seeker_id"),
+                    self._do(state.select_job_seeker),
+                    identifier="worker-choice",
+                ),
+                dropdown(
+                    "All job seekers",
+                    [(s.id, s.code) for s in state.job_seekers],
+                    state.text("job_seeker_id"),
+                    self._do(state.select_job_seeker),
+                    error=state.errors.get("job_seeker_id"),
+                    identifier="worker-select",
+                ),
+            ),
+            section(
+                "With",
+                choice_chips(
+                    enum_options(WITH_LABELS),
+                    state.text("with_whom"),
+                    self._do(state.set_with_whom),
+                    identifier="with",
+                ),
+            ),
+            *disclosure_block(state, state.needs_disclosure_reason()),
+            dropdown(
+                "Employer",
+                [("", "None")] + [(e.id, e.name) for e in state.employers],
+                state.text("employer_id"),
+                self._do(lambda v: state.set_field("employer_id", v)),
+                error=state.errors.get("employer_id"),
+                identifier="check-in-employer",
+            ),
+            section(
+                "How and where",
+                choice_chips(
+                    enum_options(MODE_LABELS),
+                    state.text("mode"),
+                    self._do(lambda v: state.set_field("mode", v)),
+                ),
+                choice_chips(
+                    enum_options(PLACE_LABELS),
+                    state.text("place"),
+                    self._do(lambda v: state.set_field("place", v)),
+                ),
+            ),
+            text_field(state, "occurred_at", "When (YYYY-MM-DD HH:MM)", keyboard=ft.KeyboardType.DATETIME),
+            text_field(state, "topics", "Topics (comma separated)", hint="hours, travel, a new manager"),
+            text_field(state, "concerns", "Concerns", multiline=True),
+            date_with_shortcuts(
+                state,
+                "next_check_in_on",
+                "Next check-in",
+                NEXT_CHECK_IN_SHORTCUTS,
+                self._do(state.set_next_check_in_in),
+            ),
+        )

@@ -1,0 +1,105 @@
+"""One record: its fields, sync state, supervisor comment, related records, and Edit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.state.detail import KIND_LABELS, RecordDetailState
+from app.views.widgets import banner, big_button, list_row, screen, section
+
+if TYPE_CHECKING:
+    from app.views.shell import Shell
+
+
+class DetailView:
+    def __init__(self, shell: Shell, state: RecordDetailState) -> None:
+        self.shell = shell
+        self.state = state
+        self.title = KIND_LABELS.get(state.kind, "Record")
+
+    def reload(self) -> None:
+        self.state.refresh()
+
+    def build(self) -> ft.Control:
+        from app.views.screens import detail_screen, form_screen, log_screen
+
+        state = self.state
+        if not state.found:
+            return screen(banner("This record is not on this phone.", kind="error"))
+
+        def edit(_e: Any) -> None:
+            form = state.edit_form()
+            if form is not None:
+                self.shell.push(form_screen(self.shell, form))
+
+        def open_related(kind: str, record_id: str) -> Any:
+            return self.shell.handler(lambda _e: self.shell.push(detail_screen(self.shell, kind, record_id)))
+
+        problems = state.sync_problems
+        actions: list[ft.Control] = [
+            big_button("Edit", ft.Icons.EDIT, self.shell.handler(edit), identifier="edit-record")
+        ]
+        if state.kind == "employer":
+            actions.append(
+                big_button(
+                    "Log visit",
+                    ft.Icons.STOREFRONT,
+                    self.shell.handler(
+                        lambda _e: self.shell.push(
+                            log_screen(self.shell, "visit", employer_id=state.record_id)
+                        )
+                    ),
+                    identifier="detail-log-visit",
+                    filled=False,
+                )
+            )
+        if state.kind == "job_seeker":
+            actions.append(
+                big_button(
+                    "Check-in",
+                    ft.Icons.HANDSHAKE,
+                    self.shell.handler(
+                        lambda _e: self.shell.push(
+                            log_screen(self.shell, "check_in", job_seeker_id=state.record_id)
+                        )
+                    ),
+                    identifier="detail-log-check-in",
+                    filled=False,
+                )
+            )
+        return screen(
+            ft.Text(state.title, size=22, weight=ft.FontWeight.W_600),
+            ft.Text(state.subtitle, size=15, color=ft.Colors.BLUE_GREY_700),
+            banner(
+                state.sync_label + ("" if not problems else ": " + "; ".join(problems)),
+                kind="error" if problems else "info",
+                identifier="detail-sync",
+            ),
+            *([banner(f"Supervisor: {state.review_comment}", kind="warn")] if state.review_comment else []),
+            ft.Row(actions, spacing=8),
+            *[
+                ft.Column(
+                    [
+                        ft.Text(label, size=13, color=ft.Colors.BLUE_GREY_600),
+                        ft.Text(value, size=16, selectable=True),
+                    ],
+                    spacing=2,
+                )
+                for label, value in state.rows
+            ],
+            *(
+                [
+                    section(
+                        "Related",
+                        *[
+                            list_row(title, detail, open_related(kind, rid))
+                            for kind, rid, title, detail in state.related
+                        ],
+                    )
+                ]
+                if state.related
+                else []
+            ),
+        )

@@ -1,0 +1,129 @@
+"""Job seekers: the caseload (recently supported first) and the add/edit form."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.state.job_seekers import (
+    BENEFITS_LABELS,
+    DISCLOSURE_LABELS,
+    STATUS_LABELS,
+    JobSeekerFormState,
+    JobSeekersState,
+)
+from app.views.forms_common import enum_options, message_banner, save_button
+from app.views.widgets import big_button, choice_chips, dropdown, list_row, screen, section, text_field
+
+if TYPE_CHECKING:
+    from app.views.shell import Shell
+
+
+class JobSeekersView:
+    title = "Job seekers"
+
+    def __init__(self, shell: Shell, state: JobSeekersState) -> None:
+        self.shell = shell
+        self.state = state
+
+    def reload(self) -> None:
+        self.state.refresh()
+
+    def build(self) -> ft.Control:
+        from app.views.screens import detail_screen, log_screen
+
+        def open_row(record_id: str) -> Any:
+            return self.shell.handler(
+                lambda _e: self.shell.push(detail_screen(self.shell, "job_seeker", record_id))
+            )
+
+        rows = self.state.rows
+        return screen(
+            ft.Text(self.state.caseload_note, size=15, color=ft.Colors.BLUE_GREY_700),
+            ft.Row(
+                [
+                    big_button(
+                        "Add job seeker",
+                        ft.Icons.PERSON_ADD_ALT,
+                        self.shell.handler(lambda _e: self.shell.push(log_screen(self.shell, "job_seeker"))),
+                        identifier="add-job-seeker",
+                        filled=False,
+                    )
+                ]
+            ),
+            *(
+                [
+                    list_row(
+                        row.code,
+                        row.detail,
+                        open_row(row.id),
+                        icon=ft.Icons.PERSON if row.discloses else ft.Icons.LOCK_PERSON,
+                        trailing=row.due or None,
+                        warn=row.due.startswith("overdue"),
+                    )
+                    for row in rows
+                ]
+                or [ft.Text("No job seekers yet.", size=15)]
+            ),
+        )
+
+
+class JobSeekerFormView:
+    def __init__(self, shell: Shell, state: JobSeekerFormState) -> None:
+        self.shell = shell
+        self.state = state
+        self.title = state.title
+
+    def _set(self, name: str) -> Any:
+        def run(value: str) -> None:
+            self.state.set_field(name, value)
+            self.shell.refresh()
+
+        return self.shell.handler(run)
+
+    def footer(self) -> ft.Control:
+        state = self.state
+        return save_button(self.shell, state, "Save job seeker", "save-job-seeker", self.shell.back)
+
+    def build(self) -> ft.Control:
+        state = self.state
+        return screen(
+            *message_banner(state),
+            text_field(state, "code", "Code or first name", helper="No surnames, no diagnosis"),
+            text_field(
+                state, "referral_date", "Referral date (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME
+            ),
+            text_field(state, "referral_source", "Referred by"),
+            text_field(state, "clinical_team", "Clinical team"),
+            section(
+                "Disclosure to employers",
+                choice_chips(
+                    enum_options(DISCLOSURE_LABELS), state.text("disclosure"), self._set("disclosure")
+                ),
+            ),
+            section(
+                "Status", choice_chips(enum_options(STATUS_LABELS), state.text("status"), self._set("status"))
+            ),
+            text_field(state, "preferred_job_types", "Jobs they want (comma separated)"),
+            text_field(state, "preferred_hours", "Hours they want"),
+            text_field(state, "preferred_places", "Where they want to work"),
+            text_field(state, "avoid", "Things to avoid"),
+            section(
+                "Benefits counselling",
+                choice_chips(
+                    enum_options(BENEFITS_LABELS),
+                    state.text("benefits_counselling"),
+                    self._set("benefits_counselling"),
+                ),
+            ),
+            dropdown(
+                "Current employer",
+                [("", "None")] + [(e.id, e.name) for e in state.employers],
+                state.text("current_employer_id"),
+                self._set("current_employer_id"),
+            ),
+            text_field(
+                state, "job_started_on", "Job started on (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME
+            ),
+        )

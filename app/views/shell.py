@@ -1,0 +1,189 @@
+"""The frame around every screen: app bar with back, bottom navigation, the Log button, a screen stack.
+
+Views re-render by calling `refresh()`, which always ends with one `page.update()` (a Flet 1.0
+handler that updates part of the page loses its automatic update). Handler errors are caught
+here, printed, and shown, because Flet would otherwise swallow them into an error screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import flet as ft
+
+from app.state.context import AppContext
+from app.views.widgets import MIN_TARGET, big_button
+
+
+class Screen(Protocol):
+    title: str
+
+    def build(self) -> ft.Control: ...
+
+
+ROOTS = ("today", "employers", "job_seekers")
+
+
+class Shell:
+    def __init__(self, page: ft.Page, ctx: AppContext) -> None:
+        self.page = page
+        self.ctx = ctx
+        self.stack: list[Screen] = []
+        self.root = "today"
+        self.errors: list[str] = []
+        self.body = ft.Container(expand=True, padding=ft.Padding.only(left=16, right=16, top=8))
+        page.title = "Fieldwork"
+        page.padding = 0
+        page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL, visual_density=ft.VisualDensity.COMFORTABLE)
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.navigation_bar = ft.NavigationBar(
+            destinations=[
+                ft.NavigationBarDestination(icon=ft.Icons.TODAY, label="Today"),
+                ft.NavigationBarDestination(icon=ft.Icons.STOREFRONT, label="Employers"),
+                ft.NavigationBarDestination(icon=ft.Icons.PEOPLE_OUTLINE, label="Job seekers"),
+            ],
+            on_change=self.handler(self._nav_changed),
+        )
+        page.floating_action_button = ft.FloatingActionButton(
+            content=ft.Row([ft.Icon(ft.Icons.ADD), ft.Text("Log", size=17)], tight=True),
+            tooltip="Log a visit, opening or check-in",
+            on_click=self.handler(lambda _e: self.open_log_menu()),
+            width=112,
+            height=60,
+        )
+        page.add(ft.SafeArea(self.body, expand=True))
+
+    # -- error handling ----------------------------------------------------------------------------
+
+    def handler(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:  # the one place handler errors are caught, shown and printed
+                traceback.print_exc(file=sys.stderr)
+                self.errors.append(repr(exc))
+                self.notify(f"Something went wrong: {exc}. Nothing you typed was lost.")
+                self.page.update()
+
+        return run
+
+    def notify(self, text: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(text, size=15), duration=4000))
+
+    # -- navigation --------------------------------------------------------------------------------
+
+    def _nav_changed(self, e: ft.Event[ft.NavigationBar]) -> None:
+        self.go_root(ROOTS[int(e.control.selected_index)])
+
+    def go_root(self, name: str) -> None:
+        from app.views.screens import root_screen
+
+        self.root = name
+        nav = self.page.navigation_bar
+        if isinstance(nav, ft.NavigationBar):
+            nav.selected_index = ROOTS.index(name)
+        self.stack = [root_screen(self, name)]
+        self.refresh()
+
+    def push(self, screen: Screen) -> None:
+        self.stack.append(screen)
+        self.refresh()
+
+    def back(self) -> None:
+        if len(self.stack) > 1:
+            self.stack.pop()
+        refresh = getattr(self.stack[-1], "reload", None)
+        if callable(refresh):
+            refresh()
+        self.refresh()
+
+    def refresh(self) -> None:
+        screen = self.stack[-1]
+        self.page.appbar = ft.AppBar(
+            title=ft.Text(screen.title, size=20, weight=ft.FontWeight.W_600),
+            leading=(
+                ft.IconButton(
+                    ft.Icons.ARROW_BACK, tooltip="Back", on_click=self.handler(lambda _e: self.back())
+                )
+                if len(self.stack) > 1
+                else None
+            ),
+            automatically_imply_leading=False,
+            toolbar_height=MIN_TARGET + 8,
+        )
+        content = screen.build()
+        footer = getattr(screen, "footer", None)
+        if callable(footer):
+            # The save button stays in reach of a thumb, below the scrolling form.
+            content = ft.Column(
+                [content, ft.Container(footer(), padding=ft.Padding.only(bottom=8))], expand=True
+            )
+        self.body.content = content
+        fab = self.page.floating_action_button
+        if fab is not None:
+            fab.visible = len(self.stack) == 1
+        self.page.update()
+
+    def update_in_place(self, control: ft.Control) -> None:
+        """Redraw one control (e.g. when a background task finishes) without rebuilding the screen."""
+        with contextlib.suppress(RuntimeError):  # the control left the page while the task ran
+            control.update()
+
+    def open_log_menu(self) -> None:
+        from app.views.screens import log_screen
+
+        def choose(kind: str) -> Callable[[Any], None]:
+            def go(_e: Any) -> None:
+                self.page.pop_dialog()
+                self.push(log_screen(self, kind))
+
+            return self.handler(go)
+
+        sheet = ft.BottomSheet(
+            ft.Container(
+                ft.Column(
+                    [
+                        ft.Text("Log…", size=18, weight=ft.FontWeight.W_600),
+                        ft.Row(
+                            [
+                                big_button(
+                                    "Employer visit",
+                                    ft.Icons.STOREFRONT,
+                                    choose("visit"),
+                                    identifier="menu-log-visit",
+                                )
+                            ]
+                        ),
+                        ft.Row(
+                            [
+                                big_button(
+                                    "Job opening",
+                                    ft.Icons.WORK_OUTLINE,
+                                    choose("opening"),
+                                    identifier="menu-log-opening",
+                                )
+                            ]
+                        ),
+                        ft.Row(
+                            [
+                                big_button(
+                                    "In-work check-in",
+                                    ft.Icons.HANDSHAKE,
+                                    choose("check_in"),
+                                    identifier="menu-log-check-in",
+                                )
+                            ]
+                        ),
+                    ],
+                    tight=True,
+                    spacing=12,
+                ),
+                padding=20,
+            )
+        )
+        self.page.show_dialog(sheet)
+        self.page.update()

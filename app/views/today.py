@@ -1,0 +1,122 @@
+"""Today: sync line, what is due, quick log buttons, recent work."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.records import DueItem
+from app.state.today import TodayState
+from app.views.widgets import banner, list_row, screen, section, tagged
+
+if TYPE_CHECKING:
+    from app.views.shell import Shell
+
+KIND_ICONS = {
+    "employer_visit": ft.Icons.STOREFRONT,
+    "job_opening": ft.Icons.WORK_OUTLINE,
+    "support_check_in": ft.Icons.HANDSHAKE,
+    "employer": ft.Icons.ADD_BUSINESS,
+    "job_seeker": ft.Icons.PERSON_ADD_ALT,
+}
+SYNC_ICONS = {"pending": "waiting", "synced": "synced", "rejected": "refused", "conflict": "conflict"}
+
+
+class TodayView:
+    title = "Today"
+
+    def __init__(self, shell: Shell, state: TodayState) -> None:
+        self.shell = shell
+        self.state = state
+
+    def reload(self) -> None:
+        self.state.refresh()
+
+    def build(self) -> ft.Control:
+        state = self.state
+        sync = state.sync
+        sync_text = sync.label + (f" · {sync.attention} need attention" if sync.attention else "")
+        return screen(
+            ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
+            banner(sync_text, kind="warn" if sync.attention else "info", identifier="sync-status"),
+            ft.Row(
+                [
+                    self._quick("Visit", ft.Icons.STOREFRONT, "visit", "log-visit"),
+                    self._quick("Opening", ft.Icons.WORK_OUTLINE, "opening", "log-opening"),
+                    self._quick("Check-in", ft.Icons.HANDSHAKE, "check_in", "log-check-in"),
+                ],
+                spacing=8,
+            ),
+            section(
+                f"Due · {state.headline}",
+                *([self._due(item) for item in state.due] or [ft.Text("You are up to date.", size=15)]),
+            ),
+            *(
+                [section("Coming up this week", *[self._due(item) for item in state.upcoming])]
+                if state.upcoming
+                else []
+            ),
+            section(
+                "Recent activity",
+                *(
+                    [
+                        list_row(
+                            row.title,
+                            row.detail,
+                            self._open(row.record_kind, row.record_id),
+                            icon=KIND_ICONS.get(row.record_kind),
+                            trailing=SYNC_ICONS.get(row.sync_state, row.sync_state),
+                            warn=row.sync_state in ("rejected", "conflict"),
+                        )
+                        for row in state.recent
+                    ]
+                    or [ft.Text("Nothing logged yet. Tap Visit after your next employer contact.", size=15)]
+                ),
+            ),
+        )
+
+    def _quick(self, label: str, icon: ft.IconData, kind: str, identifier: str) -> ft.Control:
+        from app.views.screens import log_screen
+
+        button = ft.FilledTonalButton(
+            content=ft.Column(
+                [ft.Icon(icon, size=28), ft.Text(label, size=15, weight=ft.FontWeight.W_600)],
+                horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                spacing=4,
+                tight=True,
+            ),
+            on_click=self.shell.handler(lambda _e: self.shell.push(log_screen(self.shell, kind))),
+            height=84,
+            style=ft.ButtonStyle(shape=ft.RoundedRectangleBorder(radius=14), padding=8),
+        )
+        return ft.Container(tagged(identifier, button, label=f"Log {label.lower()}"), expand=True)
+
+    def _due(self, item: DueItem) -> ft.Control:
+        from app.views.screens import log_screen
+
+        def act(_e: Any) -> None:
+            if item.kind == "next_step":
+                visit = self.shell.ctx.service.load("employer_visit", item.record_id)
+                employer_id = getattr(visit, "employer_id", None)
+                self.shell.push(log_screen(self.shell, "visit", employer_id=employer_id))
+            else:
+                self.shell.push(log_screen(self.shell, "check_in", job_seeker_id=item.record_id))
+
+        when = (
+            "overdue"
+            if item.overdue
+            else ("today" if item.due_on == self._today() else f"{item.due_on:%a %-d}")
+        )
+        icon = ft.Icons.STOREFRONT if item.kind == "next_step" else ft.Icons.HANDSHAKE
+        return list_row(
+            item.title, item.detail, self.shell.handler(act), icon=icon, trailing=when, warn=item.overdue
+        )
+
+    def _today(self) -> Any:
+        return self.state.service.clock.now().date()
+
+    def _open(self, kind: str, record_id: str) -> Any:
+        from app.views.screens import detail_screen
+
+        return self.shell.handler(lambda _e: self.shell.push(detail_screen(self.shell, kind, record_id)))

@@ -1,0 +1,188 @@
+"""Log an employer visit: employer first (recent ones as chips), defaults for the rest, save in reach."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.state.visit_form import MODE_LABELS, NEXT_STEP_SHORTCUTS, PURPOSE_LABELS, VisitFormState
+from app.views.forms_common import (
+    date_with_shortcuts,
+    disclosure_block,
+    enum_options,
+    message_banner,
+    save_button,
+)
+from app.views.widgets import banner, choice_chips, dropdown, screen, section, tagged, text_field
+
+if TYPE_CHECKING:
+    from app.views.shell import Shell
+
+
+class VisitView:
+    def __init__(self, shell: Shell, state: VisitFormState) -> None:
+        self.shell = shell
+        self.state = state
+        self.title = state.title
+        self.adding_employer = False
+        # Updated in place when the fix arrives: re-building the whole form then would drop a tap
+        # the specialist is making at that moment.
+        self.location_box = ft.Container()
+        if not state.editing:
+            shell.page.run_task(self._locate)
+
+    async def _locate(self) -> None:
+        await self.state.capture_location(self.shell.ctx.location, self.shell.ctx.fix_timeout_s)
+        if self.shell.stack and self.shell.stack[-1] is self:
+            self.location_box.content = self._location()
+            self.shell.update_in_place(self.location_box)
+
+    def _do(self, action: Any) -> Any:
+        def run(*args: Any) -> None:
+            action(*args)
+            self.shell.refresh()
+
+        return self.shell.handler(run)
+
+    def footer(self) -> ft.Control:
+        state = self.state
+        return save_button(self.shell, state, "Save visit", "save-visit", self.shell.back)
+
+    def build(self) -> ft.Control:
+        state = self.state
+        return screen(
+            *message_banner(state),
+            self._employer_section(),
+            section(
+                "How and why",
+                choice_chips(
+                    enum_options(MODE_LABELS),
+                    state.text("contact_mode"),
+                    self._do(lambda v: state.set_field("contact_mode", v)),
+                    identifier="mode",
+                ),
+                choice_chips(
+                    enum_options(PURPOSE_LABELS),
+                    state.text("purpose"),
+                    self._do(lambda v: state.set_field("purpose", v)),
+                    identifier="purpose",
+                ),
+            ),
+            text_field(state, "occurred_at", "When (YYYY-MM-DD HH:MM)", keyboard=ft.KeyboardType.DATETIME),
+            ft.Switch(
+                label="Met the hiring manager",
+                value=bool(state.value("met_hiring_manager")),
+                on_change=self.shell.handler(
+                    lambda e: state.set_field("met_hiring_manager", e.control.value)
+                ),
+            ),
+            text_field(state, "met_person", "Who you met (role or first name)"),
+            self._seekers_section(),
+            *disclosure_block(state, state.needs_disclosure_reason()),
+            text_field(state, "outcome", "Outcome", multiline=True),
+            text_field(state, "next_step", "Next step"),
+            date_with_shortcuts(
+                state, "next_step_on", "Next step date", NEXT_STEP_SHORTCUTS, self._do(state.set_next_step_in)
+            ),
+            self._location_slot(),
+        )
+
+    def _employer_section(self) -> ft.Control:
+        state = self.state
+        recent = [(e.id, e.name) for e in state.recent_employers]
+        controls: list[ft.Control] = []
+        if recent:
+            controls.append(
+                choice_chips(
+                    recent,
+                    state.text("employer_id"),
+                    self._do(state.select_employer),
+                    identifier="employer-choice",
+                )
+            )
+        controls.append(
+            dropdown(
+                "All employers",
+                [(e.id, e.name) for e in state.employers],
+                state.text("employer_id"),
+                self._do(state.select_employer),
+                error=state.errors.get("employer_id"),
+                identifier="employer-select",
+            )
+        )
+        if self.adding_employer:
+
+            def name_changed(e: Any) -> None:
+                state.new_employer_name = e.control.value or ""
+
+            controls.append(
+                ft.Row(
+                    [
+                        ft.TextField(
+                            label="New employer's name",
+                            value=state.new_employer_name,
+                            expand=True,
+                            error=state.new_employer_error,
+                            on_change=name_changed,
+                            text_size=17,
+                        ),
+                        tagged(
+                            "add-employer-save",
+                            ft.FilledButton(
+                                "Add",
+                                on_click=self._do(lambda _e: self._added(state.add_employer())),
+                                height=52,
+                            ),
+                        ),
+                    ]
+                )
+            )
+        else:
+            controls.append(
+                tagged(
+                    "add-employer",
+                    ft.TextButton(
+                        "New employer",
+                        icon=ft.Icons.ADD_BUSINESS,
+                        height=48,
+                        on_click=self._do(lambda _e: self._start_adding()),
+                    ),
+                )
+            )
+        return section("Employer", *controls)
+
+    def _start_adding(self) -> None:
+        self.adding_employer = True
+
+    def _added(self, employer: object) -> None:
+        if employer is not None:
+            self.adding_employer = False
+
+    def _seekers_section(self) -> ft.Control:
+        state = self.state
+        options = [
+            (s.id, s.code if s.disclosure.value == "consented" else f"{s.code} (no disclosure)")
+            for s in state.job_seekers[:8]
+        ]
+        if not options:
+            return ft.Container()
+        return section(
+            "Job seekers discussed",
+            choice_chips(
+                options,
+                state.value("job_seeker_ids") or [],
+                self._do(state.toggle_job_seeker),
+                identifier="seeker-choice",
+            ),
+        )
+
+    def _location_slot(self) -> ft.Control:
+        self.location_box.content = self._location()
+        return self.location_box
+
+    def _location(self) -> ft.Control:
+        state = self.state
+        warning = state.location_warning
+        text = state.location_text + (f" {warning}" if warning else "")
+        return banner(text, kind="warn" if warning else "info", identifier="visit-location")

@@ -90,6 +90,7 @@ class FormState:
             self.errors = {_form_field(name): message for name, message in exc.errors.items()}
         except DisclosureRefused as exc:
             self.disclosure_message = str(exc)
+            self.message = f"Not saved. {exc}"
             self.errors["disclosure_reason"] = "Give a reason, or remove them from this record"
         except StoreError as exc:
             self.message = f"Not saved: this phone's storage failed ({exc}). Try again."

@@ -68,7 +68,7 @@ class EmployersView:
                         row.detail,
                         open_row(row.id),
                         icon=ft.Icons.STOREFRONT,
-                        trailing=f"{row.visits} visits" if row.visits else None,
+                        trailing=f"{row.visits} visit{'s' if row.visits > 1 else ''}" if row.visits else None,
                     )
                     for row in state.rows
                 ]

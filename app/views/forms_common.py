@@ -29,8 +29,7 @@ def message_banner(form: FormState) -> list[ft.Control]:
 def disclosure_block(form: FormState, warn: bool) -> list[ft.Control]:
     """Shown before save when a non-consenting job seeker is linked, and after a refused save."""
     if form.disclosure_message and form.saved is None and form.errors.get("disclosure_reason"):
-        text = form.disclosure_message
-        kind = "error"
+        text, kind = NOT_CONSENTED_WARNING, "error"
     elif warn:
         text, kind = NOT_CONSENTED_WARNING, "warn"
     else:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import flet as ft
 
 from app.state.context import AppContext
-from app.views.widgets import MIN_TARGET, big_button
+from app.views.widgets import MIN_TARGET, big_button, tagged
 
 
 class Screen(Protocol):
@@ -106,8 +106,11 @@ class Shell:
         self.page.appbar = ft.AppBar(
             title=ft.Text(screen.title, size=20, weight=ft.FontWeight.W_600),
             leading=(
-                ft.IconButton(
-                    ft.Icons.ARROW_BACK, tooltip="Back", on_click=self.handler(lambda _e: self.back())
+                tagged(
+                    "back",
+                    ft.IconButton(
+                        ft.Icons.ARROW_BACK, tooltip="Back", on_click=self.handler(lambda _e: self.back())
+                    ),
                 )
                 if len(self.stack) > 1
                 else None

@@ -195,3 +195,22 @@ def test_log_a_visit_by_tapping_with_a_gps_fix(page):
     )
     assert page.get_by_text("Castle Street Pharmacy").count() >= 1
     shot(page, "field-app-today-after-visit.png")
+
+
+def test_disclosure_guard_shows_its_message_and_a_reason_field(page):
+    by_id(page, "sync-status").wait_for(state="attached")
+    before = pending(page)
+    tap(page, "log-visit")
+    choose(page, "Riverside Café")
+    choose(page, "KD-102 (no disclosure)")
+    by_id(page, "disclosure-warning").wait_for(state="attached")
+    tap(page, "save-visit")
+    page.get_by_text("KD-102 has not agreed to disclose to employers", exact=False).first.wait_for(
+        state="attached"
+    )
+    shot(page, "field-app-disclosure-refused.png")
+    reason = by_id(page, "field-disclosure_reason").locator("textarea, input").first
+    reason.fill("KD-102 asked me to talk to the owner about adjustments")
+    tap(page, "save-visit")
+    by_id(page, "sync-status").wait_for(state="attached")
+    assert pending(page) == before + 1

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from app.store.base import ApplyingStorage
 
@@ -29,9 +32,9 @@ class RecordTable(Table):
         if isinstance(storage, ApplyingStorage):
             storage.add_listener(self._on_change)
 
-    def get_by_id(self, doc_id: str) -> Document | None:
-        doc = self._read_table().get(doc_id)
-        return None if doc is None else self.document_class(doc, doc_id)  # type: ignore[arg-type]
+    def raw(self, doc_id: str) -> Mapping[str, Any] | None:
+        """The live stored document (no copy; never mutate it), or None."""
+        return self._read_table().get(doc_id)
 
     def ids(self) -> list[str]:
         return list(self._read_table())

@@ -21,6 +21,7 @@ from tinydb import where
 from tinydb.queries import QueryLike
 
 from app.store.base import ApplyingStorage
+from app.store.codec import paused_gc
 from app.store.db import open_db
 from app.store.errors import StoreError
 from app.store.journal import JournalStorage
@@ -194,14 +195,17 @@ class LocalStore:
             return len(self._db.table(OUTBOX))
 
     def _records(self, kind: str, ids: Sequence[str]) -> list[StoredRecord]:
-        found = (self._record(kind, record_id) for record_id in ids)
+        # Copying tens of thousands of records otherwise spends most of its time in the cyclic
+        # collector scanning the whole store (see codec.paused_gc).
+        with paused_gc():
+            found = [self._record(kind, record_id) for record_id in ids]
         return [record for record in found if record is not None]
 
     def _record(self, kind: str, record_id: str, *, include_deleted: bool = False) -> StoredRecord | None:
-        doc = self._db.table(kind).get_by_id(record_id)
+        doc = self._db.table(kind).raw(record_id)
         if doc is None:
             return None
-        sync = self._db.table(SYNC).get_by_id(_key(kind, record_id))
+        sync = self._db.table(SYNC).raw(_key(kind, record_id))
         deleted = bool(sync is not None and sync.get("deleted", False))
         if deleted and not include_deleted:
             return None
@@ -247,7 +251,7 @@ class LocalStore:
 
     def cursor(self) -> str | None:
         with self._lock:
-            doc = self._db.table(CURSOR).get_by_id("pull")
+            doc = self._db.table(CURSOR).raw("pull")
             return None if doc is None else str(doc["cursor"])
 
     def bump_attempts(self, op_ids: Sequence[str]) -> None:
@@ -276,7 +280,7 @@ class LocalStore:
 
     def get_meta(self, key: str) -> Any:
         with self._lock:
-            doc = self._db.table(META).get_by_id(key)
+            doc = self._db.table(META).raw(key)
             return None if doc is None else clone(doc["value"])
 
     def set_meta(self, key: str, value: Any) -> None:

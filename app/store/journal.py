@@ -87,7 +87,9 @@ class JournalStorage(ApplyingStorage):
         self._next_compaction = 0
         self._broken: str | None = None
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            if not self.path.is_dir():
+                self.path.mkdir(parents=True)
+                fsync_dir(self.path.parent)  # or a power cut could lose the whole new store
             self._lock = DirectoryLock(self.path / LOCK)
         except OSError as exc:
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
@@ -118,8 +120,8 @@ class JournalStorage(ApplyingStorage):
     # -- opening -------------------------------------------------------------------------
 
     def _load(self) -> None:
-        for leftover in (SNAPSHOT + ".tmp", JOURNAL + ".tmp"):
-            (self.path / leftover).unlink(missing_ok=True)  # an interrupted replace; never live
+        for leftover in self.path.glob("*.tmp"):
+            leftover.unlink()  # an interrupted replace_durably: never part of the live state
         with paused_gc():
             tables, raw = self._read_state()
             found = replay(tables, raw)

@@ -1,9 +1,7 @@
 """``LocalStore``: the app's records, their sync state and the outbox, in one TinyDB.
 
-Tables: one per record kind (``employer``, ``job_seeker``, ...; documents are the record data,
-so TinyDB queries run over it), ``_sync`` (sync state, review and local-deletion mark per
-record), ``_outbox`` (at most one queued op per record), ``_meta`` and ``_cursor``. Rows of
-``_sync`` and ``_outbox`` are keyed ``"<kind>/<record id>"``.
+The table layout is in ``layout``, the rules for push outcomes and pulled changes in
+``sync_rules``.
 
 Every public mutation is one ``Transaction`` and so one durable write: a record never changes
 without its sync state and outbox entry, and the pull cursor never advances without the data.
@@ -25,6 +23,7 @@ from app.store.codec import paused_gc
 from app.store.db import open_db
 from app.store.errors import StoreError
 from app.store.journal import JournalStorage
+from app.store.layout import CURSOR, META, OUTBOX, SYNC, check_kind, row_key, split_key
 from app.store.memory import MemoryJournalStorage
 from app.store.records import (
     ATTENTION_STATES,
@@ -36,10 +35,10 @@ from app.store.records import (
     SyncState,
     clone,
     outbox_entry,
-    sync_doc,
     sync_info,
 )
-from app.store.txn import Doc, Transaction
+from app.store.sync_rules import apply_remote_change, pending_sync, settle_outcome
+from app.store.txn import Transaction
 
 __all__ = [
     "LocalStore",
@@ -50,11 +49,6 @@ __all__ = [
     "SyncOutcome",
     "SyncState",
 ]
-
-SYNC = "_sync"
-OUTBOX = "_outbox"
-META = "_meta"
-CURSOR = "_cursor"
 
 
 class LocalStore:
@@ -91,15 +85,15 @@ class LocalStore:
 
     def save(self, kind: str, data: Mapping[str, Any], *, op_id: str, queued_at: str) -> StoredRecord:
         """Upsert a record as pending and queue it for push, in one durable write."""
-        _check_kind(kind)
+        check_kind(kind)
         record_id = data.get("id") if isinstance(data, Mapping) else None
         if not isinstance(record_id, str) or not record_id:
             raise StoreError(f"a {kind} record needs a non-empty string 'id'")
         with self._lock:
             txn = Transaction(self._storage)
-            key = _key(kind, record_id)
+            key = row_key(kind, record_id)
             txn.put(kind, record_id, dict(data))
-            txn.put(SYNC, key, _pending(txn.get(SYNC, key), deleted=False))
+            txn.put(SYNC, key, pending_sync(txn.get(SYNC, key), deleted=False))
             self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=False)
             txn.commit()
             record = self._record(kind, record_id)
@@ -108,13 +102,13 @@ class LocalStore:
 
     def delete(self, kind: str, record_id: str, *, op_id: str, queued_at: str) -> None:
         """Mark a record deleted and queue the delete; it is purged once the server agrees."""
-        _check_kind(kind)
+        check_kind(kind)
         with self._lock:
             txn = Transaction(self._storage)
             if txn.get(kind, record_id) is None:
                 raise StoreError(f"no {kind} record {record_id!r} to delete")
-            key = _key(kind, record_id)
-            txn.put(SYNC, key, _pending(txn.get(SYNC, key), deleted=True))
+            key = row_key(kind, record_id)
+            txn.put(SYNC, key, pending_sync(txn.get(SYNC, key), deleted=True))
             self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=True)
             txn.commit()
 
@@ -128,7 +122,7 @@ class LocalStore:
         queued_at: str,
         deleted: bool,
     ) -> None:
-        key = _key(kind, record_id)
+        key = row_key(kind, record_id)
         queued = txn.get(OUTBOX, key)
         # A newer edit replaces the queued op (it carries the full record) but keeps its
         # place in the queue, so records are still pushed in the order they were created.
@@ -157,19 +151,19 @@ class LocalStore:
     def get(self, kind: str, record_id: str) -> StoredRecord | None:
         """The record, or None if unknown. A record deleted on this device is still returned
         (``deleted=True``) until the server confirms the delete: its base version is needed."""
-        _check_kind(kind)
+        check_kind(kind)
         with self._lock:
             return self._record(kind, record_id, include_deleted=True)
 
     def all(self, kind: str) -> list[StoredRecord]:
         """Every record of ``kind`` except those deleted locally."""
-        _check_kind(kind)
+        check_kind(kind)
         with self._lock:
             return self._records(kind, self._db.table(kind).ids())
 
     def search(self, kind: str, cond: QueryLike) -> list[StoredRecord]:
         """Records whose data matches a TinyDB query, e.g. ``Query().employer_id == x``."""
-        _check_kind(kind)
+        check_kind(kind)
         with self._lock:
             ids = [str(doc.doc_id) for doc in self._db.table(kind).search(cond)]
             return self._records(kind, ids)
@@ -179,7 +173,7 @@ class LocalStore:
         with self._lock:
             rows = self._db.table(SYNC).search(where("state").one_of(list(ATTENTION_STATES)))
             found = (
-                self._record(*_split(str(row.doc_id)), include_deleted=True)
+                self._record(*split_key(str(row.doc_id)), include_deleted=True)
                 for row in sorted(rows, key=lambda row: str(row.doc_id))
             )
             return [record for record in found if record is not None]
@@ -205,7 +199,7 @@ class LocalStore:
         doc = self._db.table(kind).raw(record_id)
         if doc is None:
             return None
-        sync = self._db.table(SYNC).raw(_key(kind, record_id))
+        sync = self._db.table(SYNC).raw(row_key(kind, record_id))
         deleted = bool(sync is not None and sync.get("deleted", False))
         if deleted and not include_deleted:
             return None
@@ -217,17 +211,17 @@ class LocalStore:
     def record_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None:
         """Record push results in one durable write; unknown or stale op ids are ignored."""
         for outcome in outcomes:
-            _check_kind(outcome.kind)
+            check_kind(outcome.kind)
             if outcome.state not in ("synced", "rejected", "conflict"):
                 raise StoreError(f"a push outcome cannot be {outcome.state!r}")
         with self._lock:
             txn = Transaction(self._storage)
             for outcome in outcomes:
-                key = _key(outcome.kind, outcome.record_id)
+                key = row_key(outcome.kind, outcome.record_id)
                 queued = txn.get(OUTBOX, key)
                 if queued is None:
                     continue  # already recorded, or superseded and since pushed: idempotent
-                sync = txn.get(SYNC, key) or _pending(None, deleted=False)
+                sync = txn.get(SYNC, key) or pending_sync(None, deleted=False)
                 if queued["op_id"] != outcome.op_id:
                     # Edited since this op was pushed: the newer op still has to go. Only an
                     # accepted op moves the base version; after a rejection or conflict the
@@ -236,7 +230,7 @@ class LocalStore:
                         txn.put(SYNC, key, {**sync, "server_version": outcome.server_version})
                     continue
                 txn.delete(OUTBOX, key)
-                _settle(txn, outcome, sync, was_delete=queued["deleted"])
+                settle_outcome(txn, outcome, sync, was_delete=queued["deleted"])
             txn.commit()
 
     def apply_remote(self, changes: Sequence[RemoteChange], *, cursor: str) -> None:
@@ -244,8 +238,8 @@ class LocalStore:
         with self._lock:
             txn = Transaction(self._storage)
             for change in changes:
-                _check_kind(change.kind)
-                _apply_remote_change(txn, change)
+                check_kind(change.kind)
+                apply_remote_change(txn, change)
             txn.put(CURSOR, "pull", {"cursor": cursor})
             txn.commit()
 
@@ -265,8 +259,8 @@ class LocalStore:
 
     def wipe_kind(self, kind: str) -> None:
         """Forget every record of ``kind``, with its sync state and queued ops."""
-        _check_kind(kind)
-        prefix = _key(kind, "")
+        check_kind(kind)
+        prefix = row_key(kind, "")
         with self._lock:
             txn = Transaction(self._storage)
             txn.drop(kind)
@@ -288,82 +282,3 @@ class LocalStore:
             txn = Transaction(self._storage)
             txn.put(META, key, {"value": value})
             txn.commit()
-
-
-def _settle(txn: Transaction, outcome: SyncOutcome, sync: Doc, *, was_delete: bool) -> None:
-    """Apply the outcome of the op that is still the newest for its record."""
-    kind, record_id, key = outcome.kind, outcome.record_id, _key(outcome.kind, outcome.record_id)
-    if was_delete and outcome.state == "synced":
-        txn.delete(kind, record_id)  # the server deleted it too: the tombstone is done
-        txn.delete(SYNC, key)
-        return
-    local = txn.get(kind, record_id) or {}
-    if outcome.server_data is not None:
-        txn.put(kind, record_id, {"id": record_id, **outcome.server_data})
-    info = SyncInfo(
-        state=outcome.state,
-        reason=outcome.reason,
-        server_version=outcome.server_version or sync["server_version"],
-        field_errors=dict(outcome.field_errors),
-        conflict=_losing_values(outcome, local) if outcome.state == "conflict" else None,
-    )
-    # A refused delete leaves the record on the server, so it comes back locally.
-    txn.put(SYNC, key, sync_doc(info, review=sync.get("review"), deleted=False))
-
-
-def _losing_values(outcome: SyncOutcome, local: Doc) -> dict[str, Any] | None:
-    """Field -> the value that lost, so the specialist can see and re-enter it."""
-    if outcome.conflicts:
-        return {str(c["field"]): c.get("other") for c in outcome.conflicts if "field" in c}
-    if outcome.server_data is None:
-        return None  # the server kept our copy's place open: nothing was replaced locally
-    server = outcome.server_data
-    return {k: v for k, v in local.items() if k not in ("id", "version") and server.get(k) != v}
-
-
-def _apply_remote_change(txn: Transaction, change: RemoteChange) -> None:
-    kind, record_id = change.kind, change.record_id
-    key = _key(kind, record_id)
-    sync = txn.get(SYNC, key)
-    if sync is not None and _local_wins(txn, key, sync, change):
-        txn.put(SYNC, key, {**sync, "review": change.review})
-        return
-    if change.data is None:
-        txn.delete(kind, record_id)
-        txn.delete(SYNC, key)
-        return
-    txn.put(kind, record_id, {"id": record_id, **change.data})
-    synced = SyncInfo(state="synced", server_version=change.server_version)
-    txn.put(SYNC, key, sync_doc(synced, review=change.review))
-
-
-def _local_wins(txn: Transaction, key: str, sync: Doc, change: RemoteChange) -> bool:
-    """Whether a pulled change must leave the local data alone (its review still lands)."""
-    if txn.get(OUTBOX, key) is not None:
-        return True  # a pending local edit: the push decides, not the pull
-    known = int(sync["server_version"])
-    if change.server_version < known:
-        return True  # older than what the server already confirmed to us
-    # The same version that produced a rejection or conflict must not silently clear it.
-    return sync["state"] in ATTENTION_STATES and change.server_version <= known
-
-
-def _pending(sync: Doc | None, *, deleted: bool) -> Doc:
-    """Sync state after a local edit: pending, keeping the base version and review."""
-    base = 0 if sync is None else int(sync["server_version"])
-    review = None if sync is None else sync.get("review")
-    return sync_doc(SyncInfo(server_version=base), review=review, deleted=deleted)
-
-
-def _check_kind(kind: str) -> None:
-    if not isinstance(kind, str) or not kind or kind.startswith("_") or "/" in kind:
-        raise StoreError(f"invalid record kind {kind!r}")
-
-
-def _key(kind: str, record_id: str) -> str:
-    return f"{kind}/{record_id}"  # unambiguous: kinds never contain "/"
-
-
-def _split(key: str) -> tuple[str, str]:
-    kind, _, record_id = key.partition("/")
-    return kind, record_id

@@ -1,0 +1,79 @@
+"""The sync rules: what a push outcome or a pulled change does to a record.
+
+Each function only stages changes on a ``Transaction``; the caller commits them in one
+durable write together with everything else the operation touches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.store.layout import OUTBOX, SYNC, row_key
+from app.store.records import ATTENTION_STATES, RemoteChange, SyncInfo, SyncOutcome, sync_doc
+from app.store.txn import Doc, Transaction
+
+
+def settle_outcome(txn: Transaction, outcome: SyncOutcome, sync: Doc, *, was_delete: bool) -> None:
+    """Apply the outcome of the op that is still the newest for its record."""
+    kind, record_id, key = outcome.kind, outcome.record_id, row_key(outcome.kind, outcome.record_id)
+    if was_delete and outcome.state == "synced":
+        txn.delete(kind, record_id)  # the server deleted it too: the tombstone is done
+        txn.delete(SYNC, key)
+        return
+    local = txn.get(kind, record_id) or {}
+    if outcome.server_data is not None:
+        txn.put(kind, record_id, {"id": record_id, **outcome.server_data})
+    info = SyncInfo(
+        state=outcome.state,
+        reason=outcome.reason,
+        server_version=outcome.server_version or sync["server_version"],
+        field_errors=dict(outcome.field_errors),
+        conflict=_losing_values(outcome, local) if outcome.state == "conflict" else None,
+    )
+    # A refused delete leaves the record on the server, so it comes back locally.
+    txn.put(SYNC, key, sync_doc(info, review=sync.get("review"), deleted=False))
+
+
+def _losing_values(outcome: SyncOutcome, local: Doc) -> dict[str, Any] | None:
+    """Field -> the value that lost, so the specialist can see and re-enter it."""
+    if outcome.conflicts:
+        return {str(c["field"]): c.get("other") for c in outcome.conflicts if "field" in c}
+    if outcome.server_data is None:
+        return None  # local data was not replaced, so no local value was lost
+    server = outcome.server_data
+    return {k: v for k, v in local.items() if k not in ("id", "version") and server.get(k) != v}
+
+
+def apply_remote_change(txn: Transaction, change: RemoteChange) -> None:
+    """Upsert a pulled record as synced (or remove it), unless the local copy must win."""
+    kind, record_id = change.kind, change.record_id
+    key = row_key(kind, record_id)
+    sync = txn.get(SYNC, key)
+    if sync is not None and _local_wins(txn, key, sync, change):
+        txn.put(SYNC, key, {**sync, "review": change.review})
+        return
+    if change.data is None:
+        txn.delete(kind, record_id)
+        txn.delete(SYNC, key)
+        return
+    txn.put(kind, record_id, {"id": record_id, **change.data})
+    synced = SyncInfo(state="synced", server_version=change.server_version)
+    txn.put(SYNC, key, sync_doc(synced, review=change.review))
+
+
+def _local_wins(txn: Transaction, key: str, sync: Doc, change: RemoteChange) -> bool:
+    """Whether a pulled change must leave the local data alone (its review still lands)."""
+    if txn.get(OUTBOX, key) is not None:
+        return True  # a pending local edit: the push decides, not the pull
+    known = int(sync["server_version"])
+    if change.server_version < known:
+        return True  # older than what the server already confirmed to us
+    # The same version that produced a rejection or conflict must not silently clear it.
+    return sync["state"] in ATTENTION_STATES and change.server_version <= known
+
+
+def pending_sync(sync: Doc | None, *, deleted: bool) -> Doc:
+    """Sync state after a local edit: pending, keeping the base version and review."""
+    base = 0 if sync is None else int(sync["server_version"])
+    review = None if sync is None else sync.get("review")
+    return sync_doc(SyncInfo(server_version=base), review=review, deleted=deleted)

@@ -119,6 +119,10 @@ class RecordRow(Base):
         UniqueConstraint("team_id", "record_id"),
         Index("ix_records_team_seq", "team_id", "seq", unique=True),
         Index("ix_records_team_owner_kind", "team_id", "owner_user_id", "kind"),
+        # Review pages (server.services.derived fills these on every write; migration 0002).
+        Index("ix_records_team_occurred", "team_id", "occurred_at"),
+        Index("ix_records_team_owner_occurred", "team_id", "owner_user_id", "occurred_at"),
+        Index("ix_records_team_subject", "team_id", "subject_id", "occurred_at"),
     )
     pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"))
@@ -131,6 +135,8 @@ class RecordRow(Base):
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(Stamp)
+    occurred_at: Mapped[datetime | None] = mapped_column(Stamp)  # derived: when it happened (UTC)
+    subject_id: Mapped[str | None] = mapped_column(Id)  # derived: employer or job seeker it is about
 
 
 class RecordVersion(Base):
@@ -164,6 +170,7 @@ class AppliedOperation(Base):
 
 class Review(Base):
     __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_state", "state"),)
     record_pk: Mapped[int] = mapped_column(ForeignKey("records.pk"), primary_key=True)
     state: Mapped[str] = mapped_column(String(20))  # unreviewed | approved | needs_changes
     reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,47 @@
+"""Columns derived from a record's data when it is written, so review pages can filter and sort
+with indexes instead of reading JSON: `occurred_at` (when the activity happened, UTC) and
+`subject_id` (the employer a visit or opening is about, the job seeker a check-in is about).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if "T" in value:
+            parsed = datetime.fromisoformat(value)
+        else:
+            parsed = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def occurred_at_of(kind: str, data: dict[str, Any] | None) -> datetime | None:
+    """Visits and check-ins: their `occurred_at`; openings: `noted_on` (midnight UTC); every
+    record falls back to `created_at`. Tombstones have none."""
+    if data is None:
+        return None
+    primary = {"employer_visit": "occurred_at", "support_check_in": "occurred_at", "job_opening": "noted_on"}
+    field = primary.get(kind)
+    found = _parse_instant(data.get(field)) if field else None
+    return found or _parse_instant(data.get("created_at"))
+
+
+def subject_id_of(kind: str, data: dict[str, Any] | None) -> str | None:
+    if data is None:
+        return None
+    key = {"employer_visit": "employer_id", "job_opening": "employer_id", "support_check_in": "job_seeker_id"}
+    field = key.get(kind)
+    value = data.get(field) if field else None
+    return value[:36] if isinstance(value, str) and value else None
+
+
+def review_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The derived columns of a `records` row, filled on every write of the row."""
+    return {"occurred_at": occurred_at_of(kind, data), "subject_id": subject_id_of(kind, data)}

@@ -21,6 +21,7 @@ from app.domain.rules import check_disclosure
 from app.domain.validation import validate
 from server.db.models import RecordRow
 from server.services.accounts import Principal
+from server.services.derived import review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
 from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
@@ -69,6 +70,7 @@ class RecordState:
             "flagged": self.flagged,
             "seq": self.seq,
             "updated_at": self.updated_at,
+            **review_columns(self.kind, self.data),
         }
 
 

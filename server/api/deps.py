@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
 from server.db.database import Database
@@ -47,11 +48,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_device(db: DbDep, credentials: BearerDep) -> Principal:
+def authenticate_device(session: Session, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     if credentials is None:
         raise NotAuthenticated("send the device token as 'Authorization: Bearer <token>'")
+    return accounts.authenticate_device(session, token=credentials.credentials)
+
+
+def current_device(db: DbDep, credentials: BearerDep) -> Principal:
     with db.read() as session:
-        return accounts.authenticate_device(session, token=credentials.credentials)
+        return authenticate_device(session, credentials)
 
 
 def session_token(token: Annotated[str | None, Depends(_cookie)]) -> str:

@@ -8,7 +8,7 @@ import pydantic_core
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import ClockDep, CurrentDevice, DbDep, SettingsDep
+from server.api.deps import BearerDep, ClockDep, CurrentDevice, DbDep, SettingsDep, authenticate_device
 from server.api.openapi import PUSH_BODY, errors
 from server.errors import BadRequest, ErrorCode, PayloadTooLarge, UnsupportedMediaType
 from server.services.changes import decode_cursor
@@ -80,7 +80,7 @@ async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevi
 def pull(
     db: DbDep,
     settings: SettingsDep,
-    device: CurrentDevice,
+    credentials: BearerDep,
     cursor: Annotated[
         str, Query(max_length=200, description="next_cursor of the previous pull; empty at first")
     ] = "",
@@ -88,6 +88,8 @@ def pull(
 ) -> Response:
     after = decode_cursor(cursor)
     page = min(limit or settings.pull_page_default, settings.pull_page_max)
+    # Authenticate in the pull's own read transaction: an empty pull is then one short transaction.
     with db.read() as session:
+        device = authenticate_device(session, credentials)
         response = pull_changes(session, principal=device, after_seq=after, limit=page)
     return json_response(response)

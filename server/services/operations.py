@@ -57,8 +57,31 @@ def _is_canonical_uuid(value: str) -> bool:
         return False
 
 
+_FIELDS = frozenset({"op_id", "kind", "record_id", "base_version", "data", "delete"})
+
+
+def _well_typed(raw: Any) -> bool:
+    """The common case, checked cheaply: exactly what strict validation would accept unchanged."""
+    return (
+        type(raw) is dict
+        and raw.keys() <= _FIELDS
+        and type(raw.get("op_id")) is str
+        and raw.get("kind") in RECORD_KINDS
+        and type(raw.get("record_id")) is str
+        and type(raw.get("base_version")) is int
+        and (raw.get("data") is None or type(raw["data"]) is dict)
+        and type(raw.get("delete", False)) is bool
+    )
+
+
 def parse_operation(raw: Any) -> Operation | OperationResult:
-    """An Operation, or the rejected result explaining why this element is not one."""
+    """An Operation, or the rejected result explaining why this element is not one.
+
+    Well-typed elements are built directly; anything else goes through pydantic's strict validation
+    of the wire dataclass, whose error locations become the rejected result's field errors.
+    """
+    if _well_typed(raw):
+        return _checked(Operation(**raw))
     if isinstance(raw, dict) and raw.get("kind") not in RECORD_KINDS and isinstance(raw.get("kind"), str):
         return rejected(raw, {"kind": f"unknown record type; expected one of: {', '.join(RECORD_KINDS)}"})
     try:
@@ -68,6 +91,10 @@ def parse_operation(raw: Any) -> Operation | OperationResult:
         return rejected(raw, {_loc(err["loc"]): err["msg"] for err in exc.errors(include_url=False)})
     except RecursionError:
         return rejected(raw, {"operation": "nested too deeply"})
+    return _checked(op)
+
+
+def _checked(op: Operation) -> Operation | OperationResult:
     errors: dict[str, str] = {}
     if not _is_canonical_uuid(op.op_id):
         errors["op_id"] = "must be a lower-case UUID"
@@ -84,9 +111,18 @@ def parse_operation(raw: Any) -> Operation | OperationResult:
 
 def result_to_stored(result: OperationResult) -> dict[str, Any]:
     """What `applied_operations.result` keeps: everything but `data` (history holds that)."""
-    stored = asdict(result)
-    stored["has_data"] = stored.pop("data") is not None
-    return stored
+    # Built by hand: dataclasses.asdict would deep-copy `data` only to throw it away.
+    return {
+        "op_id": result.op_id,
+        "kind": result.kind,
+        "record_id": result.record_id,
+        "status": result.status,
+        "version": result.version,
+        "errors": dict(result.errors),
+        "conflicts": [asdict(conflict) for conflict in result.conflicts],
+        "message": result.message,
+        "has_data": result.data is not None,
+    }
 
 
 def result_from_stored(stored: dict[str, Any], data: dict[str, Any] | None) -> OperationResult:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -24,6 +24,11 @@ from server.services.apply import Batch, RecordState
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
 from sync.protocol import Operation, OperationResult
+
+# Core tables, not ORM classes: bulk statements skip the ORM's per-row bookkeeping.
+RECORDS: Table = RecordRow.__table__  # type: ignore[assignment]
+VERSIONS: Table = RecordVersion.__table__  # type: ignore[assignment]
+APPLIED: Table = AppliedOperation.__table__  # type: ignore[assignment]
 
 
 def push_operations(
@@ -142,24 +147,24 @@ def _write(session: Session, *, batch: Batch, last_seq: int) -> None:
     existing = [state for state in changed if state.pk is not None]
     if new:
         inserted = session.execute(
-            insert(RecordRow).returning(RecordRow.pk, RecordRow.record_id, sort_by_parameter_order=True),
+            insert(RECORDS).returning(RECORDS.c.pk, RECORDS.c.record_id, sort_by_parameter_order=True),
             [state.row_values(team_id=batch.principal.team_id) for state in new],
         ).all()
         for (pk, _), state in zip(inserted, new, strict=True):
             state.pk = pk
     if existing:
         session.execute(
-            update(RecordRow),
-            [{"pk": state.pk, **state.row_values(team_id=batch.principal.team_id)} for state in existing],
+            update(RECORDS).where(RECORDS.c.pk == bindparam("b_pk")),
+            [{"b_pk": state.pk, **state.row_values(team_id=batch.principal.team_id)} for state in existing],
         )
     if batch.versions:
         session.execute(
-            insert(RecordVersion),
+            insert(VERSIONS),
             [{**version, "record_pk": batch.records[record_id].pk} for record_id, version in batch.versions],
         )
     if batch.applied:
         session.execute(
-            insert(AppliedOperation),
+            insert(APPLIED),
             [
                 {
                     "user_id": batch.principal.user_id,

@@ -1,0 +1,267 @@
+"""Benchmark of the central API over loopback: push 10k records, pull them back, and the cost of an
+empty incremental pull as the table grows to 100k and 1M rows.
+
+    python bench/server.py              # SQLite file in a temp folder
+    python bench/server.py --postgres   # a scratch database on 127.0.0.1:5432 (dropped afterwards)
+
+A real uvicorn process serves the API; this process is the device (httpx, keep-alive). Bodies are
+built before timing, so the push figure is the server's work plus HTTP. The big tables are filled
+with one INSERT ... SELECT straight into the database (a device would take hours to push them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.domain.clock import SystemClock  # noqa: E402
+from server.db.database import Database  # noqa: E402
+from server.db.migrate import upgrade  # noqa: E402
+from server.services import accounts  # noqa: E402
+from server.services.accounts import Role  # noqa: E402
+
+RECORDS = 10_000
+BATCH = 500
+PG_ADMIN = os.environ.get("FIELDWORK_BENCH_PG", "postgresql://127.0.0.1:5432/test")
+SECRET = "bench-secret"
+FILLER = json.dumps({"name": "filler"})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FIELDWORK_SECRET_KEY": SECRET,
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "server.asgi:app_from_env",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    for _ in range(300):  # bounded wait for the socket, ~15 s
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=0.5)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the server did not start")
+
+
+def seed(database_url: str) -> tuple[str, str]:
+    db = Database(database_url)
+    clock = SystemClock()
+    with db.write() as session:
+        org = accounts.create_organisation(session, name="Bench", clock=clock)
+        team = accounts.create_team(session, organisation_id=org, name="Bench team", clock=clock)
+        user = accounts.create_user(
+            session,
+            team_id=team,
+            username="bench",
+            display_name="Bench",
+            role=Role.SPECIALIST,
+            password=None,
+            clock=clock,
+        )
+        code, _ = accounts.issue_enrollment_code(
+            session, user_id=user, issued_by=None, clock=clock, secret=SECRET, minutes=30
+        )
+    db.dispose()
+    return team, code
+
+
+def bodies() -> list[bytes]:
+    out = []
+    for start in range(0, RECORDS, BATCH):
+        operations = [
+            {
+                "op_id": str(uuid.uuid4()),
+                "kind": "employer",
+                "record_id": str(uuid.uuid4()),
+                "base_version": 0,
+                "data": {
+                    "name": f"Employer {start + i}",
+                    "sector": "retail",
+                    "address": f"{i} High Street",
+                    "contacts": ["Jo (manager)"],
+                    "hiring_needs": "weekend staff",
+                },
+            }
+            for i in range(BATCH)
+        ]
+        out.append(json.dumps({"operations": operations}).encode())
+    return out
+
+
+def fill(database_url: str, *, team_id: str, owner_id: str, upto: int) -> None:
+    """Grow the team's records to `upto` rows with one INSERT ... SELECT, and move the counter on."""
+    db = Database(database_url)
+    with db.write() as session:
+        last = int(
+            session.execute(
+                text("SELECT last_seq FROM team_change_counters WHERE team_id = :t"), {"t": team_id}
+            ).scalar_one()
+        )
+        have = int(
+            session.execute(
+                text("SELECT count(*) FROM records WHERE team_id = :t"), {"t": team_id}
+            ).scalar_one()
+        )
+        extra = upto - have
+        if extra <= 0:
+            return
+        params = {"t": team_id, "o": owner_id, "last": last, "n": extra}
+        if db.is_sqlite:
+            series = (
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s"
+            )
+            rid = "lower(hex(randomblob(16)))"
+            now = "CURRENT_TIMESTAMP"
+        else:
+            series = "SELECT generate_series(1, :n) AS i"
+            rid = "md5(random()::text || i::text)"
+            now = "now()"
+        session.execute(
+            text(
+                "INSERT INTO records (team_id, record_id, kind, owner_user_id, version, data, deleted,"
+                f" flagged, seq, updated_at) SELECT :t, {rid}, 'employer', :o, 1, '{FILLER}', false, false,"
+                f" :last + i, {now} FROM ({series}) AS g"
+            ),
+            params,
+        )
+        session.execute(
+            text("UPDATE team_change_counters SET last_seq = :v WHERE team_id = :t"),
+            {"v": last + extra, "t": team_id},
+        )
+    if not db.is_sqlite:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE records"))
+    db.dispose()
+
+
+def empty_pull_ms(http: httpx.Client, headers: dict[str, str], samples: int = 200) -> tuple[float, str]:
+    cursor = ""
+    for _ in range(100_000):  # catch up first (bounded)
+        page = http.get("/api/v1/sync/pull", params={"cursor": cursor, "limit": 1000}, headers=headers).json()
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = http.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=headers)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and response.json()["changes"] == []
+    return statistics.median(timings), cursor
+
+
+def owner_of(database_url: str) -> str:
+    db = Database(database_url)
+    with db.read() as session:
+        owner = str(session.execute(text("SELECT id FROM users WHERE username = 'bench'")).scalar_one())
+    db.dispose()
+    return owner
+
+
+def run(database_url: str, label: str) -> None:
+    upgrade(database_url)
+    team_id, code = seed(database_url)
+    port = free_port()
+    server = start_server(database_url, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
+            token = http.post("/api/v1/enroll", json={"code": code, "device_name": "bench"}).json()["token"]
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            payloads = bodies()
+            started = time.perf_counter()
+            for body in payloads:
+                response = http.post("/api/v1/sync/push", content=body, headers=headers)
+                assert response.status_code == 200, response.text
+            push_s = time.perf_counter() - started
+            started = time.perf_counter()
+            pulled, requests, cursor = 0, 0, ""
+            for _ in range(1000):
+                page = http.get(
+                    "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1000}, headers=headers
+                ).json()
+                requests += 1
+                pulled += len(page["changes"])
+                cursor = page["next_cursor"]
+                if not page["has_more"]:
+                    break
+            pull_s = time.perf_counter() - started
+            assert pulled == RECORDS, pulled
+            empty = {}
+            empty[RECORDS], _ = empty_pull_ms(http, headers)
+            owner = owner_of(database_url)
+            for size in (100_000, 1_000_000):
+                fill(database_url, team_id=team_id, owner_id=owner, upto=size)
+                empty[size], _ = empty_pull_ms(http, headers)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"\nFieldwork API benchmark — {label}, loopback, batches of {BATCH}")
+    print("| measure | value |")
+    print("| --- | --- |")
+    rate = RECORDS / push_s
+    print(f"| push {RECORDS} records | {push_s:.2f} s, {rate:,.0f} records/s, {len(payloads)} requests |")
+    print(f"| pull them back | {pull_s:.2f} s, {pulled / pull_s:,.0f} records/s, {requests} requests |")
+    for size, ms in empty.items():
+        print(f"| empty incremental pull at {size:,} rows | {ms:.2f} ms (median of 200) |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres", action="store_true", help="use PostgreSQL at 127.0.0.1:5432")
+    args = parser.parse_args()
+    if not args.postgres:
+        with tempfile.TemporaryDirectory() as folder:
+            run(f"sqlite:///{folder}/bench.db", "SQLite")
+        return
+    name = f"fieldwork_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+        run(f"{base}/{name}", "PostgreSQL")
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

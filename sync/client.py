@@ -1,6 +1,7 @@
 """The HTTP client of the central API: the only module that imports httpx.
 
-Errors, translated here from httpx and HTTP statuses so the engine never sees a transport detail:
+Errors (sync.errors), translated here from httpx and HTTP statuses so the engine never sees a
+transport detail:
 
     SyncError            anything that stopped a sync call
     ├── Offline          no answer worth trusting: connect/read failure, timeout, 408/429/5xx.
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized
 from sync.protocol import (
     EnrollRequest,
     EnrollResponse,
@@ -32,34 +34,16 @@ from sync.wire import (
     decode_pull_response,
     decode_push_response,
     encode,
+    push_request_body,
 )
+
+__all__ = ["Offline", "ProtocolFault", "SyncClient", "SyncError", "Unauthorized"]
 
 T = TypeVar("T")
 API = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # Below this size gzip costs more CPU than it saves air time.
 GZIP_MIN_BYTES = 1024
-
-
-class SyncError(Exception):
-    """A sync call did not complete."""
-
-
-class Offline(SyncError):
-    """The server could not be reached, or answered with a transient failure."""
-
-
-class Unauthorized(SyncError):
-    """The server does not accept this device's token (revoked or unknown)."""
-
-
-class ProtocolFault(SyncError):
-    """The server refused the request as malformed, or answered outside the protocol."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
 
 
 class SyncClient:
@@ -90,7 +74,7 @@ class SyncClient:
         return True
 
     def push(self, operations: list[Operation]) -> PushResponse:
-        body = encode(PushRequest(operations=operations))
+        body = push_request_body(PushRequest(operations=operations))
         return _decoded(decode_push_response, self._send("POST", f"{API}/sync/push", body=body))
 
     def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:

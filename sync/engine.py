@@ -10,11 +10,12 @@ per-operation ids make a repeat harmless.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.store import LocalStore, OutboxEntry, RemoteChange, SyncOutcome
+from sync.errors import SyncError
 from sync.protocol import (
     MAX_BATCH_OPERATIONS,
     Operation,
@@ -77,10 +78,16 @@ class SyncEngine:
             if not entries:
                 return
             operations = [self._operation(entry) for entry in entries]
-            self._store.bump_attempts([entry.op_id for entry in entries])
-            response = self._api.push(operations)
+            try:
+                response = self._api.push(operations)
+            except SyncError:
+                self._store.bump_attempts([entry.op_id for entry in entries])
+                raise
             report.requests += 1
-            outcomes = [_outcome(result) for result in response.results if _answers(result, entries)]
+            sent = {operation.op_id: operation for operation in operations}
+            outcomes = [
+                _outcome(result, sent[result.op_id]) for result in response.results if result.op_id in sent
+            ]
             self._store.record_outcomes(outcomes)
             report.pushed += len(outcomes)
             report.rejected += sum(1 for outcome in outcomes if outcome.state == "rejected")
@@ -123,11 +130,7 @@ class SyncEngine:
         )
 
 
-def _answers(result: OperationResult, entries: Sequence[OutboxEntry]) -> bool:
-    return any(entry.op_id == result.op_id for entry in entries)
-
-
-def _outcome(result: OperationResult) -> SyncOutcome:
+def _outcome(result: OperationResult, sent: Operation) -> SyncOutcome:
     common: dict[str, Any] = {
         "op_id": result.op_id,
         "kind": result.kind,
@@ -135,7 +138,9 @@ def _outcome(result: OperationResult) -> SyncOutcome:
         "server_version": result.version,
     }
     if result.status in ("applied", "already_applied"):
-        return SyncOutcome(state="synced", server_data=result.data, **common)
+        # Rewriting a record the server kept exactly as sent would only cost a durable write.
+        merged = None if result.data == sent.data else result.data
+        return SyncOutcome(state="synced", server_data=merged, **common)
     if result.status == "conflict":
         fields = ", ".join(conflict.field for conflict in result.conflicts) or "some fields"
         return SyncOutcome(

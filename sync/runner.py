@@ -15,8 +15,8 @@ from datetime import datetime
 
 from app.domain.clock import Clock
 from sync.backoff import Backoff
-from sync.client import Offline, ProtocolFault, SyncError, Unauthorized
 from sync.engine import Progress, SyncReport
+from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,20 @@ def encode(value: Any) -> bytes:
 
 
 def push_request_body(request: PushRequest) -> bytes:
-    return encode(request)
+    """A push body, built by hand: dataclasses.asdict deep-copies every record (seconds at 10k)."""
+    operations = [
+        {
+            "op_id": op.op_id,
+            "kind": op.kind,
+            "record_id": op.record_id,
+            "base_version": op.base_version,
+            "data": op.data,
+            "delete": op.delete,
+        }
+        for op in request.operations
+    ]
+    body = {"operations": operations, "protocol_version": request.protocol_version}
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def _obj(value: Any, what: str) -> Mapping[str, Any]:

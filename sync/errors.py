@@ -1,0 +1,24 @@
+"""The sync error vocabulary (see sync.client for what each means on the wire)."""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """A sync call did not complete."""
+
+
+class Offline(SyncError):
+    """The server could not be reached, or answered with a transient failure."""
+
+
+class Unauthorized(SyncError):
+    """The server does not accept this device's token (revoked or unknown)."""
+
+
+class ProtocolFault(SyncError):
+    """The server refused the request as malformed, or answered outside the protocol."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code

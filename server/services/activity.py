@@ -1,0 +1,138 @@
+"""The team activity feed for supervisors: visits, openings and check-ins, newest first.
+
+Filters and order use the derived, indexed columns (`occurred_at`, `owner_user_id`) and the
+reviews table; names of the employers and job seekers a page mentions are read in one more query.
+Dates in filters are days in the team's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from server.db.models import RecordRow, User
+from server.db.models import Review as ReviewRow
+from server.timeutil import as_utc
+
+ACTIVITY_KINDS: tuple[str, ...] = ("employer_visit", "job_opening", "support_check_in")
+EXPORT_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    owner_user_id: str | None = None
+    kind: str | None = None
+    since: date | None = None  # first day included, in the team's zone
+    until: date | None = None  # last day included
+    review_state: str | None = None
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    record_id: str
+    kind: str
+    owner: str
+    occurred_at: datetime | None
+    review_state: str
+    flagged: bool
+    data: dict[str, Any]
+    subject_id: str | None
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight at the start of `day` in `zone`, as an aware datetime."""
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[RecordRow, str, str]:
+    state = func.coalesce(ReviewRow.state, "unreviewed")
+    query = (
+        select(RecordRow, User.display_name, state)
+        .join(User, User.id == RecordRow.owner_user_id)
+        .outerjoin(ReviewRow, ReviewRow.record_pk == RecordRow.pk)
+        .where(RecordRow.team_id == team_id, RecordRow.deleted.is_(False))
+    )
+    kinds = (filters.kind,) if filters.kind in ACTIVITY_KINDS else ACTIVITY_KINDS
+    query = query.where(RecordRow.kind.in_(kinds))
+    if filters.owner_user_id:
+        query = query.where(RecordRow.owner_user_id == filters.owner_user_id)
+    if filters.since is not None:
+        query = query.where(RecordRow.occurred_at >= day_start(filters.since, zone))
+    if filters.until is not None:
+        query = query.where(RecordRow.occurred_at < day_start(filters.until + timedelta(days=1), zone))
+    if filters.review_state:
+        query = query.where(state == filters.review_state)
+    return query.order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
+
+
+def _row(record: RecordRow, owner: str, state: str) -> ActivityRow:
+    return ActivityRow(
+        record_id=record.record_id,
+        kind=record.kind,
+        owner=owner,
+        occurred_at=as_utc(record.occurred_at) if record.occurred_at else None,
+        review_state=state,
+        flagged=record.flagged,
+        data=record.data or {},
+        subject_id=record.subject_id,
+    )
+
+
+def list_activity(
+    session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo, limit: int, offset: int = 0
+) -> list[ActivityRow]:
+    rows = session.execute(_query(team_id, filters, zone).limit(limit).offset(offset)).all()
+    return [_row(record, owner, state) for record, owner, state in rows]
+
+
+def iter_activity(
+    session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo
+) -> Iterator[ActivityRow]:
+    """Every matching row (up to EXPORT_LIMIT), fetched in chunks, for exports."""
+    result = session.execute(
+        _query(team_id, filters, zone).limit(EXPORT_LIMIT).execution_options(yield_per=1000)
+    )
+    for record, owner, state in result:
+        yield _row(record, owner, state)
+
+
+def names_for(session: Session, *, team_id: str, record_ids: set[str]) -> dict[str, str]:
+    """Display names of employers (business name) and job seekers (code) by record id."""
+    if not record_ids:
+        return {}
+    rows = session.execute(
+        select(RecordRow.record_id, RecordRow.kind, RecordRow.data).where(
+            RecordRow.team_id == team_id,
+            RecordRow.record_id.in_(record_ids),
+            RecordRow.kind.in_(("employer", "job_seeker")),
+        )
+    ).all()
+    key = {"employer": "name", "job_seeker": "code"}
+    return {rid: str((data or {}).get(key[kind], "")) for rid, kind, data in rows}
+
+
+def mentioned_ids(rows: list[ActivityRow]) -> set[str]:
+    ids: set[str] = set()
+    for row in rows:
+        if row.subject_id:
+            ids.add(row.subject_id)
+        seekers = row.data.get("job_seeker_ids")
+        if isinstance(seekers, list):
+            ids.update(item for item in seekers if isinstance(item, str))
+    return ids
+
+
+def team_members(session: Session, *, team_id: str) -> list[tuple[str, str, str]]:
+    """(user id, display name, role) of the team's active users, by name."""
+    rows = session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(User.team_id == team_id, User.active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    return [(uid, name, role) for uid, name, role in rows]

@@ -1,0 +1,80 @@
+"""Sign-in and sign-out for the supervisor pages (the session is the API's web session)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from server.api.deps import SESSION_COOKIE, ClockDep, DbDep, SettingsDep
+from server.errors import NotAuthenticated
+from server.services import accounts
+from server.web.common import CsrfChecked, render, safe_next, web_user
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_model=None)
+def home() -> Response:
+    return RedirectResponse("/review", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", {"next": safe_next(next), "user": web_user(request)})
+
+
+@router.post("/login", dependencies=[CsrfChecked], response_model=None)
+def login(
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=500)] = "/review",
+) -> Response:
+    try:
+        with db.write() as session:
+            token, principal = accounts.login(
+                session,
+                username=username.strip(),
+                password=password,
+                clock=clock,
+                hours=settings.session_hours,
+            )
+    except NotAuthenticated:
+        context = {"next": safe_next(next), "error": "Wrong username or password.", "username": username}
+        return render(request, "login.html", context, status=401)
+    if not principal.sees_whole_team:
+        with db.write() as session:
+            accounts.logout(session, token=token, clock=clock)
+        context = {
+            "next": "/review",
+            "error": "These pages are for supervisors and admins.",
+            "username": username,
+        }
+        return render(request, "login.html", context, status=403)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", dependencies=[CsrfChecked], response_model=None)
+def logout(request: Request, db: DbDep, clock: ClockDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with db.write() as session:
+            accounts.logout(session, token=token, clock=clock)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,146 @@
+"""One record: every field, the geotag, the history of versions and conflicts, the review and
+its comment thread. Reviews and comments go through server.services.reviews, which gives the
+record a new change number so the specialist's phone pulls them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.domain.errors import ValidationError
+from server.api.deps import ClockDep, DbDep
+from server.db.models import User
+from server.errors import NotFound
+from server.services import reviews
+from server.services.activity import names_for
+from server.timeutil import as_utc
+from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
+from server.web.present import local_time, words
+
+router = APIRouter(prefix="/review/records", include_in_schema=False)
+RecordId = str
+HIDDEN_FIELDS = ("id", "geotag", "version")
+
+
+def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[str, Any]:
+    zone = team_zone(request)
+    with db.read() as session:
+        try:
+            row, history = reviews.record_history(session, principal=supervisor, record_id=record_id[:64])
+        except NotFound:
+            raise PageError(404, "There is no such record in your team.") from None
+        review = reviews.load_reviews(session, record_pks=[row.pk]).get(row.pk)
+        data = row.data or {}
+        linked = {str(v) for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
+        linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
+        names = names_for(session, team_id=supervisor.team_id, record_ids=linked)
+        owner = session.get(User, row.owner_user_id)
+    fields = [
+        (words(key).capitalize(), _show(key, value, names))
+        for key, value in data.items()
+        if key not in HIDDEN_FIELDS
+    ]
+    geotag = data.get("geotag") if isinstance(data.get("geotag"), dict) else None
+    return {
+        "user": supervisor,
+        "row": row,
+        "owner": owner.display_name if owner else "",
+        "fields": fields,
+        "geotag": geotag if geotag and geotag.get("latitude") is not None else None,
+        "history": [
+            {
+                "version": entry.version,
+                "author": entry.author or "",
+                "at": local_time(as_utc(entry.created_at), zone),
+                "conflicts": entry.conflicts,
+                "deleted": entry.data is None,
+            }
+            for entry in reversed(history)
+        ],
+        "review": review,
+        "comments": [
+            {"author": c.author, "body": c.body, "at": c.created_at[:16].replace("T", " ") + " UTC"}
+            for c in (review.comments if review else [])
+        ],
+        "state": review.state if review else "unreviewed",
+        "zone": zone.key,
+    }
+
+
+def _show(key: str, value: Any, names: dict[str, str]) -> str:
+    if isinstance(value, list):
+        return ", ".join(names.get(str(item), str(item)) for item in value) or "—"
+    if key.endswith("_id") and isinstance(value, str):
+        return names.get(value, value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "—"
+    return words(value) if isinstance(value, str) and "_" in value and " " not in value else str(value)
+
+
+@router.get("/{record_id}", response_class=HTMLResponse)
+def record_page(request: Request, record_id: RecordId, db: DbDep, supervisor: Supervisor) -> HTMLResponse:
+    return render(request, "record.html", _load(request, db, supervisor, record_id))
+
+
+@router.post("/{record_id}/review", dependencies=[CsrfChecked], response_model=None)
+def review_record(
+    request: Request,
+    record_id: RecordId,
+    db: DbDep,
+    clock: ClockDep,
+    supervisor: Supervisor,
+    state: Annotated[str, Form(max_length=20)],
+    comment: Annotated[str, Form(max_length=reviews.MAX_COMMENT)] = "",
+) -> Response:
+    """Approve, or ask for changes (a comment saying what to change is required)."""
+    if state not in ("approved", "needs_changes"):
+        raise PageError(400, "Choose approved or needs changes.")
+    if state == "needs_changes" and not comment.strip():
+        context = _load(request, db, supervisor, record_id)
+        context["error"] = "Say what needs to change: a comment is required for 'needs changes'."
+        return render(request, "record.html", context, status=422)
+    try:
+        with db.write() as session:
+            reviews.set_review(session, principal=supervisor, record_id=record_id, state=state, clock=clock)
+            if comment.strip():
+                reviews.add_comment(
+                    session, principal=supervisor, record_id=record_id, body=comment, clock=clock
+                )
+    except NotFound:
+        raise PageError(404, "There is no such record in your team.") from None
+    return RedirectResponse(f"/review/records/{record_id}#review", status_code=303)
+
+
+@router.post("/{record_id}/comments", dependencies=[CsrfChecked], response_model=None)
+def comment_record(
+    request: Request,
+    record_id: RecordId,
+    db: DbDep,
+    clock: ClockDep,
+    supervisor: Supervisor,
+    body: Annotated[str, Form(max_length=reviews.MAX_COMMENT)] = "",
+) -> Response:
+    try:
+        with db.write() as session:
+            reviews.add_comment(session, principal=supervisor, record_id=record_id, body=body, clock=clock)
+    except ValidationError:
+        context = _load(request, db, supervisor, record_id)
+        context["comment_error"] = "Write a comment first."
+        return render(request, "record.html", context, status=422)
+    except NotFound:
+        raise PageError(404, "There is no such record in your team.") from None
+    return RedirectResponse(f"/review/records/{record_id}#comments", status_code=303)
+
+
+@router.post("/{record_id}/resolve", dependencies=[CsrfChecked], response_model=None)
+def resolve_record(record_id: RecordId, db: DbDep, clock: ClockDep, supervisor: Supervisor) -> Response:
+    try:
+        with db.write() as session:
+            reviews.clear_flag(session, principal=supervisor, record_id=record_id, clock=clock)
+    except NotFound:
+        raise PageError(404, "There is no such record in your team.") from None
+    return RedirectResponse(f"/review/records/{record_id}#history", status_code=303)

@@ -1,0 +1,38 @@
+"""Turning record data into words for the pages: one-line summaries and local times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+def local_time(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def words(value: Any) -> str:
+    return str(value or "").replace("_", " ")
+
+
+def _seekers(data: dict[str, Any], names: dict[str, str]) -> str:
+    ids = data.get("job_seeker_ids")
+    if not isinstance(ids, list) or not ids:
+        return ""
+    return " · for " + ", ".join(names.get(str(item), "?") for item in ids)
+
+
+def describe(kind: str, data: dict[str, Any], names: dict[str, str]) -> str:
+    """A one-line summary of a record (names of employers and job seekers looked up in `names`)."""
+    if kind == "employer_visit":
+        employer = names.get(str(data.get("employer_id")), "unknown employer")
+        return f"{employer} · {words(data.get('contact_mode'))} · {words(data.get('purpose'))}" + _seekers(
+            data, names
+        )
+    if kind == "job_opening":
+        employer = names.get(str(data.get("employer_id")), "unknown employer")
+        return f"{data.get('title') or 'Untitled'} at {employer} · {words(data.get('status'))}"
+    if kind == "support_check_in":
+        seeker = names.get(str(data.get("job_seeker_id")), "unknown worker")
+        return f"{seeker} · with {words(data.get('with_whom'))} · {words(data.get('mode'))}"
+    return str(data.get("name") or data.get("code") or "")

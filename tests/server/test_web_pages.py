@@ -1,0 +1,116 @@
+"""Supervisor pages over HTTP: sign-in with CSRF, who may see what, activity filters, review."""
+
+from __future__ import annotations
+
+from tests.server.web_helpers import csrf_from, seed_activity, sign_in
+from tests.server.world import pull_all
+
+
+def test_pages_send_a_browser_without_a_session_to_sign_in(client):
+    response = client.get("/review?kind=job_opening", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Freview%3Fkind%3Djob_opening"
+
+
+def test_sign_in_sets_an_httponly_samesite_session_cookie(client, world):
+    response = sign_in(client, "sue")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/review"
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("fieldwork_session="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_sign_in_without_the_csrf_token_is_refused(client, world):
+    client.get("/login")
+    response = client.post("/login", data={"username": "sue", "password": "correct horse battery"})
+    assert response.status_code == 403
+    assert "fieldwork_session" not in response.headers.get("set-cookie", "")
+
+
+def test_a_csrf_token_from_another_browser_is_refused(client, world, app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://127.0.0.1") as other:
+        foreign = csrf_from(other.get("/login").text)
+    client.get("/login")
+    response = client.post("/login", data={"username": "sue", "password": "correct horse battery",
+                                           "csrf_token": foreign})  # fmt: skip
+    assert response.status_code == 403
+
+
+def test_wrong_password_shows_the_form_again(client, world):
+    response = sign_in(client, "sue", "nope")
+    assert response.status_code == 401
+    assert "Wrong username or password" in response.text
+
+
+def test_specialists_cannot_sign_in_to_the_review_pages(client, world):
+    assert sign_in(client, "alice").status_code == 403
+
+
+def test_a_specialist_session_gets_403_on_pages(client, world):
+    from server.services import accounts
+    from tests.server.world import PASSWORD
+
+    with client.app.state.db.write() as session:  # type: ignore[attr-defined]
+        token, _ = accounts.login(session, username="bob", password=PASSWORD, clock=client.app.state.clock,
+                                  hours=1)  # fmt: skip
+    response = client.get("/review", headers={"Cookie": f"fieldwork_session={token}"})
+    assert response.status_code == 403
+    assert "for supervisors" in response.text
+
+
+def test_activity_lists_the_teams_records_newest_first(client, world):
+    seeded = seed_activity(client, world)
+    sign_in(client, "sue")
+    html = client.get("/review").text
+    order = [html.index(rid) for rid in (seeded.opening, seeded.alice_check_in, seeded.bob_visit,
+                                          seeded.alice_visit)]  # fmt: skip
+    assert order == sorted(order)
+    assert "Harbour Bakery" in html and seeded.employer not in html  # employers are not activity
+
+
+def test_activity_filters_by_specialist_type_date_and_state(client, world):
+    seeded = seed_activity(client, world)
+    sign_in(client, "sue")
+    bob = world["bob"].user_id
+    only_bob = client.get(f"/review?owner={bob}").text
+    assert seeded.bob_visit in only_bob and seeded.alice_visit not in only_bob
+    visits = client.get("/review?kind=employer_visit").text
+    assert seeded.alice_visit in visits and seeded.opening not in visits
+    may_first = client.get("/review?since=2026-05-01&until=2026-05-01").text
+    assert seeded.alice_visit in may_first and seeded.bob_visit not in may_first
+    assert seeded.alice_visit not in client.get("/review?state=approved").text
+
+
+def test_other_teams_supervisor_sees_none_of_it(client, world):
+    seeded = seed_activity(client, world)
+    sign_in(client, "sam")
+    assert seeded.alice_visit not in client.get("/review").text
+    assert client.get(f"/review/records/{seeded.alice_visit}").status_code == 404
+
+
+def test_needs_changes_requires_a_comment_then_reaches_the_device(client, world):
+    seeded = seed_activity(client, world)
+    sign_in(client, "sue")
+    page = client.get(f"/review/records/{seeded.alice_visit}")
+    assert "Harbour Bakery" in page.text and "± 12 m" in page.text and "gps" in page.text
+    token = csrf_from(page.text)
+    url = f"/review/records/{seeded.alice_visit}/review"
+    refused = client.post(url, data={"state": "needs_changes", "comment": " ", "csrf_token": token})
+    assert refused.status_code == 422 and "comment is required" in refused.text
+    saved = client.post(
+        url, data={"state": "needs_changes", "comment": "Who did you meet?", "csrf_token": token}
+    )
+    assert saved.status_code == 200 and "Who did you meet?" in saved.text
+    changes, _ = pull_all(client, world["alice"])
+    pulled = [c for c in changes if c["record_id"] == seeded.alice_visit][-1]
+    assert pulled["review"]["state"] == "needs_changes"
+    assert [c["body"] for c in pulled["review"]["comments"]] == ["Who did you meet?"]
+
+
+def test_sign_out_ends_the_session(client, world):
+    sign_in(client, "sue")
+    page = client.get("/review")
+    assert client.post("/logout", data={"csrf_token": csrf_from(page.text)}).status_code == 200
+    assert client.get("/review", follow_redirects=False).status_code == 303

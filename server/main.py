@@ -11,6 +11,7 @@ from server.api.openapi import install_openapi
 from server.db.database import Database
 from server.middleware import BodyLimitMiddleware
 from server.settings import Settings
+from server.web import install_web
 from sync.protocol import PROTOCOL_VERSION
 
 API_PREFIX = "/api/v1"
@@ -38,6 +39,7 @@ def create_app(
         return {"status": "ok", "protocol_version": PROTOCOL_VERSION}
 
     app.include_router(api)
+    install_web(app)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)

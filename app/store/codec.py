@@ -192,17 +192,19 @@ def encode_snapshot(tables: Tables) -> bytes:
 
 
 def decode_snapshot(blob: bytes) -> Tables:
-    header, _, body = blob.partition(b"\n")
-    parts = header.split(b" ")
+    end = blob.find(b"\n")
+    parts = blob[: max(end, 0)].split(b" ")
+    body = memoryview(blob)[end + 1 :]  # no copy of a possibly large body
     try:
         crc, length = int(parts[2], 16), int(parts[3])
     except (IndexError, ValueError):
         crc, length = -1, -1
-    if not header.startswith(SNAPSHOT_MAGIC) or length != len(body) or crc != zlib.crc32(body):
+    magic_ok = end > 0 and len(parts) == 4 and b" ".join(parts[:2]) == SNAPSHOT_MAGIC
+    if not magic_ok or length != len(body) or crc != zlib.crc32(body):
         raise StoreCorrupted("snapshot file is damaged (header, length or checksum mismatch)")
     try:
         with paused_gc():
-            tables = json.loads(body.decode("utf-8"))
+            tables = json.loads(str(body, "utf-8"))
     except ValueError as exc:
         raise StoreCorrupted(f"snapshot is not valid JSON: {exc}") from exc
     if not isinstance(tables, dict):

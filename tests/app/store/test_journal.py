@@ -202,17 +202,27 @@ def test_a_store_is_open_in_one_place_at_a_time(tmp_path: Path) -> None:
     LocalStore.open(tmp_path).close()
 
 
-def test_damaged_snapshot_is_refused_not_guessed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda blob: blob[:-3] + bytes([blob[-3] ^ 0x01]) + blob[-2:],  # a flipped bit
+        lambda blob: blob[: len(blob) // 2],  # truncated
+        lambda blob: blob.replace(b"fieldwork-snapshot 1", b"fieldwork-snapshot 9", 1),
+        lambda blob: b"",
+    ],
+    ids=["bit-flip", "truncated", "unknown-format", "empty"],
+)
+def test_damaged_snapshot_is_refused_not_guessed(tmp_path: Path, damage: Any) -> None:
     storage = JournalStorage(tmp_path)
     storage.apply([Put("t", "a", {"x": 1})])
     storage.compact()
     storage.close()
-    blob = bytearray((tmp_path / "snapshot.json").read_bytes())
-    blob[-3] ^= 0x01
-    (tmp_path / "snapshot.json").write_bytes(bytes(blob))
+    snapshot = tmp_path / "snapshot.json"
+    snapshot.write_bytes(damage(snapshot.read_bytes()))
     with pytest.raises(StoreCorrupted):
         JournalStorage(tmp_path)
-    (tmp_path / "snapshot.json").unlink()  # the refused open released its lock
+    assert snapshot.exists()  # left for a person to look at
+    snapshot.unlink()  # the refused open released its lock
     JournalStorage(tmp_path).close()
 
 

@@ -15,6 +15,15 @@ except ImportError:  # Windows has neither advisory locks nor F_FULLFSYNC
     fcntl = None
 
 
+# Windows opens descriptors in text mode unless told otherwise, which would turn every "\n" we
+# write into "\r\n" and break the checksums. Elsewhere this flag is 0.
+BINARY = getattr(os, "O_BINARY", 0)
+
+
+def open_append(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | BINARY, 0o600)
+
+
 def fsync_fd(fd: int) -> None:
     """Flush ``fd`` to stable storage, not just to the drive's volatile cache."""
     full_fsync = getattr(fcntl, "F_FULLFSYNC", None)
@@ -50,7 +59,7 @@ def write_all(fd: int, data: bytes) -> None:
 def replace_durably(target: Path, data: bytes) -> None:
     """Atomically make ``target`` hold ``data``: old or new content survives a crash, never a mix."""
     tmp = target.with_name(target.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | BINARY, 0o600)
     try:
         write_all(fd, data)
         fsync_fd(fd)
@@ -67,7 +76,7 @@ def fresh_append_file(target: Path) -> int:
     new file whatever happens: there is no window where we could append to the old one.
     """
     tmp = target.with_name(target.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | BINARY, 0o600)
     try:
         fsync_fd(fd)
         os.replace(tmp, target)

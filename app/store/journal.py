@@ -34,6 +34,7 @@ from app.store.files import (
     fresh_append_file,
     fsync_dir,
     fsync_fd,
+    open_append,
     replace_durably,
     write_all,
 )
@@ -137,7 +138,7 @@ class JournalStorage(ApplyingStorage):
         if found.damaged or self._journal_bytes > self._compaction_threshold():
             self._compact()  # also leaves a clean journal behind the damage we set aside
             return
-        self._fd = os.open(self.path / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = open_append(self.path / JOURNAL)
         if not raw:
             fsync_dir(self.path)  # the journal file itself must survive a power cut
         if found.clean_bytes < len(raw):
@@ -221,12 +222,24 @@ class JournalStorage(ApplyingStorage):
         self._snapshot_bytes = len(blob)
         # Crash here: new snapshot + old journal. Replaying that journal is harmless, every
         # operation in it is absolute (see codec.apply_ops).
-        fd = fresh_append_file(self.path / JOURNAL)
         if self._fd is not None:
-            os.close(self._fd)
-        self._fd = fd
+            os.close(self._fd)  # Windows cannot replace a file that is still open
+            self._fd = None
+        try:
+            self._fd = fresh_append_file(self.path / JOURNAL)
+        except OSError:
+            self._reopen_journal()
+            raise
         self._journal_bytes = 0
         self._next_compaction = self._compaction_threshold()
+
+    def _reopen_journal(self) -> None:
+        """After a failed reset: append to whichever journal is in place now (old or new)."""
+        try:
+            self._fd = open_append(self.path / JOURNAL)
+            self._journal_bytes = os.fstat(self._fd).st_size
+        except OSError as exc:
+            self._broken = f"journal could not be reopened after a failed compaction ({exc})"
 
     def _truncate_to(self, size: int) -> None:
         fd = self._check_writable()

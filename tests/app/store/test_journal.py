@@ -276,3 +276,44 @@ def test_tinydb_full_writes_still_work(tmp_path: Path, durable: bool) -> None:
         reopened = JournalStorage(tmp_path)
         assert reopened.read() == expected
         reopened.close()
+
+
+def test_failed_compaction_does_not_fail_the_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = JournalStorage(tmp_path, compact_min_bytes=1024)
+    store = LocalStore(storage)
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal_module, "replace_durably", disk_full)
+    for n in range(10):  # well past the threshold: every save still returns
+        store.save(KIND, visit(f"v{n}"), op_id=f"op-{n}", queued_at="t")
+    assert not (tmp_path / "snapshot.json").exists()
+    monkeypatch.undo()
+    state = snapshot_of(store)
+    store.close()
+    reopened = LocalStore.open(tmp_path)
+    assert snapshot_of(reopened) == state
+    reopened.close()
+
+
+def test_failed_journal_reset_keeps_appending_to_the_live_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = JournalStorage(tmp_path)
+    store = LocalStore(storage)
+    store.save(KIND, visit("v1"), op_id="op-1", queued_at="t")
+
+    def fail(*args: object) -> int:
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(journal_module, "fresh_append_file", fail)
+    with pytest.raises(StoreError):
+        storage.compact()  # the snapshot is new, the journal is still the old one
+    monkeypatch.undo()
+    store.save(KIND, visit("v2"), op_id="op-2", queued_at="t")
+    state = snapshot_of(store)
+    store.close()
+    reopened = LocalStore.open(tmp_path)
+    assert snapshot_of(reopened) == state and sorted(state["records"]) == ["v1", "v2"]
+    reopened.close()

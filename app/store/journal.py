@@ -22,11 +22,12 @@ from app.store.base import ApplyingStorage
 from app.store.codec import (
     Tables,
     apply_ops,
+    checked_payload,
     decode_snapshot,
     encode_snapshot,
     frame,
+    parse_payloads,
     paused_gc,
-    unframe,
 )
 from app.store.errors import StoreError
 from app.store.files import (
@@ -56,21 +57,24 @@ class Replay:
 
 def replay(tables: Tables, journal: bytes) -> Replay:
     """Apply every good line of ``journal`` to ``tables``, in order."""
-    pos, clean, first_bad, after_bad = 0, 0, -1, 0
-    while True:
-        end = journal.find(b"\n", pos)
-        if end == -1:
-            break  # no newline: a torn write that never returned (or nothing left)
-        ops = unframe(journal[pos:end])
+    lines: list[tuple[int, int, bytes | None]] = []  # start, end, payload if checksum ok
+    pos = journal.find(b"\n")
+    start = 0
+    while pos != -1:  # a last piece without newline is a torn write that never returned
+        lines.append((start, pos + 1, checked_payload(journal[start:pos])))
+        start, pos = pos + 1, journal.find(b"\n", pos + 1)
+    parsed = iter(parse_payloads([payload for _, _, payload in lines if payload is not None]))
+    clean, first_bad, after_bad = 0, -1, 0
+    for start, end, payload in lines:
+        ops = None if payload is None else next(parsed)
         if ops is None:
-            first_bad = pos if first_bad < 0 else first_bad
+            first_bad = start if first_bad < 0 else first_bad
+            continue
+        apply_ops(tables, ops)
+        if first_bad < 0:
+            clean = end
         else:
-            apply_ops(tables, ops)
-            if first_bad < 0:
-                clean = end + 1
-            else:
-                after_bad += 1
-        pos = end + 1
+            after_bad += 1
     damaged = journal[first_bad:] if first_bad >= 0 else b""
     return Replay(clean_bytes=clean, damaged=damaged, replayed_after_damage=after_bad)
 

@@ -20,7 +20,7 @@ from app.store import (
     SyncOutcome,
 )
 from app.store import journal as journal_module
-from app.store.codec import Delete, DropTable, Put
+from app.store.codec import Delete, DropTable, Put, frame
 
 from .conftest import visit
 
@@ -43,6 +43,13 @@ def snapshot_of(store: LocalStore) -> dict[str, Any]:
         "outbox": store.outbox(),
         "cursor": store.cursor(),
     }
+
+
+def lines_of_saving(path: Path, record_id: str) -> bytes:
+    """The journal line a save of ``record_id`` writes, taken from a scratch store."""
+    scratch = path.parent / f"scratch-{record_id}"
+    fill(scratch, [record_id])
+    return (scratch / "journal.log").read_bytes()
 
 
 def journal_lines(path: Path) -> list[bytes]:
@@ -88,6 +95,18 @@ def test_complete_but_unreadable_last_line_is_kept_too(tmp_path: Path) -> None:
     store = LocalStore.open(tmp_path)
     assert sorted(snapshot_of(store)["records"]) == ["v1"]
     assert len(store.recovery_notes) == 1 and (tmp_path / "journal.corrupt-1").exists()
+    store.close()
+
+
+@pytest.mark.parametrize("payload", [b"not json", b'{"p": 1}', b'[["p","t","a",[1]]]', b'[["z"]]'])
+def test_checksummed_line_that_is_no_transaction_is_damage(tmp_path: Path, payload: bytes) -> None:
+    fill(tmp_path, ["v1"])
+    with open(tmp_path / "journal.log", "ab") as journal:
+        journal.write(frame(payload))  # a checksum that matches by chance
+        journal.write(lines_of_saving(tmp_path, "v2"))
+    store = LocalStore.open(tmp_path)
+    assert sorted(snapshot_of(store)["records"]) == ["v1", "v2"]
+    assert len(store.recovery_notes) == 1
     store.close()
 
 

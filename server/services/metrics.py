@@ -1,0 +1,193 @@
+"""IPS fidelity metrics: pure functions over plain rows, and thin queries that fetch those rows.
+
+Definitions (pinned by tests/server/test_metrics.py):
+- A week is an ISO week: Monday 00:00 to the next Monday 00:00 in the team's time zone (so a
+  visit at Sunday 23:30 local belongs to the week that started six days before, whatever UTC says).
+- Only face-to-face employer visits count toward the standard of FIDELITY_CONTACTS_PER_WEEK;
+  phone, email and video contacts are counted apart.
+- A face-to-face contact is *new* when it is the team's first face-to-face contact with that
+  employer (employers are shared by the team); every later one is a *repeat* visit.
+- Days to first employer contact: from the referral date to the local date of the first
+  face-to-face employer visit that names the job seeker, on or after the referral; with none yet,
+  the job seeker is overdue once more than DAYS_TO_FIRST_EMPLOYER_CONTACT days have passed.
+- In-work support: for a job seeker who is working, the last support check-in and the next one due
+  by app.domain.rules.next_support_due; overdue when that date is before today.
+- Jobs started: openings with a start date or status "hired"; competitive by rules.is_competitive.
+- Caseload: job seekers not "ended", per specialist, against CASELOAD_LIMIT.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.domain.enums import OpeningStatus
+from app.domain.records import JobOpening
+from app.domain.rules import (
+    DAYS_TO_FIRST_EMPLOYER_CONTACT,
+    FIDELITY_CONTACTS_PER_WEEK,
+    is_competitive,
+    next_support_due,
+)
+
+__all__ = ["FIDELITY_CONTACTS_PER_WEEK"]
+
+
+def week_of(instant: datetime, zone: ZoneInfo) -> date:
+    """The Monday that starts the ISO week holding `instant`, in `zone`."""
+    local = instant.astimezone(zone).date()
+    return local - timedelta(days=local.weekday())
+
+
+def week_bounds(monday: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Monday 00:00 and the next Monday 00:00 in `zone` (a DST week is 167 or 169 hours long)."""
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=zone)
+    after = monday + timedelta(days=7)
+    return start, datetime(after.year, after.month, after.day, tzinfo=zone)
+
+
+def recent_weeks(today: date, count: int) -> list[date]:
+    """The Mondays of the last `count` ISO weeks, this one included, oldest first."""
+    this_week = today - timedelta(days=today.weekday())
+    return [this_week - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class Contact:
+    record_id: str
+    owner_id: str
+    employer_id: str
+    occurred_at: datetime
+    face_to_face: bool
+
+
+@dataclass
+class WeekCount:
+    face_to_face: int = 0
+    new_employers: int = 0
+    repeat_visits: int = 0
+    other_contacts: int = 0
+
+    @property
+    def meets_standard(self) -> bool:
+        return self.face_to_face >= FIDELITY_CONTACTS_PER_WEEK
+
+
+def weekly_contacts(
+    contacts: Iterable[Contact], *, zone: ZoneInfo, earlier_first: dict[str, datetime]
+) -> dict[tuple[str, date], WeekCount]:
+    """Counts per (specialist, week). `earlier_first` holds, per employer, the team's first
+    face-to-face contact before these contacts (employers absent were never met before)."""
+    ordered = sorted(contacts, key=lambda c: (c.occurred_at, c.record_id))
+    met: set[str] = set(earlier_first)
+    counts: dict[tuple[str, date], WeekCount] = {}
+    for contact in ordered:
+        count = counts.setdefault((contact.owner_id, week_of(contact.occurred_at, zone)), WeekCount())
+        if not contact.face_to_face:
+            count.other_contacts += 1
+            continue
+        count.face_to_face += 1
+        if contact.employer_id in met:
+            count.repeat_visits += 1
+        else:
+            met.add(contact.employer_id)
+            count.new_employers += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class Seeker:
+    record_id: str
+    code: str
+    owner_id: str
+    referral_date: date | None
+    status: str
+    job_started_on: date | None
+
+
+@dataclass(frozen=True)
+class SeekerMetrics:
+    seeker: Seeker
+    first_contact_on: date | None
+    days_to_first_contact: int | None
+    first_contact_overdue: bool
+    last_support_on: date | None
+    next_support_due: date | None
+    support_overdue: bool
+
+
+def first_contacts(
+    visits: Iterable[tuple[datetime, list[str]]], *, referrals: dict[str, date], zone: ZoneInfo
+) -> dict[str, date]:
+    """Per job seeker, the local date of the first face-to-face visit naming them, on or after
+    their referral. `visits` are (when, job seeker ids) of face-to-face visits only."""
+    first: dict[str, date] = {}
+    for occurred_at, seeker_ids in visits:
+        day = occurred_at.astimezone(zone).date()
+        for seeker_id in seeker_ids:
+            referred = referrals.get(seeker_id)
+            if referred is None or day < referred:
+                continue
+            if seeker_id not in first or day < first[seeker_id]:
+                first[seeker_id] = day
+    return first
+
+
+def seeker_metrics(
+    seeker: Seeker, *, first_contact_on: date | None, last_support_on: date | None, today: date
+) -> SeekerMetrics:
+    days = (
+        (first_contact_on - seeker.referral_date).days
+        if first_contact_on and seeker.referral_date
+        else None
+    )
+    overdue = (
+        first_contact_on is None
+        and seeker.referral_date is not None
+        and seeker.status != "ended"
+        and (today - seeker.referral_date).days > DAYS_TO_FIRST_EMPLOYER_CONTACT
+    )
+    due = None
+    if seeker.status == "working" and seeker.job_started_on is not None:
+        due = next_support_due(job_started_on=seeker.job_started_on, last_contact_on=last_support_on)
+    return SeekerMetrics(
+        seeker=seeker,
+        first_contact_on=first_contact_on,
+        days_to_first_contact=days,
+        first_contact_overdue=overdue,
+        last_support_on=last_support_on,
+        next_support_due=due,
+        support_overdue=due is not None and due < today,
+    )
+
+
+def caseloads(seekers: Iterable[Seeker]) -> Counter[str]:
+    return Counter(s.owner_id for s in seekers if s.status != "ended")
+
+
+PIPELINE_STAGES: tuple[str, ...] = tuple(status.value for status in OpeningStatus)
+
+
+def pipeline(statuses: Iterable[str]) -> dict[str, int]:
+    """Openings per stage, every stage listed in order (zero when empty)."""
+    counted = Counter(statuses)
+    return {stage: counted.get(stage, 0) for stage in PIPELINE_STAGES}
+
+
+@dataclass(frozen=True)
+class JobsStarted:
+    started: int
+    competitive: int
+
+    @property
+    def share(self) -> float | None:
+        return self.competitive / self.started if self.started else None
+
+
+def jobs_started(openings: Iterable[JobOpening], *, minimum_wage: float) -> JobsStarted:
+    started = [o for o in openings if o.started_on is not None or o.status is OpeningStatus.HIRED]
+    competitive = sum(1 for o in started if is_competitive(o, minimum_wage=minimum_wage))
+    return JobsStarted(started=len(started), competitive=competitive)

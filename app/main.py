@@ -1,6 +1,7 @@
 """Composition root of the field app: the only place that builds the real store, clock and geolocator.
 
     python -m app.main --web --port 8550 [--demo] [--store var/device] [--renderer canvaskit]
+                       [--server URL] [--enroll-code CODE]
 
 Web mode serves the bundled Flutter client with no CDN, so it works with no network at all.
 """
@@ -10,20 +11,30 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import platform
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import flet as ft
 
+from app.credentials import (
+    AsyncCredentialStore,
+    InThread,
+    SecureStorageCredentialStore,
+    credentials_file,
+    is_phone,
+)
+from app.device_sync import DeviceSync
 from app.domain.clock import new_id
 from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation
 from app.records import RecordService
 from app.state.context import AppContext
-from app.state.sync_status import OfflineSyncStatus
 from app.store import LocalStore
 from app.views.shell import Shell
+from sync.client import SyncClient
+from sync.credentials import EnrollmentFailed, FileCredentialStore
 
 DEFAULT_STORE = "var/device"
 
@@ -50,16 +61,46 @@ class LocalClock:
         return datetime.now().astimezone()
 
 
-def build_context(store: LocalStore, *, geocoder: object | None = None) -> AppContext:
+def device_name() -> str:
+    env_platform = os.environ.get("FLET_PLATFORM", "")
+    if is_phone(env_platform):
+        return f"{env_platform.capitalize()} phone"
+    return f"Fieldwork on {platform.node() or 'this computer'}"
+
+
+def build_context(
+    store: LocalStore, *, server_url: str | None = None, geocoder: object | None = None
+) -> AppContext:
     clock = LocalClock()
-    service = RecordService(store, clock=clock, new_id=new_id)
-    ctx = AppContext.offline(service, OfflineSyncStatus(store))
+    sync = DeviceSync(
+        store, clock=clock, make_client=SyncClient, device_name=device_name(), default_server_url=server_url
+    )
+    service = RecordService(store, clock=clock, new_id=new_id, on_saved=sync.after_save)
+    ctx = AppContext(service=service, sync_status=sync, location=NoLocation(), sync=sync)
     ctx.geocoder = geocoder  # type: ignore[assignment]
     return ctx
 
 
-def make_main(ctx: AppContext, *, use_gps: bool = True) -> Callable[[ft.Page], None]:
-    def main(page: ft.Page) -> None:
+def credential_store(page: ft.Page, store_path: str | Path) -> AsyncCredentialStore:
+    """Secure storage on a phone build; a 0600 file beside the record store everywhere else."""
+    if is_phone(page.platform) and not page.web:
+        from flet_secure_storage import SecureStorage
+
+        return SecureStorageCredentialStore(SecureStorage())
+    return InThread(FileCredentialStore(credentials_file(store_path)))
+
+
+def make_main(
+    ctx: AppContext,
+    *,
+    store_path: str | Path,
+    use_gps: bool = True,
+    enroll_code: str | None = None,
+) -> Callable[[ft.Page], Awaitable[None]]:
+    code_used = False
+
+    async def main(page: ft.Page) -> None:
+        nonlocal code_used
         location: LocationProvider = NoLocation()
         if use_gps:
             # A service control: created per page, inside main, and kept referenced by the provider.
@@ -68,6 +109,17 @@ def make_main(ctx: AppContext, *, use_gps: bool = True) -> Callable[[ft.Page], N
             location = GeolocatorLocation(Geolocator(), clock=ctx.service.clock)
         shell = Shell(page, dataclasses.replace(ctx, location=location))
         shell.go_root("today")
+        sync = ctx.sync
+        if sync is None:
+            return
+        await sync.start(credential_store(page, store_path))
+        if enroll_code and sync.credentials is None and not code_used and sync.default_server_url:
+            code_used = True  # one try: a code works once, and the Connect screen is there for more
+            try:
+                await sync.connect(sync.default_server_url, enroll_code)
+            except EnrollmentFailed as exc:
+                shell.notify(f"Could not connect this phone: {exc.message}")
+        shell.go_root(shell.root)
 
     return main
 
@@ -85,7 +137,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--server",
         default=os.environ.get("FIELDWORK_SERVER"),
-        help="central API URL (kept for the sync module; the app works without it)",
+        help="central API URL offered on the Connect screen (the app works without it)",
+    )
+    parser.add_argument(
+        "--enroll-code",
+        default=os.environ.get("FIELDWORK_ENROLL_CODE"),
+        help="connect to --server with this one-time code at start, unless already connected",
     )
     parser.add_argument("--no-gps", action="store_true", help="never ask the device for a location")
     parser.add_argument(
@@ -101,14 +158,14 @@ def run(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     Path(args.store).parent.mkdir(parents=True, exist_ok=True)
     store = LocalStore.open(args.store)
-    ctx = build_context(store)
+    ctx = build_context(store, server_url=args.server)
     ctx.fix_timeout_s = args.fix_timeout
     if args.demo:
         from app.demo import load_demo
 
         if load_demo(ctx.service):
             print("Loaded the demo caseload.", flush=True)
-    main = make_main(ctx, use_gps=not args.no_gps)
+    main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
     try:
         if args.web:
             print(f"Fieldwork: http://{args.host}:{args.port}/", flush=True)

@@ -7,7 +7,7 @@ talks to the store directly; screens talk to this service.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
@@ -61,10 +61,18 @@ class Activity:
 
 
 class RecordService:
-    def __init__(self, store: LocalStore, *, clock: Clock, new_id: IdMaker) -> None:
+    def __init__(
+        self,
+        store: LocalStore,
+        *,
+        clock: Clock,
+        new_id: IdMaker,
+        on_saved: Callable[[], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.new_id = new_id
+        self.on_saved = on_saved  # e.g. the sync runner's debounced after_save
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -74,9 +82,12 @@ class RecordService:
         stamped = stamp(record, clock=self.clock, new_id=self.new_id)
         ensure_valid(stamped, now=now)
         check_disclosure(stamped, self.job_seekers_by_id())
-        return self.store.save(
+        stored = self.store.save(
             kind_of(stamped), to_dict(stamped), op_id=self.new_id(), queued_at=now.isoformat()
         )
+        if self.on_saved is not None:
+            self.on_saved()  # only after the save is durable
+        return stored
 
     # -- reading -------------------------------------------------------------------------------
 

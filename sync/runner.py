@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -58,6 +59,7 @@ class SyncRunner:
         self._wake = asyncio.Event()
         self._soon = False
         self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         pending, attention = counts()
         self.status = SyncStatus(enrolled=True, pending=pending, attention=attention)
 
@@ -74,7 +76,12 @@ class SyncRunner:
         self._stopped = True
         self._wake.set()
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
     async def run(self, *, max_passes: int | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
         passes = 0
         delay = 0.0  # sync at start
         while not self._stopped and (max_passes is None or passes < max_passes):
@@ -108,7 +115,12 @@ class SyncRunner:
         return self._period_s
 
     def report_progress(self, progress: Progress) -> None:
-        self._publish(progress=progress)
+        """Called by the engine from the worker thread: publish on the loop that owns the status."""
+        loop = self._loop
+        if loop is None or _running_loop() is loop:
+            self._publish(progress=progress)
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(functools.partial(self._publish, progress=progress))
 
     def refresh_counts(self) -> None:
         self._publish()
@@ -131,3 +143,10 @@ class SyncRunner:
             self._soon = False
             await asyncio.sleep(self._debounce_s)
             self._wake.clear()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

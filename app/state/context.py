@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.geo import DEFAULT_FIX_TIMEOUT_S, Geocoder, LocationProvider, NoLocation
 from app.records import RecordService
-from app.state.sync_status import SyncStatus
+from app.state.sync_status import StatusSource
+
+if TYPE_CHECKING:
+    from app.device_sync import DeviceSync
 
 
 @dataclass
 class AppContext:
     service: RecordService
-    sync_status: SyncStatus
+    sync_status: StatusSource
     location: LocationProvider
     geocoder: Geocoder | None = None
     fix_timeout_s: float = DEFAULT_FIX_TIMEOUT_S
+    sync: DeviceSync | None = None  # None: a preview with no server link at all
 
     @classmethod
-    def offline(cls, service: RecordService, sync_status: SyncStatus) -> AppContext:
+    def offline(cls, service: RecordService, sync_status: StatusSource) -> AppContext:
         return cls(service=service, sync_status=sync_status, location=NoLocation())

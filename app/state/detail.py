@@ -21,6 +21,7 @@ from app.geo import describe
 from app.records import RecordService, describe_record
 from app.state.checkin_form import CheckInFormState
 from app.state.employers import EmployerFormState
+from app.state.feedback import REVIEW_LABELS, Comment, comments_of
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState
 from app.state.opening_form import OpeningFormState
@@ -37,8 +38,8 @@ HIDDEN = {"id", "created_at", "version", "disclosure_reason"}
 SYNC_LABELS = {
     "pending": "Saved on this phone, waiting to sync",
     "synced": "Synced",
-    "rejected": "The server refused this record",
-    "conflict": "Changed elsewhere too: check the values",
+    "rejected": "The server refused this record. Edit it and save to send it again",
+    "conflict": "Changed elsewhere too: the team's copy was kept. Check the values",
 }
 
 
@@ -53,7 +54,12 @@ class RecordDetailState:
         self.rows: list[tuple[str, str]] = []
         self.sync_label = ""
         self.sync_problems: list[str] = []
-        self.review_comment: str | None = None
+        self.review_comment: str | None = None  # the newest comment
+        self.review_state = "unreviewed"
+        self.review_label = REVIEW_LABELS["unreviewed"]
+        self.comments: list[Comment] = []
+        self.sync_state = "pending"
+        self.conflict_rows: list[tuple[str, str]] = []  # (field, the value that was not kept)
         self.related: list[tuple[str, str, str, str]] = []  # (kind, id, title, detail)
         self.refresh()
 
@@ -79,11 +85,22 @@ class RecordDetailState:
         if reason:
             self.rows.append(("Reason for linking without disclosure consent", reason))
         sync = stored.sync
+        self.sync_state = sync.state
         self.sync_label = SYNC_LABELS.get(sync.state, sync.state)
         self.sync_problems = [sync.reason] if sync.reason else []
         self.sync_problems += [f"{_label(k)}: {v}" for k, v in (sync.field_errors or {}).items()]
+        self.conflict_rows = [
+            (_label(name), _show(value, employers=employers, seekers=seekers))
+            for name, value in (sync.conflict or {}).items()
+        ]
         review = stored.review or {}
-        self.review_comment = review.get("comment") or None
+        self.review_state = str(review.get("state") or "unreviewed")
+        self.review_label = REVIEW_LABELS.get(self.review_state, self.review_state)
+        self.comments = comments_of(review)
+        legacy = review.get("comment")  # an older review shape: one comment string
+        if legacy and not self.comments:
+            self.comments = [Comment("Supervisor", str(legacy), "")]
+        self.review_comment = self.comments[-1].body if self.comments else None
         self.related = self._related(employers, seekers)
 
     def _related(

@@ -1,21 +1,25 @@
-"""The Today screen: what is due, what was done lately, and how much is waiting to sync."""
+"""The Today screen: the sync line, supervisor feedback, records needing attention, what is due,
+and what was done lately."""
 
 from __future__ import annotations
 
 from app.records import Activity, DueItem, RecordService
-from app.state.sync_status import SyncStatus, SyncSummary
+from app.state.feedback import AttentionRow, FeedbackRow, attention_rows, feedback_rows
+from app.state.sync_status import StatusSource, SyncSummary
 
 RECENT_LIMIT = 8
 UPCOMING_DAYS = 7
 
 
 class TodayState:
-    def __init__(self, service: RecordService, *, sync_status: SyncStatus) -> None:
+    def __init__(self, service: RecordService, *, sync_status: StatusSource) -> None:
         self.service = service
         self.sync_status = sync_status
         self.due: list[DueItem] = []
         self.upcoming: list[DueItem] = []
         self.recent: list[Activity] = []
+        self.feedback: list[FeedbackRow] = []
+        self.attention: list[AttentionRow] = []
         self.sync = SyncSummary(connected=False, pending=0, attention=0, label="")
         self.refresh()
 
@@ -40,4 +44,10 @@ class TodayState:
         self.due = [item for item in items if item.due_on <= today]
         self.upcoming = [item for item in items if item.due_on > today]
         self.recent = self.service.recent_activity(RECENT_LIMIT)
+        self.refresh_sync()
+
+    def refresh_sync(self) -> None:
+        """The parts a sync pass can change: the line, feedback pulled down, refused records."""
         self.sync = self.sync_status.summary()
+        self.feedback = feedback_rows(self.service)
+        self.attention = attention_rows(self.service)

@@ -1,4 +1,5 @@
-"""One record: its fields, sync state, supervisor comment, related records, and Edit."""
+"""One record: its sync state (and what to fix), the supervisor's review and comments, Edit, its
+fields and related records."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.detail import KIND_LABELS, RecordDetailState
-from app.views.widgets import banner, big_button, list_row, screen, section
+from app.views.widgets import banner, big_button, list_row, screen, section, tagged
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -69,16 +70,18 @@ class DetailView:
                     filled=False,
                 )
             )
+        sync_kind = {"synced": "ok", "rejected": "error", "conflict": "warn"}.get(state.sync_state, "info")
         return screen(
             ft.Text(state.title, size=22, weight=ft.FontWeight.W_600),
             ft.Text(state.subtitle, size=15, color=ft.Colors.BLUE_GREY_700),
             banner(
                 state.sync_label + ("" if not problems else ": " + "; ".join(problems)),
-                kind="error" if problems else "info",
+                kind=sync_kind,
                 identifier="detail-sync",
             ),
-            *([banner(f"Supervisor: {state.review_comment}", kind="warn")] if state.review_comment else []),
+            *self._not_kept(),
             ft.Row(actions, spacing=8),
+            *self._review(),
             *[
                 ft.Column(
                     [
@@ -103,3 +106,63 @@ class DetailView:
                 else []
             ),
         )
+
+    def _not_kept(self) -> list[ft.Control]:
+        rows = self.state.conflict_rows
+        if not rows:
+            return []
+        return [
+            section(
+                "Your values that were not kept",
+                *[
+                    ft.Column(
+                        [
+                            ft.Text(label, size=13, color=ft.Colors.BLUE_GREY_600),
+                            ft.Text(value, size=16, selectable=True, color=ft.Colors.BROWN_800),
+                        ],
+                        spacing=2,
+                    )
+                    for label, value in rows
+                ],
+            )
+        ]
+
+    def _review(self) -> list[ft.Control]:
+        state = self.state
+        if state.review_state == "unreviewed" and not state.comments:
+            return []
+        colors = {
+            "approved": (ft.Colors.GREEN_100, ft.Colors.GREEN_900, ft.Icons.VERIFIED),
+            "needs_changes": (ft.Colors.AMBER_100, ft.Colors.BROWN_800, ft.Icons.RATE_REVIEW),
+        }
+        bg, fg, icon = colors.get(
+            state.review_state, (ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800, ft.Icons.COMMENT)
+        )
+        chip = ft.Container(
+            ft.Row(
+                [ft.Icon(icon, color=fg, size=20), ft.Text(state.review_label, color=fg, size=15)], tight=True
+            ),
+            bgcolor=bg,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=8),
+            border_radius=20,
+        )
+        thread = [
+            tagged(
+                f"comment-{index}",
+                ft.Container(
+                    ft.Column(
+                        [
+                            ft.Text(f"{c.author} · {c.when}", size=13, color=ft.Colors.BLUE_GREY_600),
+                            ft.Text(c.body, size=16, selectable=True),
+                        ],
+                        spacing=2,
+                    ),
+                    bgcolor=ft.Colors.BLUE_GREY_50,
+                    padding=12,
+                    border_radius=10,
+                ),
+                label=f"{c.author}: {c.body}",
+            )
+            for index, c in enumerate(state.comments)
+        ]
+        return [section("Supervisor review", tagged("review-state", chip, label=state.review_label), *thread)]

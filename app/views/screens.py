@@ -72,3 +72,11 @@ def detail_screen(shell: Shell, kind: str, record_id: str) -> Screen:
     from app.views.detail import DetailView
 
     return DetailView(shell, RecordDetailState(shell.ctx.service, kind, record_id))
+
+
+def connect_screen(shell: Shell) -> Screen:
+    from app.state.connect import ConnectState
+    from app.views.connect import ConnectView
+
+    assert shell.ctx.sync is not None
+    return ConnectView(shell, ConnectState(shell.ctx.sync))

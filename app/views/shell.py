@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import flet as ft
@@ -56,6 +56,16 @@ class Shell:
             height=60,
         )
         page.add(ft.SafeArea(self.body, expand=True))
+        self._unsubscribe: Callable[[], None] | None = None
+        if ctx.sync is not None:
+            self._unsubscribe = ctx.sync.subscribe(self._sync_event)
+            page.on_disconnect = lambda _e: self.close()
+            page.on_close = lambda _e: self.close()
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     # -- error handling ----------------------------------------------------------------------------
 
@@ -70,6 +80,34 @@ class Shell:
                 self.page.update()
 
         return run
+
+    def async_handler(self, fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        async def run(*args: Any) -> None:
+            try:
+                await fn(*args)
+            except Exception as exc:  # as in handler(): shown, printed, never swallowed
+                traceback.print_exc(file=sys.stderr)
+                self.errors.append(repr(exc))
+                self.notify(f"Something went wrong: {exc}. Nothing you typed was lost.")
+                self.page.update()
+
+        return run
+
+    # -- sync events (called on the UI loop by DeviceSync) -------------------------------------------
+
+    def _sync_event(self, event: str) -> None:
+        try:
+            if event == "revoked":
+                # Job seekers were just wiped: nothing on screen may still show them.
+                self.go_root("today")
+                return
+            on_sync = getattr(self.stack[-1], "on_sync", None) if self.stack else None
+            if callable(on_sync):
+                on_sync(event)
+        except RuntimeError:
+            self.close()  # this page has gone away
+        except Exception:  # a broken screen must not stop the sync runner
+            traceback.print_exc(file=sys.stderr)
 
     def notify(self, text: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(text, size=15), duration=4000))

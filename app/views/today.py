@@ -1,4 +1,5 @@
-"""Today: sync line, what is due, quick log buttons, recent work."""
+"""Today: sync line, supervisor feedback, records needing attention, what is due, quick log buttons,
+recent work. The sync line and the two sync-fed sections redraw in place when the runner publishes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import flet as ft
 
 from app.records import DueItem
 from app.state.today import TodayState
-from app.views.widgets import banner, list_row, screen, section, tagged
+from app.views.sync_line import SyncLine
+from app.views.widgets import list_row, screen, section, tagged
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -29,17 +31,29 @@ class TodayView:
     def __init__(self, shell: Shell, state: TodayState) -> None:
         self.shell = shell
         self.state = state
+        self.sync_line = SyncLine(shell)
+        self.sync_sections = ft.Column(spacing=16)
 
     def reload(self) -> None:
         self.state.refresh()
 
+    def on_sync(self, event: str) -> None:
+        """A runner status: redraw the line; after a pass, also what it may have pulled down."""
+        if event == "pass_done":
+            self.state.refresh_sync()
+            self.sync_sections.controls = self._sync_section_controls()
+            self.shell.update_in_place(self.sync_sections)
+        else:
+            self.state.sync = self.state.sync_status.summary()
+        self.sync_line.show(self.state.sync)
+
     def build(self) -> ft.Control:
         state = self.state
-        sync = state.sync
-        sync_text = sync.label + (f" · {sync.attention} need attention" if sync.attention else "")
+        self.sync_sections.controls = self._sync_section_controls()
         return screen(
             ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
-            banner(sync_text, kind="warn" if sync.attention else "info", identifier="sync-status"),
+            self.sync_line.build(state.sync),
+            self.sync_sections,
             ft.Row(
                 [
                     self._quick("Visit", ft.Icons.STOREFRONT, "visit", "log-visit"),
@@ -75,6 +89,47 @@ class TodayView:
                 ),
             ),
         )
+
+    def _sync_section_controls(self) -> list[ft.Control]:
+        state = self.state
+        controls: list[ft.Control] = []
+        if state.attention:
+            controls.append(
+                section(
+                    "Needs attention",
+                    *[
+                        list_row(
+                            row.title,
+                            row.reason,
+                            self._open(row.record_kind, row.record_id),
+                            icon=ft.Icons.ERROR_OUTLINE,
+                            trailing=SYNC_ICONS.get(row.state, row.state),
+                            warn=True,
+                            identifier=f"attention-{index}",
+                        )
+                        for index, row in enumerate(state.attention)
+                    ],
+                )
+            )
+        if state.feedback:
+            controls.append(
+                section(
+                    "Supervisor feedback",
+                    *[
+                        list_row(
+                            row.title,
+                            row.detail,
+                            self._open(row.record_kind, row.record_id),
+                            icon=ft.Icons.RATE_REVIEW if row.state == "needs_changes" else ft.Icons.COMMENT,
+                            trailing="changes" if row.state == "needs_changes" else None,
+                            warn=row.state == "needs_changes",
+                            identifier=f"feedback-{index}",
+                        )
+                        for index, row in enumerate(state.feedback)
+                    ],
+                )
+            )
+        return controls
 
     def _quick(self, label: str, icon: ft.IconData, kind: str, identifier: str) -> ft.Control:
         from app.views.screens import log_screen

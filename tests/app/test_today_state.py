@@ -13,7 +13,7 @@ from tests.app.conftest import NOW
 def test_an_empty_phone_says_nothing_is_due_and_nothing_waits(service, store):
     today = TodayState(service, sync_status=OfflineSyncStatus(store))
     assert today.headline == "Nothing due today"
-    assert today.sync.label == "Not connected to a server yet · Nothing waiting to sync"
+    assert today.sync.label == "Not connected to your team yet · Nothing waiting to sync"
     assert today.recent == [] and not today.sync.connected
 
 

@@ -1,0 +1,192 @@
+"""This phone's link to its team: enrollment, the sync runner's life, revocation, and the status
+the screens read. One per process (a web server may show it to several pages).
+
+Listeners are called on the UI event loop with one of:
+    "status"    the runner published a new status (pending, progress, online...)
+    "pass_done" a pass finished: pulled reviews may have changed what screens show
+    "enrolled"  this phone just joined a team
+    "revoked"   the team signed this phone out; job seekers are gone from the store
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Protocol
+
+from app.credentials import AsyncCredentialStore
+from app.domain.clock import Clock
+from app.state.sync_status import SIGNED_OUT, SyncSummary, describe
+from app.store import LocalStore
+from sync.credentials import Credentials, EnrollApi, request_credentials
+from sync.engine import SyncApi, SyncEngine
+from sync.runner import SyncRunner, SyncStatus
+
+Listener = Callable[[str], None]
+PERSONAL_KINDS = ("job_seeker",)  # what a revoked phone must forget; other kinds hold only ids
+
+
+class DeviceApi(SyncApi, EnrollApi, Protocol):
+    def health(self) -> bool: ...
+
+
+ClientFactory = Callable[..., DeviceApi]  # (server_url, token=None) -> client
+
+
+class DeviceSync:
+    def __init__(
+        self,
+        store: LocalStore,
+        *,
+        clock: Clock,
+        make_client: ClientFactory,
+        device_name: str,
+        default_server_url: str | None = None,
+        runner_options: dict[str, float] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.make_client = make_client
+        self.device_name = device_name
+        self.default_server_url = default_server_url or ""
+        self.runner_options = runner_options or {}
+        self.credentials_store: AsyncCredentialStore | None = None
+        self.credentials: Credentials | None = None
+        self.notice: str | None = None
+        self.runner: SyncRunner | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._client: DeviceApi | None = None
+        self._listeners: list[Listener] = []
+        self._started = False
+        self._was_syncing = False
+
+    # -- life ----------------------------------------------------------------------------------
+
+    async def start(self, credentials_store: AsyncCredentialStore) -> None:
+        """Load saved credentials and, when enrolled, start syncing. Idempotent."""
+        if self._started:
+            return
+        self._started = True
+        self.credentials_store = credentials_store
+        self.credentials = await credentials_store.load()
+        if self.credentials is not None:
+            self._start_runner(self.credentials)
+
+    async def connect(self, server_url: str, code: str) -> Credentials:
+        """Enroll with a one-time code; raises sync.credentials.EnrollmentFailed (with a message)."""
+        assert self.credentials_store is not None, "start() first"
+        credentials = await asyncio.to_thread(
+            request_credentials,
+            server_url,
+            code,
+            device_name=self.device_name,
+            make_client=lambda url: self.make_client(url),
+        )
+        await self.credentials_store.save(credentials)
+        self.stop()
+        self.credentials, self.notice = credentials, None
+        self._start_runner(credentials)
+        self._emit("enrolled")
+        return credentials
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.runner = None
+        if self._client is not None:
+            close = getattr(self._client, "close", None)
+            if callable(close):
+                close()
+            self._client = None
+
+    async def wait_stopped(self) -> None:
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def after_save(self) -> None:
+        if self.runner is not None:
+            self.runner.after_save()
+
+    def sync_now(self) -> None:
+        if self.runner is not None:
+            self.runner.sync_now()
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    # -- what screens read ---------------------------------------------------------------------
+
+    @property
+    def status(self) -> SyncStatus | None:
+        return self.runner.status if self.runner is not None else None
+
+    def summary(self) -> SyncSummary:
+        return describe(
+            self.status,
+            pending=self.store.pending_count(),
+            attention=len(self.store.needs_attention()),
+            now=self.clock.now(),
+            notice=self.notice,
+        )
+
+    # -- runner wiring -------------------------------------------------------------------------
+
+    def _start_runner(self, credentials: Credentials) -> None:
+        client = self.make_client(credentials.server_url, credentials.token)
+        runner: SyncRunner | None = None
+
+        def progress(update: object) -> None:
+            if runner is not None:
+                runner.report_progress(update)  # type: ignore[arg-type]
+
+        engine = SyncEngine(self.store, client, on_progress=progress)
+        runner = SyncRunner(
+            engine.sync_once,
+            clock=self.clock,
+            health=client.health,
+            counts=self._counts,
+            on_status=self._on_status,
+            on_revoked=self._on_revoked,
+            **self.runner_options,  # type: ignore[arg-type]
+        )
+        self._client, self.runner = client, runner
+        self._was_syncing = False
+        self._task = asyncio.get_running_loop().create_task(runner.run())
+
+    def _counts(self) -> tuple[int, int]:
+        return self.store.pending_count(), len(self.store.needs_attention())
+
+    def _on_status(self, status: SyncStatus) -> None:
+        finished = self._was_syncing and not status.syncing
+        self._was_syncing = status.syncing
+        self._emit("status")
+        if finished and status.online:
+            self._emit("pass_done")
+
+    def _on_revoked(self) -> None:
+        # Personal data first: if anything below fails, the job seekers are already gone.
+        for kind in PERSONAL_KINDS:
+            self.store.wipe_kind(kind)
+        self.notice = SIGNED_OUT
+        self.credentials = None
+        if self.credentials_store is not None:
+            asyncio.get_running_loop().create_task(self._forget_credentials())
+        loop = asyncio.get_running_loop()
+        loop.call_soon(self._after_revoked)
+
+    async def _forget_credentials(self) -> None:
+        assert self.credentials_store is not None
+        await self.credentials_store.clear()
+
+    def _after_revoked(self) -> None:
+        self.stop()
+        self._emit("revoked")
+
+    def _emit(self, event: str) -> None:
+        for listener in list(self._listeners):
+            listener(event)

@@ -1,0 +1,111 @@
+"""Supervisor feedback and records needing attention, as rows for Today and record detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.errors import ValidationError
+from app.records import RecordService, describe_record
+from app.store import StoredRecord
+
+REVIEW_LABELS = {
+    "unreviewed": "Not reviewed yet",
+    "approved": "Approved by your supervisor",
+    "needs_changes": "Your supervisor asks for changes",
+}
+FEEDBACK_KINDS = ("employer_visit", "job_opening", "support_check_in", "employer", "job_seeker")
+
+
+@dataclass(frozen=True)
+class Comment:
+    author: str
+    body: str
+    at: str  # ISO 8601 as the server wrote it
+
+    @property
+    def when(self) -> str:
+        return self.at[:16].replace("T", " ") if self.at else ""
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    record_kind: str
+    record_id: str
+    title: str
+    detail: str  # the review state, or the latest comment
+    state: str  # unreviewed, approved, needs_changes
+    latest_at: str  # the newest comment's time (ISO), for ordering
+
+
+@dataclass(frozen=True)
+class AttentionRow:
+    record_kind: str
+    record_id: str
+    title: str
+    reason: str
+    state: str  # rejected or conflict
+
+
+def comments_of(review: dict[str, Any] | None) -> list[Comment]:
+    raw = (review or {}).get("comments") or []
+    comments = [
+        Comment(
+            str(c.get("author") or "Supervisor"), str(c.get("body") or ""), str(c.get("created_at") or "")
+        )
+        for c in raw
+        if isinstance(c, dict)
+    ]
+    return sorted(comments, key=lambda c: c.at)
+
+
+def _title(service: RecordService, stored: StoredRecord, names: dict[str, Any]) -> tuple[str, str]:
+    try:
+        record = service.load(stored.kind, str(stored.data["id"]))
+    except ValidationError:
+        record = None
+    if record is None:
+        return str(stored.data.get("name") or stored.data.get("code") or "A record"), ""
+    title, detail, _ = describe_record(record, employers=names["employers"], seekers=names["seekers"])
+    return title, detail
+
+
+def feedback_rows(service: RecordService, *, limit: int = 8) -> list[FeedbackRow]:
+    """Records a supervisor asked to change first, then those with comments, newest comment first."""
+    names = {"employers": service.employers_by_id(), "seekers": service.job_seekers_by_id()}
+    rows: list[FeedbackRow] = []
+    for kind in FEEDBACK_KINDS:
+        for stored in service.store.all(kind):
+            review = stored.review or {}
+            state = str(review.get("state") or "unreviewed")
+            comments = comments_of(review)
+            if state != "needs_changes" and not comments:
+                continue
+            title, _ = _title(service, stored, names)
+            latest = comments[-1] if comments else None
+            detail = f"{latest.author}: {latest.body}" if latest else REVIEW_LABELS[state]
+            if state == "needs_changes" and latest:
+                detail = f"Changes asked · {detail}"
+            rows.append(
+                FeedbackRow(kind, str(stored.data["id"]), title, detail, state, latest.at if latest else "")
+            )
+    rows.sort(key=lambda row: row.latest_at, reverse=True)
+    rows.sort(key=lambda row: row.state != "needs_changes")  # stable: needs_changes first
+    return rows[:limit]
+
+
+def attention_rows(service: RecordService) -> list[AttentionRow]:
+    """Records the server refused or that ended in a conflict: they stay here until fixed."""
+    names = {"employers": service.employers_by_id(), "seekers": service.job_seekers_by_id()}
+    rows = []
+    for stored in service.store.needs_attention():
+        if stored.deleted:
+            continue
+        title, _ = _title(service, stored, names)
+        default = "Refused by the server" if stored.sync.state == "rejected" else "Changed elsewhere too"
+        rows.append(
+            AttentionRow(
+                stored.kind, str(stored.data["id"]), title, stored.sync.reason or default, stored.sync.state
+            )
+        )
+    return rows

@@ -116,12 +116,15 @@ def save(store: LocalStore, record: dict[str, Any]) -> None:
     store.save(KIND, record, op_id=record["id"], queued_at="2024-05-02T10:15:00+01:00")
 
 
-def timed_open(path: Path, *, expect: int) -> tuple[float, JournalStorage]:
-    """Seconds to open the durable store (to a usable LocalStore), and its storage."""
-    start = time.perf_counter()
+def timed_open(path: Path, *, expect: int) -> tuple[tuple[float, float], JournalStorage]:
+    """(wall, CPU) seconds to open the durable store to a usable LocalStore, and its storage.
+
+    CPU time is shown too because wall time on a shared machine includes waiting for a core.
+    """
+    start, start_cpu = time.perf_counter(), time.process_time()
     storage = JournalStorage(path)
     store = LocalStore(storage)
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - start, time.process_time() - start_cpu
     assert len(store.all(KIND)) == expect
     return elapsed, storage
 
@@ -164,15 +167,16 @@ def main() -> None:
             f" | {j50 / d50:>8.0f}x {j99 / d99:>5.0f}x"
         )
     print()
-    print("durable store reopen, ms")
+    print("durable store reopen, ms wall (CPU)")
     for _, d in reopen_rows:
-        compacted, snapshot_mb = d["compacted"]
-        as_left, journal_mb = d["as_left"]
-        worst, full_mb = d["worst"]
+        (compacted, compacted_cpu), snapshot_mb = d["compacted"]
+        (as_left, as_left_cpu), journal_mb = d["as_left"]
+        (worst, worst_cpu), full_mb = d["worst"]
         print(
-            f"{d['records']:>8} records: {compacted * 1000:>5.0f} compacted (snapshot {snapshot_mb:.1f} MB),"
-            f" {as_left * 1000:>5.0f} as the bench left it (journal {journal_mb:.1f} MB),"
-            f" {worst * 1000:>5.0f} worst case (journal {full_mb:.1f} MB, just under the compaction point)"
+            f"{d['records']:>8} records: {compacted * 1000:>5.0f} ({compacted_cpu * 1000:.0f}) compacted"
+            f" (snapshot {snapshot_mb:.1f} MB); {as_left * 1000:>5.0f} ({as_left_cpu * 1000:.0f}) as the"
+            f" bench left it (journal {journal_mb:.1f} MB); {worst * 1000:>5.0f} ({worst_cpu * 1000:.0f})"
+            f" worst case (journal {full_mb:.1f} MB, just under the compaction point)"
         )
     print(f"\nload average during the run: {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
 

@@ -194,7 +194,7 @@ def test_store_refuses_writes_when_the_journal_cannot_be_repaired(
         raise OSError(errno.EIO, "I/O error")
 
     monkeypatch.setattr(journal_module, "write_all", fail)
-    monkeypatch.setattr(journal_module.os, "ftruncate", fail)
+    monkeypatch.setattr("app.store.journal.os.ftruncate", fail)
     with pytest.raises(StoreError):
         store.save(KIND, visit("v1"), op_id="op-1", queued_at="t1")
     monkeypatch.undo()

@@ -44,8 +44,8 @@ def test_every_returned_save_survives_sigkill(tmp_path: Path) -> None:
     for run in range(1, KILLS + 1):
         lines = run_and_kill(store_dir, tmp_path / "out.txt", run=run, delay=rng.uniform(0.05, 0.5))
         saves = [line.split() for line in lines if not line.startswith("compact")]
-        for record_id, version in saves:
-            promised[record_id] = int(version)
+        for record_id, printed_version in saves:
+            promised[record_id] = int(printed_version)
         runs_with_saves += bool(saves)
         kills_in_compaction += bool(lines) and lines[-1] == "compact-start"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from tinydb import Query
@@ -91,7 +92,7 @@ def test_save_stores_the_json_form_of_the_data(harness: StoreHarness) -> None:
         visit("v1", accuracy=math.nan),  # NaN is not JSON
     ],
 )
-def test_bad_input_raises_store_error_and_writes_nothing(harness: StoreHarness, data: dict) -> None:
+def test_bad_input_raises_store_error_and_writes_nothing(harness: StoreHarness, data: dict[str, Any]) -> None:
     save(harness.store, "v0")
     before = harness.store.all(KIND), harness.store.outbox()
     with pytest.raises(StoreError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.store import LocalStore, RemoteChange, StoreError, SyncOutcome
@@ -205,7 +207,7 @@ def test_saving_again_clears_the_attention_state(store: LocalStore) -> None:
 
 
 def pulled(
-    record_id: str, version: int, data: dict | None = None, review: dict | None = None
+    record_id: str, version: int, data: dict[str, Any] | None = None, review: dict[str, Any] | None = None
 ) -> RemoteChange:
     return RemoteChange(KIND, record_id, version, data, review)
 

@@ -49,7 +49,9 @@ def fill(store: LocalStore, count: int) -> None:
     now = datetime.now(UTC)
     employers = []
     for n in range(max(1, count // 20)):
-        record = Employer(id=new_id(), name=f"Employer {n}", sector="retail", address=f"{n} Main St", version=1)
+        record = Employer(
+            id=new_id(), name=f"Employer {n}", sector="retail", address=f"{n} Main St", version=1
+        )
         employers.append(record)
         store.save("employer", to_dict(record), op_id=new_id(), queued_at=now.isoformat())
     for n in range(count - len(employers)):
@@ -60,7 +62,9 @@ def fill(store: LocalStore, count: int) -> None:
             occurred_at=now - timedelta(minutes=n),
             outcome="Met the manager; interested in a trial shift",
             next_step="Bring CV",
-            geotag=Geotag(latitude=-36.85, longitude=174.76, accuracy_m=12.0, fixed_at=now, source=GeotagSource.GPS),
+            geotag=Geotag(
+                latitude=-36.85, longitude=174.76, accuracy_m=12.0, fixed_at=now, source=GeotagSource.GPS
+            ),
             version=1,
         )
         store.save("employer_visit", to_dict(visit), op_id=new_id(), queued_at=now.isoformat())
@@ -88,7 +92,9 @@ def run(server: ServerProcess, team_users: tuple, folder: Path, *, count: int, f
             if store.pending_count() == 0:
                 break
     elapsed = time.perf_counter() - started
-    synced = sum(1 for kind in ("employer", "employer_visit") for r in store.all(kind) if r.sync.state == "synced")
+    synced = sum(
+        1 for kind in ("employer", "employer_visit") for r in store.all(kind) if r.sync.state == "synced"
+    )
     store.close()
     return {
         "seconds": elapsed,
@@ -121,7 +127,9 @@ def main() -> None:
     budget = math.ceil(args.records / MAX_BATCH_OPERATIONS) + 2
     base = results["no faults"]["seconds"]
     print(f"sync {args.records} records, device store -> API (SQLite, loopback) -> device sync state")
-    print(f"{'run':<14}{'seconds':>9}{'records/s':>11}{'requests':>10}{'faults':>8}{'synced':>8}{'x base':>8}")
+    print(
+        f"{'run':<14}{'seconds':>9}{'records/s':>11}{'requests':>10}{'faults':>8}{'synced':>8}{'x base':>8}"
+    )
     for label, r in results.items():
         print(
             f"{label:<14}{r['seconds']:>9.2f}{args.records / r['seconds']:>11.0f}{r['requests']:>10}"

@@ -23,16 +23,33 @@ def main() -> int:
     env = os.environ | {"PYTHONUNBUFFERED": "1"}
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'fieldwork.db'}")
     api = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--demo", "--host", "127.0.0.1", "--port", str(API_PORT)],
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--demo",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(API_PORT),
+        ],
         cwd=ROOT,
         env=env,
     )
     field_app = subprocess.Popen(
         [
-            sys.executable, "-m", "app.main", "--web", "--demo",
-            "--port", str(APP_PORT),
-            "--store", str(VAR / "device"),
-            "--server", f"http://127.0.0.1:{API_PORT}",
+            sys.executable,
+            "-m",
+            "app.main",
+            "--web",
+            "--demo",
+            "--port",
+            str(APP_PORT),
+            "--store",
+            str(VAR / "device"),
+            "--server",
+            f"http://127.0.0.1:{API_PORT}",
         ],
         cwd=ROOT,
         env=env,

@@ -336,3 +336,14 @@ def test_failed_journal_reset_keeps_appending_to_the_live_journal(
     reopened = LocalStore.open(tmp_path)
     assert snapshot_of(reopened) == state and sorted(state["records"]) == ["v1", "v2"]
     reopened.close()
+
+
+def test_failed_tinydb_write_goes_back_to_the_durable_state(tmp_path: Path) -> None:
+    storage = JournalStorage(tmp_path)
+    db = TinyDB(storage=lambda: storage)
+    db.table("people").insert({"name": "Ann"})
+    with pytest.raises(StoreError):
+        db.table("people").insert({"name": "Bo", "photo": b"raw"})
+    assert storage.read() == {"people": {"1": {"name": "Ann"}}}
+    assert db.table("people").all() == [{"name": "Ann"}]
+    db.close()

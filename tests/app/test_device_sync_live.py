@@ -1,0 +1,101 @@
+"""The app's sync link against the real API in its own process, on loopback: enroll with a code,
+sync a visit, then a supervisor revokes the phone and its job seekers are gone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from app.credentials import InThread
+from app.device_sync import DeviceSync
+from app.domain.clock import SystemClock, new_id
+from app.domain.records import EmployerVisit
+from app.records import RecordService
+from app.store import LocalStore
+from server.db.database import Database
+from server.services import accounts
+from sync.client import SyncClient
+from sync.credentials import FileCredentialStore
+from tests.sync.harness import ServerProcess, Team, make_team, migrated_database
+from tests.sync.records import employer, job_seeker
+from tests.sync.server_view import server_records
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    db = migrated_database(f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.db'}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(database: Database) -> Iterator[ServerProcess]:
+    process = ServerProcess(database.url)
+    process.start()
+    yield process
+    process.kill()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(3000):  # bounded: ~30 s at most on a slow machine
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never became true")
+
+
+async def test_a_revoked_phone_stops_syncing_and_removes_job_seekers(
+    database: Database, server: ServerProcess, tmp_path: Path
+):
+    team: Team = make_team(database)
+    team.add("alice")
+    store = LocalStore.in_memory()
+    clock = SystemClock()
+    link = DeviceSync(
+        store,
+        clock=clock,
+        make_client=SyncClient,
+        device_name="Alice's phone",
+        default_server_url=server.url,
+        runner_options={"debounce_s": 0.001, "period_s": 1000.0},
+    )
+    service = RecordService(store, clock=clock, new_id=new_id, on_saved=link.after_save)
+    events: list[str] = []
+    link.subscribe(events.append)
+    credentials = FileCredentialStore(tmp_path / "credentials.json")
+    await link.start(InThread(credentials))
+
+    enrolled = await link.connect(server.url, team.enrollment_code("alice"))
+    bakery, seeker = employer(), job_seeker()
+    service.save(bakery)
+    service.save(seeker)
+    visit = service.save(
+        EmployerVisit(employer_id=bakery.id, occurred_at=clock.now(), job_seeker_ids=[seeker.id])
+    )
+    visit_id = visit.data["id"]
+    await until(lambda: visit_id in server_records(team) and store.pending_count() == 0)
+    await until(lambda: link.status is not None and not link.status.syncing)
+    assert link.summary().label.startswith("Online · Synced")
+
+    with database.write() as session:
+        accounts.revoke_device(session, device_id=enrolled.device_id, clock=SystemClock())
+    service.save(EmployerVisit(employer_id=bakery.id, occurred_at=clock.now(), outcome="after revocation"))
+    await until(lambda: "revoked" in events)
+    await link.wait_stopped()
+    await until(lambda: credentials.load() is None)
+
+    assert store.all("job_seeker") == []
+    assert len(store.all("employer_visit")) == 2 and store.pending_count() == 1  # kept: ids only
+    assert link.runner is None and link.summary().action == "connect"
+    assert not credentials.path.exists()
+    store.close()

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 8 * 1024 * 1024  # after gzip decompression, too
     pull_page_default: int = 500
     pull_page_max: int = 1000
+    # Fidelity weeks run Monday 00:00 to Monday 00:00 in the team's own zone (IANA name).
+    review_time_zone: str = "Europe/London"
+    # A tile URL template for the supervisor map; empty means no tiles are fetched (points still show).
+    map_tile_url: str = ""
 
     @field_validator("database_url")
     @classmethod

@@ -62,7 +62,9 @@ class OperationResult:
     record_id: str
     status: OpStatus
     version: int = 0  # the server version after this operation (current version on conflict)
-    data: dict[str, Any] | None = None  # the server copy after merging, or on conflict
+    # The server copy after merging, or on conflict; None when applied and the server kept exactly
+    # what the device sent (the device keeps its copy), and for a delete.
+    data: dict[str, Any] | None = None
     errors: dict[str, str] = field(default_factory=dict)  # field -> message, when rejected
     conflicts: list[FieldConflict] = field(default_factory=list)
     message: str | None = None

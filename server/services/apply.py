@@ -42,6 +42,7 @@ class RecordState:
     pk: int | None = None
     seq: int = 0
     updated_at: datetime | None = None
+    changed_by_device_id: str | None = None
 
     @classmethod
     def from_row(cls, row: RecordRow) -> RecordState:
@@ -56,6 +57,7 @@ class RecordState:
             pk=row.pk,
             seq=row.seq,
             updated_at=row.updated_at,
+            changed_by_device_id=row.changed_by_device_id,
         )
 
     def row_values(self, *, team_id: str) -> dict[str, Any]:
@@ -70,6 +72,7 @@ class RecordState:
             "flagged": self.flagged,
             "seq": self.seq,
             "updated_at": self.updated_at,
+            "changed_by_device_id": self.changed_by_device_id,
             **review_columns(self.kind, self.data),
         }
 
@@ -220,6 +223,9 @@ class Batch:
         state.deleted = data is None
         state.flagged = state.flagged or bool(conflicts)
         state.updated_at = self.now
+        # The push result tells this device the new state, so its pulls may skip the change; a
+        # conflict (or an edit that lost to a delete) is also sent by pull, as before.
+        state.changed_by_device_id = None if conflicts else self.principal.device_id
         self._changed.pop(state.record_id, None)
         self._changed[state.record_id] = state
         self.history.setdefault(state.record_id, {})[state.version] = (data, self.principal.device_id)
@@ -256,16 +262,36 @@ class Batch:
         conflicts: list[FieldConflict] | None = None,
         message: str | None = None,
     ) -> OperationResult:
+        data = state.data
+        if status != "conflict" and data is not None and op.data is not None and same_json(data, op.data):
+            data = None  # the server kept exactly what the device sent: the device keeps its copy
         return OperationResult(
             op_id=op.op_id,
             kind=op.kind,
             record_id=op.record_id,
             status="conflict" if status == "conflict" else "applied",
             version=state.version,
-            data=state.data,
+            data=data,
             conflicts=conflicts or [],
             message=message,
         )
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON: unlike ==, 1 is not 1.0 or True (the device would keep the wrong spelling)."""
+    if a != b:
+        return False
+    return _same_types(a, b)
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict:
+        return all(_same_types(value, b[key]) for key, value in a.items())
+    if type(a) is list:
+        return all(map(_same_types, a, b))
+    return True
 
 
 def _non_finite(record: Record) -> dict[str, str]:

@@ -34,6 +34,11 @@ def pull_changes(session: Session, *, principal: Principal, after_seq: int, limi
         .order_by(RecordRow.seq)
         .limit(limit)
     )
+    if principal.device_id is not None:
+        # The push result already gave the device its own changes (a lost result is recovered by
+        # replaying the op id). LIMIT counts only rows sent, so a short page still means "nothing
+        # more up to the high water".
+        query = query.where(RecordRow.changed_by_device_id.is_distinct_from(principal.device_id))
     if not principal.sees_whole_team:
         query = query.where(
             or_(RecordRow.kind.in_(SHARED_KINDS), RecordRow.owner_user_id == principal.user_id)

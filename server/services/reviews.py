@@ -98,6 +98,7 @@ def _touch(session: Session, *, principal: Principal, row: RecordRow, clock: Clo
     last = lock_team_counter(session, team_id=principal.team_id)
     row.seq = last + 1
     row.updated_at = clock.now()
+    row.changed_by_device_id = None  # no device holds this change yet: every device pulls it
     store_team_counter(session, team_id=principal.team_id, last_seq=last + 1)
 
 

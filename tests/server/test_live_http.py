@@ -21,6 +21,6 @@ def test_a_device_pushes_gzip_and_pulls_over_a_real_socket(live_server, world):
         )
         assert pushed.status_code == 200
         assert {r["status"] for r in pushed.json()["results"]} == {"applied"}
-        pulled = http.get("/api/v1/sync/pull", headers=alice.bearer).json()
+        pulled = http.get("/api/v1/sync/pull", headers=world["alice_tablet"].bearer).json()
         assert [c["record_id"] for c in pulled["changes"]] == [o["record_id"] for o in operations]
         assert http.get("/api/v1/sync/pull", headers={"Authorization": "Bearer nope"}).status_code == 401

@@ -10,14 +10,14 @@ def _ids(changes):
 
 
 def test_changes_come_in_commit_order_and_the_cursor_is_exclusive(client, world):
-    alice = world["alice"]
+    alice, tablet = world["alice"], world["alice_tablet"]
     first, second, third = new_id(), new_id(), new_id()
     push(client, alice, op("employer", first), op("employer", second))
-    changes, cursor = pull_all(client, alice)
+    changes, cursor = pull_all(client, tablet)
     assert _ids(changes) == [first, second]
     push(client, alice, op("employer", third))
     push(client, alice, op("employer", first, base=1, data=sample("employer", notes="again")))
-    later, _ = pull_all(client, alice, cursor)
+    later, _ = pull_all(client, tablet, cursor)
     assert _ids(later) == [third, first]
 
 
@@ -25,7 +25,7 @@ def test_paging_follows_has_more_and_never_repeats_or_skips(client, world):
     alice = world["alice"]
     ids = [new_id() for _ in range(23)]
     push(client, alice, *[op("employer", record) for record in ids])
-    changes, _ = pull_all(client, alice, limit=5)
+    changes, _ = pull_all(client, world["alice_tablet"], limit=5)
     assert _ids(changes) == ids
 
 
@@ -34,7 +34,7 @@ def test_a_record_changed_twice_is_pulled_once_in_its_latest_state(client, world
     employer = new_id()
     push(client, alice, op("employer", employer))
     push(client, alice, op("employer", employer, base=1, data=sample("employer", name="Rio Café")))
-    changes, _ = pull_all(client, alice)
+    changes, _ = pull_all(client, world["alice_tablet"])
     assert [(c["record_id"], c["version"], c["data"]["name"]) for c in changes] == [(employer, 2, "Rio Café")]
 
 
@@ -51,8 +51,8 @@ def test_a_specialist_sees_own_records_and_team_employers_only(client, world):
     alice_seeker, bob_seeker, employer = new_id(), new_id(), new_id()
     push(client, alice, op("job_seeker", alice_seeker), op("employer", employer))
     push(client, bob, op("job_seeker", bob_seeker))
-    assert set(_ids(pull_all(client, alice)[0])) == {alice_seeker, employer}
-    assert set(_ids(pull_all(client, bob)[0])) == {bob_seeker, employer}
+    assert set(_ids(pull_all(client, world["alice_tablet"])[0])) == {alice_seeker, employer}
+    assert set(_ids(pull_all(client, bob)[0])) == {employer}  # his own seeker: see test_pull_skips_...
 
 
 def test_a_supervisor_device_sees_the_whole_team(client, world):
@@ -106,3 +106,71 @@ def test_reviews_of_other_specialists_records_stay_private(client, world):
     assert seen_by_bob["review"] is None
     (seen_by_alice,) = pull_all(client, alice)[0]
     assert seen_by_alice["review"]["comments"][0]["body"] == "Good visit"
+
+
+def test_pull_skips_changes_the_device_made_itself(client, world):
+    alice, tablet = world["alice"], world["alice_tablet"]
+    mine = [new_id(), new_id()]
+    push(client, alice, *[op("employer", record) for record in mine])
+    changes, cursor = pull_all(client, alice)
+    assert changes == []  # the push results already gave the phone these versions
+    assert set(_ids(pull_all(client, tablet)[0])) == set(mine)
+    other = new_id()
+    push(client, tablet, op("employer", other))
+    assert _ids(pull_all(client, alice, cursor)[0]) == [other]
+
+
+def test_pull_sends_another_devices_edit_of_the_devices_own_record(client, world):
+    alice, tablet = world["alice"], world["alice_tablet"]
+    seeker = new_id()
+    push(client, alice, op("job_seeker", seeker))
+    _, cursor = pull_all(client, alice)
+    push(client, tablet, op("job_seeker", seeker, base=1, data=sample("job_seeker", avoid="nights")))
+    (change,) = pull_all(client, alice, cursor)[0]
+    assert (change["record_id"], change["version"], change["data"]["avoid"]) == (seeker, 2, "nights")
+
+
+def test_pull_still_sends_a_review_of_the_devices_own_record(client, world):
+    alice, sue = world["alice"], world["sue"]
+    seeker = new_id()
+    push(client, alice, op("job_seeker", seeker))
+    _, cursor = pull_all(client, alice)
+    reviewed = client.put(f"/api/v1/records/{seeker}/review", json={"state": "approved"}, headers=sue.web)
+    assert reviewed.status_code == 204
+    (change,) = pull_all(client, alice, cursor)[0]
+    assert change["record_id"] == seeker and change["review"]["state"] == "approved"
+    assert change["data"]["code"] == "JS-01"
+
+
+def test_pull_still_sends_the_devices_own_push_that_ended_in_a_conflict(client, world):
+    alice, tablet = world["alice"], world["alice_tablet"]
+    employer = new_id()
+    push(client, alice, op("employer", employer))
+    _, cursor = pull_all(client, alice)
+    push(client, tablet, op("employer", employer, base=1, data=sample("employer", name="Rio")))
+    (result,) = push(client, alice, op("employer", employer, base=1, data=sample("employer", name="Rio Ltd")))
+    assert result["status"] == "conflict"
+    changes, _ = pull_all(client, alice, cursor)
+    assert [(c["record_id"], c["version"], c["flagged"]) for c in changes] == [(employer, 3, True)]
+
+
+def test_a_short_page_after_skipped_changes_moves_the_cursor_to_the_high_water(client, world):
+    alice, bob = world["alice"], world["bob"]
+    first, last = new_id(), new_id()
+    push(client, bob, op("employer", first))
+    push(client, alice, *[op("employer", new_id()) for _ in range(7)])
+    push(client, bob, op("employer", last))
+    pages = []
+    cursor = ""
+    for _ in range(10):  # bounded
+        body = client.get(
+            "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1}, headers=alice.bearer
+        ).json()
+        pages.append((_ids(body["changes"]), body["has_more"]))
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    assert pages == [([first], True), ([last], False)]  # alice's own 7 changes never fill a page
+    later = new_id()
+    push(client, bob, op("employer", later))
+    assert _ids(pull_all(client, alice, cursor)[0]) == [later]

@@ -110,7 +110,7 @@ def test_delete_leaves_a_tombstone_that_pulls_as_data_none(client, world):
     push(client, alice, op("employer", employer))
     (result,) = push(client, alice, op("employer", employer, base=1, delete=True))
     assert result["status"] == "applied" and result["version"] == 2 and result["data"] is None
-    changes, _ = pull_all(client, alice)
+    changes, _ = pull_all(client, world["alice_tablet"])
     assert changes == [
         {
             "kind": "employer",
@@ -222,3 +222,40 @@ def test_envelope_errors_have_precise_codes(client, world):
         headers={**world["alice"].bearer, "Content-Type": "application/xml"},
     )
     assert xml.status_code == 415
+
+
+def _as_the_device_saves_it(kind: str, record_id: str, version: int, **fields):
+    """Every field of the record, as the field app's codec writes it (stamped with its version)."""
+    from app.domain.codec import from_dict, to_dict
+
+    data = {**sample(kind, **fields), "id": record_id, "version": version}
+    return to_dict(from_dict(kind, {**data, "created_at": "2026-05-04T08:00:00+00:00"}))
+
+
+def test_push_result_data_is_null_when_the_server_kept_exactly_what_the_device_sent(client, world):
+    alice = world["alice"]
+    employer = new_id()
+    sent = _as_the_device_saves_it("employer", employer, 1)
+    (created,) = push(client, alice, op("employer", employer, data=sent))
+    assert (created["status"], created["version"], created["data"]) == ("applied", 1, None)
+    edited = _as_the_device_saves_it("employer", employer, 2, notes="Saturdays")
+    edit = op("employer", employer, base=1, data=edited)
+    (result,) = push(client, alice, edit)
+    assert (result["status"], result["version"], result["data"]) == ("applied", 2, None)
+    (replayed,) = push(client, alice, edit)
+    assert replayed == {**result, "status": "already_applied"}
+    (change,) = pull_all(client, world["alice_tablet"])[0]
+    assert change["data"] == edited
+
+
+def test_push_result_data_is_the_server_copy_when_it_differs_from_what_was_sent(client, world):
+    alice = world["alice"]
+    employer = new_id()
+    sent = _as_the_device_saves_it("employer", employer, 1)
+    (created,) = push(client, alice, op("employer", employer, data={**sent, "version": 7}))
+    assert created["data"] == sent  # the server numbers versions
+    (spelled,) = push(
+        client, alice, op("employer", new_id(), data=sample("employer", latitude=51, longitude=-1))
+    )
+    assert spelled["status"] == "applied", spelled
+    assert spelled["data"]["latitude"] == 51.0 and isinstance(spelled["data"]["latitude"], float)

@@ -90,6 +90,22 @@ def build_world(database: Database, *, clock: FakeClock, settings: Settings, cli
         assert enrolled.status_code == 200, enrolled.text
         world[username].token = enrolled.json()["token"]
         world[username].device_id = enrolled.json()["device_id"]
+    # Alice's second device: a pull skips the puller's own pushes, so her tablet sees her phone's.
+    alice = world["alice"]
+    with database.write() as session:
+        code, _ = accounts.issue_enrollment_code(
+            session, user_id=alice.user_id, issued_by=None, clock=clock, secret=secret, minutes=15
+        )
+    enrolled = client.post("/api/v1/enroll", json={"code": code, "device_name": "alice's tablet"})
+    assert enrolled.status_code == 200, enrolled.text
+    world.members["alice_tablet"] = Member(
+        username="alice",
+        user_id=alice.user_id,
+        role=alice.role,
+        team_id=alice.team_id,
+        token=enrolled.json()["token"],
+        device_id=enrolled.json()["device_id"],
+    )
     for username in ("sue", "ada", "sam"):
         with database.write() as session:
             token, _ = accounts.login(session, username=username, password=PASSWORD, clock=clock, hours=12)

@@ -19,16 +19,27 @@ from app.domain.records import RECORD_KINDS, Geotag, R, Record, kind_of
 
 
 def to_dict(record: Record) -> dict[str, Any]:
-    return {f.name: _encode(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    return {name: _encode(getattr(record, name)) for name in _field_names(type(record))}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    # dataclasses.fields() rebuilds its tuple on every call; the server encodes 500 records a push.
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _encode(value: Any) -> Any:
+    if type(value) in _PLAIN:  # exact types only: a str Enum still takes the Enum branch
+        return value
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Geotag):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _encode(getattr(value, name)) for name in _field_names(Geotag)}
     if isinstance(value, list):
         return [_encode(item) for item in value]
     return value
@@ -60,15 +71,15 @@ def _build(cls: type, data: typing.Mapping[str, Any]) -> Any:
     hints = _hints(cls)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
+    for name in _field_names(cls):
+        if name not in data:
             continue
         try:
-            values[f.name] = _decode(hints[f.name], data[f.name])
+            values[name] = _decode(hints[name], data[name])
         except ValidationError as nested:
-            errors.update({f"{f.name}.{key}": msg for key, msg in nested.errors.items()})
+            errors.update({f"{name}.{key}": msg for key, msg in nested.errors.items()})
         except (TypeError, ValueError) as exc:
-            errors[f.name] = str(exc)
+            errors[name] = str(exc)
     if errors:
         raise ValidationError(errors)
     return cls(**values)

@@ -8,7 +8,15 @@ import pydantic_core
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import BearerDep, ClockDep, CurrentDevice, DbDep, SettingsDep, authenticate_device
+from server.api.deps import (
+    BearerDep,
+    ClockDep,
+    CurrentDevice,
+    DbDep,
+    authenticate_device,
+    get_db,
+    get_settings,
+)
 from server.api.openapi import PUSH_BODY, errors
 from server.errors import BadRequest, ErrorCode, PayloadTooLarge, UnsupportedMediaType
 from server.services.changes import decode_cursor
@@ -77,19 +85,24 @@ async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevi
     responses=errors(400, 401),
     summary="Changes visible to this device after the cursor, in commit order, tombstones included",
 )
-def pull(
-    db: DbDep,
-    settings: SettingsDep,
+async def pull(
+    request: Request,
     credentials: BearerDep,
     cursor: Annotated[
         str, Query(max_length=200, description="next_cursor of the previous pull; empty at first")
     ] = "",
     limit: Annotated[int | None, Query(ge=1, le=1000, description="page size")] = None,
 ) -> Response:
+    # Most pulls are empty: app.state is read here rather than through sync dependencies, each of
+    # which would cost a threadpool hop; the database work is the one hop.
+    db, settings = get_db(request), get_settings(request)
     after = decode_cursor(cursor)
     page = min(limit or settings.pull_page_default, settings.pull_page_max)
-    # Authenticate in the pull's own read transaction: an empty pull is then one short transaction.
-    with db.read() as session:
-        device = authenticate_device(session, credentials)
-        response = pull_changes(session, principal=device, after_seq=after, limit=page)
-    return json_response(response)
+
+    def work() -> PullResponse:
+        # Authenticate in the pull's own read transaction: an empty pull is one short transaction.
+        with db.read() as session:
+            device = authenticate_device(session, credentials)
+            return pull_changes(session, principal=device, after_seq=after, limit=page)
+
+    return json_response(await run_in_threadpool(work))

@@ -10,7 +10,7 @@ by the team, every other record may only be changed by the specialist who owns i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from app.domain.rules import check_disclosure
 from app.domain.validation import validate
 from server.db.models import RecordRow
 from server.services.accounts import Principal
-from server.services.derived import review_columns
+from server.services.derived import metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
 from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
@@ -74,6 +74,7 @@ class RecordState:
             "updated_at": self.updated_at,
             "changed_by_device_id": self.changed_by_device_id,
             **review_columns(self.kind, self.data),
+            **metric_columns(self.kind, self.data),
         }
 
 
@@ -88,14 +89,18 @@ class Batch:
     versions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     applied: list[OperationResult] = field(default_factory=list)
     _changed: dict[str, RecordState] = field(default_factory=dict)
+    _decided: dict[str, OperationResult] = field(default_factory=dict)
 
     def apply(self, op: Operation) -> OperationResult:
         earlier = self.replays.get(op.op_id)
         if earlier is not None:
             return earlier
+        decided = self._decided.get(op.op_id)
+        if decided is not None:  # the same op twice in one batch: rare, so converted only then
+            return as_replay(decided)
         result = self._decide(op)
         self.applied.append(result)
-        self.replays[op.op_id] = as_replay(result)
+        self._decided[op.op_id] = result
         return result
 
     def changed_in_order(self) -> list[RecordState]:
@@ -145,7 +150,8 @@ class Batch:
             check_disclosure(record, self.job_seekers)
         except DisclosureRefused as exc:
             return rejected(op, {"disclosure_reason": str(exc)})
-        canonical = to_dict(replace(record, id=op.record_id))
+        canonical = to_dict(record)
+        canonical["id"] = op.record_id  # what to_dict(replace(record, id=...)) gives, without a copy
         if canonical.get("created_at") is None:
             canonical["created_at"] = self.now.isoformat()
         return canonical
@@ -298,8 +304,11 @@ def _non_finite(record: Record) -> dict[str, str]:
     """Infinity is valid Python but not JSON; the codec accepts 1e400, so refuse it here."""
     errors: dict[str, str] = {}
     for name, value in vars(record).items():
-        values = vars(value).items() if isinstance(value, Geotag) else [(None, value)]
-        for inner, item in values:
-            if isinstance(item, float) and not math.isfinite(item):
-                errors[f"{name}.{inner}" if inner else name] = "must be a finite number"
+        if type(value) is float:
+            if not math.isfinite(value):
+                errors[name] = "must be a finite number"
+        elif isinstance(value, Geotag):
+            for inner, item in vars(value).items():
+                if isinstance(item, float) and not math.isfinite(item):
+                    errors[f"{name}.{inner}"] = "must be a finite number"
     return errors

@@ -8,7 +8,7 @@ fit becomes a `rejected` result carrying pydantic's field errors.
 from __future__ import annotations
 
 import json
-import uuid
+import re
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -50,11 +50,12 @@ def rejected(raw_or_op: Any, errors: dict[str, str], message: str | None = None)
     )
 
 
+# Exactly the strings for which str(uuid.UUID(value)) == value, without building a UUID.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _is_canonical_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
+    return _CANONICAL_UUID.fullmatch(value) is not None
 
 
 _FIELDS = frozenset({"op_id", "kind", "record_id", "base_version", "data", "delete"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -21,6 +21,7 @@ from app.domain.records import JobSeeker
 from server.db.models import AppliedOperation, RecordRow, RecordVersion
 from server.services.accounts import Principal
 from server.services.apply import Batch, RecordState
+from server.services.bulk import insert_rows, update_rows
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
 from sync.protocol import Operation, OperationResult
@@ -143,28 +144,28 @@ def _write(session: Session, *, batch: Batch, last_seq: int) -> None:
     changed = batch.changed_in_order()
     for offset, state in enumerate(changed, start=1):
         state.seq = last_seq + offset
+    team_id = batch.principal.team_id
     new = [state for state in changed if state.pk is None]
     existing = [state for state in changed if state.pk is not None]
     if new:
-        inserted = session.execute(
-            insert(RECORDS).returning(RECORDS.c.pk, RECORDS.c.record_id, sort_by_parameter_order=True),
-            [state.row_values(team_id=batch.principal.team_id) for state in new],
-        ).all()
-        for (pk, _), state in zip(inserted, new, strict=True):
-            state.pk = pk
+        _insert_records(session, team_id=team_id, new=new)
     if existing:
-        session.execute(
-            update(RECORDS).where(RECORDS.c.pk == bindparam("b_pk")),
-            [{"b_pk": state.pk, **state.row_values(team_id=batch.principal.team_id)} for state in existing],
+        update_rows(
+            session,
+            RECORDS,
+            [{"pk": state.pk, **state.row_values(team_id=team_id)} for state in existing],
+            key="pk",
         )
     if batch.versions:
-        session.execute(
-            insert(VERSIONS),
+        insert_rows(
+            session,
+            VERSIONS,
             [{**version, "record_pk": batch.records[record_id].pk} for record_id, version in batch.versions],
         )
     if batch.applied:
-        session.execute(
-            insert(APPLIED),
+        insert_rows(
+            session,
+            APPLIED,
             [
                 {
                     "user_id": batch.principal.user_id,
@@ -180,4 +181,24 @@ def _write(session: Session, *, batch: Batch, last_seq: int) -> None:
             ],
         )
     if changed:
-        store_team_counter(session, team_id=batch.principal.team_id, last_seq=last_seq + len(changed))
+        store_team_counter(session, team_id=team_id, last_seq=last_seq + len(changed))
+
+
+def _insert_records(session: Session, *, team_id: str, new: list[RecordState]) -> None:
+    rows = [state.row_values(team_id=team_id) for state in new]
+    if session.get_bind().dialect.name == "postgresql":
+        keys = insert_rows(session, RECORDS, rows, returning=("pk", "record_id"))
+    else:
+        insert_rows(session, RECORDS, rows)
+        # One lookup by the (team_id, record_id) unique index; the batch holds the write lock.
+        keys = [
+            tuple(row)
+            for row in session.execute(
+                select(RECORDS.c.pk, RECORDS.c.record_id).where(
+                    RECORDS.c.team_id == team_id, RECORDS.c.record_id.in_([state.record_id for state in new])
+                )
+            )
+        ]
+    pks = {record_id: pk for pk, record_id in keys}
+    for state in new:
+        state.pk = pks[state.record_id]

@@ -1,0 +1,132 @@
+"""Bulk writes of many rows in one statement each, below SQLAlchemy's per-row parameter handling.
+
+A push writes up to 500 rows to each of three tables. Through Core `executemany` that costs a
+Python parameter dict, type processing and (on PostgreSQL) one pipelined statement or a multi-row
+VALUES text that psycopg must re-parse, per row. Here each column's values are processed by the
+column type's own bind processor (so what is stored is byte-for-byte what Core would store: JSON
+text, SQLite's date-time text, booleans) and sent as:
+- PostgreSQL: one `INSERT ... SELECT ... FROM json_to_recordset($1)` (one round trip and one
+  parameter however many rows; psycopg's array dumper escapes element by element, far slower),
+  and `UPDATE ... FROM json_to_recordset($1)`;
+- SQLite: the driver's `executemany` with plain tuples (no network; the cost is Python).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pydantic_core
+from sqlalchemy import JSON, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+Processor = Callable[[Any], Any]
+
+
+def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Processor | None]:
+    return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+
+
+def _column_values(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], processors: Sequence[Processor | None]
+) -> list[list[Any]]:
+    out = []
+    for name, process in zip(columns, processors, strict=True):
+        values = [row[name] for row in rows]
+        out.append(_processed(process, values) if process is not None else values)
+    return out
+
+
+def _processed(process: Processor, values: list[Any]) -> list[Any]:
+    """A batch repeats one object in some columns (its clock reading): process it once."""
+    out: list[Any] = []
+    last_in: Any = object()
+    last_out: Any = None
+    for value in values:
+        if value is not last_in:
+            last_in, last_out = value, process(value)
+        out.append(last_out)
+    return out
+
+
+def _is_json(table: Table, name: str) -> bool:
+    return isinstance(table.c[name].type, JSON)
+
+
+def _pg_recordset(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], columns: Sequence[str]
+) -> tuple[str, str, dict[str, str]]:
+    """(select list, recordset source, parameters): all rows travel as one JSON document that
+    PostgreSQL unpacks with json_to_recordset (one parameter; Rust JSON on this side)."""
+    dialect = session.get_bind().dialect
+    serialise = getattr(dialect, "_json_serializer", None)
+    if serialise is None:
+        raise RuntimeError("the engine needs a json_serializer (server.db.database.JSON_CODEC)")
+    json_columns = {name for name in columns if _is_json(table, name)}
+    if json_columns:
+        # JSON columns travel as text and are cast back, so None is stored as JSON 'null', exactly
+        # as Core stores it (JSON.none_as_null is False).
+        rows = [
+            {name: serialise(value) if name in json_columns else value for name, value in row.items()}
+            for row in rows
+        ]
+    definitions = ", ".join(
+        f"{name} {'text' if name in json_columns else table.c[name].type.compile(dialect=dialect)}"
+        for name in columns
+    )
+    selects = ", ".join(f"v.{name}::json" if name in json_columns else f"v.{name}" for name in columns)
+    source = f"json_to_recordset(%(rows)s::json) AS v({definitions})"
+    return selects, source, {"rows": pydantic_core.to_json(list(rows)).decode()}
+
+
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, returning: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (dicts with the same keys); with `returning`, those columns of each inserted
+    row, in no particular order (match them by a key column)."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    names = ", ".join(columns)
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        selects, source, params = _pg_recordset(session, table, rows, columns)
+        tail = f" RETURNING {', '.join(returning)}" if returning else ""
+        sql = f"INSERT INTO {table.name} ({names}) SELECT {selects} FROM {source}{tail}"
+        result = connection.exec_driver_sql(sql, params)
+        return [tuple(row) for row in result] if returning else []
+    values = _column_values(rows, columns, _processors(table, columns, dialect))
+    marks = ", ".join("?" for _ in columns)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(zip(*values, strict=True))
+    )
+    if not returning:
+        return []
+    raise NotImplementedError("on SQLite, read inserted keys back with a SELECT")
+
+
+def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, key: str) -> None:
+    """Update each row found by its `key` column to the other values in its dict."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    others = [name for name in columns if name != key]
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        _, source, params = _pg_recordset(session, table, rows, columns)
+        json_columns = {name for name in others if _is_json(table, name)}
+        assignments = ", ".join(
+            f"{name} = v.{name}::json" if name in json_columns else f"{name} = v.{name}" for name in others
+        )
+        sql = f"UPDATE {table.name} SET {assignments} FROM {source} WHERE {table.name}.{key} = v.{key}"
+        connection.exec_driver_sql(sql, params)
+        return
+    ordered = [*others, key]
+    values = _column_values(rows, ordered, _processors(table, ordered, dialect))
+    assignments = ", ".join(f"{name} = ?" for name in others)
+    connection.exec_driver_sql(
+        f"UPDATE {table.name} SET {assignments} WHERE {key} = ?", list(zip(*values, strict=True))
+    )

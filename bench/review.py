@@ -39,7 +39,7 @@ from server.db.migrate import upgrade  # noqa: E402
 from server.main import create_app  # noqa: E402
 from server.services import accounts  # noqa: E402
 from server.services.accounts import Role  # noqa: E402
-from server.services.derived import review_columns  # noqa: E402
+from server.services.derived import metric_columns, review_columns  # noqa: E402
 from server.settings import Settings  # noqa: E402
 
 ADMIN = os.environ.get("FIELDWORK_TEST_PG", "postgresql://127.0.0.1:5432/test")
@@ -48,7 +48,7 @@ YEARS = 5
 PURPOSES = ("introduce_ips", "learn_business", "for_job_seeker", "follow_up", "in_work_support")
 STATUSES = ("identified", "interested", "applied", "interview", "hired", "closed")
 COLUMNS = ("team_id", "record_id", "kind", "owner_user_id", "version", "data", "deleted", "flagged", "seq",
-           "updated_at", "occurred_at", "subject_id")  # fmt: skip
+           "updated_at", "occurred_at", "subject_id", "face_to_face", "seeker_ids")  # fmt: skip
 
 
 def build_org(db: Database) -> tuple[list[tuple[str, list[str]]], str]:
@@ -82,9 +82,9 @@ def rows_for_team(
     def add(kind: str, owner: str, data: dict[str, Any]) -> None:
         rid = str(uuid.uuid4())
         data["id"] = rid
-        derived = review_columns(kind, data)
+        derived = review_columns(kind, data) | metric_columns(kind, data)
         out.append((team, rid, kind, owner, 1, json.dumps(data), False, False, len(out) + 1, now,
-                    derived["occurred_at"], derived["subject_id"]))  # fmt: skip
+                    *(derived[name] for name in COLUMNS[10:])))  # fmt: skip
 
     def when() -> datetime:
         return start + timedelta(seconds=rng.random() * span)

@@ -137,6 +137,10 @@ class RecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(Stamp)
     occurred_at: Mapped[datetime | None] = mapped_column(Stamp)  # derived: when it happened (UTC)
     subject_id: Mapped[str | None] = mapped_column(Id)  # derived: employer or job seeker it is about
+    # Derived for the fidelity page (server.services.derived.metric_columns; migration 0004): a
+    # visit's contact was face to face; the job seekers a visit names, space-separated.
+    face_to_face: Mapped[bool | None] = mapped_column(Boolean)
+    seeker_ids: Mapped[str | None] = mapped_column(Text)
     # The device whose push made the latest change, which already holds it (pull skips it for that
     # device); NULL after a supervisor's change or a conflict, so those reach every device. Migration
     # 0003. No foreign key: it is a filter, and a per-row key check would slow every push.

@@ -1,6 +1,8 @@
 """Columns derived from a record's data when it is written, so review pages can filter and sort
 with indexes instead of reading JSON: `occurred_at` (when the activity happened, UTC) and
-`subject_id` (the employer a visit or opening is about, the job seeker a check-in is about).
+`subject_id` (the employer a visit or opening is about, the job seeker a check-in is about); and
+for the fidelity page (migration 0004) a visit's `face_to_face` flag and `seeker_ids`, the job
+seekers it names, so first contacts are found without parsing JSON.
 """
 
 from __future__ import annotations
@@ -45,3 +47,27 @@ def subject_id_of(kind: str, data: dict[str, Any] | None) -> str | None:
 def review_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
     """The derived columns of a `records` row, filled on every write of the row."""
     return {"occurred_at": occurred_at_of(kind, data), "subject_id": subject_id_of(kind, data)}
+
+
+def face_to_face_of(kind: str, data: dict[str, Any] | None) -> bool | None:
+    """A visit's contact mode is face to face (True) or not (False); None for other records."""
+    if kind != "employer_visit" or data is None:
+        return None
+    return data.get("contact_mode") == "face_to_face"
+
+
+def seeker_ids_of(kind: str, data: dict[str, Any] | None) -> str | None:
+    """The job seekers a visit names, space-separated in their order (ids hold no spaces); None
+    when it names none or is not a visit."""
+    if kind != "employer_visit" or data is None:
+        return None
+    ids = data.get("job_seeker_ids")
+    if not isinstance(ids, list):
+        return None
+    named = [str(item) for item in ids if isinstance(item, str) and item and " " not in item]
+    return " ".join(named) or None
+
+
+def metric_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The derived columns the fidelity page reads (migration 0004), filled on every write."""
+    return {"face_to_face": face_to_face_of(kind, data), "seeker_ids": seeker_ids_of(kind, data)}

@@ -98,6 +98,34 @@ def weekly_contacts(
     return counts
 
 
+def weekly_counts(
+    totals: Iterable[tuple[str, date, bool, int]],
+    firsts: Iterable[tuple[str, datetime]],
+    *,
+    zone: ZoneInfo,
+    start: datetime,
+) -> dict[tuple[str, date], WeekCount]:
+    """The counts of `weekly_contacts`, from what the database can aggregate: `totals` of contacts
+    per (specialist, week, face to face), and for each employer met face to face in the weeks the
+    team's first face-to-face contact ever (its specialist, when). That first contact is the new
+    one when it falls in the weeks (at or after `start`); every other face-to-face one repeats."""
+    counts: dict[tuple[str, date], WeekCount] = {}
+    for owner, monday, face_to_face, n in totals:
+        count = counts.setdefault((owner, monday), WeekCount())
+        if face_to_face:
+            count.face_to_face += n
+            count.repeat_visits += n
+        else:
+            count.other_contacts += n
+    for owner, occurred_at in firsts:
+        if occurred_at < start:
+            continue
+        count = counts.setdefault((owner, week_of(occurred_at, zone)), WeekCount())
+        count.new_employers += 1
+        count.repeat_visits -= 1
+    return counts
+
+
 @dataclass(frozen=True)
 class Seeker:
     record_id: str

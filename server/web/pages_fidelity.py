@@ -22,7 +22,7 @@ from server.services.metrics import (
     recent_weeks,
     seeker_metrics,
     week_bounds,
-    weekly_contacts,
+    weekly_counts,
 )
 from server.web.charts import Series, weekly_chart
 from server.web.common import Supervisor, render, team_zone
@@ -50,13 +50,8 @@ def fidelity_page(
         members = [
             (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
         ]
-        contacts = q.contacts_between(session, team_id=team, start=start, end=end)
-        earlier = q.first_face_to_face_before(
-            session,
-            team_id=team,
-            employer_ids={c.employer_id for c in contacts if c.face_to_face},
-            before=start,
-        )
+        totals = q.week_totals(session, team_id=team, mondays=mondays, zone=zone)
+        firsts_met = q.first_meetings(session, team_id=team, start=start, end=end)
         seekers = q.team_seekers(session, team_id=team)
         open_referrals = [s.referral_date for s in seekers if s.referral_date and s.status != "ended"]
         lookback = today - timedelta(days=FIRST_CONTACT_LOOKBACK_DAYS)
@@ -64,7 +59,7 @@ def fidelity_page(
         visits = q.face_to_face_visits_since(session, team_id=team, since=week_bounds(since_day, zone)[0])
         support = q.last_support(session, team_id=team)
         openings = q.team_openings(session, team_id=team)
-    counts = weekly_contacts(contacts, zone=zone, earlier_first=earlier)
+    counts = weekly_counts(totals, firsts_met, zone=zone, start=start)
     names = dict(members)
     referrals = {s.record_id: s.referral_date for s in seekers if s.referral_date}
     firsts = first_contacts(visits, referrals=referrals, zone=zone)

@@ -1,0 +1,113 @@
+"""Fidelity queries: the derived `face_to_face` and `seeker_ids` columns (migration 0004), and the
+database-side weekly counts agreeing with the row-by-row rules of server.services.metrics."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from server.db.models import RecordRow
+from server.services import metrics_queries as q
+from server.services.derived import face_to_face_of, metric_columns, seeker_ids_of
+from server.services.metrics import first_contacts, recent_weeks, week_bounds, weekly_contacts, weekly_counts
+from tests.server.world import new_id, op, push, sample
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def test_a_visit_is_face_to_face_only_when_its_contact_mode_says_so():
+    assert face_to_face_of("employer_visit", {"contact_mode": "face_to_face"}) is True
+    assert face_to_face_of("employer_visit", {"contact_mode": "phone"}) is False
+    assert face_to_face_of("employer_visit", {}) is False
+    assert face_to_face_of("support_check_in", {"mode": "face_to_face"}) is None
+
+
+def test_seeker_ids_are_the_job_seekers_a_visit_names_in_order():
+    assert seeker_ids_of("employer_visit", {"job_seeker_ids": ["s1", "s2"]}) == "s1 s2"
+    assert seeker_ids_of("employer_visit", {"job_seeker_ids": []}) is None
+    assert seeker_ids_of("employer_visit", {"job_seeker_ids": ["", 7, "a b"]}) is None
+    assert seeker_ids_of("job_opening", {"job_seeker_ids": ["s1"]}) is None
+
+
+def test_tombstones_have_no_fidelity_columns():
+    assert metric_columns("employer_visit", None) == {"face_to_face": None, "seeker_ids": None}
+
+
+def _row(database, record_id):
+    with database.read() as session:
+        return session.scalar(select(RecordRow).where(RecordRow.record_id == record_id))
+
+
+def test_push_fills_the_fidelity_columns_on_create_edit_and_delete(client, world, database):
+    alice = world["alice"]
+    visit, seeker = new_id(), new_id()
+    data = sample("employer_visit", contact_mode="phone", job_seeker_ids=[seeker])
+    push(client, alice, op("employer_visit", visit, data=data))
+    row = _row(database, visit)
+    assert (row.face_to_face, row.seeker_ids) == (False, seeker)
+    push(client, alice, op("employer_visit", visit, base=1, data={**data, "contact_mode": "face_to_face"}))
+    row = _row(database, visit)
+    assert (row.face_to_face, row.seeker_ids) == (True, seeker)
+    push(client, alice, op("employer_visit", visit, base=2, delete=True))
+    row = _row(database, visit)
+    assert (row.face_to_face, row.seeker_ids) == (None, None)
+
+
+def _visit(employer: str, at: str, *, mode: str = "face_to_face", seekers: list[str] | None = None) -> dict:
+    return sample(
+        "employer_visit",
+        employer_id=employer,
+        occurred_at=at,
+        contact_mode=mode,
+        job_seeker_ids=seekers or [],
+    )
+
+
+def test_weekly_counts_from_the_database_match_the_row_by_row_rules(client, world, database):
+    alice, bob = world["alice"], world["bob"]
+    bakery, garage, cafe, seeker = new_id(), new_id(), new_id(), new_id()
+    visits = [
+        (alice, _visit(cafe, "2026-03-02T09:00:00+00:00")),  # before the weeks: cafe met already
+        (alice, _visit(garage, "2026-03-03T09:00:00+00:00", mode="phone")),  # a call meets nobody
+        (alice, _visit(bakery, "2026-04-13T09:00:00+00:00", seekers=[seeker])),  # new
+        (bob, _visit(bakery, "2026-04-14T09:00:00+00:00")),  # repeat for the team
+        (bob, _visit(garage, "2026-04-19T23:30:00+00:00")),  # Monday 00:30 in London: next week, new
+        (alice, _visit(cafe, "2026-04-21T09:00:00+00:00")),  # repeat (met in March)
+        (alice, _visit(garage, "2026-04-22T09:00:00+00:00", mode="email")),
+        (bob, _visit(cafe, "2026-05-04T08:00:00+00:00", seekers=[seeker, new_id()])),
+    ]
+    for member, data in visits:
+        push(client, member, op("employer_visit", new_id(), data=data))
+    deleted = new_id()
+    push(client, alice, op("employer_visit", deleted, data=_visit(new_id(), "2026-04-15T09:00:00+00:00")))
+    push(client, alice, op("employer_visit", deleted, base=1, delete=True))
+
+    team = alice.team_id
+    mondays = recent_weeks(date(2026, 5, 4), 4)
+    start, end = week_bounds(mondays[0], LONDON)[0], week_bounds(mondays[-1], LONDON)[1]
+    with database.read() as session:
+        contacts = q.contacts_between(session, team_id=team, start=start, end=end)
+        earlier = q.first_face_to_face_before(session, team_id=team, start=start, end=end)
+        expected = weekly_contacts(contacts, zone=LONDON, earlier_first=earlier)
+        totals = q.week_totals(session, team_id=team, mondays=mondays, zone=LONDON)
+        firsts = q.first_meetings(session, team_id=team, start=start, end=end)
+        seen = q.face_to_face_visits_since(session, team_id=team, since=start)
+    assert weekly_counts(totals, firsts, zone=LONDON, start=start) == expected
+    assert expected[(alice.user_id, date(2026, 4, 13))].new_employers == 1
+    assert expected[(bob.user_id, date(2026, 4, 20))].new_employers == 1
+    assert expected[(alice.user_id, date(2026, 4, 20))].other_contacts == 1
+    assert first_contacts(seen, referrals={seeker: date(2026, 4, 1)}, zone=LONDON) == {
+        seeker: date(2026, 4, 13)
+    }
+
+
+def test_openings_are_read_with_the_fields_the_pipeline_needs(client, world, database):
+    alice = world["alice"]
+    for status in ("hired", "hired", "interested"):
+        push(client, alice, op("job_opening", new_id(), data=sample("job_opening", status=status)))
+    with database.read() as session:
+        openings = q.team_openings(session, team_id=alice.team_id)
+    assert sorted(o.status.value for o in openings) == ["hired", "hired", "interested"]
+    assert all(o.wage == 12.5 for o in openings)

@@ -1,64 +1,86 @@
-"""`make run`: the central API on SQLite with a demo team, and the field app in web mode beside it.
+"""`make run`: the central API on SQLite with a demo team, and the field app in web mode beside it,
+already connected to the demo team (the API prints a one-time enrollment code; it is passed on).
 
-Both run as child processes; Ctrl-C stops both. Data lives under var/ (git-ignored).
+Both run as child processes; Ctrl-C stops both. Data lives under var/ (git-ignored). The field app
+starts even if the API does not: it then works offline and offers "Connect to your team".
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("FIELDWORK_VAR", ROOT / "var"))
 API_PORT = int(os.environ.get("FIELDWORK_API_PORT", "8000"))
 APP_PORT = int(os.environ.get("FIELDWORK_APP_PORT", "8550"))
+API_READY_S = 60.0  # migrations on a fresh SQLite file take a few seconds
+CODE_LINE = re.compile(r"enrollment code:\s+(\S+)")
+LOGIN_LINE = re.compile(r"supervisor login:\s+(.+)")
+
+
+class ApiOutput:
+    """Forwards the API's output and remembers the demo code and login it prints."""
+
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.code: str | None = None
+        self.login: str | None = None
+        self.ready = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self._thread.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.write(f"[api] {line}")
+            sys.stdout.flush()
+            if match := CODE_LINE.search(line):
+                self.code = match.group(1)
+            if match := LOGIN_LINE.search(line):
+                self.login = match.group(1).strip()
+            if "Fieldwork API on" in line:
+                self.ready.set()
+        self.ready.set()  # the API exited: stop waiting for it
 
 
 def main() -> int:
     VAR.mkdir(exist_ok=True)
     env = os.environ | {"PYTHONUNBUFFERED": "1"}
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'fieldwork.db'}")
+    api_url = f"http://127.0.0.1:{API_PORT}"
+    serve = ["serve", "--demo", "--host", "127.0.0.1", "--port", str(API_PORT)]
     api = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "serve",
-            "--demo",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(API_PORT),
-        ],
+        [sys.executable, "-m", "server.cli", *serve],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    output = ApiOutput(api)
+    if not output.ready.wait(API_READY_S) or api.poll() is not None:
+        print("The API did not start; the field app runs offline.", flush=True)
+    app_args = ["--port", str(APP_PORT), "--store", str(VAR / "device"), "--server", api_url]
+    if output.code:
+        app_args += ["--enroll-code", output.code]  # ignored if this phone is already connected
     field_app = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.main",
-            "--web",
-            "--demo",
-            "--port",
-            str(APP_PORT),
-            "--store",
-            str(VAR / "device"),
-            "--server",
-            f"http://127.0.0.1:{API_PORT}",
-        ],
-        cwd=ROOT,
-        env=env,
+        [sys.executable, "-m", "app.main", "--web", "--demo", *app_args], cwd=ROOT, env=env
     )
     children = [api, field_app]
-    print(f"Fieldwork field app: http://127.0.0.1:{APP_PORT}", flush=True)
-    print(f"Central API:         http://127.0.0.1:{API_PORT}  (OpenAPI at /docs)", flush=True)
+    print(f"Fieldwork field app: http://127.0.0.1:{APP_PORT}  (connects itself to the demo team)", flush=True)
+    print(f"Supervisor pages:    {api_url}/login  ({output.login or 'see the API output above'})", flush=True)
+    print(f"Central API:         {api_url}  (OpenAPI at /docs)", flush=True)
+    if output.code:
+        print(f"Enrollment code:     {output.code}  (used by the demo phone)", flush=True)
+        print("Another phone:       .venv/bin/fieldwork enrollment-code specialist", flush=True)
     try:
-        while all(child.poll() is None for child in children):
+        while field_app.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -71,7 +93,7 @@ def main() -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
-    return max((child.returncode or 0) for child in children)
+    return field_app.returncode or 0
 
 
 if __name__ == "__main__":

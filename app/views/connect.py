@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 
 
 class ConnectView:
+    url_field: ft.TextField
+    code_field: ft.TextField
+
     def __init__(self, shell: Shell, state: ConnectState) -> None:
         self.shell = shell
         self.state = state
@@ -28,34 +31,30 @@ class ConnectView:
         def code_changed(e: ft.Event[ft.TextField]) -> None:
             state.code = e.control.value or ""
 
+        self.url_field = ft.TextField(
+            label="Server address",
+            value=state.server_url,
+            hint_text="https://fieldwork.example.org",
+            keyboard_type=ft.KeyboardType.URL,
+            autocorrect=False,
+            on_change=url_changed,
+            text_size=17,
+        )
+        self.code_field = ft.TextField(
+            label="Connection code",
+            value=state.code,
+            hint_text="From your supervisor",
+            autocorrect=False,
+            capitalization=ft.TextCapitalization.CHARACTERS,
+            on_change=code_changed,
+            on_submit=self.shell.async_handler(self._connect),
+            text_size=20,
+        )
         return screen(
             ft.Text(state.intro, size=16),
             *([banner(state.error, kind="error", identifier="connect-error")] if state.error else []),
-            tagged(
-                "field-server_url",
-                ft.TextField(
-                    label="Server address",
-                    value=state.server_url,
-                    hint_text="https://fieldwork.example.org",
-                    keyboard_type=ft.KeyboardType.URL,
-                    autocorrect=False,
-                    on_change=url_changed,
-                    text_size=17,
-                ),
-            ),
-            tagged(
-                "field-code",
-                ft.TextField(
-                    label="Connection code",
-                    value=state.code,
-                    hint_text="From your supervisor",
-                    autocorrect=False,
-                    capitalization=ft.TextCapitalization.CHARACTERS,
-                    on_change=code_changed,
-                    on_submit=self.shell.async_handler(self._connect),
-                    text_size=20,
-                ),
-            ),
+            tagged("field-server_url", self.url_field),
+            tagged("field-code", self.code_field),
         )
 
     def footer(self) -> ft.Control:
@@ -72,6 +71,9 @@ class ConnectView:
         return ft.Row([ft.Container(tagged("connect", button, label="Connect"), expand=True)])
 
     async def _connect(self, _e: Any) -> None:
+        # The fields' own values are the latest the phone sent, even if a change event is still queued.
+        self.state.server_url = self.url_field.value or self.state.server_url
+        self.state.code = self.code_field.value or self.state.code
         self.state.busy = True
         self.shell.refresh()
         ok = await self.state.connect()

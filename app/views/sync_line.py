@@ -30,9 +30,12 @@ class SyncLine:
         self.icon = ft.Icon(ft.Icons.CLOUD_QUEUE, size=26)
         self.text = ft.Text("", size=16, weight=ft.FontWeight.W_500, expand=True)
         self.spinner = ft.ProgressRing(width=22, height=22, stroke_width=3, visible=False)
+        # Its own semantics node (container), announced when it changes (live region); without
+        # `container` Flutter web merges it away after an in-place update and the identifier is lost.
         self.status = ft.Semantics(
             identifier="sync-status",
-            label="",
+            container=True,
+            live_region=True,
             content=ft.Row(
                 [self.icon, self.spinner, self.text],
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,

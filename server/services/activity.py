@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -22,6 +22,7 @@ from server.timeutil import as_utc
 
 ACTIVITY_KINDS: tuple[str, ...] = ("employer_visit", "job_opening", "support_check_in")
 EXPORT_LIMIT = 100_000
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,37 @@ def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[Reco
         .where(RecordRow.team_id == team_id, RecordRow.deleted.is_(False))
     )
     kinds = (filters.kind,) if filters.kind in ACTIVITY_KINDS else ACTIVITY_KINDS
-    query = query.where(RecordRow.kind.in_(kinds))
+    query = _filtered(query.where(RecordRow.kind.in_(kinds)), filters, zone)
+    if filters.review_state:
+        query = query.where(state == filters.review_state)
+    return query.order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
+
+
+def _filtered(query: SelectT, filters: ActivityFilter, zone: ZoneInfo) -> SelectT:
     if filters.owner_user_id:
         query = query.where(RecordRow.owner_user_id == filters.owner_user_id)
     if filters.since is not None:
         query = query.where(RecordRow.occurred_at >= day_start(filters.since, zone))
     if filters.until is not None:
         query = query.where(RecordRow.occurred_at < day_start(filters.until + timedelta(days=1), zone))
-    if filters.review_state:
-        query = query.where(state == filters.review_state)
-    return query.order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
+    return query
+
+
+def iter_visit_data(
+    session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo
+) -> Iterator[tuple[str, str, datetime | None, dict[str, Any]]]:
+    """(record id, specialist, when, data) of matching employer visits, newest first, for the map:
+    no review state and no ORM objects."""
+    query = (
+        select(RecordRow.record_id, User.display_name, RecordRow.occurred_at, RecordRow.data)
+        .join(User, User.id == RecordRow.owner_user_id)
+        .where(RecordRow.team_id == team_id, RecordRow.deleted.is_(False), RecordRow.kind == "employer_visit")
+    )
+    query = _filtered(query, filters, zone).order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
+    for record_id, owner, occurred_at, data in session.execute(
+        query.limit(EXPORT_LIMIT).execution_options(yield_per=1000)
+    ):
+        yield record_id, owner, as_utc(occurred_at) if occurred_at else None, data or {}
 
 
 def _row(record: RecordRow, owner: str, state: str) -> ActivityRow:

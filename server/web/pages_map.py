@@ -1,26 +1,32 @@
 """Map of visits: geotagged employer visits as points and clusters (vendored Leaflet), coloured
 by specialist or purpose. Points are embedded in the page, so the map works with no tile server;
-tiles come from `map_tile_url` in the settings when one is configured."""
+tiles come from `map_tile_url` in the settings when one is configured. Each point is a compact
+array holding only what its popup shows: [lat, lon, record id, specialist index, purpose index,
+local time, accuracy in metres, geotag source] (server/web/static/map.js draws them)."""
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated, Any
 
+import pydantic_core
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from server.api.deps import ClockDep, DbDep
-from server.services.activity import iter_activity
+from server.services.activity import iter_visit_data
 from server.web.charts import PALETTE
 from server.web.common import Supervisor, render, team_zone
-from server.web.pages_activity import Text, geojson_feature, parse_filters
+from server.web.pages_activity import Text, parse_filters
 from server.web.present import local_time, words
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 DEFAULT_TILE_URL = ""  # none by default: no request leaves the site unless an operator sets one
 DEFAULT_DAYS = 90
 MAX_POINTS = 5000
+COORDINATE_DIGITS = 6  # about 0.1 m, well inside any phone's accuracy
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -38,20 +44,31 @@ def map_page(
     if not since and not until:
         since = str((clock.now().astimezone(zone) - timedelta(days=DEFAULT_DAYS)).date())
     filters = parse_filters(owner, "employer_visit", since, until, "")
-    features: list[dict[str, Any]] = []
+    points: list[list[Any]] = []
+    names: dict[str, int] = {}
+    purposes: dict[str, int] = {}
     with db.read() as session:
-        for row in iter_activity(session, team_id=supervisor.team_id, filters=filters, zone=zone):
-            feature = geojson_feature(row)
-            if feature is not None:
-                feature["properties"]["when"] = local_time(row.occurred_at, zone)
-                features.append(feature)
-            if len(features) >= MAX_POINTS:
+        rows = iter_visit_data(session, team_id=supervisor.team_id, filters=filters, zone=zone)
+        for record_id, specialist, occurred_at, data in rows:
+            point = _point(data)
+            if point is None:
+                continue
+            purpose = str(data.get("purpose") or "")
+            who = names.setdefault(specialist, len(names))
+            why = purposes.setdefault(purpose, len(purposes))
+            points.append([*point[:2], record_id, who, why, local_time(occurred_at, zone), *point[2:]])
+            if len(points) >= MAX_POINTS:
                 break
-    key = "specialist" if colour == "owner" else "purpose"
-    groups = sorted({str(f["properties"][key]) for f in features})
-    colours = {group: PALETTE[i % len(PALETTE)] for i, group in enumerate(groups)}
-    for feature in features:
-        feature["properties"]["colour"] = colours[str(feature["properties"][key])]
+    groups = names if colour == "owner" else purposes
+    ordered = sorted(groups)
+    colours = {group: PALETTE[i % len(PALETTE)] for i, group in enumerate(ordered)}
+    payload = {
+        "names": list(names),
+        "purposes": list(purposes),
+        "colour_by": 3 if colour == "owner" else 4,  # the point field whose group gives the colour
+        "colours": [colours[group] for group in groups],
+        "points": points,
+    }
     settings = request.app.state.settings
     return render(
         request,
@@ -59,11 +76,37 @@ def map_page(
         {
             "user": supervisor,
             "nav": "map",
-            "points": {"type": "FeatureCollection", "features": features},
-            "legend": [(words(group), colours[group]) for group in groups],
+            "points": Markup(_script_json(payload)),
+            "legend": [(words(group), colours[group]) for group in ordered],
             "tile_url": getattr(settings, "map_tile_url", DEFAULT_TILE_URL),
             "query": {"owner": owner, "since": since, "until": until, "colour": colour},
-            "truncated": len(features) >= MAX_POINTS,
-            "count": len(features),
+            "truncated": len(points) >= MAX_POINTS,
+            "count": len(points),
         },
     )
+
+
+def _point(data: dict[str, Any]) -> tuple[float, float, int, str] | None:
+    """(lat, lon, accuracy in whole metres, source) of a visit's geotag, or None without one."""
+    geotag = data.get("geotag")
+    if not isinstance(geotag, dict):
+        return None
+    lat, lon = geotag.get("latitude"), geotag.get("longitude")
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return None
+    accuracy = geotag.get("accuracy_m")
+    metres = round(accuracy) if isinstance(accuracy, int | float) and math.isfinite(accuracy) else 0
+    return (
+        round(lat, COORDINATE_DIGITS),
+        round(lon, COORDINATE_DIGITS),
+        metres,
+        str(geotag.get("source") or ""),
+    )
+
+
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element (as Jinja's tojson escapes it), encoded in Rust."""
+    return pydantic_core.to_json(value).decode().translate(_SCRIPT_SAFE)

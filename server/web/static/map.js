@@ -1,4 +1,4 @@
-// Draws the embedded GeoJSON points with vendored Leaflet; tiles only when a URL is configured.
+// Draws the embedded points (compact arrays, see server/web/pages_map.py) with vendored Leaflet; tiles only when a URL is configured.
 (function () {
   "use strict";
   var element = document.getElementById("map");
@@ -11,19 +11,19 @@
   }
   var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
   var bounds = [];
-  data.features.forEach(function (feature) {
-    var lon = feature.geometry.coordinates[0], lat = feature.geometry.coordinates[1];
-    var p = feature.properties;
+  // Each point: [lat, lon, record id, specialist index, purpose index, local time, accuracy m, source].
+  data.points.forEach(function (p) {
+    var lat = p[0], lon = p[1];
     var marker = L.circleMarker([lat, lon], {
-      radius: 8, color: "#1b1f24", weight: 1, fillColor: p.colour, fillOpacity: 0.9
+      radius: 8, color: "#1b1f24", weight: 1, fillColor: data.colours[p[data.colour_by]], fillOpacity: 0.9
     });
     var text = document.createElement("div");
     var link = document.createElement("a");
-    link.href = "/review/records/" + encodeURIComponent(p.record_id);
-    link.textContent = p.specialist + " · " + (p.purpose || "").replace(/_/g, " ");
+    link.href = "/review/records/" + encodeURIComponent(p[2]);
+    link.textContent = data.names[p[3]] + " · " + data.purposes[p[4]].replace(/_/g, " ");
     text.appendChild(link);
     text.appendChild(document.createElement("br"));
-    text.appendChild(document.createTextNode(p.when + " · ± " + Math.round(p.accuracy_m || 0) + " m (" + (p.geotag_source || "") + ")"));
+    text.appendChild(document.createTextNode(p[5] + " · ± " + p[6] + " m (" + p[7] + ")"));
     marker.bindPopup(text);
     clusters.addLayer(marker);
     bounds.push([lat, lon]);

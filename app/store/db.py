@@ -39,6 +39,10 @@ class RecordTable(Table):
     def ids(self) -> list[str]:
         return list(self._read_table())
 
+    def raw_values(self) -> list[Mapping[str, Any]]:
+        """The live stored documents (no copies; never mutate them)."""
+        return list(self._read_table().values())
+
     def _on_change(self, tables: set[str] | None) -> None:
         if tables is None or self.name in tables:
             self.clear_cache()

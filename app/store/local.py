@@ -10,6 +10,7 @@ A lock serialises callers, since Flet runs handlers and the sync engine on other
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -181,8 +182,15 @@ class LocalStore:
     def outbox(self, *, limit: int | None = None) -> list[OutboxEntry]:
         """Queued ops, oldest first."""
         with self._lock:
-            rows = sorted(self._db.table(OUTBOX).all(), key=lambda row: row["seq"])
-            return [outbox_entry(row) for row in rows[:limit]]
+            # The sync engine asks for one batch at a time from a queue that may hold tens of
+            # thousands: take the oldest few from the live rows instead of copying and sorting all.
+            rows = self._db.table(OUTBOX).raw_values()
+            oldest = (
+                sorted(rows, key=_queue_order)
+                if limit is None
+                else heapq.nsmallest(limit, rows, key=_queue_order)
+            )
+            return [outbox_entry(row) for row in oldest]
 
     def pending_count(self) -> int:
         with self._lock:
@@ -282,3 +290,7 @@ class LocalStore:
             txn = Transaction(self._storage)
             txn.put(META, key, {"value": value})
             txn.commit()
+
+
+def _queue_order(row: Mapping[str, Any]) -> int:
+    return int(row["seq"])

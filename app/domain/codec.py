@@ -22,10 +22,15 @@ def to_dict(record: Record) -> dict[str, Any]:
     return {name: _encode(getattr(record, name)) for name in _field_names(type(record))}
 
 
-@cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
     # dataclasses.fields() rebuilds its tuple on every call; the server encodes 500 records a push.
-    return tuple(f.name for f in dataclasses.fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

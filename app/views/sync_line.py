@@ -30,17 +30,12 @@ class SyncLine:
         self.icon = ft.Icon(ft.Icons.CLOUD_QUEUE, size=26)
         self.text = ft.Text("", size=16, weight=ft.FontWeight.W_500, expand=True)
         self.spinner = ft.ProgressRing(width=22, height=22, stroke_width=3, visible=False)
-        # Its own semantics node (container), announced when it changes (live region); without
-        # `container` Flutter web merges it away after an in-place update and the identifier is lost.
-        self.status = ft.Semantics(
-            identifier="sync-status",
-            container=True,
-            live_region=True,
-            content=ft.Row(
-                [self.icon, self.spinner, self.text],
-                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                spacing=10,
-            ),
+        # The identifier sits on the text itself: a Semantics around the whole row lost its
+        # identifier in Flutter web once the spinner came and went during an in-place update.
+        self.status = ft.Row(
+            [self.icon, self.spinner, ft.Semantics(identifier="sync-status", content=self.text, expand=True)],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            spacing=10,
         )
         self.button = ft.FilledTonalButton(
             content="Sync now",
@@ -72,7 +67,6 @@ class SyncLine:
         self.icon.icon, self.icon.color, self.text.color = icon, fg, fg
         self.icon.visible, self.spinner.visible = not summary.syncing, summary.syncing
         self.text.value = summary.label
-        self.status.label = summary.label
         connect = summary.action == "connect"
         label = "Connect to your team" if connect else "Sync now"
         self.button.content = label

@@ -164,7 +164,7 @@ def test_today_renders_the_app_not_a_blank_or_error_page(page):
     sync.wait_for(state="attached")
     path = shot(page, "field-app-today.png")
     assert path.stat().st_size > 10_000  # a blank canvas compresses to almost nothing
-    assert "Not connected to a server yet" in text_of(sync)
+    assert "Not connected to your team yet" in text_of(sync)
     assert page.get_by_role("tab", name="Employers").count() == 1
     assert by_id(page, "log-visit").count() == 1
     assert page.get_by_text("Riverside Café").count() >= 1  # the demo's next step due today

@@ -87,8 +87,11 @@ class RecordDetailState:
         sync = stored.sync
         self.sync_state = sync.state
         self.sync_label = SYNC_LABELS.get(sync.state, sync.state)
-        self.sync_problems = [sync.reason] if sync.reason else []
-        self.sync_problems += [f"{_label(k)}: {v}" for k, v in (sync.field_errors or {}).items()]
+        errors = sync.field_errors or {}
+        # The server's reason often repeats the field errors; say each thing once.
+        repeated = bool(sync.reason) and any(message in (sync.reason or "") for message in errors.values())
+        self.sync_problems = [sync.reason] if sync.reason and not repeated else []
+        self.sync_problems += [f"{_label(k)}: {v}" for k, v in errors.items()]
         self.conflict_rows = [
             (_label(name), _show(value, employers=employers, seekers=seekers))
             for name, value in (sync.conflict or {}).items()

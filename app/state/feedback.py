@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.domain.errors import ValidationError
@@ -25,7 +26,13 @@ class Comment:
 
     @property
     def when(self) -> str:
-        return self.at[:16].replace("T", " ") if self.at else ""
+        """The comment's time on this phone's clock, e.g. "4 May, 11:00"."""
+        try:
+            at = datetime.fromisoformat(self.at)
+        except ValueError:
+            return self.at
+        local = at.astimezone() if at.tzinfo else at
+        return f"{local:%-d %b, %H:%M}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.domain.records import EmployerVisit
+from app.domain.records import Employer, EmployerVisit
 from app.records import RecordService
 from app.state.detail import RecordDetailState
 from app.state.sync_status import OfflineSyncStatus
@@ -69,8 +69,8 @@ def test_record_detail_shows_the_review_state_and_the_whole_comment_thread(
     assert detail.review_state == "needs_changes"
     assert detail.review_label == "Your supervisor asks for changes"
     assert [(c.author, c.body, c.when) for c in detail.comments] == [
-        ("Sue", "Add the outcome", "2026-05-04 10:00"),
-        ("Raj", "Thanks!", "2026-05-04 11:30"),
+        ("Sue", "Add the outcome", "4 May, 10:00"),
+        ("Raj", "Thanks!", "4 May, 11:30"),
     ]
     assert detail.sync_label == "Synced"
 
@@ -128,3 +128,18 @@ def test_a_conflict_shows_the_value_that_was_not_kept(
     assert detail.sync_state == "conflict"
     assert detail.conflict_rows == [("Outcome", "Mine")]
     assert ("Outcome", "Theirs") in detail.rows
+
+
+def test_a_refusal_that_repeats_its_field_errors_is_said_once(service: RecordService, store: LocalStore):
+    stored = service.save(Employer(name="Moonbase Diner"))
+    message = "latitude must be between -90 and 90"
+    refuse(
+        store,
+        "employer",
+        stored.data["id"],
+        state="rejected",
+        reason=f"latitude: {message}",
+        field_errors={"latitude": message},
+    )
+    detail = RecordDetailState(service, "employer", stored.data["id"])
+    assert detail.sync_problems == [f"Latitude: {message}"]

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -210,7 +211,16 @@ def test_disclosure_guard_shows_its_message_and_a_reason_field(page):
     )
     shot(page, "field-app-disclosure-refused.png")
     reason = by_id(page, "field-disclosure_reason").locator("textarea, input").first
-    reason.fill("KD-102 asked me to talk to the owner about adjustments")
-    tap(page, "save-visit")
-    by_id(page, "sync-status").wait_for(state="attached")
+    # Flutter web sometimes takes typed text a moment after Playwright's fill: if the form is
+    # still showing (the save was refused again), type once more, up to three times.
+    for _ in range(3):
+        reason.fill("KD-102 asked me to talk to the owner about adjustments")
+        page.wait_for_timeout(300)
+        tap(page, "save-visit")
+        sync = by_id(page, "sync-status")
+        try:
+            sync.wait_for(state="attached", timeout=5000)
+            break
+        except PlaywrightTimeout:
+            continue
     assert pending(page) == before + 1

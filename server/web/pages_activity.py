@@ -7,11 +7,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from server.api.deps import DbDep
@@ -57,19 +58,32 @@ def parse_filters(owner: str, kind: str, since: str, until: str, state: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class FilterQuery:
+    typed: dict[str, str]  # as the supervisor typed them: refills the form and builds links
+    filters: ActivityFilter
+
+
+def filter_query(
+    owner: Text = "", kind: Text = "", since: Text = "", until: Text = "", state: Text = ""
+) -> FilterQuery:
+    """The activity filters every activity page and export shares, read from the query string."""
+    typed = {"owner": owner, "kind": kind, "since": since, "until": until, "state": state}
+    return FilterQuery(typed=typed, filters=parse_filters(owner, kind, since, until, state))
+
+
+Filtered = Annotated[FilterQuery, Depends(filter_query)]
+
+
 @router.get("", response_class=HTMLResponse)
 def activity_page(
     request: Request,
     db: DbDep,
     supervisor: Supervisor,
-    owner: Text = "",
-    kind: Text = "",
-    since: Text = "",
-    until: Text = "",
-    state: Text = "",
+    filtered: Filtered,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
-    filters = parse_filters(owner, kind, since, until, state)
+    filters = filtered.filters
     zone = team_zone(request)
     with db.read() as session:
         rows = list_activity(
@@ -82,7 +96,7 @@ def activity_page(
         )
         names = names_for(session, team_id=supervisor.team_id, record_ids=mentioned_ids(rows[:PAGE_SIZE]))
         members = team_members(session, team_id=supervisor.team_id)
-    query = {"owner": owner, "kind": kind, "since": since, "until": until, "state": state}
+    query = filtered.typed
     kept = {key: value for key, value in query.items() if value}
     return render(
         request,
@@ -126,13 +140,9 @@ def export_csv(
     request: Request,
     db: DbDep,
     supervisor: Supervisor,
-    owner: Text = "",
-    kind: Text = "",
-    since: Text = "",
-    until: Text = "",
-    state: Text = "",
+    filtered: Filtered,
 ) -> StreamingResponse:
-    filters = parse_filters(owner, kind, since, until, state)
+    filters = filtered.filters
     zone = team_zone(request)
 
     def lines() -> Iterator[str]:
@@ -186,14 +196,10 @@ def export_geojson(
     request: Request,
     db: DbDep,
     supervisor: Supervisor,
-    owner: Text = "",
-    kind: Text = "",
-    since: Text = "",
-    until: Text = "",
-    state: Text = "",
+    filtered: Filtered,
 ) -> StreamingResponse:
     """Geotagged activity as a GeoJSON FeatureCollection (WGS84 longitude, latitude)."""
-    filters = parse_filters(owner, kind, since, until, state)
+    filters = filtered.filters
     zone = team_zone(request)
 
     def chunks() -> Iterator[str]:

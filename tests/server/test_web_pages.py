@@ -114,3 +114,24 @@ def test_sign_out_ends_the_session(client, world):
     page = client.get("/review")
     assert client.post("/logout", data={"csrf_token": csrf_from(page.text)}).status_code == 200
     assert client.get("/review", follow_redirects=False).status_code == 303
+
+
+def test_a_malformed_filter_gets_a_clear_400_on_the_page_and_on_both_exports(client, world):
+    sign_in(client, "sue")
+    for path in ("/review", "/review/export.csv", "/review/export.geojson"):
+        response = client.get(f"{path}?since=04/05/2026")
+        assert response.status_code == 400, path
+        assert "should look like 2026-05-04" in response.text
+        assert client.get(f"{path}?kind=diagnosis").status_code == 400
+
+
+def test_geojson_export_keeps_the_filter_and_puts_longitude_first(client, world):
+    seeded = seed_activity(client, world)
+    sign_in(client, "sue")
+    alice, bob = world["alice"].user_id, world["bob"].user_id
+    collection = client.get(f"/review/export.geojson?owner={alice}").json()
+    assert collection["type"] == "FeatureCollection"
+    (feature,) = collection["features"]  # only Alice's visit carries a geotag
+    assert feature["properties"]["record_id"] == seeded.alice_visit
+    assert feature["geometry"]["coordinates"] == [-0.1276, 51.5072]
+    assert client.get(f"/review/export.geojson?owner={bob}").json()["features"] == []

@@ -6,151 +6,33 @@ Chromium through Playwright with a fake GPS, and keeps screenshots under artifac
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap, text_of
+
 KENDAL = {"latitude": 54.32921, "longitude": -2.74472, "accuracy": 15}
-STARTUP_ATTEMPTS = 120  # x 0.25 s
-UI_TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.browser
 
 
-def chromium_or_fail() -> str:
-    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
-    if path is None:
-        message = "Debian's chromium is not installed (apt-get install -y chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     store = tmp_path_factory.mktemp("device") / "store"
-    log = (tmp_path_factory.mktemp("log") / "app.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.main",
-            "--web",
-            "--demo",
-            "--port",
-            str(port),
-            "--store",
-            str(store),
-            "--fix-timeout",
-            "10",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(STARTUP_ATTEMPTS):
-            if process.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("the field app did not start serving")
-        if process.poll() is not None:
-            pytest.fail(f"the field app exited: {Path(log.name).read_text()}")
+    log_path = tmp_path_factory.mktemp("log") / "app.log"
+    with running_field_app(
+        ["--demo", "--store", str(store), "--fix-timeout", "10"], log_path=log_path
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 @pytest.fixture
 def page(app_url: str):
-    executable = chromium_or_fail()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            permissions=["geolocation"],
-            geolocation=KENDAL,
-        )
-        page = context.new_page()
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        page.goto(app_url)
-        # Flutter draws on a canvas; clicking this hidden element turns on the accessibility tree.
-        page.wait_for_selector("flt-semantics-placeholder", state="attached")
-        page.locator("flt-semantics-placeholder").dispatch_event("click")
+    with app_page(app_url, permissions=["geolocation"], geolocation=KENDAL) as page:
         yield page
-        context.close()
-        browser.close()
-
-
-def by_id(page, identifier: str):
-    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
-
-
-def tap(page, identifier: str) -> None:
-    """Tap the control inside a Semantics(identifier=...) wrapper (the wrapper itself takes no taps)."""
-    by_id(page, identifier).locator("[flt-tappable]").first.click()
-
-
-def choose(page, name: str) -> None:
-    """Tap a choice chip and wait until the app has redrawn it as selected."""
-    page.get_by_role("checkbox", name=name).click()
-    page.locator(f'[role="checkbox"][aria-label="{name}"][aria-checked="true"]').wait_for(state="attached")
-
-
-def text_of(locator) -> str:
-    return locator.get_attribute("aria-label") or locator.inner_text()
-
-
-def shot(page, name: str) -> Path:
-    page.wait_for_timeout(500)  # the semantics tree updates before the pixels
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    return path
 
 
 def pending(page) -> int:

@@ -8,11 +8,6 @@ artifacts/.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,19 +24,7 @@ from app.store import LocalStore
 from server.db.database import Database
 from server.services import accounts, reviews
 from server.services.accounts import Role
-from tests.e2e.test_field_app_browser import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    STARTUP_ATTEMPTS,
-    UI_TIMEOUT_MS,
-    by_id,
-    choose,
-    chromium_or_fail,
-    free_port,
-    shot,
-    tap,
-    text_of,
-)
+from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap, text_of
 from tests.sync.harness import ServerProcess, Team, make_team, migrated_database
 from tests.sync.server_view import server_records
 
@@ -67,36 +50,12 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     team.add("alice")
     store_path = tmp_path_factory.mktemp("device") / "store"
     seed_a_record_the_server_refuses(store_path)
-    port = free_port()
-    app_args = ["--port", str(port), "--store", str(store_path), "--server", server.url]
-    log = (tmp_path_factory.mktemp("log") / "app.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.main", "--web", "--no-gps", *app_args],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
-    url = f"http://127.0.0.1:{port}/"
+    app_args = ["--no-gps", "--store", str(store_path), "--server", server.url]
+    log_path = tmp_path_factory.mktemp("log") / "app.log"
     try:
-        for _ in range(STARTUP_ATTEMPTS):
-            if process.poll() is not None:
-                pytest.fail(f"the field app exited: {Path(log.name).read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("the field app did not start serving")
-        yield Setup(url, server, team, database)
+        with running_field_app(app_args, log_path=log_path) as url:
+            yield Setup(url, server, team, database)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         server.kill()
         database.dispose()
 
@@ -116,22 +75,9 @@ def seed_a_record_the_server_refuses(store_path: Path) -> None:
 
 @pytest.fixture
 def page(setup: Setup):
-    executable = chromium_or_fail()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        page.goto(setup.url)
-        page.wait_for_selector("flt-semantics-placeholder", state="attached")
-        page.locator("flt-semantics-placeholder").dispatch_event("click")
+    with app_page(setup.url) as page:
         by_id(page, "sync-status").wait_for(state="attached")
         yield page
-        context.close()
-        browser.close()
 
 
 def sync_line(page) -> str:

@@ -1,0 +1,134 @@
+"""Driving the Flet field app in Debian's Chromium: start it, open a page, find and tap controls.
+
+Flutter draws on a canvas; clicking the hidden `flt-semantics-placeholder` turns on the
+accessibility tree, whose `flt-semantics-identifier` attributes come from `ft.Semantics(identifier=)`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_ATTEMPTS = 120  # x 0.25 s
+UI_TIMEOUT_MS = 60_000
+
+
+def chromium_or_fail() -> str:
+    """Debian's Chromium; missing it fails under CI=true and skips elsewhere."""
+    path = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install -y chromium chromium-driver)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_field_app(args: Sequence[str], *, log_path: Path) -> Iterator[str]:
+    """`python -m app.main --web` with `args` on a free loopback port; yields its URL."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.main", "--web", "--port", str(port), *args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ | {"PYTHONUNBUFFERED": "1"},
+        )
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            for _ in range(STARTUP_ATTEMPTS):
+                if process.poll() is not None:
+                    pytest.fail(f"the field app exited: {log_path.read_text()}")
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.25)
+            else:
+                pytest.fail("the field app did not start serving")
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def app_page(url: str, **context_options: Any) -> Iterator[Any]:
+    """A phone-sized Chromium page on the app, with the accessibility tree turned on."""
+    executable = chromium_or_fail()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, **context_options)
+        page = context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        page.goto(url)
+        page.wait_for_selector("flt-semantics-placeholder", state="attached")
+        page.locator("flt-semantics-placeholder").dispatch_event("click")
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def by_id(page: Any, identifier: str) -> Any:
+    return page.locator(f'[flt-semantics-identifier="{identifier}"]')
+
+
+def tap(page: Any, identifier: str) -> None:
+    """Tap the control inside a Semantics(identifier=...) wrapper (the wrapper itself takes no taps)."""
+    by_id(page, identifier).locator("[flt-tappable]").first.click()
+
+
+def choose(page: Any, name: str) -> None:
+    """Tap a choice chip and wait until the app has redrawn it as selected."""
+    page.get_by_role("checkbox", name=name).click()
+    page.locator(f'[role="checkbox"][aria-label="{name}"][aria-checked="true"]').wait_for(state="attached")
+
+
+def text_of(locator: Any) -> str:
+    return str(locator.get_attribute("aria-label") or locator.inner_text())
+
+
+def shot(page: Any, name: str) -> Path:
+    page.wait_for_timeout(500)  # the semantics tree updates before the pixels
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path

@@ -60,8 +60,9 @@ class LocalStore:
         self._db = open_db(storage)
         self._lock = threading.RLock()
         self.recovery_notes: list[str] = list(storage.recovery_notes)
-        seqs = [doc["seq"] for doc in self._db.table(OUTBOX).all()]
-        self._next_seq = max(seqs, default=0) + 1
+        # Read the live rows: TinyDB's all() would build a Document per queued op on every open.
+        queued = self._db.table(OUTBOX).raw_values()
+        self._next_seq = max((_queue_order(row) for row in queued), default=0) + 1
 
     @classmethod
     def open(cls, path: str | Path) -> LocalStore:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -27,13 +27,6 @@ class CheckInView:
         self.state = state
         self.title = state.title
 
-    def _do(self, action: Any) -> Any:
-        def run(*args: Any) -> None:
-            action(*args)
-            self.shell.refresh()
-
-        return self.shell.handler(run)
-
     def footer(self) -> ft.Control:
         state = self.state
         return save_button(self.shell, state, "Save check-in", "save-check-in", self.shell.back)
@@ -48,14 +41,14 @@ class CheckInView:
                 choice_chips(
                     workers,
                     state.text("job_seeker_id"),
-                    self._do(state.select_job_seeker),
+                    self.shell.then_refresh(state.select_job_seeker),
                     identifier="worker-choice",
                 ),
                 dropdown(
                     "All job seekers",
                     [(s.id, s.code) for s in state.job_seekers],
                     state.text("job_seeker_id"),
-                    self._do(state.select_job_seeker),
+                    self.shell.then_refresh(state.select_job_seeker),
                     error=state.errors.get("job_seeker_id"),
                     identifier="worker-select",
                 ),
@@ -65,7 +58,7 @@ class CheckInView:
                 choice_chips(
                     enum_options(WITH_LABELS),
                     state.text("with_whom"),
-                    self._do(state.set_with_whom),
+                    self.shell.then_refresh(state.set_with_whom),
                     identifier="with",
                 ),
             ),
@@ -74,7 +67,7 @@ class CheckInView:
                 "Employer",
                 [("", "None")] + [(e.id, e.name) for e in state.employers],
                 state.text("employer_id"),
-                self._do(lambda v: state.set_field("employer_id", v)),
+                self.shell.then_refresh(lambda v: state.set_field("employer_id", v)),
                 error=state.errors.get("employer_id"),
                 identifier="check-in-employer",
             ),
@@ -83,12 +76,12 @@ class CheckInView:
                 choice_chips(
                     enum_options(MODE_LABELS),
                     state.text("mode"),
-                    self._do(lambda v: state.set_field("mode", v)),
+                    self.shell.then_refresh(lambda v: state.set_field("mode", v)),
                 ),
                 choice_chips(
                     enum_options(PLACE_LABELS),
                     state.text("place"),
-                    self._do(lambda v: state.set_field("place", v)),
+                    self.shell.then_refresh(lambda v: state.set_field("place", v)),
                 ),
             ),
             text_field(state, "occurred_at", "When (YYYY-MM-DD HH:MM)", keyboard=ft.KeyboardType.DATETIME),
@@ -99,6 +92,6 @@ class CheckInView:
                 "next_check_in_on",
                 "Next check-in",
                 NEXT_CHECK_IN_SHORTCUTS,
-                self._do(state.set_next_check_in_in),
+                self.shell.then_refresh(state.set_next_check_in_in),
             ),
         )

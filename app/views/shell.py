@@ -109,6 +109,15 @@ class Shell:
         except Exception:  # a broken screen must not stop the sync runner
             traceback.print_exc(file=sys.stderr)
 
+    def then_refresh(self, action: Callable[..., Any]) -> Callable[..., Any]:
+        """A handler that runs a screen-state action, then redraws the screen."""
+
+        def run(*args: Any) -> None:
+            action(*args)
+            self.refresh()
+
+        return self.handler(run)
+
     def notify(self, text: str) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(text, size=15), duration=4000))
 

@@ -38,13 +38,6 @@ class VisitView:
             self.location_box.content = self._location()
             self.shell.update_in_place(self.location_box)
 
-    def _do(self, action: Any) -> Any:
-        def run(*args: Any) -> None:
-            action(*args)
-            self.shell.refresh()
-
-        return self.shell.handler(run)
-
     def footer(self) -> ft.Control:
         state = self.state
         return save_button(self.shell, state, "Save visit", "save-visit", self.shell.back)
@@ -59,13 +52,13 @@ class VisitView:
                 choice_chips(
                     enum_options(MODE_LABELS),
                     state.text("contact_mode"),
-                    self._do(lambda v: state.set_field("contact_mode", v)),
+                    self.shell.then_refresh(lambda v: state.set_field("contact_mode", v)),
                     identifier="mode",
                 ),
                 choice_chips(
                     enum_options(PURPOSE_LABELS),
                     state.text("purpose"),
-                    self._do(lambda v: state.set_field("purpose", v)),
+                    self.shell.then_refresh(lambda v: state.set_field("purpose", v)),
                     identifier="purpose",
                 ),
             ),
@@ -83,7 +76,11 @@ class VisitView:
             text_field(state, "outcome", "Outcome", multiline=True),
             text_field(state, "next_step", "Next step"),
             date_with_shortcuts(
-                state, "next_step_on", "Next step date", NEXT_STEP_SHORTCUTS, self._do(state.set_next_step_in)
+                state,
+                "next_step_on",
+                "Next step date",
+                NEXT_STEP_SHORTCUTS,
+                self.shell.then_refresh(state.set_next_step_in),
             ),
             self._location_slot(),
         )
@@ -97,7 +94,7 @@ class VisitView:
                 choice_chips(
                     recent,
                     state.text("employer_id"),
-                    self._do(state.select_employer),
+                    self.shell.then_refresh(state.select_employer),
                     identifier="employer-choice",
                 )
             )
@@ -106,7 +103,7 @@ class VisitView:
                 "All employers",
                 [(e.id, e.name) for e in state.employers],
                 state.text("employer_id"),
-                self._do(state.select_employer),
+                self.shell.then_refresh(state.select_employer),
                 error=state.errors.get("employer_id"),
                 identifier="employer-select",
             )
@@ -131,7 +128,9 @@ class VisitView:
                             "add-employer-save",
                             ft.FilledButton(
                                 "Add",
-                                on_click=self._do(lambda _e: self._added(state.add_employer())),
+                                on_click=self.shell.then_refresh(
+                                    lambda _e: self._added(state.add_employer())
+                                ),
                                 height=52,
                             ),
                         ),
@@ -146,7 +145,7 @@ class VisitView:
                         "New employer",
                         icon=ft.Icons.ADD_BUSINESS,
                         height=48,
-                        on_click=self._do(lambda _e: self._start_adding()),
+                        on_click=self.shell.then_refresh(lambda _e: self._start_adding()),
                     ),
                 )
             )
@@ -172,7 +171,7 @@ class VisitView:
             choice_chips(
                 options,
                 state.value("job_seeker_ids") or [],
-                self._do(state.toggle_job_seeker),
+                self.shell.then_refresh(state.toggle_job_seeker),
                 identifier="seeker-choice",
             ),
         )

@@ -22,7 +22,7 @@ from app.domain.records import Geotag, JobOpening, SupportCheckIn
 from server.db.database import Database
 from server.services import accounts
 from server.services.accounts import Role
-from tests.e2e.test_field_app_browser import CHROMIUM_ARGS, chromium_or_fail
+from tests.e2e.field_app import CHROMIUM_ARGS, chromium_or_fail
 from tests.sync.harness import ServerProcess, Team, enroll_device, make_team, migrated_database
 from tests.sync.records import employer, job_seeker, save, visit
 

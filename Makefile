@@ -24,7 +24,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy app sync server
+	$(VENV)/bin/mypy app sync server scripts
 
 bench: venv
 	$(PY) bench/local_store.py

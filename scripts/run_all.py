@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("FIELDWORK_VAR", ROOT / "var"))
@@ -49,7 +50,12 @@ class ApiOutput:
         self.ready.set()  # the API exited: stop waiting for it
 
 
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt  # the same orderly stop as Ctrl-C, so no child is left running
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     VAR.mkdir(exist_ok=True)
     env = os.environ | {"PYTHONUNBUFFERED": "1"}
     env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'fieldwork.db'}")
@@ -72,7 +78,7 @@ def main() -> int:
     field_app = subprocess.Popen(
         [sys.executable, "-m", "app.main", "--web", "--demo", *app_args], cwd=ROOT, env=env
     )
-    children = [api, field_app]
+    children: list[subprocess.Popen[Any]] = [api, field_app]
     print(f"Fieldwork field app: http://127.0.0.1:{APP_PORT}  (connects itself to the demo team)", flush=True)
     print(f"Supervisor pages:    {api_url}/login  ({output.login or 'see the API output above'})", flush=True)
     print(f"Central API:         {api_url}  (OpenAPI at /docs)", flush=True)

@@ -26,8 +26,11 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy app sync server scripts
 
+## Local store, API (SQLite) and end-to-end sync; bench/review.py (PostgreSQL, 500k visits) runs alone.
 bench: venv
 	$(PY) bench/local_store.py
+	$(PY) bench/server.py
+	$(PY) bench/sync.py
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     INVALID_JSON = "invalid_json"
     INVALID_CURSOR = "invalid_cursor"
     UNSUPPORTED_PROTOCOL = "unsupported_protocol_version"
+    APP_UPDATE_REQUIRED = "app_update_required"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     UNSUPPORTED_ENCODING = "unsupported_content_encoding"
     BAD_GZIP = "invalid_gzip"
@@ -27,6 +28,7 @@ class ErrorCode(StrEnum):
     INVALID_ENROLLMENT_CODE = "invalid_enrollment_code"
     FORBIDDEN = "forbidden"
     NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     CONFLICT = "conflict"
     VALIDATION_FAILED = "validation_failed"
@@ -99,3 +101,31 @@ class UnsupportedMediaType(ApiError):
 
     status = 415
     code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+class AppUpdateRequired(ApiError):
+    """The device speaks an older sync protocol than this server: the app must be updated first.
+
+    426, so the client can tell it apart from every other refusal and never retries the same data.
+    """
+
+    status = 426
+    code = ErrorCode.APP_UPDATE_REQUIRED
+
+    def __init__(self, received: object, supported: int) -> None:
+        super().__init__(
+            "This version of the app is too old for the server. Update the app to keep syncing; "
+            "your records stay safe on the phone until then.",
+            details={"received": received, "supported": [supported]},
+        )
+
+
+class RateLimited(ApiError):
+    """Too many attempts from one address or at one account; try again after `retry_after` seconds."""
+
+    status = 429
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

@@ -8,6 +8,7 @@ from app.domain.clock import Clock, SystemClock
 from server.api import accounts, records, sync, team
 from server.api.errors import install_error_handlers
 from server.api.openapi import install_openapi
+from server.api.protocol_gate import ProtocolGate
 from server.db.database import Database
 from server.middleware import BodyLimitMiddleware
 from server.settings import Settings
@@ -43,4 +44,5 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # outermost: refuses before reading
     return app

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import DisclosureRefused, DomainError, ValidationError
-from server.errors import ApiError, ErrorCode
+from server.errors import ApiError, ErrorCode, RateLimited
 
 log = logging.getLogger("server")
 
@@ -28,16 +28,24 @@ _STATUS_CODES = {
 
 
 def error_response(
-    status: int, code: ErrorCode | str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: ErrorCode | str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    *,
+    retry_after: int | None = None,
 ) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     content = {"error": {"code": str(code), "message": message, "details": details or {}}}
-    return JSONResponse(content, status_code=status, headers=headers)
+    return JSONResponse(content, status_code=status, headers=headers or None)
 
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
+    return error_response(exc.status, exc.code, exc.message, exc.details, retry_after=retry_after)
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -18,6 +18,7 @@ from server.api.deps import (
     get_settings,
 )
 from server.api.openapi import PUSH_BODY, errors
+from server.api.protocol_gate import check_version
 from server.errors import BadRequest, ErrorCode, PayloadTooLarge, UnsupportedMediaType
 from server.services.changes import decode_cursor
 from server.services.operations import parse_operation
@@ -42,6 +43,7 @@ def _read_batch(body: bytes, content_type: str) -> list[Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("operations"), list):
         raise BadRequest(ErrorCode.INVALID_REQUEST, "expected an object with a list of 'operations'")
     version = payload.get("protocol_version", PROTOCOL_VERSION)
+    check_version(version)  # an older app: 426, "update the app"
     if version != PROTOCOL_VERSION or isinstance(version, bool):
         raise BadRequest(
             ErrorCode.UNSUPPORTED_PROTOCOL,
@@ -62,7 +64,7 @@ def _read_batch(body: bytes, content_type: str) -> list[Any]:
     "/push",
     response_model=PushResponse,
     openapi_extra=PUSH_BODY,
-    responses=errors(400, 401, 413, 415),
+    responses=errors(400, 401, 413, 415, 426),
     summary="Apply a batch of operations; one result per operation, replays change nothing",
 )
 async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevice) -> Response:
@@ -82,7 +84,7 @@ async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevi
 @router.get(
     "/pull",
     response_model=PullResponse,
-    responses=errors(400, 401),
+    responses=errors(400, 401, 426),
     summary="Changes visible to this device after the cursor, in commit order, tombstones included",
 )
 async def pull(

@@ -7,6 +7,7 @@ transport detail:
     ├── Offline          no answer worth trusting: connect/read failure, timeout, 408/429/5xx.
     │                    Normal in the field; the engine retries later with backoff.
     ├── Unauthorized     401: the device token is unknown or revoked. Stop syncing.
+    ├── UpdateRequired   426: this app's protocol is older than the server's. Ask for an update.
     └── ProtocolFault    any other 4xx, or an answer that is not the protocol: a bug or an
                          incompatible server. Retrying the same request will not help.
 """
@@ -19,8 +20,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized
+from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateRequired
 from sync.protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
     EnrollRequest,
     EnrollResponse,
     Operation,
@@ -37,7 +40,7 @@ from sync.wire import (
     push_request_body,
 )
 
-__all__ = ["Offline", "ProtocolFault", "SyncClient", "SyncError", "Unauthorized"]
+__all__ = ["Offline", "ProtocolFault", "SyncClient", "SyncError", "Unauthorized", "UpdateRequired"]
 
 T = TypeVar("T")
 API = "/api/v1"
@@ -54,10 +57,16 @@ class SyncClient:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        protocol_version: int = PROTOCOL_VERSION,  # tests play an older app with this
     ) -> None:
-        headers = {"Accept": "application/json", "User-Agent": "fieldwork-app/1"}
+        headers = {
+            "Accept": "application/json",
+            "User-Agent": "fieldwork-app/1",
+            PROTOCOL_HEADER: str(protocol_version),
+        }
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        self._protocol_version = protocol_version
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
         )
@@ -74,7 +83,7 @@ class SyncClient:
         return True
 
     def push(self, operations: list[Operation]) -> PushResponse:
-        body = push_request_body(PushRequest(operations=operations))
+        body = push_request_body(PushRequest(operations=operations, protocol_version=self._protocol_version))
         return _decoded(decode_push_response, self._send("POST", f"{API}/sync/push", body=body))
 
     def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
@@ -108,6 +117,8 @@ def _answer(response: httpx.Response) -> Any:
     status = response.status_code
     if status == 401:
         raise Unauthorized(_error_message(response))
+    if status == 426:
+        raise UpdateRequired(_error_message(response))
     if status in (408, 429) or status >= 500:
         raise Offline(f"server answered {status}")
     if status >= 400:

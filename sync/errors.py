@@ -22,3 +22,10 @@ class ProtocolFault(SyncError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class UpdateRequired(SyncError):
+    """The server no longer speaks this app's protocol (426): the app must be updated to sync.
+
+    Nothing was applied on either side; the outbox keeps every record until the updated app sends it.
+    """

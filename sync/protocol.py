@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 PROTOCOL_VERSION = 1
+# Sent by the device on every sync request, so the server can answer an outdated app with
+# 426 "app_update_required" before reading (or writing) anything.
+PROTOCOL_HEADER = "Fieldwork-Protocol"
 MAX_BATCH_OPERATIONS = 500
 
 RECORD_KINDS = ("employer", "job_seeker", "employer_visit", "job_opening", "support_check_in")

@@ -17,7 +17,9 @@ from datetime import datetime
 from app.domain.clock import Clock
 from sync.backoff import Backoff
 from sync.engine import Progress, SyncReport
-from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized
+from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateRequired
+
+UPDATE_THE_APP = "Update the app to keep syncing. Your records are safe on this phone."
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,10 @@ class SyncRunner:
             return self._period_s
         except Offline:
             return self._offline("No connection. Your records are safe on this phone.")
+        except UpdateRequired:
+            # Retrying sooner cannot help: the same app gets the same answer until it is updated.
+            self._publish(syncing=False, online=False, problem=UPDATE_THE_APP)
+            return self._period_s
         except ProtocolFault as exc:
             return self._offline(f"The server refused a request: {exc}")
         except SyncError as exc:

@@ -53,9 +53,16 @@ class Employer(Record):
     address: str = ""
     latitude: float | None = None
     longitude: float | None = None
+    # The address `latitude`/`longitude` were geocoded from; blank when the point was set by hand.
+    # When it differs from `address` (edited since, or merged with another device's edit) the
+    # point is stale and the device geocodes the address again (app.geocoding).
+    geocoded_address: str = ""
     contacts: list[str] = field(default_factory=list)
     hiring_needs: str = ""
     notes: str = ""
+    next_step: str = ""  # what the team plans to do next with this employer, and by when
+    next_step_on: date | None = None
+    # The last visit is not stored: it is derived from the team's visits (it would go stale here).
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,6 +21,8 @@ from app.domain.records import (
 MAX_HOURS_PER_WEEK = 80.0
 MAX_TEXT = 2000
 CODE_MAX = 32
+NAME_MAX = 200
+CONTACTS_MAX = 20
 EARLIEST = date(2000, 1, 1)
 # Phones have wrong clocks and time zones: allow a day of skew before calling a time "future".
 CLOCK_SKEW = timedelta(days=1)
@@ -110,7 +112,14 @@ def _coordinates(errors: Errors, latitude: float | None, longitude: float | None
 
 def _check_employer(record: Employer, now: datetime, errors: Errors) -> None:
     _required(errors, "name", record.name, "Business name")
+    if len(record.name.strip()) > NAME_MAX:
+        errors["name"] = f"keep the business name under {NAME_MAX} characters"
     _coordinates(errors, record.latitude, record.longitude)
+    if len(record.contacts) > CONTACTS_MAX:
+        errors["contacts"] = f"at most {CONTACTS_MAX} contact people"
+    elif any(len(contact) > NAME_MAX for contact in record.contacts):
+        errors["contacts"] = f"keep each contact under {NAME_MAX} characters"
+    _plan_date(errors, "next_step_on", record.next_step_on, now, "Next step date")
 
 
 def _check_job_seeker(record: JobSeeker, now: datetime, errors: Errors) -> None:

@@ -34,7 +34,7 @@ KIND_LABELS = {
     "job_opening": "Job opening",
     "support_check_in": "Check-in",
 }
-HIDDEN = {"id", "created_at", "version", "disclosure_reason"}
+HIDDEN = {"id", "created_at", "version", "disclosure_reason", "geocoded_address"}
 SYNC_LABELS = {
     "pending": "Saved on this phone, waiting to sync",
     "synced": "Synced",

@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.records import Employer
 from app.geo import Geocoder, geocode_address
 from app.records import RecordService
-from app.state.forms import FormState, Parser, split_list
+from app.state.forms import FormState, Parser, days_from, format_date, split_list
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,10 @@ class EmployerFormState(FormState):
             "contacts": ", ".join(source.contacts),
             "hiring_needs": source.hiring_needs,
             "notes": source.notes,
+            "next_step": source.next_step,
+            "next_step_on": format_date(source.next_step_on),
         }
+        self.geocoded_address = source.geocoded_address
 
     @property
     def can_geocode(self) -> bool:
@@ -83,23 +86,38 @@ class EmployerFormState(FormState):
             self.errors["address"] = "Could not find this address (offline?). You can save without it"
             return False
         self.values["latitude"], self.values["longitude"] = (f"{point[0]:.6f}", f"{point[1]:.6f}")
+        self.geocoded_address = self.text("address").strip()
         self.errors.pop("address", None)
         return True
+
+    def set_next_step_in(self, days: int) -> None:
+        self.set_field("next_step_on", days_from(self.service.clock.now().date(), days))
 
     def build(self) -> Employer:
         parse = Parser(None)
         latitude = parse.number("latitude", self.text("latitude"))
         longitude = parse.number("longitude", self.text("longitude"))
+        next_step_on = parse.date("next_step_on", self.text("next_step_on"))
         parse.check()
+        address = self.text("address").strip()
+        geocoded = self.geocoded_address
+        if geocoded and geocoded != address:
+            # The point was found for the old address: drop it, so the geocoding queue finds the
+            # new one when online (a wrong pin is worse than none for the visit-location check).
+            latitude = longitude = None
+            geocoded = ""
         fields: dict[str, Any] = {
             "name": self.text("name").strip(),
             "sector": self.text("sector").strip(),
-            "address": self.text("address").strip(),
+            "address": address,
             "latitude": latitude,
             "longitude": longitude,
+            "geocoded_address": geocoded if latitude is not None else "",
             "contacts": split_list(self.text("contacts")),
             "hiring_needs": self.text("hiring_needs").strip(),
             "notes": self.text("notes").strip(),
+            "next_step": self.text("next_step").strip(),
+            "next_step_on": next_step_on,
         }
         if isinstance(self.base, Employer):
             return replace(self.base, **fields)

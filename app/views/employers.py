@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.employers import EmployerFormState, EmployersState
-from app.views.forms_common import message_banner, save_button
+from app.state.visit_form import NEXT_STEP_SHORTCUTS
+from app.views.forms_common import date_with_shortcuts, message_banner, save_button
 from app.views.widgets import big_button, list_row, screen, tagged, text_field
 
 if TYPE_CHECKING:
@@ -95,11 +96,12 @@ class EmployerFormView:
                 self.shell.notify("Address found")
             self.shell.refresh()
 
-        location = (
-            f"Location: {state.text('latitude')}, {state.text('longitude')}"
-            if state.text("latitude")
-            else "No map location yet"
-        )
+        if state.text("latitude"):
+            location = f"Location: {state.text('latitude')}, {state.text('longitude')}"
+        elif state.text("address").strip():
+            location = "No map location yet: it is looked up when the phone is online"
+        else:
+            location = "No map location yet"
         return screen(
             *message_banner(state),
             text_field(state, "name", "Business name"),
@@ -120,4 +122,12 @@ class EmployerFormView:
             text_field(state, "contacts", "Contact people (comma separated)"),
             text_field(state, "hiring_needs", "Hiring needs", multiline=True),
             text_field(state, "notes", "Notes", multiline=True),
+            text_field(state, "next_step", "Next step with this employer"),
+            date_with_shortcuts(
+                state,
+                "next_step_on",
+                "Next step due",
+                NEXT_STEP_SHORTCUTS,
+                self.shell.then_refresh(state.set_next_step_in),
+            ),
         )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -141,6 +142,10 @@ class RecordRow(Base):
     # visit's contact was face to face; the job seekers a visit names, space-separated.
     face_to_face: Mapped[bool | None] = mapped_column(Boolean)
     seeker_ids: Mapped[str | None] = mapped_column(Text)
+    # Derived (server.services.derived.location_columns; migration 0005): an employer's location
+    # or a visit's geotag, so the visit-location check reads employer points without JSON.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     # The device whose push made the latest change, which already holds it (pull skips it for that
     # device); NULL after a supervisor's change or a conflict, so those reach every device. Migration
     # 0003. No foreign key: it is a filter, and a per-row key check would slow every push.

@@ -21,7 +21,7 @@ from app.domain.rules import check_disclosure
 from app.domain.validation import validate
 from server.db.models import RecordRow
 from server.services.accounts import Principal
-from server.services.derived import metric_columns, review_columns
+from server.services.derived import location_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
 from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
@@ -75,6 +75,7 @@ class RecordState:
             "changed_by_device_id": self.changed_by_device_id,
             **review_columns(self.kind, self.data),
             **metric_columns(self.kind, self.data),
+            **location_columns(self.kind, self.data),
         }
 
 

@@ -2,7 +2,9 @@
 with indexes instead of reading JSON: `occurred_at` (when the activity happened, UTC) and
 `subject_id` (the employer a visit or opening is about, the job seeker a check-in is about); and
 for the fidelity page (migration 0004) a visit's `face_to_face` flag and `seeker_ids`, the job
-seekers it names, so first contacts are found without parsing JSON.
+seekers it names, so first contacts are found without parsing JSON. Migration 0005 adds the
+point of a record (`latitude`, `longitude`): an employer's geocoded location, a visit's geotag, so
+the visit-location check reads employer points as plain columns.
 """
 
 from __future__ import annotations
@@ -71,3 +73,24 @@ def seeker_ids_of(kind: str, data: dict[str, Any] | None) -> str | None:
 def metric_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
     """The derived columns the fidelity page reads (migration 0004), filled on every write."""
     return {"face_to_face": face_to_face_of(kind, data), "seeker_ids": seeker_ids_of(kind, data)}
+
+
+def point_of(kind: str, data: dict[str, Any] | None) -> tuple[float | None, float | None]:
+    """An employer's location or a visit's geotag as (latitude, longitude); (None, None) without one."""
+    if data is None:
+        return None, None
+    source = data.get("geotag") if kind == "employer_visit" else data if kind == "employer" else None
+    if not isinstance(source, dict):
+        return None, None
+    lat, lon = source.get("latitude"), source.get("longitude")
+    if isinstance(lat, bool) or isinstance(lon, bool):
+        return None, None
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return None, None
+    return float(lat), float(lon)
+
+
+def location_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The derived point columns (migration 0005), filled on every write."""
+    latitude, longitude = point_of(kind, data)
+    return {"latitude": latitude, "longitude": longitude}

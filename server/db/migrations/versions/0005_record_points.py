@@ -1,0 +1,62 @@
+"""record points: records.latitude and records.longitude (derived on write)
+
+Revision ID: 0005
+Revises: 0004
+
+Additive: two nullable columns, backfilled from employers' locations and visits' geotags; no new
+index (employer points are read by record id through uq_records_team_id).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from server.services.derived import location_columns
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+BATCH = 5000
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("latitude", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("longitude", sa.Float(), nullable=True))
+    _backfill()
+
+
+def _backfill() -> None:
+    records = sa.table(
+        "records",
+        sa.column("pk", sa.BigInteger),
+        sa.column("kind", sa.String),
+        sa.column("data", sa.JSON),
+        sa.column("latitude", sa.Float),
+        sa.column("longitude", sa.Float),
+    )
+    connection = op.get_bind()
+    last = -1
+    for _ in range(1_000_000):  # bounded: batches of BATCH records
+        rows = connection.execute(
+            sa.select(records.c.pk, records.c.kind, records.c.data)
+            .where(records.c.pk > last, records.c.kind.in_(("employer", "employer_visit")))
+            .order_by(records.c.pk)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        connection.execute(
+            records.update().where(records.c.pk == sa.bindparam("b_pk")),
+            [{"b_pk": pk, **location_columns(kind, data)} for pk, kind, data in rows],
+        )
+        last = rows[-1][0]
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("records", schema=None) as batch_op:
+        batch_op.drop_column("longitude")
+        batch_op.drop_column("latitude")

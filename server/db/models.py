@@ -197,3 +197,7 @@ class Comment(Base):
     author_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+# The security tables (audit log, rate-limit counters) live in their own module on the same Base.
+from server.db import security_models  # noqa: E402, F401

@@ -33,6 +33,7 @@ from app.records import RecordService
 from app.state.context import AppContext
 from app.store import LocalStore
 from app.views.shell import Shell
+from app.visit_check import DEFAULT_MAX_DISTANCE_M, CheckRules
 from sync.client import SyncClient
 from sync.credentials import EnrollmentFailed, FileCredentialStore
 
@@ -151,6 +152,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_FIX_TIMEOUT_S,
         help="seconds to wait for a GPS fix (the save never waits)",
     )
+    parser.add_argument(
+        "--visit-distance-m",
+        type=float,
+        default=float(os.environ.get("FIELDWORK_VISIT_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)),
+        help="flag a visit whose GPS fix is farther than this from its employer",
+    )
     return parser.parse_args(argv)
 
 
@@ -160,6 +167,7 @@ def run(argv: Sequence[str] | None = None) -> None:
     store = LocalStore.open(args.store)
     ctx = build_context(store, server_url=args.server)
     ctx.fix_timeout_s = args.fix_timeout
+    ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
     if args.demo:
         from app.demo import load_demo
 

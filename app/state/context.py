@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.geo import DEFAULT_FIX_TIMEOUT_S, Geocoder, LocationProvider, NoLocation
 from app.records import RecordService
 from app.state.sync_status import StatusSource
+from app.visit_check import CheckRules
 
 if TYPE_CHECKING:
     from app.device_sync import DeviceSync
@@ -20,6 +21,7 @@ class AppContext:
     location: LocationProvider
     geocoder: Geocoder | None = None
     fix_timeout_s: float = DEFAULT_FIX_TIMEOUT_S
+    check_rules: CheckRules = field(default_factory=CheckRules)  # visit-location check thresholds
     sync: DeviceSync | None = None  # None: a preview with no server link at all
 
     @classmethod

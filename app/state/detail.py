@@ -25,7 +25,8 @@ from app.state.feedback import REVIEW_LABELS, Comment, comments_of
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState
 from app.state.opening_form import OpeningFormState
-from app.state.visit_form import VisitFormState
+from app.state.visit_form import VisitFormState, employer_point
+from app.visit_check import CheckRules, LocationCheck, check_visit_location
 
 KIND_LABELS = {
     "employer": "Employer",
@@ -44,8 +45,12 @@ SYNC_LABELS = {
 
 
 class RecordDetailState:
-    def __init__(self, service: RecordService, kind: str, record_id: str) -> None:
+    def __init__(
+        self, service: RecordService, kind: str, record_id: str, *, rules: CheckRules | None = None
+    ) -> None:
         self.service = service
+        self.rules = rules or CheckRules()
+        self.location_check: LocationCheck | None = None  # visits only
         self.kind = kind
         self.record_id = record_id
         self.record: Record | None = None
@@ -105,6 +110,11 @@ class RecordDetailState:
             self.comments = [Comment("Supervisor", str(legacy), "")]
         self.review_comment = self.comments[-1].body if self.comments else None
         self.related = self._related(employers, seekers)
+        if isinstance(self.record, EmployerVisit):
+            employer = employers.get(self.record.employer_id)
+            self.location_check = check_visit_location(
+                self.record.geotag, employer_point(employer), rules=self.rules
+            )
 
     def _related(
         self, employers: dict[str, Employer], seekers: dict[str, JobSeeker]
@@ -127,7 +137,7 @@ class RecordDetailState:
     def edit_form(self) -> FormState | None:
         record = self.record
         if isinstance(record, EmployerVisit):
-            return VisitFormState(self.service, base=record)
+            return VisitFormState(self.service, base=record, rules=self.rules)
         if isinstance(record, JobOpening):
             return OpeningFormState(self.service, base=record)
         if isinstance(record, SupportCheckIn):

@@ -11,6 +11,7 @@ from app.domain.records import Employer, EmployerVisit, Geotag, JobSeeker
 from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider, accuracy_warning, describe, fallback_geotag
 from app.records import RecordService
 from app.state.forms import FormState, Parser, days_from, format_date, format_time
+from app.visit_check import CheckRules, LocationCheck, LocationFlag, check_visit_location, format_distance
 
 PURPOSE_LABELS = {
     VisitPurpose.INTRODUCE_IPS: "Introduce IPS",
@@ -38,8 +39,10 @@ class VisitFormState(FormState):
         *,
         base: EmployerVisit | None = None,
         employer_id: str | None = None,
+        rules: CheckRules | None = None,
     ) -> None:
         super().__init__(service, base=base)
+        self.rules = rules or CheckRules()
         self.tz = service.clock.now().tzinfo
         self.employers: list[Employer] = []
         self.job_seekers: list[JobSeeker] = []
@@ -186,6 +189,23 @@ class VisitFormState(FormState):
     def location_warning(self) -> str | None:
         return accuracy_warning(self.fix)
 
+    @property
+    def location_check(self) -> LocationCheck:
+        """How far the fix is from the chosen employer (shown before saving, so it can be fixed)."""
+        return check_visit_location(self.fix, employer_point(self.selected_employer()), rules=self.rules)
+
+    @property
+    def distance_text(self) -> str | None:
+        """E.g. "120 m from Harbour Bakery", warning past the threshold; None when unknown."""
+        check, employer = self.location_check, self.selected_employer()
+        if check.distance_m is None or employer is None:
+            return None
+        text = f"{format_distance(check.distance_m)} from {employer.name}."
+        if LocationFlag.FAR in check.flags:
+            limit = format_distance(self.rules.max_distance_m)
+            text += f" That is more than {limit}: check the employer, or the supervisor will see a flag."
+        return text
+
     def build(self) -> EmployerVisit:
         parse = Parser(self.tz)
         occurred_at = parse.datetime("occurred_at", self.text("occurred_at"))
@@ -207,3 +227,9 @@ class VisitFormState(FormState):
         if isinstance(self.base, EmployerVisit):
             return replace(self.base, **fields)
         return EmployerVisit(geotag=self.geotag_for_save(), **fields)
+
+
+def employer_point(employer: Employer | None) -> tuple[float, float] | None:
+    if employer is None or employer.latitude is None or employer.longitude is None:
+        return None
+    return employer.latitude, employer.longitude

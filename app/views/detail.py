@@ -80,6 +80,7 @@ class DetailView:
                 identifier="detail-sync",
             ),
             *self._not_kept(),
+            *self._location_check(),
             ft.Row(actions, spacing=8),
             *self._review(),
             *[
@@ -106,6 +107,13 @@ class DetailView:
                 else []
             ),
         )
+
+    def _location_check(self) -> list[ft.Control]:
+        check = self.state.location_check
+        if check is None:
+            return []
+        kind = "warn" if check.flagged else "ok" if check.checked else "info"
+        return [banner(f"Location check: {check.summary}", kind=kind, identifier="detail-location-check")]
 
     def _not_kept(self) -> list[ft.Control]:
         rows = self.state.conflict_rows

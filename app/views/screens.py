@@ -35,7 +35,9 @@ def log_screen(
 ) -> Screen:
     service = shell.ctx.service
     if kind == "visit":
-        return form_screen(shell, VisitFormState(service, employer_id=employer_id))
+        return form_screen(
+            shell, VisitFormState(service, employer_id=employer_id, rules=shell.ctx.check_rules)
+        )
     if kind == "opening":
         return form_screen(shell, OpeningFormState(service, employer_id=employer_id))
     if kind == "check_in":
@@ -71,7 +73,9 @@ def form_screen(shell: Shell, state: FormState) -> Screen:
 def detail_screen(shell: Shell, kind: str, record_id: str) -> Screen:
     from app.views.detail import DetailView
 
-    return DetailView(shell, RecordDetailState(shell.ctx.service, kind, record_id))
+    return DetailView(
+        shell, RecordDetailState(shell.ctx.service, kind, record_id, rules=shell.ctx.check_rules)
+    )
 
 
 def connect_screen(shell: Shell) -> Screen:

@@ -183,5 +183,7 @@ class VisitView:
     def _location(self) -> ft.Control:
         state = self.state
         warning = state.location_warning
-        text = state.location_text + (f" {warning}" if warning else "")
-        return banner(text, kind="warn" if warning else "info", identifier="visit-location")
+        distance = state.distance_text
+        text = state.location_text + (f" {warning}" if warning else "") + (f" {distance}" if distance else "")
+        flagged = bool(warning) or state.location_check.flagged
+        return banner(text, kind="warn" if flagged else "info", identifier="visit-location")

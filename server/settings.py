@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     pull_page_max: int = 1000
     # Fidelity weeks run Monday 00:00 to Monday 00:00 in the team's own zone (IANA name).
     review_time_zone: str = "Europe/London"
+    # Failed sign-ins allowed per username and per address, and failed enrollments per address, in
+    # each window (counted in the database, so across every server instance); then 429.
+    sign_in_attempts: int = 10
+    sign_in_window_seconds: int = 300
+    enrollment_attempts: int = 10
+    enrollment_window_seconds: int = 900
     # A tile URL template for the supervisor map; empty means no tiles are fetched (points still show).
     map_tile_url: str = ""
 

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from server.api.deps import SESSION_COOKIE, ClockDep, CurrentUser, DbDep, SessionTokenDep, SettingsDep
+from server.api.deps import (
+    SESSION_COOKIE,
+    AddressDep,
+    ClockDep,
+    CurrentUser,
+    DbDep,
+    SessionTokenDep,
+    SettingsDep,
+)
 from server.api.openapi import errors
 from server.api.schemas import EnrollBody, LoginBody, Me
-from server.services import accounts
+from server.services import accounts, attempts
 from sync.protocol import EnrollResponse
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/enroll", response_model=EnrollResponse, responses=errors(401, 422))
-def enroll(body: EnrollBody, db: DbDep, clock: ClockDep, settings: SettingsDep) -> EnrollResponse:
-    """Exchange a one-time enrollment code for a device token (returned once, stored as a hash)."""
-    with db.write() as session:
-        return accounts.enroll_device(
-            session,
-            code=body.code,
-            device_name=body.device_name,
-            clock=clock,
-            secret=settings.secret_key.get_secret_value(),
-        )
+@router.post("/enroll", response_model=EnrollResponse, responses=errors(401, 422, 429))
+def enroll(
+    body: EnrollBody, db: DbDep, clock: ClockDep, settings: SettingsDep, address: AddressDep
+) -> EnrollResponse:
+    """Exchange a one-time enrollment code for a device token (returned once, stored as a hash).
+
+    Too many wrong codes from one address: 429 with Retry-After."""
+    return attempts.enroll(
+        db, code=body.code, device_name=body.device_name, address=address, clock=clock, settings=settings
+    )
 
 
 def _me(principal: accounts.Principal) -> Me:
@@ -36,13 +43,27 @@ def _me(principal: accounts.Principal) -> Me:
     )
 
 
-@router.post("/auth/login", response_model=Me, responses=errors(401, 422))
-def login(body: LoginBody, response: Response, db: DbDep, clock: ClockDep, settings: SettingsDep) -> Me:
-    """Check a password (argon2) and set the session cookie."""
-    with db.write() as session:
-        token, principal = accounts.login(
-            session, username=body.username, password=body.password, clock=clock, hours=settings.session_hours
-        )
+@router.post("/auth/login", response_model=Me, responses=errors(401, 422, 429))
+def login(
+    body: LoginBody,
+    response: Response,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    address: AddressDep,
+) -> Me:
+    """Check a password (argon2) and set the session cookie.
+
+    Too many failures for one username or from one address: 429 with Retry-After."""
+    token, principal = attempts.sign_in(
+        db,
+        username=body.username,
+        password=body.password,
+        address=address,
+        clock=clock,
+        settings=settings,
+        via="api",
+    )
     response.set_cookie(
         SESSION_COOKIE,
         token,

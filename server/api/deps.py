@@ -42,7 +42,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def client_address(request: Request) -> str:
+    """The caller's address, for rate limits (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else "unknown"
+
+
 DbDep = Annotated[Database, Depends(get_db)]
+AddressDep = Annotated[str, Depends(client_address)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from server.api.deps import SESSION_COOKIE, ClockDep, DbDep, SettingsDep
-from server.errors import NotAuthenticated
-from server.services import accounts
+from server.api.deps import SESSION_COOKIE, AddressDep, ClockDep, DbDep, SettingsDep
+from server.errors import NotAuthenticated, RateLimited
+from server.services import accounts, attempts
 from server.web.common import CsrfChecked, render, safe_next, web_user
 
 router = APIRouter(include_in_schema=False)
@@ -31,19 +31,31 @@ def login(
     db: DbDep,
     clock: ClockDep,
     settings: SettingsDep,
+    address: AddressDep,
     username: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=500)] = "/review",
 ) -> Response:
     try:
-        with db.write() as session:
-            token, principal = accounts.login(
-                session,
-                username=username.strip(),
-                password=password,
-                clock=clock,
-                hours=settings.session_hours,
-            )
+        token, principal = attempts.sign_in(
+            db,
+            username=username.strip(),
+            password=password,
+            address=address,
+            clock=clock,
+            settings=settings,
+            via="web",
+        )
+    except RateLimited as limited:
+        minutes = -(-limited.retry_after // 60)
+        context = {
+            "next": safe_next(next),
+            "error": f"Too many failed sign-ins. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            "username": username,
+        }
+        page = render(request, "login.html", context, status=429)
+        page.headers["Retry-After"] = str(limited.retry_after)
+        return page
     except NotAuthenticated:
         context = {"next": safe_next(next), "error": "Wrong username or password.", "username": username}
         return render(request, "login.html", context, status=401)

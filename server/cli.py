@@ -8,6 +8,7 @@ Reads settings from the environment (DATABASE_URL, FIELDWORK_SECRET_KEY, ...). C
   enrollment-code USERNAME        issue a one-time code for a user's phone
   list-devices --team TEAM        devices of a team, revoked or not
   revoke-device DEVICE_ID         revoke a device token at once
+  disable-user USERNAME           refuse a user's sign-ins, sessions and devices at once
   demo                            create (or refresh) the demo team and print its credentials
   serve [--demo] [--host] [--port]  run the API (SQLite databases are migrated first)
 """
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     devices.add_argument("--org")
     revoke = sub.add_parser("revoke-device", help="revoke a device token")
     revoke.add_argument("device_id")
+    disable = sub.add_parser("disable-user", help="refuse a user's sign-ins, sessions and devices")
+    disable.add_argument("username")
     sub.add_parser("demo", help="create or refresh the demo team and print its credentials")
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default="127.0.0.1")
@@ -137,6 +140,14 @@ def _revoke_device(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _disable_user(args: argparse.Namespace, settings: Settings) -> int:
+    with Database(settings.database_url).write() as session:
+        user = accounts.find_user(session, username=args.username)
+        accounts.disable_user(session, user_id=user.id, clock=SystemClock())
+    print(f"disabled {args.username}: their sessions and devices are refused from now on")
+    return 0
+
+
 def _demo(_args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings.database_url)
     creds = seed_demo(
@@ -171,6 +182,7 @@ COMMANDS: dict[str, Command] = {
     "enrollment-code": _enrollment_code,
     "list-devices": _list_devices,
     "revoke-device": _revoke_device,
+    "disable-user": _disable_user,
     "demo": _demo,
     "serve": _serve,
 }

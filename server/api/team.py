@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from server.api.deps import ClockDep, CurrentAdmin, CurrentSupervisor, DbDep, SettingsDep
 from server.api.openapi import errors
 from server.api.schemas import DeviceOut, EnrollmentCodeBody, EnrollmentCodeOut, NewUserBody, NewUserOut
-from server.services import accounts
+from server.services import accounts, audit
 
 router = APIRouter(tags=["team"])
 
@@ -31,6 +31,14 @@ def issue_code(
             clock=clock,
             secret=settings.secret_key.get_secret_value(),
             minutes=settings.enrollment_code_minutes,
+        )
+        audit.record(
+            session,
+            clock=clock,
+            action=audit.Action.ENROLLMENT_CODE,
+            team_id=supervisor.team_id,
+            actor_user_id=supervisor.user_id,
+            target=user.id,
         )
     return EnrollmentCodeOut(code=code, username=body.username, expires_at=expires_at)
 
@@ -57,7 +65,13 @@ def list_devices(db: DbDep, supervisor: CurrentSupervisor) -> list[DeviceOut]:
 def revoke_device(device_id: str, db: DbDep, clock: ClockDep, supervisor: CurrentSupervisor) -> None:
     """Revoke a lost or replaced phone: its token gets 401 from the next request on."""
     with db.write() as session:
-        accounts.revoke_device(session, device_id=device_id, clock=clock, team_id=supervisor.team_id)
+        accounts.revoke_device(
+            session,
+            device_id=device_id,
+            clock=clock,
+            team_id=supervisor.team_id,
+            actor_user_id=supervisor.user_id,
+        )
 
 
 @router.post(

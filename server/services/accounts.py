@@ -27,6 +27,7 @@ from server.db.models import (
     WebSession,
 )
 from server.errors import AlreadyExists, ErrorCode, NotAuthenticated, NotFound
+from server.services import audit
 from server.timeutil import as_utc
 from sync.protocol import EnrollResponse
 
@@ -204,7 +205,14 @@ def authenticate_device(session: Session, *, token: str) -> Principal:
     return _principal(user, device.id)
 
 
-def revoke_device(session: Session, *, device_id: str, clock: Clock, team_id: str | None = None) -> None:
+def revoke_device(
+    session: Session,
+    *,
+    device_id: str,
+    clock: Clock,
+    team_id: str | None = None,
+    actor_user_id: str | None = None,
+) -> None:
     """Revoke a device; with `team_id`, only a device of that team (others are 'not found')."""
     device = session.get(Device, device_id)
     owner = session.get(User, device.user_id) if device else None
@@ -212,6 +220,33 @@ def revoke_device(session: Session, *, device_id: str, clock: Clock, team_id: st
         raise NotFound("no such device")
     if device.revoked_at is None:
         device.revoked_at = clock.now()
+        audit.record(
+            session,
+            clock=clock,
+            action=audit.Action.REVOCATION,
+            team_id=owner.team_id,
+            actor_user_id=actor_user_id,
+            device_id=device.id,
+            target=owner.id,
+        )
+
+
+def disable_user(session: Session, *, user_id: str, clock: Clock, actor_user_id: str | None = None) -> None:
+    """The user can no longer sign in, and their devices and sessions are refused from the next
+    request on (authentication reads `active` every time); their records stay with the team."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    if user.active:
+        user.active = False
+        audit.record(
+            session,
+            clock=clock,
+            action=audit.Action.USER_DISABLED,
+            team_id=user.team_id,
+            actor_user_id=actor_user_id,
+            target=user.id,
+        )
 
 
 def list_devices(session: Session, *, team_id: str) -> list[tuple[Device, User]]:

@@ -19,6 +19,7 @@ from app.domain.errors import ValidationError
 from server.db.models import Comment, RecordRow, RecordVersion, User
 from server.db.models import Review as ReviewRow
 from server.errors import Forbidden, NotFound
+from server.services import audit
 from server.services.accounts import Principal
 from server.services.changes import lock_team_counter, store_team_counter
 from server.timeutil import iso
@@ -115,6 +116,7 @@ def set_review(session: Session, *, principal: Principal, record_id: str, state:
     review.reviewed_by = principal.user_id
     review.reviewed_at = clock.now()
     _touch(session, principal=principal, row=row, clock=clock)
+    _audit(session, audit.Action.REVIEW, principal=principal, record_id=record_id, clock=clock, state=state)
 
 
 def add_comment(session: Session, *, principal: Principal, record_id: str, body: str, clock: Clock) -> str:
@@ -134,6 +136,7 @@ def add_comment(session: Session, *, principal: Principal, record_id: str, body:
         )
     )
     _touch(session, principal=principal, row=row, clock=clock)
+    _audit(session, audit.Action.COMMENT, principal=principal, record_id=record_id, clock=clock)
     return comment_id
 
 
@@ -144,6 +147,27 @@ def clear_flag(session: Session, *, principal: Principal, record_id: str, clock:
     if row.flagged:
         row.flagged = False
         _touch(session, principal=principal, row=row, clock=clock)
+        _audit(session, audit.Action.RESOLVE, principal=principal, record_id=record_id, clock=clock)
+
+
+def _audit(
+    session: Session,
+    action: audit.Action,
+    *,
+    principal: Principal,
+    record_id: str,
+    clock: Clock,
+    **details: str,
+) -> None:
+    audit.record(
+        session,
+        clock=clock,
+        action=action,
+        team_id=principal.team_id,
+        actor_user_id=principal.user_id,
+        target=record_id,
+        **details,
+    )
 
 
 def list_records(

@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from server.api.deps import DbDep
+from server.api.deps import ClockDep, DbDep
+from server.services import audit
 from server.services.activity import (
     ACTIVITY_KINDS,
     ActivityFilter,
@@ -135,15 +136,32 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+def _audit_export(db: Any, clock: Any, supervisor: Supervisor, filtered: FilterQuery, fmt: str) -> None:
+    """Exports leave the building: each is in the audit log with its filters (ids and dates only)."""
+    typed = {key: value for key, value in filtered.typed.items() if value}
+    with db.write() as session:
+        audit.record(
+            session,
+            clock=clock,
+            action=audit.Action.EXPORT,
+            team_id=supervisor.team_id,
+            actor_user_id=supervisor.user_id,
+            format=fmt,
+            filters=typed,
+        )
+
+
 @router.get("/export.csv")
 def export_csv(
     request: Request,
     db: DbDep,
+    clock: ClockDep,
     supervisor: Supervisor,
     filtered: Filtered,
 ) -> StreamingResponse:
     filters = filtered.filters
     zone = team_zone(request)
+    _audit_export(db, clock, supervisor, filtered, "csv")
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -195,12 +213,14 @@ def _write_csv(writer: Any, rows: list[ActivityRow], names: dict[str, str], zone
 def export_geojson(
     request: Request,
     db: DbDep,
+    clock: ClockDep,
     supervisor: Supervisor,
     filtered: Filtered,
 ) -> StreamingResponse:
     """Geotagged activity as a GeoJSON FeatureCollection (WGS84 longitude, latitude)."""
     filters = filtered.filters
     zone = team_zone(request)
+    _audit_export(db, clock, supervisor, filtered, "geojson")
 
     def chunks() -> Iterator[str]:
         yield '{"type":"FeatureCollection","features":['

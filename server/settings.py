@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     enrollment_window_seconds: int = 900
     # A tile URL template for the supervisor map; empty means no tiles are fetched (points still show).
     map_tile_url: str = ""
+    # The visit-location check: flag a visit whose GPS fix is farther than this from its employer,
+    # or whose fix is rougher than the accuracy limit (both in metres).
+    visit_distance_m: float = 500.0
+    visit_accuracy_m: float = 100.0
 
     @field_validator("database_url")
     @classmethod

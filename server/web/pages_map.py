@@ -2,7 +2,9 @@
 by specialist or purpose. Points are embedded in the page, so the map works with no tile server;
 tiles come from `map_tile_url` in the settings when one is configured. Each point is a compact
 array holding only what its popup shows: [lat, lon, record id, specialist index, purpose index,
-local time, accuracy in metres, geotag source] (server/web/static/map.js draws them)."""
+local time, accuracy in metres, geotag source, location flags, metres from the employer or -1]
+(server/web/static/map.js draws them). Flags come from the visit-location check
+(server.services.visit_checks): "far" and/or "poor_accuracy", comma-separated, "" when fine."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from server.api.deps import ClockDep, DbDep
+from server.services import visit_checks
 from server.services.activity import iter_visit_data
 from server.web.charts import PALETTE
 from server.web.common import Supervisor, render, team_zone
@@ -47,6 +50,7 @@ def map_page(
     points: list[list[Any]] = []
     names: dict[str, int] = {}
     purposes: dict[str, int] = {}
+    visits: list[dict[str, Any]] = []
     with db.read() as session:
         rows = iter_visit_data(session, team_id=supervisor.team_id, filters=filters, zone=zone)
         for record_id, specialist, occurred_at, data in rows:
@@ -57,8 +61,10 @@ def map_page(
             who = names.setdefault(specialist, len(names))
             why = purposes.setdefault(purpose, len(purposes))
             points.append([*point[:2], record_id, who, why, local_time(occurred_at, zone), *point[2:]])
+            visits.append(data)
             if len(points) >= MAX_POINTS:
                 break
+        flagged = _add_location_checks(session, request, supervisor.team_id, points, visits)
     groups = names if colour == "owner" else purposes
     ordered = sorted(groups)
     colours = {group: PALETTE[i % len(PALETTE)] for i, group in enumerate(ordered)}
@@ -82,8 +88,27 @@ def map_page(
             "query": {"owner": owner, "since": since, "until": until, "colour": colour},
             "truncated": len(points) >= MAX_POINTS,
             "count": len(points),
+            "flagged": flagged,
+            "max_distance_m": visit_checks.rules_from(settings).max_distance_m,
         },
     )
+
+
+def _add_location_checks(
+    session: Any, request: Request, team_id: str, points: list[list[Any]], visits: list[dict[str, Any]]
+) -> int:
+    """Append each point's location flags and distance; returns how many are flagged."""
+    employer_ids = [data.get("employer_id") for data in visits]
+    known = visit_checks.employer_points(session, team_id=team_id, employer_ids=employer_ids)
+    rules = visit_checks.rules_from(request.app.state.settings)
+    flagged = 0
+    for point, data in zip(points, visits, strict=True):
+        # exact=False: the spherical fast path, which gives the geodesic's flag (app.visit_check).
+        check = visit_checks.check_visit(data, known, rules=rules, exact=False)
+        flagged += check.flagged
+        distance = round(check.distance_m) if check.distance_m is not None else -1
+        point += [",".join(check.flags), distance]
+    return flagged
 
 
 def _point(data: dict[str, Any]) -> tuple[float, float, int, str] | None:

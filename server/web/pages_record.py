@@ -13,7 +13,7 @@ from app.domain.errors import ValidationError
 from server.api.deps import ClockDep, DbDep
 from server.db.models import User
 from server.errors import NotFound
-from server.services import reviews
+from server.services import reviews, visit_checks
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -21,7 +21,7 @@ from server.web.present import local_time, words
 
 router = APIRouter(prefix="/review/records", include_in_schema=False)
 RecordId = str
-HIDDEN_FIELDS = ("id", "geotag", "version")
+HIDDEN_FIELDS = ("id", "geotag", "version", "geocoded_address")
 
 
 def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[str, Any]:
@@ -37,6 +37,7 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
         linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
         names = names_for(session, team_id=supervisor.team_id, record_ids=linked)
         owner = session.get(User, row.owner_user_id)
+        location_check, last_visit = _geography(request, session, row, supervisor.team_id)
     fields = [
         (words(key).capitalize(), _show(key, value, names))
         for key, value in data.items()
@@ -66,7 +67,23 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
         ],
         "state": review.state if review else "unreviewed",
         "zone": zone.key,
+        "location_check": location_check,
+        "last_visit": local_time(as_utc(last_visit), zone) if last_visit else None,
     }
+
+
+def _geography(request: Request, session: Any, row: Any, team_id: str) -> tuple[Any, Any]:
+    """A visit's location check against its employer; an employer's last visit (derived)."""
+    data = row.data or {}
+    if row.kind == "employer_visit" and not row.deleted:
+        points = visit_checks.employer_points(
+            session, team_id=team_id, employer_ids=[data.get("employer_id")]
+        )
+        rules = visit_checks.rules_from(request.app.state.settings)
+        return visit_checks.check_visit(data, points, rules=rules), None
+    if row.kind == "employer" and not row.deleted:
+        return None, visit_checks.last_visit_at(session, team_id=team_id, employer_id=row.record_id)
+    return None, None
 
 
 def _show(key: str, value: Any, names: dict[str, str]) -> str:

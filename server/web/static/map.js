@@ -11,11 +11,13 @@
   }
   var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 });
   var bounds = [];
-  // Each point: [lat, lon, record id, specialist index, purpose index, local time, accuracy m, source].
+  // Each point: [lat, lon, record id, specialist index, purpose index, local time, accuracy m, source,
+  // location flags ("far", "poor_accuracy", comma-separated; "" when fine), metres from employer or -1].
   data.points.forEach(function (p) {
-    var lat = p[0], lon = p[1];
+    var lat = p[0], lon = p[1], flags = p[8] || "";
     var marker = L.circleMarker([lat, lon], {
-      radius: 8, color: "#1b1f24", weight: 1, fillColor: data.colours[p[data.colour_by]], fillOpacity: 0.9
+      radius: flags ? 10 : 8, color: flags ? "#c1121f" : "#1b1f24", weight: flags ? 4 : 1,
+      fillColor: data.colours[p[data.colour_by]], fillOpacity: 0.9
     });
     var text = document.createElement("div");
     var link = document.createElement("a");
@@ -24,6 +26,12 @@
     text.appendChild(link);
     text.appendChild(document.createElement("br"));
     text.appendChild(document.createTextNode(p[5] + " · ± " + p[6] + " m (" + p[7] + ")"));
+    if (p[9] >= 0 || flags) {
+      text.appendChild(document.createElement("br"));
+      var check = (p[9] >= 0 ? p[9] + " m from the employer" : "");
+      if (flags) { check = "Flagged: " + flags.replace(/_/g, " ").replace(",", ", ") + (check ? " · " + check : ""); }
+      text.appendChild(document.createTextNode(check));
+    }
     marker.bindPopup(text);
     clusters.addLayer(marker);
     bounds.push([lat, lon]);

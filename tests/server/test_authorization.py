@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
 from server.services import accounts
+from tests.server.web_helpers import csrf_from, seed_activity
 from tests.server.world import PASSWORD, new_id, op, push
 
 PUBLIC = "public"
@@ -113,3 +118,151 @@ def test_every_role_against_every_endpoint(client, world, database, clock, calle
             assert "error" in response.json()
     logout = client.post("/api/v1/auth/logout", headers=headers)
     assert logout.status_code == (204 if _allowed(USER, caller) else 401)
+
+
+# -- own team / other team on the JSON API ---------------------------------------------------------
+
+# Team A's things, reached by a reviewer of team A (allowed) and of team B (sam: "not found").
+TEAM_SCOPED: list[tuple[str, str, dict[str, Any] | None, set[int]]] = [
+    ("GET", "/api/v1/records/{record_id}", None, {200}),
+    ("PUT", "/api/v1/records/{record_id}/review", {"state": "approved"}, {204}),
+    ("POST", "/api/v1/records/{record_id}/comments", {"body": "Looks good"}, {201}),
+    ("POST", "/api/v1/records/{record_id}/resolve", None, {204}),
+    ("POST", "/api/v1/enrollment-codes", {"username": "bob"}, {201}),
+    ("POST", "/api/v1/devices/{device_id}/revoke", None, {204}),
+]
+
+
+@pytest.mark.parametrize("reviewer", ["sue", "ada", "sam"])
+def test_reviewers_reach_their_own_teams_things_and_never_another_teams(client, world, reviewer):
+    seeded = seed_activity(client, world)
+    member = world[reviewer]
+    own_team = member.team_id == world.team_a
+    for method, path, body, allowed in TEAM_SCOPED:
+        url = path.replace("{record_id}", seeded.alice_visit).replace(
+            "{device_id}", world["bob"].device_id or ""
+        )
+        response = client.request(method, url, json=body, headers=member.web)
+        expected = allowed if own_team else {404}
+        assert response.status_code in expected, (reviewer, method, path, response.text)
+        if not own_team:
+            assert response.json()["error"]["code"] == "not_found"
+    listed = (
+        client.get("/api/v1/records", headers=member.web).text
+        + client.get("/api/v1/devices", headers=member.web).text
+    )
+    team_a_ids = [seeded.alice_visit, seeded.employer, seeded.seeker, world["alice"].device_id or "?"]
+    for marker in team_a_ids:
+        assert (marker in listed) is own_team, (reviewer, marker)
+
+
+# -- every supervisor page -------------------------------------------------------------------------
+
+PAGE_RULES: dict[tuple[str, str], str] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/review"): SUPERVISOR,
+    ("GET", "/review/export.csv"): SUPERVISOR,
+    ("GET", "/review/export.geojson"): SUPERVISOR,
+    ("GET", "/review/fidelity"): SUPERVISOR,
+    ("GET", "/review/map"): SUPERVISOR,
+    ("GET", "/review/audit"): ADMIN,
+    ("GET", "/review/records/{record_id}"): SUPERVISOR,
+    ("POST", "/review/records/{record_id}/review"): SUPERVISOR,
+    ("POST", "/review/records/{record_id}/comments"): SUPERVISOR,
+    ("POST", "/review/records/{record_id}/resolve"): SUPERVISOR,
+}
+PAGE_FORMS = {
+    "/review/records/{record_id}/review": {"state": "approved"},
+    "/review/records/{record_id}/comments": {"body": "Well done"},
+}
+# page caller -> (username, or None for no session)
+PAGE_CALLERS = {
+    "anonymous": None,
+    "specialist": "alice",
+    "supervisor": "sue",
+    "admin": "ada",
+    "other_supervisor": "sam",
+    "other_admin": "bea",
+}
+
+
+def _page_routes(app) -> set[tuple[str, str]]:
+    """Routes left out of the OpenAPI document: the pages. FastAPI 0.16x wraps included routers
+    (`original_router`); page routers are included without a prefix, so their paths are whole."""
+
+    def walk(routes):
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            elif getattr(route, "original_router", None) is not None:
+                yield from walk(route.original_router.routes)
+
+    pages = {
+        (method, route.path)
+        for route in walk(app.routes)
+        if not route.include_in_schema
+        for method in route.methods - {"HEAD"}
+    }
+    assert pages, "no page routes found: has FastAPI changed how it keeps included routers?"
+    return pages
+
+
+def test_every_page_has_a_rule(app):
+    assert _page_routes(app) == set(PAGE_RULES)
+
+
+def _csrf(app) -> tuple[str, str]:
+    """A CSRF cookie value and its signed form token, as a browser gets them from any page."""
+    with TestClient(app, base_url="http://127.0.0.1") as browser:
+        page = browser.get("/login")
+        return page.cookies["fieldwork_csrf"], csrf_from(page.text)
+
+
+@pytest.mark.parametrize("caller", list(PAGE_CALLERS))
+def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, database, clock, caller):
+    seeded = seed_activity(client, world)
+    client.put(
+        f"/api/v1/records/{seeded.alice_visit}/review", json={"state": "approved"}, headers=world["sue"].web
+    )
+    with database.write() as session:
+        accounts.create_user(session, team_id=world.team_b, username="bea", display_name="Bea",
+                             role=accounts.Role.ADMIN, password=PASSWORD, clock=clock)  # fmt: skip
+    username = PAGE_CALLERS[caller]
+    token = None
+    if username is not None:
+        with database.write() as session:
+            token, _ = accounts.login(session, username=username, password=PASSWORD, clock=clock, hours=1)
+    csrf_cookie, csrf_token = _csrf(app)
+    cookie = f"fieldwork_csrf={csrf_cookie}" + (f"; fieldwork_session={token}" if token else "")
+    role = {None: None, "alice": "specialist", "sue": "supervisor", "sam": "supervisor"}.get(
+        username, "admin"
+    )
+    own_team = username in ("sue", "ada")
+    # What team A's pages show and team B's must never: names, codes, ids, team A's phone.
+    markers = ["Harbour Bakery", "JS-07", seeded.alice_visit, seeded.seeker, world["alice"].device_id]
+    markers += [] if username == "alice" else ["Alice"]  # her own name in her own header is no leak
+    for (method, path), rule in sorted(PAGE_RULES.items()):
+        if rule == PUBLIC:
+            continue  # sign-in and sign-out: tests/server/test_web_pages.py
+        url = path.replace("{record_id}", seeded.alice_visit)
+        form = {"csrf_token": csrf_token, **PAGE_FORMS.get(path, {})} if method == "POST" else None
+        response = client.request(method, url, data=form, headers={"Cookie": cookie}, follow_redirects=False)
+        client.cookies.clear()
+        status, where = response.status_code, (caller, method, path)
+        assert status < 500, (*where, response.text[:500])
+        if role is None:
+            assert status == 303 and response.headers["location"].startswith("/login?next="), where
+            continue
+        allowed = role == "admin" if rule == ADMIN else role in ("supervisor", "admin")
+        if not allowed:
+            assert status == 403, where
+        elif "{record_id}" in path and not own_team:
+            assert status == 404, where  # another team's record: "not found", never "forbidden"
+        else:
+            assert status in ((303,) if method == "POST" else (200,)), (*where, response.text[:300])
+        if not (own_team and allowed):
+            leaked = [marker for marker in markers if marker and marker in response.text]
+            assert not leaked, (*where, leaked)

@@ -8,6 +8,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from server import cli
+from server.db.database import Database
+from server.main import create_app
 from server.services import accounts
 from tests.server.web_helpers import csrf_from, seed_activity
 from tests.server.world import PASSWORD, new_id, op, push
@@ -266,3 +269,31 @@ def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, da
         if not (own_team and allowed):
             leaked = [marker for marker in markers if marker and marker in response.text]
             assert not leaked, (*where, leaked)
+
+
+# -- a revoked device and a disabled user are refused at once, on every instance -------------------
+
+
+def test_revocation_and_disabling_take_effect_at_once_on_every_instance(world, settings, clock, client):
+    """Two app instances on one database: what one instance (or the CLI) revokes, the other refuses
+    on its very next request; nothing is cached."""
+    other = create_app(settings, clock=clock, database=Database(settings.database_url))
+    with TestClient(other, base_url="http://127.0.0.1") as second:
+        pull = "/api/v1/sync/pull"
+        assert second.get(pull, headers=world["bob"].bearer).status_code == 200
+        client.post(f"/api/v1/devices/{world['bob'].device_id}/revoke", headers=world["sue"].web)
+        assert second.get(pull, headers=world["bob"].bearer).status_code == 401
+
+        assert cli.main(["disable-user", "alice"], settings=settings) == 0
+        for device in ("alice", "alice_tablet"):
+            refused = second.post("/api/v1/sync/push", json={"operations": []}, headers=world[device].bearer)
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
+
+        assert second.get("/review", headers=world["sue"].web).status_code == 200
+        assert cli.main(["disable-user", "sue"], settings=settings) == 0
+        assert second.get("/api/v1/auth/me", headers=world["sue"].web).status_code == 401
+        page = second.get("/review", headers=world["sue"].web, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        login = second.post("/api/v1/auth/login", json={"username": "sue", "password": PASSWORD})
+        assert login.status_code == 401
+    other.state.db.dispose()

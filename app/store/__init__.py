@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from app.store.errors import StoreCorrupted, StoreError
+from app.store.errors import StoreCorrupted, StoreError, StoreFull, StoreKeyError
 from app.store.journal import JournalStorage
 from app.store.local import (
     LocalStore,
@@ -27,6 +27,8 @@ __all__ = [
     "RemoteChange",
     "StoreCorrupted",
     "StoreError",
+    "StoreFull",
+    "StoreKeyError",
     "StoredRecord",
     "SyncInfo",
     "SyncOutcome",

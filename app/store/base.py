@@ -35,6 +35,7 @@ class ApplyingStorage(Storage):
         self._tables: Tables = {}
         self._listeners: list[ChangeListener] = []
         self.recovery_notes: list[str] = []
+        self.lost_changes = 0  # transactions found unreadable when opening (damage)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         # The live dict, not a copy: TinyDB only reads through it (reads stay O(result)),

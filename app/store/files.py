@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from types import ModuleType
@@ -63,8 +64,12 @@ def replace_durably(target: Path, data: bytes) -> None:
     try:
         write_all(fd, data)
         fsync_fd(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # on a full disk, a half-written copy would only hold on to the space
+        raise
+    os.close(fd)
     os.replace(tmp, target)
     fsync_dir(target.parent)
 

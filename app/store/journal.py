@@ -1,15 +1,19 @@
 """``JournalStorage``: a TinyDB storage that is durable per transaction and O(change) to write.
 
-The directory holds ``snapshot.json`` (the whole state at some point, written atomically) and
-``journal.log`` (one checksummed line per transaction since that snapshot). A save appends one
-line and fsyncs it before the change becomes visible, so every ``apply`` that returned survives
-a kill or a power cut. Now and then (when the journal passes a quarter of the snapshot's size,
-4 MiB at least) the state is compacted into a new snapshot and the journal starts over.
+The directory holds ``snapshot.json`` (the whole state at some point, written atomically), its
+copy ``snapshot.bak`` (see ``snapshots``) and ``journal.log`` (one checksummed line per
+transaction since that snapshot). A save appends one line and fsyncs it before the change becomes
+visible, so every ``apply`` that returned survives a kill or a power cut. Now and then (when the
+journal passes a quarter of the snapshot's size, 4 MiB at least) the state is compacted into a
+new snapshot and the journal starts over. Given a key, every line and snapshot is encrypted
+(``sealing``); a plaintext store opened with a key is rewritten encrypted at once.
 
 Opening loads the snapshot and replays the journal. An unterminated last line is a write that
 never returned and is dropped. Any other unreadable line is damage: the good lines around it
 are still replayed, the raw bytes from the first bad line on are kept in ``journal.corrupt-<n>``
-and a note is added to ``recovery_notes``; nothing is thrown away silently.
+and a note is added to ``recovery_notes``; nothing is thrown away silently. A damaged or missing
+snapshot is replaced by its backup, a lock file that cannot be opened by a new one (it holds no
+data), each with a note. A full disk raises ``StoreFull`` and leaves everything saved in place.
 """
 
 from __future__ import annotations
@@ -23,13 +27,11 @@ from app.store.codec import (
     Tables,
     apply_ops,
     checked_payload,
-    decode_snapshot,
-    encode_snapshot,
     frame,
     parse_payloads,
     paused_gc,
 )
-from app.store.errors import StoreError
+from app.store.errors import StoreError, StoreFull, StoreKeyError, is_disk_full, save_failed
 from app.store.files import (
     DirectoryLock,
     fresh_append_file,
@@ -39,8 +41,11 @@ from app.store.files import (
     replace_durably,
     write_all,
 )
+from app.store.sealing import SEALED_LINE, Sealer
+from app.store.snapshots import SNAPSHOT, read_snapshot, set_aside, write_snapshot
 
-SNAPSHOT = "snapshot.json"
+__all__ = ["JOURNAL", "LOCK", "SNAPSHOT", "JournalStorage", "Replay", "replay"]
+
 JOURNAL = "journal.log"
 LOCK = "lock"
 DEFAULT_COMPACT_MIN_BYTES = 4 * 1024 * 1024
@@ -53,22 +58,34 @@ class Replay:
     clean_bytes: int  # length of the journal prefix made only of good lines
     damaged: bytes  # raw bytes from the first bad complete line on ("" if none)
     replayed_after_damage: int  # good transactions found (and applied) after the damage
+    bad_lines: int = 0  # complete lines that could not be read (each about one transaction)
+    plain_lines: int = 0  # unencrypted lines read with a key: an old store still to migrate
+    unauthentic: int = 0  # lines whose checksum holds but which do not decrypt with the key
 
 
-def replay(tables: Tables, journal: bytes) -> Replay:
+def replay(tables: Tables, journal: bytes, sealer: Sealer | None = None) -> Replay:
     """Apply every good line of ``journal`` to ``tables``, in order."""
     lines: list[tuple[int, int, bytes | None]] = []  # start, end, payload if checksum ok
     pos = journal.find(b"\n")
-    start = 0
+    start = plain = unauthentic = 0
     while pos != -1:  # a last piece without newline is a torn write that never returned
-        lines.append((start, pos + 1, checked_payload(journal[start:pos])))
+        payload = checked_payload(journal[start:pos])
+        if payload is not None and payload[:1] == SEALED_LINE:
+            if sealer is None:
+                raise StoreKeyError("this store is encrypted: it opens only with its key")
+            payload = sealer.open_line(payload)
+            unauthentic += payload is None
+        elif payload is not None and sealer is not None:
+            plain += 1
+        lines.append((start, pos + 1, payload))
         start, pos = pos + 1, journal.find(b"\n", pos + 1)
     parsed = iter(parse_payloads([payload for _, _, payload in lines if payload is not None]))
-    clean, first_bad, after_bad = 0, -1, 0
+    clean, first_bad, after_bad, bad = 0, -1, 0, 0
     for start, end, payload in lines:
         ops = None if payload is None else next(parsed)
         if ops is None:
             first_bad = start if first_bad < 0 else first_bad
+            bad += 1
             continue
         apply_ops(tables, ops)
         if first_bad < 0:
@@ -76,15 +93,33 @@ def replay(tables: Tables, journal: bytes) -> Replay:
         else:
             after_bad += 1
     damaged = journal[first_bad:] if first_bad >= 0 else b""
-    return Replay(clean_bytes=clean, damaged=damaged, replayed_after_damage=after_bad)
+    return Replay(
+        clean_bytes=clean,
+        damaged=damaged,
+        replayed_after_damage=after_bad,
+        bad_lines=bad,
+        plain_lines=plain,
+        unauthentic=unauthentic,
+    )
 
 
 class JournalStorage(ApplyingStorage):
-    """Durable storage in directory ``path`` (created if missing; the files inside are ours)."""
+    """Durable storage in directory ``path`` (created if missing; the files inside are ours).
 
-    def __init__(self, path: str | Path, *, compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES) -> None:
+    ``key`` (32 bytes) encrypts the files; without one they are plaintext (tests, benchmarks)
+    and an encrypted store refuses to open (``StoreKeyError``).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
+        key: bytes | None = None,
+    ) -> None:
         super().__init__()
         self.path = Path(path)
+        self._sealer = Sealer(key) if key is not None else None
         self._compact_min_bytes = compact_min_bytes
         self._fd: int | None = None
         self._journal_bytes = 0
@@ -95,13 +130,15 @@ class JournalStorage(ApplyingStorage):
             if not self.path.is_dir():
                 self.path.mkdir(parents=True)
                 fsync_dir(self.path.parent)  # or a power cut could lose the whole new store
-            self._lock = DirectoryLock(self.path / LOCK)
+            self._lock = self._open_lock()
         except OSError as exc:
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
         try:
             self._load()
         except OSError as exc:
             self._release()
+            if is_disk_full(exc):
+                raise StoreFull("Phone storage is full: free space and open Fieldwork again") from exc
             raise StoreError(f"cannot open store at {self.path}: {exc}") from exc
         except BaseException:
             self._release()
@@ -122,44 +159,64 @@ class JournalStorage(ApplyingStorage):
         try:
             self._compact()
         except OSError as exc:
-            raise StoreError(f"compaction failed: {exc}") from exc
+            raise save_failed(exc, "compaction failed") from exc
 
     def close(self) -> None:
         self._release()
 
     # -- opening -------------------------------------------------------------------------
 
+    def _open_lock(self) -> DirectoryLock:
+        lock = self.path / LOCK
+        try:
+            return DirectoryLock(lock)
+        except StoreError:
+            raise  # held by another process: not damage
+        except OSError as exc:
+            if not os.path.lexists(lock):
+                raise
+            # The lock file holds no data, only a lock: a new one loses nothing.
+            side = set_aside(lock, "lock")
+            self.recovery_notes.append(f"lock file unusable ({exc}); replaced, the old one is {side}")
+            return DirectoryLock(lock)
+
     def _load(self) -> None:
         for leftover in self.path.glob("*.tmp"):
             leftover.unlink()  # an interrupted replace_durably: never part of the live state
         with paused_gc():
-            tables, raw = self._read_state()
-            found = replay(tables, raw)
-        self._tables = tables
+            loaded = read_snapshot(self.path, self._sealer)
+            raw = self._read_journal()
+            found = replay(loaded.tables, raw, self._sealer)
+        if found.unauthentic and not loaded.key_checked:
+            # No snapshot vouches for the key, so lines that do not decrypt mean a wrong key,
+            # not damage: setting them aside would throw the store away.
+            raise StoreKeyError("this store was encrypted with another key")
+        self._tables, self._snapshot_bytes = loaded.tables, loaded.size
+        self.recovery_notes.extend(loaded.notes)
         if found.damaged:
             self._keep_damaged(found)
         self._journal_bytes = len(raw)
-        if found.damaged or self._journal_bytes > self._compaction_threshold():
-            self._compact()  # also leaves a clean journal behind the damage we set aside
-            return
-        self._fd = open_append(self.path / JOURNAL)
+        rewrite = loaded.rewrite or found.plain_lines > 0
+        if found.damaged or rewrite or self._journal_bytes > self._compaction_threshold():
+            try:
+                self._compact()  # also leaves a clean journal behind the damage we set aside
+                return
+            except OSError:
+                if found.damaged:
+                    raise
+                # A migration or housekeeping compaction can wait (e.g. the disk is full): the
+                # store works as it is and the next compaction tries again.
+        if self._fd is None:
+            self._fd = open_append(self.path / JOURNAL)
         if not raw:
             fsync_dir(self.path)  # the journal file itself must survive a power cut
-        if found.clean_bytes < len(raw):
+        if found.clean_bytes < self._journal_bytes:
             self._truncate_to(found.clean_bytes)  # cut the torn tail before appending after it
         self._next_compaction = self._compaction_threshold()
 
-    def _read_state(self) -> tuple[Tables, bytes]:
-        """The snapshot's tables (journal not yet applied) and the raw journal."""
-        tables: Tables = {}
-        snapshot = self.path / SNAPSHOT
-        if snapshot.exists():
-            blob = snapshot.read_bytes()
-            tables = decode_snapshot(blob)
-            self._snapshot_bytes = len(blob)
+    def _read_journal(self) -> bytes:
         journal = self.path / JOURNAL
-        raw = journal.read_bytes() if journal.exists() else b""
-        return tables, raw
+        return journal.read_bytes() if journal.exists() else b""
 
     def _keep_damaged(self, found: Replay) -> None:
         n = 1
@@ -167,6 +224,7 @@ class JournalStorage(ApplyingStorage):
             n += 1
         side = self.path / f"journal.corrupt-{n}"
         replace_durably(side, found.damaged)
+        self.lost_changes += found.bad_lines
         self.recovery_notes.append(
             f"journal damaged at byte {found.clean_bytes}: {found.replayed_after_damage} later "
             f"transaction(s) were replayed; the unreadable {len(found.damaged)} bytes from there "
@@ -177,7 +235,7 @@ class JournalStorage(ApplyingStorage):
 
     def _persist(self, payload: bytes) -> None:
         fd = self._check_writable()
-        line = frame(payload)
+        line = frame(payload if self._sealer is None else self._sealer.seal_line(payload))
         try:
             write_all(fd, line)
             fsync_fd(fd)
@@ -188,7 +246,7 @@ class JournalStorage(ApplyingStorage):
                 self._truncate_to(self._journal_bytes)
             except OSError:
                 self._broken = f"journal could not be repaired after a failed write ({exc})"
-            raise StoreError(f"could not save: {exc}") from exc
+            raise save_failed(exc, "could not save") from exc
         self._journal_bytes += len(line)
 
     def _after_apply(self) -> None:
@@ -207,8 +265,9 @@ class JournalStorage(ApplyingStorage):
 
     def _forget_unsaved_write(self) -> None:
         try:
-            tables, raw = self._read_state()
-            replay(tables, raw[: self._journal_bytes])
+            loaded = read_snapshot(self.path, self._sealer, keep_damage=False)
+            tables = loaded.tables
+            replay(tables, self._read_journal()[: self._journal_bytes], self._sealer)
         except (OSError, StoreError) as exc:
             self._broken = f"state could not be reloaded after a failed write ({exc})"
             return
@@ -221,9 +280,7 @@ class JournalStorage(ApplyingStorage):
         return max(self._compact_min_bytes, self._snapshot_bytes // 4)
 
     def _compact(self) -> None:
-        blob = encode_snapshot(self._tables)
-        replace_durably(self.path / SNAPSHOT, blob)
-        self._snapshot_bytes = len(blob)
+        self._snapshot_bytes = write_snapshot(self.path, self._tables, self._sealer)
         # Crash here: new snapshot + old journal. Replaying that journal is harmless, every
         # operation in it is absolute (see codec.apply_ops).
         if self._fd is not None:

@@ -65,9 +65,9 @@ class LocalStore:
         self._next_seq = max((_queue_order(row) for row in queued), default=0) + 1
 
     @classmethod
-    def open(cls, path: str | Path) -> LocalStore:
-        """The durable store in directory ``path``."""
-        return cls(JournalStorage(path))
+    def open(cls, path: str | Path, *, key: bytes | None = None) -> LocalStore:
+        """The durable store in directory ``path``; its files are encrypted when ``key`` is given."""
+        return cls(JournalStorage(path, key=key))
 
     @classmethod
     def in_memory(cls) -> LocalStore:

@@ -1,6 +1,6 @@
 """Child process of test_kill: saves records until it is killed.
 
-Usage: python _writer.py STORE_DIR RUN COMPACT_MIN_BYTES SEED
+Usage: python _writer.py STORE_DIR RUN COMPACT_MIN_BYTES SEED KEY_HEX
 
 After each save returns it prints ``<record id> <version>`` (flushed), so every printed line is
 a save the store promised to keep. Versions grow across runs (RUN * 1_000_000 + n), so the
@@ -22,8 +22,9 @@ RECORD_POOL = 400  # a bounded set of ids keeps the store (and each reopen) smal
 
 def main(argv: list[str]) -> None:
     path, run, compact_min_bytes, seed = argv[1], int(argv[2]), int(argv[3]), int(argv[4])
+    key = bytes.fromhex(argv[5])  # the encrypted store, as the app runs it
     rng = random.Random(seed)
-    storage = JournalStorage(path, compact_min_bytes=compact_min_bytes)
+    storage = JournalStorage(path, compact_min_bytes=compact_min_bytes, key=key)
     store = LocalStore(storage)
     out = sys.stdout
     for n in range(10**9):

@@ -1,4 +1,4 @@
-"""Fixtures for the store tests: one contract suite runs over both storages."""
+"""Fixtures for the store tests: one contract suite runs over memory, journal and encrypted journal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from app.store import LocalStore
+
+SEALED_KEY = bytes(range(32))  # a fixed test key; the app's comes from secure storage
 
 
 class StoreHarness:
@@ -21,7 +23,7 @@ class StoreHarness:
 
     @property
     def durable(self) -> bool:
-        return self.kind == "journal"
+        return self.kind in ("journal", "sealed")
 
     def reopen(self) -> LocalStore:
         if self.durable:
@@ -33,10 +35,12 @@ class StoreHarness:
         self.store.close()
 
     def _open(self) -> LocalStore:
-        return LocalStore.open(self.path) if self.durable else LocalStore.in_memory()
+        if not self.durable:
+            return LocalStore.in_memory()
+        return LocalStore.open(self.path, key=SEALED_KEY if self.kind == "sealed" else None)
 
 
-@pytest.fixture(params=["memory", "journal"])
+@pytest.fixture(params=["memory", "journal", "sealed"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreHarness]:
     harness = StoreHarness(request.param, tmp_path / "store")
     yield harness

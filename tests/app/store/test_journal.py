@@ -20,6 +20,7 @@ from app.store import (
     SyncOutcome,
 )
 from app.store import journal as journal_module
+from app.store import snapshots as snapshots_module
 from app.store.codec import Delete, DropTable, Put, frame
 
 from .conftest import visit
@@ -231,17 +232,46 @@ def test_a_store_is_open_in_one_place_at_a_time(tmp_path: Path) -> None:
     ],
     ids=["bit-flip", "truncated", "unknown-format", "empty"],
 )
-def test_damaged_snapshot_is_refused_not_guessed(tmp_path: Path, damage: Any) -> None:
+def test_damaged_snapshot_is_replaced_by_its_backup(tmp_path: Path, damage: Any) -> None:
+    storage = JournalStorage(tmp_path)
+    storage.apply([Put("t", "a", {"x": 1})])
+    storage.compact()
+    storage.apply([Put("t", "b", {"x": 2})])
+    storage.close()
+    snapshot = tmp_path / "snapshot.json"
+    damaged = damage(snapshot.read_bytes())
+    snapshot.write_bytes(damaged)
+    reopened = JournalStorage(tmp_path)
+    assert reopened.read() == {"t": {"a": {"x": 1}, "b": {"x": 2}}}
+    assert "backup snapshot was used" in reopened.recovery_notes[0]
+    assert (tmp_path / "snapshot.corrupt-1").read_bytes() == damaged  # kept for a person to see
+    reopened.close()
+    again = JournalStorage(tmp_path)  # the snapshot was rewritten: no damage left
+    assert again.read() == {"t": {"a": {"x": 1}, "b": {"x": 2}}} and again.recovery_notes == []
+    again.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda blob: blob[:-3] + bytes([blob[-3] ^ 0x01]) + blob[-2:],  # a flipped bit
+        lambda blob: blob[: len(blob) // 2],  # truncated
+    ],
+    ids=["bit-flip", "truncated"],
+)
+def test_snapshot_and_backup_both_damaged_is_refused_not_guessed(tmp_path: Path, damage: Any) -> None:
     storage = JournalStorage(tmp_path)
     storage.apply([Put("t", "a", {"x": 1})])
     storage.compact()
     storage.close()
-    snapshot = tmp_path / "snapshot.json"
+    snapshot, backup = tmp_path / "snapshot.json", tmp_path / "snapshot.bak"
     snapshot.write_bytes(damage(snapshot.read_bytes()))
-    with pytest.raises(StoreCorrupted):
+    backup.write_bytes(damage(backup.read_bytes()))
+    with pytest.raises(StoreCorrupted, match="backup"):
         JournalStorage(tmp_path)
-    assert snapshot.exists()  # left for a person to look at
+    assert snapshot.exists() and backup.exists()  # left for a person to look at
     snapshot.unlink()  # the refused open released its lock
+    backup.unlink()
     JournalStorage(tmp_path).close()
 
 
@@ -304,7 +334,7 @@ def test_failed_compaction_does_not_fail_the_save(tmp_path: Path, monkeypatch: p
     def disk_full(*args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(journal_module, "replace_durably", disk_full)
+    monkeypatch.setattr(snapshots_module, "replace_durably", disk_full)
     for n in range(10):  # well past the threshold: every save still returns
         store.save(KIND, visit(f"v{n}"), op_id=f"op-{n}", queued_at="t")
     assert not (tmp_path / "snapshot.json").exists()

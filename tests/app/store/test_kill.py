@@ -14,6 +14,8 @@ import pytest
 
 from app.store import LocalStore
 
+from .conftest import SEALED_KEY
+
 WRITER = Path(__file__).with_name("_writer.py")
 REPO = Path(__file__).resolve().parents[3]
 KILLS = 60
@@ -23,7 +25,7 @@ KIND = "employer_visit"
 def run_and_kill(store_dir: Path, out_path: Path, *, run: int, delay: float) -> list[str]:
     """Start a writer, SIGKILL it after ``delay`` seconds, return its complete output lines."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = [sys.executable, str(WRITER), str(store_dir), str(run), "16384", str(run)]
+    args = [sys.executable, str(WRITER), str(store_dir), str(run), "16384", str(run), SEALED_KEY.hex()]
     with open(out_path, "wb") as out:
         child = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE, env=env)
         time.sleep(delay)
@@ -49,7 +51,7 @@ def test_every_returned_save_survives_sigkill(tmp_path: Path) -> None:
         runs_with_saves += bool(saves)
         kills_in_compaction += bool(lines) and lines[-1] == "compact-start"
 
-        store = LocalStore.open(store_dir)  # must always open
+        store = LocalStore.open(store_dir, key=SEALED_KEY)  # must always open
         try:
             assert store.recovery_notes == []  # a kill is not damage
             queued = {entry.record_id for entry in store.outbox()}

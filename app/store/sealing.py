@@ -1,0 +1,97 @@
+"""Encryption at rest for the store's files: AES-256-GCM with one key per device.
+
+The whole of every journal line and snapshot is sealed, not chosen fields: free text anywhere
+(a visit's outcome, a check-in's concerns, a supervisor's comment kept in ``_sync``, the losing
+value of a conflict) can name or describe a job seeker, and the ids alone tie a job seeker to an
+employer. TinyDB still queries plaintext in memory; only the bytes on disk are sealed.
+
+A sealed journal line is ``<crc32> ~<base64(nonce | ciphertext | tag)>``: base64 keeps the
+newline framing of ``codec.frame`` (ciphertext may contain ``\\n``), and the CRC still tells a
+torn or damaged line from a good one before any decryption. A sealed snapshot starts with a header
+naming the key (an HMAC of it, not the key) so a wrong key is refused instead of read as damage.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from app.store.errors import StoreKeyError
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+SEALED_LINE = b"~"  # first byte of a sealed journal payload; a plaintext one starts with "["
+SEALED_SNAPSHOT_MAGIC = b"fieldwork-sealed-snapshot 1"
+_LINE_AAD = b"fieldwork journal line"  # a line cannot be passed off as a snapshot, or back
+_SNAPSHOT_AAD = b"fieldwork snapshot"
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+class Sealer:
+    """Seals and opens the store's bytes with one key."""
+
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+            raise StoreKeyError(f"a store key is {KEY_BYTES} random bytes")
+        self._aead = AESGCM(key)
+        self.key_id = hmac.new(key, b"fieldwork store key id", hashlib.sha256).hexdigest()[:16].encode()
+
+    def _seal(self, data: bytes, aad: bytes) -> bytes:
+        # A random 96-bit nonce per message: a phone writes far fewer than the 2**32 messages
+        # per key where random GCM nonces start to risk a repeat.
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, data, aad)
+
+    def _open(self, blob: bytes, aad: bytes) -> bytes | None:
+        if len(blob) < NONCE_BYTES + 16:
+            return None
+        try:
+            return self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        except InvalidTag:
+            return None
+
+    def seal_line(self, payload: bytes) -> bytes:
+        return SEALED_LINE + base64.b64encode(self._seal(payload, _LINE_AAD))
+
+    def open_line(self, sealed: bytes) -> bytes | None:
+        """The plaintext of a sealed journal payload, or None if it does not authenticate."""
+        try:
+            blob = base64.b64decode(sealed[1:], validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        return self._open(blob, _LINE_AAD)
+
+    def seal_snapshot(self, plain: bytes) -> bytes:
+        body = self._seal(plain, _SNAPSHOT_AAD)
+        return b"%s %s %d\n%s" % (SEALED_SNAPSHOT_MAGIC, self.key_id, len(body), body)
+
+    def open_snapshot(self, blob: bytes) -> bytes | None:
+        """The plain snapshot inside a sealed one; None if damaged. Raises ``StoreKeyError`` if it
+        was sealed with another key (that is not damage, and must never be "recovered")."""
+        end = blob.find(b"\n", 0, 200)
+        parts = blob[:end].split(b" ") if end > 0 else []
+        if len(parts) != 4 or b" ".join(parts[:2]) != SEALED_SNAPSHOT_MAGIC:
+            return None
+        if not hmac.compare_digest(parts[2], self.key_id):
+            raise StoreKeyError("this store was encrypted with another key")
+        body = blob[end + 1 :]
+        if not parts[3].isdigit() or int(parts[3]) != len(body):
+            return None  # truncated or grown: no need to try the decryption
+        return self._open(body, _SNAPSHOT_AAD)
+
+
+def is_sealed_snapshot(blob: bytes) -> bool:
+    return blob.startswith(SEALED_SNAPSHOT_MAGIC + b" ")
+
+
+def is_sealed_line(payload: bytes) -> bool:
+    return payload[:1] == SEALED_LINE

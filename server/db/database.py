@@ -26,7 +26,13 @@ def _to_json(value: Any) -> str:
 
 
 # Record data is serialised on every push and parsed on every pull: Rust JSON instead of the stdlib.
-JSON_CODEC: dict[str, Any] = {"json_serializer": _to_json, "json_deserializer": pydantic_core.from_json}
+# Bound parameters carry record data (names, codes, notes): they stay out of SQL logs and out of the
+# text of database errors, which the API's error handler logs.
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": _to_json,
+    "json_deserializer": pydantic_core.from_json,
+    "hide_parameters": True,
+}
 
 
 def _sqlite_engine(url: str, *, begin: str) -> Engine:

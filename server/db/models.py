@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,6 +115,14 @@ class TeamChangeCounter(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# Partial index predicates spelled as SQLAlchemy renders the fidelity queries' filters on each
+# database (the planners match them to the query's terms; the kind is inlined by those queries).
+_LIVE_VISIT = "kind = 'employer_visit' AND deleted IS false"
+_F2F_VISIT = f"{_LIVE_VISIT} AND face_to_face IS true"
+_LIVE_VISIT_SQLITE = "kind = 'employer_visit' AND deleted IS 0"
+_F2F_VISIT_SQLITE = f"{_LIVE_VISIT_SQLITE} AND face_to_face IS 1"
+
+
 class RecordRow(Base):
     __tablename__ = "records"
     __table_args__ = (
@@ -124,7 +133,17 @@ class RecordRow(Base):
         Index("ix_records_team_occurred", "team_id", "occurred_at"),
         Index("ix_records_team_owner_occurred", "team_id", "owner_user_id", "occurred_at"),
         Index("ix_records_team_subject", "team_id", "subject_id", "occurred_at"),
-    )
+        # Fidelity page (migration 0007): live visits only, holding every column its queries read,
+        # so PostgreSQL answers them from the index without visiting the table (SQLite ignores
+        # INCLUDE). Weekly counts and first contacts walk visits by time; the team's first
+        # face-to-face meeting with an employer is the first entry under (team, employer).
+        Index("ix_records_visits_occurred", "team_id", "occurred_at",
+              postgresql_include=["owner_user_id", "subject_id", "face_to_face", "seeker_ids"],
+              postgresql_where=text(_LIVE_VISIT), sqlite_where=text(_LIVE_VISIT_SQLITE)),
+        Index("ix_records_f2f_visits_subject", "team_id", "subject_id", "occurred_at", "record_id",
+              postgresql_include=["owner_user_id"],
+              postgresql_where=text(_F2F_VISIT), sqlite_where=text(_F2F_VISIT_SQLITE)),
+    )  # fmt: skip
     pk: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"))
     record_id: Mapped[str] = mapped_column(Id)

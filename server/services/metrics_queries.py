@@ -3,16 +3,20 @@
 Each reads one team, through the indexed derived columns (`occurred_at`, `subject_id`) and the
 derived `face_to_face` and `seeker_ids` (server.services.derived); only the few JSON fields a
 metric needs are extracted by the database, and never a whole record. Time bounds are bound in UTC.
+Visit queries are answered from the partial indexes on live visits (ix_records_visits_occurred,
+ix_records_f2f_visits_subject): the record kind is written into the SQL, not bound, because a
+plan prepared for any kind (psycopg prepares a statement run five times) cannot use them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.codec import record_from_dict
@@ -25,8 +29,15 @@ from server.timeutil import as_utc
 VISIT = "employer_visit"
 
 
-def _live(team_id: str, kind: str) -> Any:
-    return (RecordRow.team_id == team_id, RecordRow.kind == kind, RecordRow.deleted.is_(False))
+def _rows(session: Session, query: Any) -> Sequence[Any]:
+    """Rows of a column query run by Core on the session's connection: the ORM's result handling
+    costs four times the query itself on the fidelity page's thousands of plain rows."""
+    return session.connection().execute(query).all()
+
+
+def _live(team_id: str, kind: str, row: Any = RecordRow) -> Any:
+    kind_is = row.kind == literal(kind, literal_execute=True)  # in the SQL text (see above)
+    return (row.team_id == team_id, kind_is, row.deleted.is_(False))
 
 
 def week_totals(
@@ -45,11 +56,12 @@ def week_totals(
         .where(*_live(team_id, VISIT), *_between(bounds[0][0], bounds[-1][1]))
         .subquery("visits")
     )
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(visits.c.owner, visits.c.week, visits.c.f2f, func.count()).group_by(
             visits.c.owner, visits.c.week, visits.c.f2f
-        )
-    ).all()
+        ),
+    )
     return [(owner, mondays[week], bool(f2f), n) for owner, week, f2f, n in rows if week is not None]
 
 
@@ -57,8 +69,9 @@ def first_meetings(
     session: Session, *, team_id: str, start: datetime, end: datetime
 ) -> list[tuple[str, datetime]]:
     """For each employer met face to face in [start, end), the team's first face-to-face visit
-    ever (by time, then record id): (its specialist, when). One indexed lookup per employer
-    (ix_records_team_subject), where a GROUP BY would read every earlier visit."""
+    ever (by time, then record id): (its specialist, when). One lookup per employer: the first
+    entry under (team, employer) in ix_records_f2f_visits_subject, where a GROUP BY would read
+    every earlier visit."""
     met = (
         select(RecordRow.subject_id)
         .where(*_live(team_id, VISIT), RecordRow.face_to_face.is_(True), *_between(start, end))
@@ -66,24 +79,26 @@ def first_meetings(
         .subquery("met")
     )
     earlier = aliased(RecordRow, name="earlier")
-    first_pk = (
-        select(earlier.pk)
+    first = (
+        select(earlier.owner_user_id, earlier.occurred_at)
         .where(
-            earlier.team_id == team_id,
+            *_live(team_id, VISIT, earlier),
+            earlier.face_to_face.is_(True),
             earlier.subject_id == met.c.subject_id,
             earlier.occurred_at < as_utc(end),
-            earlier.kind == VISIT,
-            earlier.deleted.is_(False),
-            earlier.face_to_face.is_(True),
         )
         .order_by(earlier.occurred_at, earlier.record_id)
         .limit(1)
-        .scalar_subquery()
     )
-    first = aliased(RecordRow, name="first")
-    rows = session.execute(
-        select(first.owner_user_id, first.occurred_at).select_from(met).join(first, first.pk == first_pk)
-    ).all()
+    if session.get_bind().dialect.name == "postgresql":
+        # LATERAL reads owner and time from the index itself (no table row per employer).
+        lateral = first.lateral("first")
+        query = select(lateral.c.owner_user_id, lateral.c.occurred_at).select_from(met).join(lateral, true())
+    else:  # SQLite has no LATERAL: the first visit's key, then that row
+        first_pk = first.with_only_columns(earlier.pk).scalar_subquery()
+        row = aliased(RecordRow, name="first")
+        query = select(row.owner_user_id, row.occurred_at).select_from(met).join(row, row.pk == first_pk)
+    rows = _rows(session, query)
     return [(owner, as_utc(at)) for owner, at in rows if at is not None]
 
 
@@ -154,11 +169,12 @@ def _day(value: Any) -> date | None:
 
 
 def team_seekers(session: Session, *, team_id: str) -> list[Seeker]:
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(RecordRow.record_id, RecordRow.owner_user_id, RecordRow.data).where(
             *_live(team_id, "job_seeker")
-        )
-    ).all()
+        ),
+    )
     return [
         Seeker(
             record_id=rid,
@@ -177,23 +193,25 @@ def face_to_face_visits_since(
     session: Session, *, team_id: str, since: datetime
 ) -> list[tuple[datetime, list[str]]]:
     """(when, job seeker ids) of face-to-face visits since `since` that name a job seeker."""
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(RecordRow.occurred_at, RecordRow.seeker_ids).where(
             *_live(team_id, VISIT),
             RecordRow.occurred_at >= as_utc(since),
             RecordRow.face_to_face.is_(True),
             RecordRow.seeker_ids.is_not(None),
-        )
-    ).all()
+        ),
+    )
     return [(as_utc(at), ids.split()) for at, ids in rows if ids and at is not None]
 
 
 def last_support(session: Session, *, team_id: str) -> dict[str, datetime]:
-    rows = session.execute(
+    rows = _rows(
+        session,
         select(RecordRow.subject_id, func.max(RecordRow.occurred_at))
         .where(*_live(team_id, "support_check_in"))
-        .group_by(RecordRow.subject_id)
-    ).all()
+        .group_by(RecordRow.subject_id),
+    )
     return {sid: as_utc(at) for sid, at in rows if sid and at is not None}
 
 
@@ -204,7 +222,7 @@ def team_openings(session: Session, *, team_id: str) -> list[JobOpening]:
     """The team's openings, holding only the fields the pipeline and jobs started read; openings
     alike in those fields are decoded once (decoding a whole record costs far more than reading
     its JSON)."""
-    rows = session.scalars(select(RecordRow.data).where(*_live(team_id, "job_opening"))).all()
+    rows = [data for (data,) in _rows(session, select(RecordRow.data).where(*_live(team_id, "job_opening")))]
     alike = Counter(
         tuple((name, data[name]) for name in OPENING_FIELDS if name in data) for data in rows if data
     )

@@ -25,7 +25,7 @@ from server.services.metrics import (
     weekly_counts,
 )
 from server.web.charts import Series, weekly_chart
-from server.web.common import Supervisor, render, team_zone
+from server.web.common import Supervisor, render, review_read, team_zone
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 FIRST_CONTACT_LOOKBACK_DAYS = 400
@@ -46,7 +46,7 @@ def fidelity_page(
     start, _ = week_bounds(mondays[0], zone)
     _, end = week_bounds(mondays[-1], zone)
     team = supervisor.team_id
-    with db.read() as session:
+    with review_read(db) as session:
         members = [
             (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
         ]

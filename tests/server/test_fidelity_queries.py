@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from server.db.models import RecordRow
 from server.services import metrics_queries as q
@@ -111,3 +111,53 @@ def test_openings_are_read_with_the_fields_the_pipeline_needs(client, world, dat
         openings = q.team_openings(session, team_id=alice.team_id)
     assert sorted(o.status.value for o in openings) == ["hired", "hired", "interested"]
     assert all(o.wage == 12.5 for o in openings)
+
+
+def _plans(database, team_id: str) -> dict[str, str]:
+    """Each visit query as the driver sends it (SQL text and parameters), and the plan the
+    database picks for it when table scans are discouraged (the test table is tiny)."""
+    sent: list[tuple[str, object]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT"):  # not BEGIN
+            sent.append((statement, parameters))
+
+    mondays = recent_weeks(date(2026, 5, 4), 52)
+    start, end = week_bounds(mondays[0], LONDON)[0], week_bounds(mondays[-1], LONDON)[1]
+    event.listen(database.engine, "before_cursor_execute", capture)
+    try:
+        with database.read() as session:
+            q.week_totals(session, team_id=team_id, mondays=mondays, zone=LONDON)
+            q.first_meetings(session, team_id=team_id, start=start, end=end)
+            q.face_to_face_visits_since(session, team_id=team_id, since=start)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", capture)
+    plans: dict[str, str] = {}
+    with database.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        cursor = raw.cursor()
+        if database.is_sqlite:
+            explain = "EXPLAIN QUERY PLAN "
+        else:
+            explain = "EXPLAIN "
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("SET enable_bitmapscan = off")
+        for name, (statement, parameters) in zip(("totals", "firsts", "since"), sent, strict=True):
+            cursor.execute(explain + statement, parameters)
+            plans[name] = "\n".join(str(row[-1]) for row in cursor.fetchall()) + "\n" + statement
+        cursor.close()
+        connection.rollback()
+    return plans
+
+
+def test_visit_queries_read_the_partial_visit_indexes_with_the_kind_in_the_sql(client, world, database):
+    # The kind is written into the SQL: a plan prepared for a bound kind (psycopg prepares a
+    # statement run five times) could not use an index on `kind = 'employer_visit'` rows only.
+    alice = world["alice"]
+    push(client, alice, op("employer_visit", new_id(), data=_visit(new_id(), "2026-04-13T09:00:00+00:00")))
+    plans = _plans(database, alice.team_id)
+    for name, plan in plans.items():  # which of the two a tiny table gets is the planner's choice
+        assert "kind = 'employer_visit'" in plan, name
+        assert "ix_records_visits_occurred" in plan or "ix_records_f2f_visits_subject" in plan, plan
+    assert "ix_records_visits_occurred" in plans["totals"], plans["totals"]  # holds phone calls too
+    assert "ix_records_f2f_visits_subject" in plans["firsts"], plans["firsts"]

@@ -1,5 +1,10 @@
 """Where this phone keeps its device token: the platform's secure storage on a phone, a 0600 file
-elsewhere. The app sees one async seam, because secure storage only answers asynchronously."""
+elsewhere. The app sees one async seam, because secure storage only answers asynchronously.
+
+Damaged credentials (a file or secure-storage entry that is there but unreadable) are not the same
+as none: ``load`` sets them aside and raises ``CredentialsDamaged``, so the app can tell the
+specialist to connect again instead of silently looking never enrolled. The records and outbox
+live in the store, not here: nothing saved is lost, it is sent once the phone is connected again."""
 
 from __future__ import annotations
 
@@ -7,10 +12,17 @@ import asyncio
 from pathlib import Path
 from typing import Any, Protocol
 
-from sync.credentials import Credentials, CredentialStore
+from sync.credentials import Credentials, CredentialStore, FileCredentialStore
 
 SECURE_KEY = "fieldwork.credentials"
 PHONE_PLATFORMS = ("android", "ios")
+CREDENTIALS_DAMAGED = (
+    "This phone's connection to your team was damaged. Connect again: nothing saved on the phone was lost."
+)
+
+
+class CredentialsDamaged(Exception):
+    """Credentials were found but could not be read; they were set aside."""
 
 
 class AsyncCredentialStore(Protocol):
@@ -49,13 +61,25 @@ class SecureStorageCredentialStore:
         try:
             return Credentials.from_json(str(text))
         except (ValueError, KeyError, TypeError):
-            return None
+            await self.storage.remove(SECURE_KEY)  # nothing to keep: a token cannot be repaired
+            raise CredentialsDamaged(CREDENTIALS_DAMAGED) from None
 
     async def save(self, credentials: Credentials) -> None:
         await self.storage.set(SECURE_KEY, credentials.to_json())
 
     async def clear(self) -> None:
         await self.storage.remove(SECURE_KEY)
+
+
+class CheckedFileCredentialStore(FileCredentialStore):
+    """The 0600 file, telling a damaged file from a missing one (kept aside as ``.corrupt``)."""
+
+    def load(self) -> Credentials | None:
+        credentials = super().load()
+        if credentials is None and self.path.exists():
+            self.path.replace(self.path.with_name(self.path.name + ".corrupt"))
+            raise CredentialsDamaged(CREDENTIALS_DAMAGED)
+        return credentials
 
 
 def is_phone(platform: object) -> bool:

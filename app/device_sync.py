@@ -15,12 +15,13 @@ import contextlib
 from collections.abc import Callable
 from typing import Protocol
 
-from app.credentials import AsyncCredentialStore
+from app.credentials import AsyncCredentialStore, CredentialsDamaged
 from app.domain.clock import Clock
 from app.state.sync_status import SIGNED_OUT, SyncSummary, describe
-from app.store import LocalStore
+from app.store import LocalStore, StoreFull
 from sync.credentials import Credentials, EnrollApi, request_credentials
-from sync.engine import SyncApi, SyncEngine
+from sync.engine import SyncApi, SyncEngine, SyncReport
+from sync.errors import SyncError
 from sync.runner import SyncRunner, SyncStatus
 
 Listener = Callable[[str], None]
@@ -69,7 +70,10 @@ class DeviceSync:
             return
         self._started = True
         self.credentials_store = credentials_store
-        self.credentials = await credentials_store.load()
+        try:
+            self.credentials = await credentials_store.load()
+        except CredentialsDamaged as exc:
+            self.notice = str(exc)  # the sync line asks to connect again; the outbox is kept
         if self.credentials is not None:
             self._start_runner(self.credentials)
 
@@ -145,8 +149,17 @@ class DeviceSync:
                 runner.report_progress(update)  # type: ignore[arg-type]
 
         engine = SyncEngine(self.store, client, on_progress=progress)
+
+        def sync_once() -> SyncReport:
+            try:
+                return engine.sync_once()
+            except StoreFull as exc:
+                # Pulled changes could not be saved: the runner shows the sentence and retries
+                # later; what was saved, the outbox included, is untouched.
+                raise SyncError(str(exc)) from exc
+
         runner = SyncRunner(
-            engine.sync_once,
+            sync_once,
             clock=self.clock,
             health=client.health,
             counts=self._counts,

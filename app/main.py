@@ -21,6 +21,7 @@ import flet as ft
 
 from app.credentials import (
     AsyncCredentialStore,
+    CheckedFileCredentialStore,
     InThread,
     SecureStorageCredentialStore,
     credentials_file,
@@ -31,13 +32,16 @@ from app.domain.clock import new_id
 from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation
 from app.records import RecordService
 from app.state.context import AppContext
-from app.store import LocalStore
+from app.state.store_health import remember_recovery
+from app.store import LocalStore, StoreError
+from app.store_key import FileKeyStore, SecureStorageKeyStore, key_file
 from app.views.shell import Shell
 from app.visit_check import DEFAULT_MAX_DISTANCE_M, CheckRules
 from sync.client import SyncClient
-from sync.credentials import EnrollmentFailed, FileCredentialStore
+from sync.credentials import EnrollmentFailed
 
 DEFAULT_STORE = "var/device"
+CANNOT_OPEN = "Fieldwork cannot open the data saved on this device:"
 
 
 def default_store_path() -> str:
@@ -88,7 +92,7 @@ def credential_store(page: ft.Page, store_path: str | Path) -> AsyncCredentialSt
         from flet_secure_storage import SecureStorage
 
         return SecureStorageCredentialStore(SecureStorage())
-    return InThread(FileCredentialStore(credentials_file(store_path)))
+    return InThread(CheckedFileCredentialStore(credentials_file(store_path)))
 
 
 def make_main(
@@ -161,10 +165,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    Path(args.store).parent.mkdir(parents=True, exist_ok=True)
-    store = LocalStore.open(args.store)
+def open_store(path: str | Path, key: bytes) -> LocalStore:
+    """The encrypted record store (an unencrypted one from an older version is migrated)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return LocalStore.open(path, key=key)
+
+
+def prepared_context(store: LocalStore, args: argparse.Namespace) -> AppContext:
+    """The app over an open store: sync link, rules, the demo caseload, any repair notice."""
+    remember_recovery(store)  # Today says what opening the store repaired, until dismissed
     ctx = build_context(store, server_url=args.server)
     ctx.fix_timeout_s = args.fix_timeout
     ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
@@ -173,6 +182,43 @@ def run(argv: Sequence[str] | None = None) -> None:
 
         if load_demo(ctx.service):
             print("Loaded the demo caseload.", flush=True)
+    return ctx
+
+
+def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[None]]:
+    """On a phone the store's key is in secure storage, which answers only once there is a page:
+    the store is opened inside main (once per process)."""
+    opened: AppContext | None = None
+
+    async def main(page: ft.Page) -> None:
+        nonlocal opened
+        if opened is None:
+            from flet_secure_storage import SecureStorage
+
+            try:
+                key = await SecureStorageKeyStore(SecureStorage()).load_or_create()
+                opened = prepared_context(open_store(args.store, key), args)
+            except StoreError as exc:
+                page.add(ft.Text(f"{CANNOT_OPEN} {exc}", size=16))
+                return
+        app_main = make_main(
+            opened, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code
+        )
+        await app_main(page)
+
+    return main
+
+
+def run(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    if is_phone(os.environ.get("FLET_PLATFORM", "")):
+        ft.run(make_phone_main(args))
+        return
+    try:
+        store = open_store(args.store, FileKeyStore(key_file(args.store)).load_or_create())
+    except StoreError as exc:
+        raise SystemExit(f"{CANNOT_OPEN} {exc}") from exc
+    ctx = prepared_context(store, args)
     main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
     try:
         if args.web:

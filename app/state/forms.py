@@ -14,7 +14,7 @@ from typing import Any
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import Record
 from app.records import RecordService
-from app.store import StoredRecord, StoreError
+from app.store import StoredRecord, StoreError, StoreFull
 
 DATE_HINT = "YYYY-MM-DD"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -92,6 +92,8 @@ class FormState:
             self.disclosure_message = str(exc)
             self.message = f"Not saved. {exc}"
             self.errors["disclosure_reason"] = "Give a reason, or remove them from this record"
+        except StoreFull as exc:
+            self.message = f"Not saved. {exc}."  # nothing saved before is affected
         except StoreError as exc:
             self.message = f"Not saved: this phone's storage failed ({exc}). Try again."
         if self.saved is None:

@@ -1,10 +1,11 @@
 """The Today screen: the sync line, supervisor feedback, records needing attention, what is due,
-and what was done lately."""
+what was done lately, and a notice when the phone's saved data had to be repaired."""
 
 from __future__ import annotations
 
 from app.records import Activity, DueItem, RecordService
 from app.state.feedback import AttentionRow, FeedbackRow, attention_rows, feedback_rows
+from app.state.store_health import dismiss_recovery, recovery_notice
 from app.state.sync_status import StatusSource, SyncSummary
 
 RECENT_LIMIT = 8
@@ -21,6 +22,7 @@ class TodayState:
         self.feedback: list[FeedbackRow] = []
         self.attention: list[AttentionRow] = []
         self.sync = SyncSummary(connected=False, pending=0, attention=0, label="")
+        self.store_notice: str | None = None  # the store was repaired on opening: say so until dismissed
         self.refresh()
 
     @property
@@ -44,7 +46,12 @@ class TodayState:
         self.due = [item for item in items if item.due_on <= today]
         self.upcoming = [item for item in items if item.due_on > today]
         self.recent = self.service.recent_activity(RECENT_LIMIT)
+        self.store_notice = recovery_notice(self.service.store)
         self.refresh_sync()
+
+    def dismiss_store_notice(self) -> None:
+        dismiss_recovery(self.service.store)
+        self.store_notice = None
 
     def refresh_sync(self) -> None:
         """The parts a sync pass can change: the line, feedback pulled down, refused records."""

@@ -128,7 +128,7 @@ class JournalStorage(ApplyingStorage):
         self._broken: str | None = None
         try:
             if not self.path.is_dir():
-                self.path.mkdir(parents=True)
+                self.path.mkdir(mode=0o700, parents=True)  # records are personal data
                 fsync_dir(self.path.parent)  # or a power cut could lose the whole new store
             self._lock = self._open_lock()
         except OSError as exc:

@@ -60,6 +60,7 @@ class LocalStore:
         self._db = open_db(storage)
         self._lock = threading.RLock()
         self.recovery_notes: list[str] = list(storage.recovery_notes)
+        self.lost_changes = storage.lost_changes  # unreadable transactions found on opening
         # Read the live rows: TinyDB's all() would build a Document per queued op on every open.
         queued = self._db.table(OUTBOX).raw_values()
         self._next_seq = max((_queue_order(row) for row in queued), default=0) + 1

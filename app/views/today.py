@@ -10,7 +10,7 @@ import flet as ft
 from app.records import DueItem
 from app.state.today import TodayState
 from app.views.sync_line import SyncLine
-from app.views.widgets import list_row, screen, section, tagged
+from app.views.widgets import banner, list_row, screen, section, tagged
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -52,6 +52,7 @@ class TodayView:
         self.sync_sections.controls = self._sync_section_controls()
         return screen(
             ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
+            *self._store_notice(),
             self.sync_line.build(state.sync),
             self.sync_sections,
             ft.Row(
@@ -89,6 +90,18 @@ class TodayView:
                 ),
             ),
         )
+
+    def _store_notice(self) -> list[ft.Control]:
+        """The phone's saved data was repaired when the app opened: say so until dismissed."""
+        if self.state.store_notice is None:
+            return []
+        return [
+            banner(self.state.store_notice, kind="warn", identifier="store-notice"),
+            ft.TextButton(
+                "Got it",
+                on_click=self.shell.then_refresh(lambda _e: self.state.dismiss_store_notice()),
+            ),
+        ]
 
     def _sync_section_controls(self) -> list[ft.Control]:
         state = self.state

@@ -1,0 +1,107 @@
+"""Where the key that encrypts the record store is kept: the phone's secure storage (Android
+Keystore / iOS Keychain through flet-secure-storage) on a phone, a 0600 file beside the store
+elsewhere. The key is made on first use and never leaves the device; losing it loses the store's
+unsynced changes, so the file is kept twice and checksummed, and a missing key is never silently
+replaced while an encrypted store exists (the store then refuses to open: ``StoreKeyError``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+from app.store.errors import StoreKeyError
+from app.store.sealing import KEY_BYTES, new_key
+
+SECURE_KEY = "fieldwork.store_key"
+_MAGIC = "fieldwork-store-key 1"
+
+
+def encode_key(key: bytes) -> str:
+    return f"{_MAGIC} {base64.b64encode(key).decode()} {zlib.crc32(key):08x}\n"
+
+
+def decode_key(text: str) -> bytes | None:
+    """The key in ``text``, or None if it is not a whole, intact key."""
+    parts = text.strip().split(" ")
+    if len(parts) != 4 or " ".join(parts[:2]) != _MAGIC:
+        return None
+    try:
+        key = base64.b64decode(parts[2], validate=True)
+        crc = int(parts[3], 16)
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == KEY_BYTES and zlib.crc32(key) == crc else None
+
+
+def key_file(store_path: str | Path) -> Path:
+    """The key file beside the store directory (var/device -> var/device.key), not inside it:
+    a copy of the store folder alone is unreadable."""
+    store = Path(store_path).resolve()
+    return store.parent / f"{store.name}.key"
+
+
+class FileKeyStore:
+    """The key in a 0600 file and a 0600 copy of it; either one intact is enough."""
+
+    MODE = 0o600
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.copy = self.path.with_name(self.path.name + ".copy")
+
+    def load_or_create(self) -> bytes:
+        found = [self._read(file) for file in (self.path, self.copy)]
+        key = next((key for key in found if key is not None), None)
+        if key is not None:
+            for file, value in zip((self.path, self.copy), found, strict=True):
+                if value != key:
+                    self._write(file, key)  # repair the damaged or missing twin
+            return key
+        if self.path.exists() or self.copy.exists():
+            raise StoreKeyError(f"the store key in {self.path} is damaged and so is its copy")
+        key = new_key()
+        self._write(self.path, key)
+        self._write(self.copy, key)
+        return key
+
+    def _read(self, file: Path) -> bytes | None:
+        try:
+            return decode_key(file.read_text(encoding="ascii"))
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def _write(self, file: Path, key: bytes) -> None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temp = file.with_name(f".{file.name}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()  # a leftover from a crash may have any mode: never reuse it
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, self.MODE)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(encode_key(key))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, file)
+
+
+class SecureStorageKeyStore:
+    """The key in flet-secure-storage (a service control: build it in the page's ``main``)."""
+
+    def __init__(self, storage: Any) -> None:
+        self.storage = storage
+
+    async def load_or_create(self) -> bytes:
+        text = await self.storage.get(SECURE_KEY)
+        if text:
+            key = decode_key(str(text))
+            if key is None:
+                raise StoreKeyError("the store key in this phone's secure storage is damaged")
+            return key
+        key = new_key()
+        await self.storage.set(SECURE_KEY, encode_key(key))
+        return key

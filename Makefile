@@ -26,11 +26,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy app sync server scripts
 
-## Local store, API (SQLite) and end-to-end sync; bench/review.py (PostgreSQL, 500k visits) runs alone.
+## Every benchmark side by side with its peers (Kinto, TinyDB, the machine's floor) into bench/RESULTS.md;
+## installs the peers into bench/.peers-venv; needs PostgreSQL; ~10 minutes. bench/review.py at 500k runs alone.
 bench: venv
-	$(PY) bench/local_store.py
-	$(PY) bench/server.py
-	$(PY) bench/sync.py
+	$(PY) bench/suite.py
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

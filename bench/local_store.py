@@ -79,16 +79,29 @@ def timed(action: Callable[[], object], count: int) -> list[float]:
     return samples
 
 
-def bench_durable(workdir: Path, size: int, rng: random.Random) -> dict[str, Any]:
-    path = workdir / f"durable-{size}"
+def fill_durable(path: Path, size: int, rng: random.Random) -> LocalStore:
+    """A durable store holding `size` visits, filled as a first sync would (pages of 1000)."""
     store = LocalStore.open(path)
     for page in range(0, size, 1000):
         records = [visit(rng) for _ in range(min(1000, size - page))]
         changes = [RemoteChange(KIND, r["id"], 1, r) for r in records]
         store.apply_remote(changes, cursor=f"c{page}")
-    samples = timed(lambda: save(store, visit(rng)), DURABLE_SAVES)
+    return store
+
+
+def save_latencies(store: LocalStore, count: int, rng: random.Random) -> list[float]:
+    """Seconds for each of `count` saves (journal append + fsync) into the store as it is."""
+    return timed(lambda: save(store, visit(rng)), count)
+
+
+def bench_durable(
+    workdir: Path, size: int, rng: random.Random, saves: int = DURABLE_SAVES, *, worst_case: bool = True
+) -> dict[str, Any]:
+    path = workdir / f"durable-{size}"
+    store = fill_durable(path, size, rng)
+    samples = save_latencies(store, saves, rng)
     store.close()
-    total = size + DURABLE_SAVES
+    total = size + saves
     journal_mb = (path / "journal.log").stat().st_size / 1e6
     as_left_s, storage = timed_open(path, expect=total)
     storage.compact()
@@ -96,7 +109,7 @@ def bench_durable(workdir: Path, size: int, rng: random.Random) -> dict[str, Any
     compacted_s, storage = timed_open(path, expect=total)
     # Worst case: killed just before the journal reached the size that triggers compaction.
     store = LocalStore(storage)
-    while storage.journal_bytes < 0.97 * storage.compaction_threshold:
+    while worst_case and storage.journal_bytes < 0.97 * storage.compaction_threshold:
         save(store, visit(rng))
         total += 1
     full_journal_mb = storage.journal_bytes / 1e6
@@ -105,7 +118,8 @@ def bench_durable(workdir: Path, size: int, rng: random.Random) -> dict[str, Any
     storage.close()
     return {
         "samples": samples,
-        "records": size + DURABLE_SAVES,
+        "records": size + saves,
+        "records_worst": total,  # what the store holds as bench_durable leaves it
         "as_left": (as_left_s, journal_mb),
         "compacted": (compacted_s, (path / "snapshot.json").stat().st_size / 1e6),
         "worst": (worst_s, full_journal_mb),
@@ -129,14 +143,40 @@ def timed_open(path: Path, *, expect: int) -> tuple[tuple[float, float], Journal
     return elapsed, storage
 
 
-def bench_json_storage(workdir: Path, size: int, rng: random.Random) -> list[float]:
+def bench_json_storage(
+    workdir: Path, size: int, rng: random.Random, inserts: int = JSON_INSERTS
+) -> list[float]:
     path = workdir / f"tinydb-{size}.json"
     docs = {str(n): visit(rng) for n in range(1, size + 1)}
     path.write_text(json.dumps({"_default": docs}))
     db = TinyDB(path)
-    samples = timed(lambda: db.insert(visit(rng)), JSON_INSERTS)
+    samples = timed(lambda: db.insert(visit(rng)), inserts)
     db.close()
     return samples
+
+
+def reopen_json_storage(workdir: Path, size: int) -> float:
+    """Seconds to open the JSONStorage file bench_json_storage left and read every record."""
+    path = workdir / f"tinydb-{size}.json"
+    started = time.perf_counter()
+    db = TinyDB(path)
+    count = len(db.all())
+    elapsed = time.perf_counter() - started
+    db.close()
+    assert count > size, count
+    return elapsed
+
+
+def reopen_durable(workdir: Path, size: int, expect: int, *, compact: bool = False) -> float:
+    """Seconds to open the durable store bench_durable left and read every record; compacted
+    first (not timed) when asked, else as left (worst case: journal just under compaction)."""
+    if compact:
+        storage = JournalStorage(workdir / f"durable-{size}")
+        storage.compact()
+        storage.close()
+    (elapsed, _cpu), storage = timed_open(workdir / f"durable-{size}", expect=expect)
+    storage.close()
+    return elapsed
 
 
 def main() -> None:

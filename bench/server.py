@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -109,24 +112,37 @@ def seed(database_url: str) -> tuple[str, list[str]]:
     return team, codes
 
 
-def bodies() -> list[bytes]:
+def employer_records(count: int) -> list[tuple[str, dict[str, object]]]:
+    """`count` new employers as (record id, data): the records every push benchmark sends."""
+    return [
+        (
+            str(uuid.uuid4()),
+            {
+                "name": f"Employer {n}",
+                "sector": "retail",
+                "address": f"{n % BATCH} High Street",
+                "contacts": ["Jo (manager)"],
+                "hiring_needs": "weekend staff",
+            },
+        )
+        for n in range(count)
+    ]
+
+
+def bodies(records: list[tuple[str, dict[str, object]]] | None = None, batch: int = BATCH) -> list[bytes]:
+    """Push request bodies of `batch` create operations each, built before any timing."""
+    records = employer_records(RECORDS) if records is None else records
     out = []
-    for start in range(0, RECORDS, BATCH):
+    for start in range(0, len(records), batch):
         operations = [
             {
                 "op_id": str(uuid.uuid4()),
                 "kind": "employer",
-                "record_id": str(uuid.uuid4()),
+                "record_id": rid,
                 "base_version": 0,
-                "data": {
-                    "name": f"Employer {start + i}",
-                    "sector": "retail",
-                    "address": f"{i} High Street",
-                    "contacts": ["Jo (manager)"],
-                    "hiring_needs": "weekend staff",
-                },
+                "data": data,
             }
-            for i in range(BATCH)
+            for rid, data in records[start : start + batch]
         ]
         out.append(json.dumps({"operations": operations}).encode())
     return out
@@ -202,7 +218,20 @@ def owner_of(database_url: str) -> str:
     return owner
 
 
-def run(database_url: str, label: str) -> None:
+@dataclass
+class Api:
+    """A running API with one specialist's two enrolled devices: one pushes, the other pulls."""
+
+    database_url: str
+    team_id: str
+    http: httpx.Client
+    pusher: dict[str, str]
+    puller: dict[str, str]
+    cursor: str = ""  # where the pulling device is
+
+
+@contextmanager
+def running_api(database_url: str) -> Iterator[Api]:
     upgrade(database_url)
     team_id, codes = seed(database_url)
     port = free_port()
@@ -213,43 +242,96 @@ def run(database_url: str, label: str) -> None:
                 http.post("/api/v1/enroll", json={"code": code, "device_name": f"bench {n}"}).json()["token"]
                 for n, code in enumerate(codes)
             ]
-            headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
-            other = {"Authorization": f"Bearer {tokens[1]}"}
-            payloads = bodies()
-            started = time.perf_counter()
-            for body in payloads:
-                response = http.post("/api/v1/sync/push", content=body, headers=headers)
-                assert response.status_code == 200, response.text
-            push_s = time.perf_counter() - started
-            started = time.perf_counter()
-            pulled, requests, cursor = 0, 0, ""
-            for _ in range(1000):
-                page = http.get(
-                    "/api/v1/sync/pull", params={"cursor": cursor, "limit": 1000}, headers=other
-                ).json()
-                requests += 1
-                pulled += len(page["changes"])
-                cursor = page["next_cursor"]
-                if not page["has_more"]:
-                    break
-            pull_s = time.perf_counter() - started
-            assert pulled == RECORDS, pulled
-            empty = {}
-            empty[RECORDS], _ = empty_pull_ms(http, other)
-            owner = owner_of(database_url)
-            for size in (100_000, 1_000_000):
-                fill(database_url, team_id=team_id, owner_id=owner, upto=size)
-                empty[size], _ = empty_pull_ms(http, other)
+            yield Api(
+                database_url,
+                team_id,
+                http,
+                pusher={"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"},
+                puller={"Authorization": f"Bearer {tokens[1]}"},
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def push(api: Api, payloads: list[bytes]) -> list[float]:
+    """Send the bodies in order; seconds per request. Every operation must come back applied."""
+    timings = []
+    for body in payloads:
+        started = time.perf_counter()
+        response = api.http.post("/api/v1/sync/push", content=body, headers=api.pusher)
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+        results = response.json()["results"]
+        assert all(r["status"] == "applied" for r in results), results[:3]
+    return timings
+
+
+@dataclass
+class Pulled:
+    seconds: float
+    records: int
+    requests: int
+
+
+def pull_back(api: Api, *, limit: int = 1000) -> Pulled:
+    """The other device pulls everything after its cursor, `limit` changes a request."""
+    started = time.perf_counter()
+    pulled, requests = 0, 0
+    for _ in range(10_000):  # bounded
+        page = api.http.get(
+            "/api/v1/sync/pull", params={"cursor": api.cursor, "limit": limit}, headers=api.puller
+        ).json()
+        requests += 1
+        pulled += len(page["changes"])
+        api.cursor = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    return Pulled(time.perf_counter() - started, pulled, requests)
+
+
+def empty_pull_curve(api: Api, sizes: Sequence[int], samples: int = 200) -> dict[int, float]:
+    """Median empty incremental pull (ms) as the team's table grows to each size."""
+    owner = owner_of(api.database_url)
+    curve = {}
+    for size in sizes:
+        fill(api.database_url, team_id=api.team_id, owner_id=owner, upto=size)
+        curve[size], api.cursor = empty_pull_ms(api.http, api.puller, samples)
+    return curve
+
+
+@contextmanager
+def scratch_postgres(prefix: str = "fieldwork_bench") -> Iterator[str]:
+    """A new database on the benchmark's PostgreSQL server, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def sqlalchemy_url(libpq_url: str) -> str:
+    return libpq_url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def run(database_url: str, label: str) -> None:
+    payloads = bodies()
+    with running_api(database_url) as api:
+        push_s = sum(push(api, payloads))
+        pulled = pull_back(api)
+        assert pulled.records == RECORDS, pulled
+        empty = empty_pull_curve(api, (RECORDS, 100_000, 1_000_000))
     print(f"\nFieldwork API benchmark — {label}, loopback, batches of {BATCH}")
     print("| measure | value |")
     print("| --- | --- |")
     rate = RECORDS / push_s
     print(f"| push {RECORDS} records | {push_s:.2f} s, {rate:,.0f} records/s, {len(payloads)} requests |")
-    pull_rate = f"{pulled / pull_s:,.0f} records/s"
-    print(f"| pull them back (another device) | {pull_s:.2f} s, {pull_rate}, {requests} requests |")
+    pull_rate = f"{pulled.records / pulled.seconds:,.0f} records/s"
+    pull_s = f"{pulled.seconds:.2f} s"
+    print(f"| pull them back (another device) | {pull_s}, {pull_rate}, {pulled.requests} requests |")
     for size, ms in empty.items():
         print(f"| empty incremental pull at {size:,} rows | {ms:.2f} ms (median of 200) |")
 
@@ -262,15 +344,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             run(f"sqlite:///{folder}/bench.db", "SQLite")
         return
-    name = f"fieldwork_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-        run(f"{base}/{name}", "PostgreSQL")
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres() as url:
+        run(sqlalchemy_url(url), "PostgreSQL")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,56 @@
+"""`make bench` at tiny sizes, so the benchmarks and the results writer cannot rot unnoticed.
+
+Runs bench/suite.py's QUICK plan (no peers' venv, no Kinto, no PostgreSQL: a few seconds) into a
+temporary folder and reads back what it wrote. No timing is asserted: only that every figure was
+measured and lands in the table with its peer and ratio.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import suite
+from bench.results import Curve, Results, Row, render_markdown
+
+
+def test_quick_run_writes_every_table_and_curve(tmp_path: Path) -> None:
+    suite.run(suite.QUICK, tmp_path)
+
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert text.count("| metric | Fieldwork | peer | ratio | machine |") == 3
+    for metric in (
+        "append 512 bytes + fsync",
+        "empty HTTP GET on loopback",
+        "save one record into 200, p50",
+        "reopen with 200 records and read them all, compacted",
+        "push requests",
+        "pull 300 records back on another device",
+        "empty incremental pull at 300 rows",
+    ):
+        assert metric in text, metric
+    assert "| push requests | 1 requests |" in text  # 300 records fit one push of 500
+    assert "ms (TinyDB JSONStorage) |" in text
+    assert "![Local save latency" in text and "(chart-local-save.png)" in text
+
+    data = json.loads((tmp_path / "results.json").read_text())
+    curves = {curve["slug"]: curve for curve in data["curves"]}
+    assert curves["local-save"]["xs"] == [200, 600]
+    assert all(v is not None and v > 0 for v in curves["local-save"]["series"]["Fieldwork durable store"])
+    assert curves["pull"]["xs"] == [300, 1_000]
+    assert all(v is not None and v > 0 for v in curves["pull"]["series"]["Fieldwork on SQLite"])
+
+
+def test_ratio_says_who_is_ahead() -> None:
+    faster = Row("push", "records/s", 8_000, 400, "Kinto", higher_is_better=True)
+    slower = Row("reopen", "s", 0.5, 0.25, "TinyDB")
+    alone = Row("sync", "records/s", 1_500, higher_is_better=True)
+    results = Results("today", 60, {"cores": "2"}, {"Side by side": [faster, slower, alone]},
+                      [Curve("c", "A curve", "n", "ms", [1, 10], {"Fieldwork": [1.0, None]})])  # fmt: skip
+
+    text = render_markdown(results)
+
+    assert "| push | 8,000 records/s | 400 records/s (Kinto) | 20.0x | — |" in text
+    assert "| reopen | 0.500 s | 0.250 s (TinyDB) | 0.50x (peer ahead) | — |" in text
+    assert "| sync | 1,500 records/s | — | — | — |" in text
+    assert "| 10 | — |" in text

@@ -26,7 +26,7 @@ class EmployersView:
         self.state.refresh()
 
     def build(self) -> ft.Control:
-        from app.views.screens import detail_screen, log_screen
+        from app.views.screens import detail_screen, log_screen, nearby_screen
 
         state = self.state
 
@@ -59,7 +59,14 @@ class EmployersView:
                         self.shell.handler(lambda _e: self.shell.push(log_screen(self.shell, "employer"))),
                         identifier="add-employer-screen",
                         filled=False,
-                    )
+                    ),
+                    big_button(
+                        "Nearby",
+                        ft.Icons.NEAR_ME,
+                        self.shell.handler(lambda _e: self.shell.push(nearby_screen(self.shell))),
+                        identifier="nearby-screen",
+                        filled=False,
+                    ),
                 ]
             ),
             *(

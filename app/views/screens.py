@@ -78,6 +78,13 @@ def detail_screen(shell: Shell, kind: str, record_id: str) -> Screen:
     )
 
 
+def nearby_screen(shell: Shell) -> Screen:
+    from app.state.nearby import NearbyState
+    from app.views.nearby import NearbyView
+
+    return NearbyView(shell, NearbyState(shell.ctx.service, geocoder=shell.ctx.geocoder))
+
+
 def connect_screen(shell: Shell) -> Screen:
     from app.state.connect import ConnectState
     from app.views.connect import ConnectView

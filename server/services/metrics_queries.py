@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, literal, select, true
+from sqlalchemy import Date, case, cast, func, literal, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.codec import record_from_dict
@@ -44,9 +44,16 @@ def week_totals(
     session: Session, *, team_id: str, mondays: list[date], zone: ZoneInfo
 ) -> list[tuple[str, date, bool, int]]:
     """(specialist, week, face to face, visits) over consecutive weeks, counted by the database.
-    Weeks are told apart by their UTC bounds (a CASE), the same on SQLite and PostgreSQL."""
+    PostgreSQL truncates each visit's local time to its ISO week (Monday); SQLite, which has no
+    time zones, tells the weeks apart by their UTC bounds (a CASE)."""
     bounds = [week_bounds(monday, zone) for monday in mondays]
-    week = case(*((RecordRow.occurred_at < as_utc(end), i) for i, (_, end) in enumerate(bounds)))
+    if session.get_bind().dialect.name == "postgresql":
+        # Not the CASE here: at 52 weeks its SQL outgrows psycopg's statement cache (4 KiB) and
+        # would be parsed again on every request.
+        local = func.timezone(zone.key, RecordRow.occurred_at)
+        week: Any = cast(func.date_trunc("week", local), Date)
+    else:
+        week = case(*((RecordRow.occurred_at < as_utc(end), i) for i, (_, end) in enumerate(bounds)))
     visits = (
         select(
             RecordRow.owner_user_id.label("owner"),
@@ -62,7 +69,11 @@ def week_totals(
             visits.c.owner, visits.c.week, visits.c.f2f
         ),
     )
-    return [(owner, mondays[week], bool(f2f), n) for owner, week, f2f, n in rows if week is not None]
+    return [
+        (owner, week if isinstance(week, date) else mondays[week], bool(f2f), n)
+        for owner, week, f2f, n in rows
+        if week is not None
+    ]
 
 
 def first_meetings(

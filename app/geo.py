@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -150,3 +153,41 @@ def geocode_address(address: str, geocoder: Geocoder) -> tuple[float, float] | N
         return float(location.latitude), float(location.longitude)
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+class CachedGeocoder:
+    """Remembers answers (a point, or "unknown") per address, so a repeated address costs no request.
+
+    Failures are not remembered: offline now may be online later. Bounded, oldest forgotten first;
+    a lock because the geocoding queue asks from a worker thread while a form may ask too."""
+
+    def __init__(self, lookup: Callable[[str], Any], *, size: int = 512) -> None:
+        self._lookup = lookup
+        self._size = size
+        self._answers: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def geocode(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        key = " ".join(query.casefold().split())
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = self._lookup(query)
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+def default_geocoder(user_agent: str, *, timeout_s: float = 10.0) -> CachedGeocoder:
+    """Nominatim (OpenStreetMap) as its usage policy asks: an identifying user agent and at most one
+    request a second (geopy's RateLimiter), behind a cache. Errors are raised, not swallowed, so the
+    geocoding queue can tell "offline" from "unknown address"."""
+    from geopy.extra.rate_limiter import RateLimiter
+    from geopy.geocoders import Nominatim
+
+    nominatim = Nominatim(user_agent=user_agent, timeout=timeout_s)
+    limited = RateLimiter(nominatim.geocode, min_delay_seconds=1.0, max_retries=0, swallow_exceptions=False)
+    return CachedGeocoder(limited)

@@ -29,7 +29,8 @@ from app.credentials import (
 )
 from app.device_sync import DeviceSync
 from app.domain.clock import new_id
-from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation
+from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation, default_geocoder
+from app.geocoding import GeocodeQueue, run_when_online
 from app.records import RecordService
 from app.state.context import AppContext
 from app.state.store_health import remember_recovery
@@ -41,6 +42,8 @@ from sync.client import SyncClient
 from sync.credentials import EnrollmentFailed
 
 DEFAULT_STORE = "var/device"
+# Nominatim's usage policy asks for an application name; operators add a contact (--geocoder-user-agent).
+DEFAULT_GEOCODER_USER_AGENT = "Fieldwork/0.1 (IPS field app)"
 CANNOT_OPEN = "Fieldwork cannot open the data saved on this device:"
 
 
@@ -103,9 +106,10 @@ def make_main(
     enroll_code: str | None = None,
 ) -> Callable[[ft.Page], Awaitable[None]]:
     code_used = False
+    geocoding_started = False
 
     async def main(page: ft.Page) -> None:
-        nonlocal code_used
+        nonlocal code_used, geocoding_started
         location: LocationProvider = NoLocation()
         if use_gps:
             # A service control: created per page, inside main, and kept referenced by the provider.
@@ -115,6 +119,10 @@ def make_main(
         shell = Shell(page, dataclasses.replace(ctx, location=location))
         shell.go_root("today")
         sync = ctx.sync
+        if ctx.geocoder is not None and not geocoding_started:
+            # Once per process: employers saved offline get their map location when online.
+            geocoding_started = True
+            run_when_online(GeocodeQueue(ctx.service, ctx.geocoder), sync)
         if sync is None:
             return
         await sync.start(credential_store(page, store_path))
@@ -157,6 +165,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds to wait for a GPS fix (the save never waits)",
     )
     parser.add_argument(
+        "--geocoder",
+        choices=("nominatim", "off"),
+        default=os.environ.get("FIELDWORK_GEOCODER", "nominatim"),
+        help="where employer addresses are looked up when online (off: never)",
+    )
+    parser.add_argument(
+        "--geocoder-user-agent",
+        default=os.environ.get("FIELDWORK_GEOCODER_USER_AGENT", DEFAULT_GEOCODER_USER_AGENT),
+        help="how this app names itself to Nominatim (add a contact address)",
+    )
+    parser.add_argument(
         "--visit-distance-m",
         type=float,
         default=float(os.environ.get("FIELDWORK_VISIT_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)),
@@ -174,7 +193,8 @@ def open_store(path: str | Path, key: bytes) -> LocalStore:
 def prepared_context(store: LocalStore, args: argparse.Namespace) -> AppContext:
     """The app over an open store: sync link, rules, the demo caseload, any repair notice."""
     remember_recovery(store)  # Today says what opening the store repaired, until dismissed
-    ctx = build_context(store, server_url=args.server)
+    geocoder = default_geocoder(args.geocoder_user_agent) if args.geocoder == "nominatim" else None
+    ctx = build_context(store, server_url=args.server, geocoder=geocoder)
     ctx.fix_timeout_s = args.fix_timeout
     ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
     if args.demo:

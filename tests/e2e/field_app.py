@@ -62,7 +62,7 @@ def running_field_app(args: Sequence[str], *, log_path: Path) -> Iterator[str]:
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"},
+            env=os.environ | {"PYTHONUNBUFFERED": "1", "FIELDWORK_GEOCODER": "off"},  # no test goes online
         )
         url = f"http://127.0.0.1:{port}/"
         try:

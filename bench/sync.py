@@ -26,10 +26,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.domain.clock import new_id  # noqa: E402
+from app.domain.clock import SystemClock, new_id  # noqa: E402
 from app.domain.codec import to_dict  # noqa: E402
 from app.domain.enums import GeotagSource  # noqa: E402
-from app.domain.records import Employer, EmployerVisit, Geotag  # noqa: E402
+from app.domain.records import Employer, EmployerVisit, Geotag, stamp  # noqa: E402
 from app.store import LocalStore  # noqa: E402
 from sync.client import Offline, SyncClient  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
@@ -46,18 +46,21 @@ QUICK_FAULTS = [f for f in Fault if f is not Fault.RESTART]
 
 
 def fill(store: LocalStore, count: int) -> None:
+    """Records as the app saves them: stamped (id, created/updated times, version 1)."""
     now = datetime.now(UTC)
+    clock = SystemClock()
     employers = []
     for n in range(max(1, count // 20)):
-        record = Employer(
-            id=new_id(), name=f"Employer {n}", sector="retail", address=f"{n} Main St", version=1
+        record = stamp(
+            Employer(name=f"Employer {n}", sector="retail", address=f"{n} Main St"),
+            clock=clock,
+            new_id=new_id,
         )
         employers.append(record)
         store.save("employer", to_dict(record), op_id=new_id(), queued_at=now.isoformat())
     for n in range(count - len(employers)):
         place = employers[n % len(employers)]
         visit = EmployerVisit(
-            id=new_id(),
             employer_id=place.id,
             occurred_at=now - timedelta(minutes=n),
             outcome="Met the manager; interested in a trial shift",
@@ -65,8 +68,8 @@ def fill(store: LocalStore, count: int) -> None:
             geotag=Geotag(
                 latitude=-36.85, longitude=174.76, accuracy_m=12.0, fixed_at=now, source=GeotagSource.GPS
             ),
-            version=1,
         )
+        visit = stamp(visit, clock=clock, new_id=new_id)
         store.save("employer_visit", to_dict(visit), op_id=new_id(), queued_at=now.isoformat())
 
 

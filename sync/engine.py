@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,30 +72,55 @@ class SyncEngine:
         return report
 
     def push_outbox(self, report: SyncReport) -> None:
+        """Push the queue in batches, one request ahead: while the server applies batch N+1, this
+        device writes down the answer to batch N (two processes, so the work overlaps). Batch N+1
+        leaves out the records of batch N, whose server versions are about to change, so every
+        operation is built on the base it would have had one batch at a time."""
         total = self._store.pending_count()
-        # Bounded: each round either empties a batch from the queue or stops.
-        for _ in range(total // self._batch_size + 2):
-            entries = self._store.outbox(limit=self._batch_size)
-            if not entries:
-                return
-            operations = [self._operation(entry) for entry in entries]
-            try:
-                response = self._api.push(operations)
-            except SyncError:
-                self._store.bump_attempts([entry.op_id for entry in entries])
-                raise
-            report.requests += 1
-            sent = {operation.op_id: operation for operation in operations}
-            outcomes = [
-                _outcome(result, sent[result.op_id]) for result in response.results if result.op_id in sent
-            ]
-            self._store.record_outcomes(outcomes)
-            report.pushed += len(outcomes)
-            report.rejected += sum(1 for outcome in outcomes if outcome.state == "rejected")
-            report.conflicts += sum(1 for outcome in outcomes if outcome.state == "conflict")
-            self._on_progress(Progress(done=report.pushed, total=total, phase="push"))
-            if len(outcomes) < len(entries):
-                return  # the server skipped some: leave them queued for the next pass
+        stopping = False
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldwork-push") as sender:
+            in_flight = self._send_next(sender, busy=frozenset())
+            # Bounded: each round takes one batch off the queue, or stops.
+            for _ in range(total // self._batch_size + 3):
+                if in_flight is None:
+                    return
+                batch, answer = in_flight
+                try:
+                    response = answer.result()
+                except SyncError:
+                    self._store.bump_attempts([operation.op_id for operation in batch])
+                    raise
+                report.requests += 1
+                busy = frozenset(operation.record_id for operation in batch)
+                in_flight = None if stopping else self._send_next(sender, busy=busy)
+                if not self._record(batch, response, report, total=total):
+                    stopping = True  # the server skipped some: they stay queued for the next pass
+
+    def _send_next(
+        self, sender: ThreadPoolExecutor, *, busy: frozenset[str]
+    ) -> tuple[list[Operation], Future[PushResponse]] | None:
+        # At most one batch is in flight, so twice a batch always leaves a full one after `busy`.
+        entries = self._store.outbox(limit=2 * self._batch_size)
+        ready = [entry for entry in entries if entry.record_id not in busy][: self._batch_size]
+        if not ready:
+            return None
+        batch = [self._operation(entry) for entry in ready]
+        return batch, sender.submit(self._api.push, batch)
+
+    def _record(
+        self, batch: list[Operation], response: PushResponse, report: SyncReport, *, total: int
+    ) -> bool:
+        """Write the server's answers down durably; False when it did not answer every operation."""
+        sent = {operation.op_id: operation for operation in batch}
+        outcomes = [
+            _outcome(result, sent[result.op_id]) for result in response.results if result.op_id in sent
+        ]
+        self._store.record_outcomes(outcomes)
+        report.pushed += len(outcomes)
+        report.rejected += sum(1 for outcome in outcomes if outcome.state == "rejected")
+        report.conflicts += sum(1 for outcome in outcomes if outcome.state == "conflict")
+        self._on_progress(Progress(done=report.pushed, total=total, phase="push"))
+        return len(outcomes) == len(batch)
 
     def pull_changes(self, report: SyncReport) -> None:
         cursor = self._store.cursor()

@@ -9,6 +9,7 @@ Reads settings from the environment (DATABASE_URL, FIELDWORK_SECRET_KEY, ...). C
   list-devices --team TEAM        devices of a team, revoked or not
   revoke-device DEVICE_ID         revoke a device token at once
   disable-user USERNAME           refuse a user's sign-ins, sessions and devices at once
+  import employers FILE --team TEAM  import a team's employer spreadsheet (.csv or .xlsx)
   demo                            create (or refresh) the demo team and print its credentials
   serve [--demo] [--host] [--port]  run the API (SQLite databases are migrated first)
 """
@@ -21,6 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app.domain.clock import SystemClock
+from server.cli_import import add_import_parser, run_import
 from server.db.database import Database
 from server.db.migrate import upgrade
 from server.demo import seed_demo
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     disable = sub.add_parser("disable-user", help="refuse a user's sign-ins, sessions and devices")
     disable.add_argument("username")
+    add_import_parser(sub)
     sub.add_parser("demo", help="create or refresh the demo team and print its credentials")
     serve = sub.add_parser("serve", help="run the API")
     serve.add_argument("--host", default="127.0.0.1")
@@ -183,6 +186,7 @@ COMMANDS: dict[str, Command] = {
     "list-devices": _list_devices,
     "revoke-device": _revoke_device,
     "disable-user": _disable_user,
+    "import": run_import,
     "demo": _demo,
     "serve": _serve,
 }

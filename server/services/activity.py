@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from server.db.models import RecordRow, User
@@ -76,21 +76,28 @@ def _filtered(query: SelectT, filters: ActivityFilter, zone: ZoneInfo) -> Select
     return query
 
 
-def iter_visit_data(
-    session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo
-) -> Iterator[tuple[str, str, datetime | None, dict[str, Any]]]:
-    """(record id, specialist, when, data) of matching employer visits, newest first, for the map:
-    no review state and no ORM objects."""
+def geotagged_visits(
+    session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo, limit: int
+) -> list[tuple[str, str, datetime | None, dict[str, Any]]]:
+    """(record id, specialist, when, data) of matching employer visits with a geotag (the derived
+    `latitude`), newest first, at most `limit`, for the map: one fetch by Core (a server-side
+    cursor would cost a round trip per hundred rows), no review state and no ORM objects."""
     query = (
         select(RecordRow.record_id, User.display_name, RecordRow.occurred_at, RecordRow.data)
         .join(User, User.id == RecordRow.owner_user_id)
-        .where(RecordRow.team_id == team_id, RecordRow.deleted.is_(False), RecordRow.kind == "employer_visit")
+        .where(
+            RecordRow.team_id == team_id,
+            RecordRow.kind == literal("employer_visit", literal_execute=True),  # partial index
+            RecordRow.deleted.is_(False),
+            RecordRow.latitude.is_not(None),
+        )
     )
     query = _filtered(query, filters, zone).order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
-    for record_id, owner, occurred_at, data in session.execute(
-        query.limit(EXPORT_LIMIT).execution_options(yield_per=1000)
-    ):
-        yield record_id, owner, as_utc(occurred_at) if occurred_at else None, data or {}
+    rows = session.connection().execute(query.limit(limit)).all()
+    return [
+        (record_id, owner, as_utc(occurred_at) if occurred_at else None, data or {})
+        for record_id, owner, occurred_at, data in rows
+    ]
 
 
 def _row(record: RecordRow, owner: str, state: str) -> ActivityRow:

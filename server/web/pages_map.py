@@ -19,9 +19,9 @@ from markupsafe import Markup
 
 from server.api.deps import ClockDep, DbDep
 from server.services import visit_checks
-from server.services.activity import iter_visit_data
+from server.services.activity import geotagged_visits
 from server.web.charts import PALETTE
-from server.web.common import Supervisor, render, team_zone
+from server.web.common import Supervisor, render, review_read, team_zone
 from server.web.pages_activity import Text, parse_filters
 from server.web.present import local_time, words
 
@@ -51,8 +51,10 @@ def map_page(
     names: dict[str, int] = {}
     purposes: dict[str, int] = {}
     visits: list[dict[str, Any]] = []
-    with db.read() as session:
-        rows = iter_visit_data(session, team_id=supervisor.team_id, filters=filters, zone=zone)
+    with review_read(db) as session:
+        rows = geotagged_visits(
+            session, team_id=supervisor.team_id, filters=filters, zone=zone, limit=MAX_POINTS
+        )
         for record_id, specialist, occurred_at, data in rows:
             point = _point(data)
             if point is None:

@@ -69,10 +69,12 @@ def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[Reco
 def _filtered(query: SelectT, filters: ActivityFilter, zone: ZoneInfo) -> SelectT:
     if filters.owner_user_id:
         query = query.where(RecordRow.owner_user_id == filters.owner_user_id)
+    # Bounds bound in UTC: SQLite keeps a stamp's wall-clock time and drops its offset.
     if filters.since is not None:
-        query = query.where(RecordRow.occurred_at >= day_start(filters.since, zone))
+        query = query.where(RecordRow.occurred_at >= as_utc(day_start(filters.since, zone)))
     if filters.until is not None:
-        query = query.where(RecordRow.occurred_at < day_start(filters.until + timedelta(days=1), zone))
+        after = day_start(filters.until + timedelta(days=1), zone)
+        query = query.where(RecordRow.occurred_at < as_utc(after))
     return query
 
 

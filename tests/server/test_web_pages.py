@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.server.web_helpers import csrf_from, seed_activity, sign_in
-from tests.server.world import pull_all
+from tests.server.world import new_id, op, pull_all, push, sample
 
 
 def test_pages_send_a_browser_without_a_session_to_sign_in(client):
@@ -135,3 +135,17 @@ def test_geojson_export_keeps_the_filter_and_puts_longitude_first(client, world)
     assert feature["properties"]["record_id"] == seeded.alice_visit
     assert feature["geometry"]["coordinates"] == [-0.1276, 51.5072]
     assert client.get(f"/review/export.geojson?owner={bob}").json()["features"] == []
+
+
+def test_date_filters_are_days_in_the_review_time_zone_on_both_databases(client, world):
+    # London is on summer time (UTC+1) in May: 23:30 UTC on 30 April is 00:30 on 1 May.
+    alice = world["alice"]
+    first_of_may, second_of_may = new_id(), new_id()
+    for record_id, at in (
+        (first_of_may, "2026-04-30T23:30:00+00:00"),
+        (second_of_may, "2026-05-01T23:30:00+00:00"),
+    ):
+        push(client, alice, op("employer_visit", record_id, data=sample("employer_visit", occurred_at=at)))
+    sign_in(client, "sue")
+    page = client.get("/review?since=2026-05-01&until=2026-05-01").text
+    assert first_of_may in page and second_of_may not in page

@@ -7,7 +7,8 @@ the durable store. Both use the same realistic employer-visit records (~500 byte
 
 JSONStorage cannot be filled to 50k through its own insert in reasonable time, so its file is
 written directly in one go and only the timed inserts go through TinyDB. The durable store is
-filled through ``LocalStore.apply_remote`` in pages, as a first sync would.
+filled through ``LocalStore.apply_remote`` in pages, as a first sync would. It is encrypted, as
+the app's is; ``--plain`` measures the unencrypted store instead, for comparison.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ SIZES = (10_000, 50_000)
 DURABLE_SAVES = 1000
 JSON_INSERTS = 30
 KIND = "employer_visit"
+# The app always encrypts its store (app/store/sealing.py); a fixed key keeps runs comparable.
+STORE_KEY: bytes | None = bytes(range(32))
 NOTES = (
     "Met the manager at the loading bay; two night-shift openings from June. Prefers a short "
     "working interview; follow up after the stock take."
@@ -81,7 +84,7 @@ def timed(action: Callable[[], object], count: int) -> list[float]:
 
 def fill_durable(path: Path, size: int, rng: random.Random) -> LocalStore:
     """A durable store holding `size` visits, filled as a first sync would (pages of 1000)."""
-    store = LocalStore.open(path)
+    store = LocalStore.open(path, key=STORE_KEY)
     for page in range(0, size, 1000):
         records = [visit(rng) for _ in range(min(1000, size - page))]
         changes = [RemoteChange(KIND, r["id"], 1, r) for r in records]
@@ -136,7 +139,7 @@ def timed_open(path: Path, *, expect: int) -> tuple[tuple[float, float], Journal
     CPU time is shown too because wall time on a shared machine includes waiting for a core.
     """
     start, start_cpu = time.perf_counter(), time.process_time()
-    storage = JournalStorage(path)
+    storage = JournalStorage(path, key=STORE_KEY)
     store = LocalStore(storage)
     elapsed = time.perf_counter() - start, time.process_time() - start_cpu
     assert len(store.all(KIND)) == expect
@@ -171,7 +174,7 @@ def reopen_durable(workdir: Path, size: int, expect: int, *, compact: bool = Fal
     """Seconds to open the durable store bench_durable left and read every record; compacted
     first (not timed) when asked, else as left (worst case: journal just under compaction)."""
     if compact:
-        storage = JournalStorage(workdir / f"durable-{size}")
+        storage = JournalStorage(workdir / f"durable-{size}", key=STORE_KEY)
         storage.compact()
         storage.close()
     (elapsed, _cpu), storage = timed_open(workdir / f"durable-{size}", expect=expect)
@@ -180,6 +183,10 @@ def reopen_durable(workdir: Path, size: int, expect: int, *, compact: bool = Fal
 
 
 def main() -> None:
+    global STORE_KEY
+    if "--plain" in sys.argv[1:]:
+        STORE_KEY = None
+    print("store files:", "plaintext (--plain)" if STORE_KEY is None else "encrypted (AES-256-GCM)")
     load_before = os.getloadavg()[0]
     rng = random.Random(42)
     sizes = sorted(len(json.dumps(visit(rng), separators=(",", ":"))) for _ in range(1000))

@@ -13,16 +13,15 @@ from server.api.deps import (
     ClockDep,
     CurrentDevice,
     DbDep,
-    authenticate_device,
     get_db,
     get_settings,
 )
 from server.api.openapi import PUSH_BODY, errors
 from server.api.protocol_gate import check_version
-from server.errors import BadRequest, ErrorCode, PayloadTooLarge, UnsupportedMediaType
+from server.errors import BadRequest, ErrorCode, NotAuthenticated, PayloadTooLarge, UnsupportedMediaType
 from server.services.changes import decode_cursor
 from server.services.operations import parse_operation
-from server.services.pull import pull_changes
+from server.services.pull import pull_for_device
 from server.services.push import push_operations
 from sync.protocol import MAX_BATCH_OPERATIONS, PROTOCOL_VERSION, PullResponse, PushResponse
 
@@ -101,10 +100,13 @@ async def pull(
     after = decode_cursor(cursor)
     page = min(limit or settings.pull_page_default, settings.pull_page_max)
 
+    if credentials is None:
+        raise NotAuthenticated("send the device token as 'Authorization: Bearer <token>'")
+    token = credentials.credentials
+
     def work() -> PullResponse:
         # Authenticate in the pull's own read transaction: an empty pull is one short transaction.
         with db.read() as session:
-            device = authenticate_device(session, credentials)
-            return pull_changes(session, principal=device, after_seq=after, limit=page)
+            return pull_for_device(session, token=token, after_seq=after, limit=page)
 
     return json_response(await run_in_threadpool(work))

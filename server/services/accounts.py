@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, Unpack
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -191,18 +192,43 @@ def _principal(user: User, device_id: str | None = None) -> Principal:
     )
 
 
-def authenticate_device(session: Session, *, token: str) -> Principal:
-    row = session.execute(
-        select(Device, User)
+def device_lookup(token: str) -> Select[Unpack[tuple[Any, ...]]]:
+    """The columns that say who holds a device token. Plain columns, not ORM objects: this runs on
+    every sync request. A caller may join more onto it (a pull adds its team's high-water mark)."""
+    return (
+        select(
+            Device.id.label("device_id"),
+            Device.revoked_at,
+            User.id.label("user_id"),
+            User.team_id,
+            User.role,
+            User.display_name,
+            User.username,
+            User.active,
+        )
         .join(User, User.id == Device.user_id)
         .where(Device.token_hash == security.token_hash(token))
-    ).first()
+    )
+
+
+def device_principal(row: Row[Any] | None) -> Principal:
+    """The caller behind a `device_lookup` row; 401 for an unknown, revoked or disabled one."""
     if row is None:
         raise NotAuthenticated("unknown device token", code=ErrorCode.INVALID_TOKEN)
-    device, user = row
-    if device.revoked_at is not None or not user.active:
+    if row.revoked_at is not None or not row.active:
         raise NotAuthenticated("this device has been revoked; enroll it again", code=ErrorCode.INVALID_TOKEN)
-    return _principal(user, device.id)
+    return Principal(
+        user_id=row.user_id,
+        team_id=row.team_id,
+        role=Role(row.role),
+        display_name=row.display_name,
+        username=row.username,
+        device_id=row.device_id,
+    )
+
+
+def authenticate_device(session: Session, *, token: str) -> Principal:
+    return device_principal(session.execute(device_lookup(token)).first())
 
 
 def revoke_device(

@@ -9,16 +9,39 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from server.db.models import RecordRow
-from server.services.accounts import Principal
+from server.db.models import RecordRow, TeamChangeCounter, User
+from server.services.accounts import Principal, device_lookup, device_principal
 from server.services.apply import SHARED_KINDS
 from server.services.changes import committed_high_water, encode_cursor
 from server.services.reviews import load_reviews
 from sync.protocol import Change, PullResponse
 
 
-def pull_changes(session: Session, *, principal: Principal, after_seq: int, limit: int) -> PullResponse:
-    high_water = committed_high_water(session, team_id=principal.team_id)
+def pull_for_device(session: Session, *, token: str, after_seq: int, limit: int) -> PullResponse:
+    """A device's pull. Its token is checked and its team's high-water mark read in one statement,
+    so a pull that finds nothing new is one round trip to the database."""
+    row = session.execute(
+        device_lookup(token)
+        .add_columns(TeamChangeCounter.last_seq)
+        .outerjoin(TeamChangeCounter, TeamChangeCounter.team_id == User.team_id)
+    ).first()
+    principal = device_principal(row)
+    assert row is not None  # device_principal refused a missing row
+    return pull_changes(
+        session, principal=principal, after_seq=after_seq, limit=limit, high_water=int(row.last_seq or 0)
+    )
+
+
+def pull_changes(
+    session: Session, *, principal: Principal, after_seq: int, limit: int, high_water: int | None = None
+) -> PullResponse:
+    """`high_water`, when the caller already read it, must come from a statement run before this."""
+    if high_water is None:
+        high_water = committed_high_water(session, team_id=principal.team_id)
+    if after_seq >= high_water:
+        # Caught up: nothing of this team has committed since, so there is nothing to read. This
+        # is most pulls, and it costs the same at a thousand rows or a million.
+        return PullResponse(changes=[], next_cursor=encode_cursor(high_water), has_more=False)
     query = (
         select(
             RecordRow.pk,

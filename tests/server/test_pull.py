@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.services.changes import decode_cursor, encode_cursor
 from tests.server.world import new_id, op, pull_all, push, sample
 
 
@@ -174,3 +175,27 @@ def test_a_short_page_after_skipped_changes_moves_the_cursor_to_the_high_water(c
     later = new_id()
     push(client, bob, op("employer", later))
     assert _ids(pull_all(client, alice, cursor)[0]) == [later]
+
+
+def test_a_cursor_ahead_of_the_server_comes_back_to_its_high_water(client, world):
+    # A database restored from a backup is behind the cursors devices hold: they must not wait
+    # for numbers the server will hand out again.
+    alice, tablet = world["alice"], world["alice_tablet"]
+    push(client, alice, op("employer", new_id()))
+    _, cursor = pull_all(client, tablet)
+    ahead = encode_cursor(decode_cursor(cursor) + 50)
+    response = client.get("/api/v1/sync/pull", params={"cursor": ahead}, headers=tablet.bearer)
+    assert response.json()["next_cursor"] == cursor
+    fresh = new_id()
+    push(client, alice, op("employer", fresh))
+    assert _ids(pull_all(client, tablet, cursor)[0]) == [fresh]
+
+
+def test_an_unknown_or_missing_token_gets_401_on_pull_even_when_caught_up(client, world):
+    alice = world["alice"]
+    _, cursor = pull_all(client, alice)
+    stranger = {"Authorization": "Bearer nope"}
+    unknown = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=stranger)
+    assert unknown.status_code == 401 and unknown.json()["error"]["code"] == "invalid_token"
+    missing = client.get("/api/v1/sync/pull", params={"cursor": cursor})
+    assert missing.status_code == 401

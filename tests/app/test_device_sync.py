@@ -14,7 +14,8 @@ from app.domain.records import Employer, EmployerVisit
 from app.records import RecordService
 from app.state.connect import ConnectState
 from app.state.sync_status import SIGNED_OUT
-from app.store import LocalStore
+from app.store import LocalStore, StoreFull
+from app.store.errors import STORAGE_FULL
 from sync.credentials import BAD_CODE, Credentials, MemoryCredentialStore
 from sync.errors import Unauthorized
 from sync.protocol import EnrollResponse, Operation, OperationResult, PullResponse, PushResponse
@@ -177,3 +178,20 @@ async def test_a_revoked_phone_forgets_job_seekers_and_its_token_but_keeps_other
 def _ids() -> Callable[[], str]:
     counter = iter(range(1, 10_000))
     return lambda: f"id-{next(counter):04d}"
+
+
+async def test_a_full_disk_during_sync_says_so_and_keeps_the_outbox(
+    link: DeviceSync, store: LocalStore, api: FakeApi, service: RecordService, monkeypatch: pytest.MonkeyPatch
+):
+    service.save(Employer(name="Harbour Bakery"))
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise StoreFull()
+
+    monkeypatch.setattr(store, "record_outcomes", disk_full)  # the server's answers cannot be written
+    await link.start(InThread(MemoryCredentialStore(Credentials("http://x", "tok", "d", "Ana", "IPS"))))
+    await until(lambda: link.status is not None and link.status.problem == STORAGE_FULL)
+    assert store.pending_count() == 1  # still queued: it goes again once there is space
+    assert STORAGE_FULL in link.summary().label
+    link.stop()
+    await link.wait_stopped()

@@ -17,7 +17,7 @@ from server.services import reviews, visit_checks
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
-from server.web.present import local_time, words
+from server.web.present import local_instant, local_time, words
 
 router = APIRouter(prefix="/review/records", include_in_schema=False)
 RecordId = str
@@ -39,11 +39,13 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
         owner = session.get(User, row.owner_user_id)
         location_check, last_visit = _geography(request, session, row, supervisor.team_id)
     fields = [
-        (words(key).capitalize(), _show(key, value, names))
+        (words(key).capitalize(), local_instant(value, zone) or _show(key, value, names))
         for key, value in data.items()
         if key not in HIDDEN_FIELDS
     ]
     geotag = data.get("geotag") if isinstance(data.get("geotag"), dict) else None
+    if geotag is not None:
+        geotag = {**geotag, "fixed_at": local_instant(geotag.get("fixed_at"), zone)}
     return {
         "user": supervisor,
         "row": row,
@@ -55,21 +57,34 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
                 "version": entry.version,
                 "author": entry.author or "",
                 "at": local_time(as_utc(entry.created_at), zone),
-                "conflicts": entry.conflicts,
+                "conflicts": [
+                    {
+                        **c,
+                        "kept": _instant_or(c.get("kept"), zone),
+                        "other": _instant_or(c.get("other"), zone),
+                    }
+                    for c in entry.conflicts
+                    if isinstance(c, dict)
+                ],
                 "deleted": entry.data is None,
             }
             for entry in reversed(history)
         ],
         "review": review,
         "comments": [
-            {"author": c.author, "body": c.body, "at": c.created_at[:16].replace("T", " ") + " UTC"}
+            {"author": c.author, "body": c.body, "at": _instant_or(c.created_at, zone)}
             for c in (review.comments if review else [])
         ],
+        "reviewed_at": _instant_or(review.reviewed_at, zone) if review else None,
         "state": review.state if review else "unreviewed",
         "zone": zone.key,
         "location_check": location_check,
         "last_visit": local_time(as_utc(last_visit), zone) if last_visit else None,
     }
+
+
+def _instant_or(value: Any, zone: Any) -> Any:
+    return local_instant(value, zone) or value
 
 
 def _geography(request: Request, session: Any, row: Any, team_id: str) -> tuple[Any, Any]:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 
 def local_time(value: datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def local_instant(value: Any, zone: ZoneInfo) -> str | None:
+    """An ISO 8601 instant, as records and reviews store them, in local time in `zone`; None for
+    anything else (a date, a word). Stored instants carry an offset; one without is UTC."""
+    if not isinstance(value, str) or "T" not in value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return local_time(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), zone)
 
 
 def words(value: Any) -> str:

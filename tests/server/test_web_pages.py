@@ -149,3 +149,15 @@ def test_date_filters_are_days_in_the_review_time_zone_on_both_databases(client,
     sign_in(client, "sue")
     page = client.get("/review?since=2026-05-01&until=2026-05-01").text
     assert first_of_may in page and second_of_may not in page
+
+
+def test_record_detail_shows_times_in_the_review_time_zone(client, world):
+    seeded = seed_activity(client, world)  # Alice's visit: 09:00 UTC on 1 May, 10:00 in London
+    sign_in(client, "sue")
+    url = f"/review/records/{seeded.alice_visit}"
+    token = csrf_from(client.get(url).text)
+    client.post(f"{url}/review", data={"state": "approved", "comment": "Good", "csrf_token": token})
+    html = client.get(url).text
+    assert "2026-05-01 10:00" in html and "2026-05-01T09:00" not in html
+    assert "times in Europe/London" in html
+    assert "2026-05-04 13:00" in html and "UTC" not in html  # reviewed and commented at 12:00 UTC

@@ -9,6 +9,7 @@ from server.api import accounts, records, sync, team
 from server.api.errors import install_error_handlers
 from server.api.openapi import install_openapi
 from server.api.protocol_gate import ProtocolGate
+from server.api.url_guard import NulGuard
 from server.db.database import Database
 from server.middleware import BodyLimitMiddleware
 from server.settings import Settings
@@ -44,5 +45,6 @@ def create_app(
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # outermost: refuses before reading
+    app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # refuses before reading the body
+    app.add_middleware(NulGuard)  # outermost
     return app

@@ -174,3 +174,68 @@ def test_a_supervisor_comment_reaches_the_phone_that_pushed_the_visit(
     assert [c["body"] for c in stored.review["comments"]] == [
         "Please add who else you met and the next step date."
     ]
+
+
+def _tab_to(page: Any, target: Any, *, limit: int = 60) -> None:
+    """Press Tab until `target` has the keyboard focus (bounded); fail if it never gets it."""
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{limit} presses of Tab never reached {target}")
+
+
+def test_a_supervisor_reviews_a_visit_with_the_keyboard_alone(
+    server: ServerProcess, team: Team, browser: Any
+) -> None:
+    """Sign in, filter, open a visit and ask for changes with Tab, typing, arrows and Enter: no
+    mouse (no click, check or select_option) anywhere."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone = enroll_device(server, team, "alice")
+    bakery = employer("Harbour Bakery")
+    save(phone.store, bakery)
+    reviewed = visit(bakery.id, outcome="Asked about weekend shifts")
+    save(phone.store, reviewed)
+    assert phone.engine.sync_once().rejected == 0
+
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    page.goto(f"{server.url}/login")
+    keys = page.keyboard
+    _tab_to(page, page.get_by_label("Username"))
+    keys.type(f"sue-{team.team_id[:8]}")
+    keys.press("Tab")
+    keys.type(PASSWORD)
+    keys.press("Enter")
+    page.wait_for_url("**/review")
+
+    keys.press("Tab")  # the first stop on every page skips the navigation
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    kind = page.get_by_label("Record type")
+    _tab_to(page, kind)
+    keys.type("Employer visit")  # a focused select picks the option typed
+    assert kind.input_value() == "employer_visit"
+    _tab_to(page, page.get_by_role("button", name="Apply filters"))
+    keys.press("Enter")
+    page.wait_for_url("**kind=employer_visit**")
+
+    _tab_to(page, page.locator(f'a[href="/review/records/{reviewed.id}"]'))
+    keys.press("Enter")
+    page.get_by_role("heading", name="Fields").wait_for()
+    approved, needs_changes = (
+        page.get_by_role("radio", name="Approved"),
+        page.get_by_role("radio", name="Needs changes"),
+    )
+    _tab_to(page, approved)  # Tab enters the group; arrows move within it
+    keys.press("ArrowDown")
+    assert needs_changes.is_checked()
+    keys.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "review-comment"
+    keys.type("Which manager did you meet?")
+    _tab_to(page, page.get_by_role("button", name="Save review"))
+    keys.press("Enter")
+    page.locator("ol.thread").get_by_text("Which manager did you meet?").wait_for()
+    assert "Needs changes" in page.locator("p .badge").first.inner_text()
+    page.screenshot(path=str(SHOTS / "08-keyboard-review.png"), full_page=True)
+    context.close()

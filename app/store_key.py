@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.store.errors import StoreKeyError
+from app.store.files import fsync_dir
 from app.store.sealing import KEY_BYTES, new_key
 
 SECURE_KEY = "fieldwork.store_key"
@@ -87,6 +88,7 @@ class FileKeyStore:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, file)
+        fsync_dir(file.parent)  # the key must outlive a power cut before the store relies on it
 
 
 class SecureStorageKeyStore:

@@ -19,7 +19,6 @@ from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import Geotag, JobSeeker, Record
 from app.domain.rules import check_disclosure
 from app.domain.validation import validate
-from server.db.models import RecordRow
 from server.services.accounts import Principal
 from server.services.derived import location_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
@@ -44,8 +43,14 @@ class RecordState:
     updated_at: datetime | None = None
     changed_by_device_id: str | None = None
 
+    # What a push reads of each `records` row it touches (plain columns, not ORM objects).
+    COLUMNS = (
+        "record_id", "kind", "owner_user_id", "version", "data", "deleted", "flagged", "pk", "seq",
+        "updated_at", "changed_by_device_id",
+    )
+
     @classmethod
-    def from_row(cls, row: RecordRow) -> RecordState:
+    def from_row(cls, row: Any) -> RecordState:
         return cls(
             record_id=row.record_id,
             kind=row.kind,

@@ -21,7 +21,7 @@ from app.domain.records import JobSeeker
 from server.db.models import AppliedOperation, RecordRow, RecordVersion
 from server.services.accounts import Principal
 from server.services.apply import Batch, RecordState
-from server.services.bulk import insert_rows, update_rows
+from server.services.bulk import any_of, insert_rows, update_rows
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
 from sync.protocol import Operation, OperationResult
@@ -59,7 +59,7 @@ def push_operations(
 def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -> dict[str, OperationResult]:
     rows = session.execute(
         select(AppliedOperation.op_id, AppliedOperation.result, AppliedOperation.record_pk).where(
-            AppliedOperation.user_id == principal.user_id, AppliedOperation.op_id.in_(op_ids)
+            AppliedOperation.user_id == principal.user_id, any_of(session, AppliedOperation.op_id, op_ids)
         )
     ).all()
     if not rows:
@@ -80,8 +80,10 @@ def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -
 
 
 def _load_records(session: Session, *, team_id: str, record_ids: set[str]) -> dict[str, RecordState]:
-    rows = session.scalars(
-        select(RecordRow).where(RecordRow.team_id == team_id, RecordRow.record_id.in_(record_ids))
+    rows = session.execute(
+        select(*(RECORDS.c[name] for name in RecordState.COLUMNS)).where(
+            RECORDS.c.team_id == team_id, any_of(session, RECORDS.c.record_id, record_ids)
+        )
     ).all()
     return {row.record_id: RecordState.from_row(row) for row in rows}
 
@@ -133,7 +135,7 @@ def _load_job_seekers(
             RecordRow.team_id == team_id,
             RecordRow.kind == "job_seeker",
             RecordRow.deleted.is_(False),
-            RecordRow.record_id.in_(wanted),
+            any_of(session, RecordRow.record_id, wanted),
         )
     ).all()
     # Stored data is canonical (written by the codec), so reading it back cannot fail.
@@ -195,7 +197,8 @@ def _insert_records(session: Session, *, team_id: str, new: list[RecordState]) -
             tuple(row)
             for row in session.execute(
                 select(RECORDS.c.pk, RECORDS.c.record_id).where(
-                    RECORDS.c.team_id == team_id, RECORDS.c.record_id.in_([state.record_id for state in new])
+                    RECORDS.c.team_id == team_id,
+                    any_of(session, RECORDS.c.record_id, [state.record_id for state in new]),
                 )
             )
         ]

@@ -61,24 +61,21 @@ def _pg_recordset(
     """(select list, recordset source, parameters): all rows travel as one JSON document that
     PostgreSQL unpacks with json_to_recordset (one parameter; Rust JSON on this side)."""
     dialect = session.get_bind().dialect
-    serialise = getattr(dialect, "_json_serializer", None)
-    if serialise is None:
-        raise RuntimeError("the engine needs a json_serializer (server.db.database.JSON_CODEC)")
     json_columns = {name for name in columns if _is_json(table, name)}
-    if json_columns:
-        # JSON columns travel as text and are cast back, so None is stored as JSON 'null', exactly
-        # as Core stores it (JSON.none_as_null is False).
-        rows = [
-            {name: serialise(value) if name in json_columns else value for name, value in row.items()}
-            for row in rows
-        ]
+    # JSON columns travel nested in the one document (serialised and parsed once). A JSON null
+    # comes out of json_to_recordset as SQL NULL; coalesce stores it as JSON 'null', exactly as
+    # Core stores None (JSON.none_as_null is False).
     definitions = ", ".join(
-        f"{name} {'text' if name in json_columns else table.c[name].type.compile(dialect=dialect)}"
+        f"{name} {'json' if name in json_columns else table.c[name].type.compile(dialect=dialect)}"
         for name in columns
     )
-    selects = ", ".join(f"v.{name}::json" if name in json_columns else f"v.{name}" for name in columns)
+    selects = ", ".join(_pg_value(name, json_columns) for name in columns)
     source = f"json_to_recordset(%(rows)s::json) AS v({definitions})"
     return selects, source, {"rows": pydantic_core.to_json(list(rows)).decode()}
+
+
+def _pg_value(name: str, json_columns: set[str]) -> str:
+    return f"coalesce(v.{name}, 'null'::json)" if name in json_columns else f"v.{name}"
 
 
 def any_of(
@@ -129,9 +126,7 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
     if dialect.name == "postgresql":
         _, source, params = _pg_recordset(session, table, rows, columns)
         json_columns = {name for name in others if _is_json(table, name)}
-        assignments = ", ".join(
-            f"{name} = v.{name}::json" if name in json_columns else f"{name} = v.{name}" for name in others
-        )
+        assignments = ", ".join(f"{name} = {_pg_value(name, json_columns)}" for name in others)
         sql = f"UPDATE {table.name} SET {assignments} FROM {source} WHERE {table.name}.{key} = v.{key}"
         connection.exec_driver_sql(sql, params)
         return

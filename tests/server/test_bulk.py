@@ -1,0 +1,88 @@
+"""Bulk writes store exactly what SQLAlchemy Core would store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, Text, insert, select
+
+from app.domain.clock import new_id
+from server.db.database import Database
+from server.db.models import RecordRow
+from server.services.bulk import any_of, insert_rows, update_rows
+
+RECORDS: Table = RecordRow.__table__  # type: ignore[assignment]
+WHEN = datetime(2026, 3, 29, 1, 30, 15, 250000, tzinfo=UTC)
+DATA = {"name": 'Café Ōtautahi "quoted" \\ slash', "wage": 2.5, "hours": 20, "ok": True, "tags": ["a", None]}
+
+
+def _row(member: Any, *, data: dict[str, Any] | None) -> dict[str, Any]:
+    _row.seq += 1  # type: ignore[attr-defined]
+    return {
+        "team_id": member.team_id,
+        "record_id": new_id(),
+        "kind": "employer",
+        "owner_user_id": member.user_id,
+        "version": 1,
+        "data": data,
+        "deleted": data is None,
+        "flagged": False,
+        "seq": _row.seq,  # type: ignore[attr-defined]
+        "updated_at": WHEN,
+        "occurred_at": None,
+    }
+
+
+_row.seq = 1000  # type: ignore[attr-defined]
+
+
+def _stored(database: Database, record_ids: list[str]) -> list[tuple[Any, ...]]:
+    """Each row as the database holds it: the JSON's text and value, its NULL-ness, times, flags."""
+    with database.read() as session:
+        rows = session.execute(
+            select(
+                RECORDS.c.record_id,
+                RECORDS.c.data.cast(Text),
+                RECORDS.c.data,
+                RECORDS.c.data.is_(None),
+                RECORDS.c.updated_at,
+                RECORDS.c.occurred_at,
+                RECORDS.c.deleted,
+            ).where(RECORDS.c.record_id.in_(record_ids))
+        ).all()
+    by_id = {row[0]: tuple(row[1:]) for row in rows}
+    return [by_id[record_id] for record_id in record_ids]
+
+
+def test_bulk_insert_and_update_store_what_core_stores(database: Database, world):
+    alice = world.members["alice"]
+    bulk = [_row(alice, data=DATA), _row(alice, data=None)]
+    core = [_row(alice, data=DATA), _row(alice, data=None)]
+    with database.write() as session:
+        insert_rows(session, RECORDS, bulk)
+        session.execute(insert(RECORDS), core)
+    bulk_ids = [row["record_id"] for row in bulk]
+    core_ids = [row["record_id"] for row in core]
+    assert _stored(database, bulk_ids) == _stored(database, core_ids)
+    assert _stored(database, bulk_ids)[0][1] == DATA
+    # Core stores a None in a JSON column as JSON 'null', not SQL NULL: bulk writes must agree.
+    assert _stored(database, bulk_ids)[1][2] is False
+
+    with database.read() as session:
+        found = session.execute(
+            select(RECORDS.c.record_id, RECORDS.c.pk).where(
+                any_of(session, RECORDS.c.record_id, bulk_ids + core_ids)
+            )
+        ).all()
+    pks = {record_id: pk for record_id, pk in found}
+    assert set(pks) == set(bulk_ids + core_ids)
+    emptied = {"data": None, "deleted": True, "updated_at": WHEN.replace(hour=9)}
+    filled = {"data": DATA, "deleted": False, "updated_at": WHEN}
+    with database.write() as session:
+        update_rows(session, RECORDS, [{"pk": pks[bulk_ids[0]], **emptied}], key="pk")
+        update_rows(session, RECORDS, [{"pk": pks[bulk_ids[1]], **filled}], key="pk")
+        session.execute(RECORDS.update().where(RECORDS.c.pk == pks[core_ids[0]]).values(**emptied))
+        session.execute(RECORDS.update().where(RECORDS.c.pk == pks[core_ids[1]]).values(**filled))
+    assert _stored(database, bulk_ids) == _stored(database, core_ids)
+    assert _stored(database, bulk_ids)[1][1] == DATA

@@ -46,18 +46,24 @@ class Capture(logging.Handler):
         self.lines.append(f"{record.name}: {text}")
 
 
+# Loggers that may have been set not to propagate (uvicorn's default config does that to its own).
+OWN_HANDLERS = ("uvicorn", "uvicorn.access", "uvicorn.error")
+
+
 @pytest.fixture
 def every_log() -> Iterator[Capture]:
     capture = Capture()
-    root, statements = logging.getLogger(), logging.getLogger("sqlalchemy.engine")
-    old_levels = root.level, statements.level
-    root.addHandler(capture)
-    root.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(), *(logging.getLogger(name) for name in OWN_HANDLERS)]
+    statements = logging.getLogger("sqlalchemy.engine")
+    levels = [logger.level for logger in [*loggers, statements]]
+    for logger in loggers:
+        logger.addHandler(capture)
+        logger.setLevel(logging.DEBUG)
     statements.setLevel(logging.INFO)  # every SQL statement; its parameters must not show
     yield capture
-    root.removeHandler(capture)
-    root.setLevel(old_levels[0])
-    statements.setLevel(old_levels[1])
+    for logger, level in zip([*loggers, statements], levels, strict=True):
+        logger.removeHandler(capture)
+        logger.setLevel(level)
 
 
 @pytest.fixture

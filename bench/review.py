@@ -43,7 +43,12 @@ from server.db.migrate import upgrade  # noqa: E402
 from server.main import create_app  # noqa: E402
 from server.services import accounts  # noqa: E402
 from server.services.accounts import Role  # noqa: E402
-from server.services.derived import location_columns, metric_columns, review_columns  # noqa: E402
+from server.services.derived import (  # noqa: E402
+    location_columns,
+    map_columns,
+    metric_columns,
+    review_columns,
+)
 from server.settings import Settings  # noqa: E402
 
 ADMIN = os.environ.get("FIELDWORK_TEST_PG", "postgresql://127.0.0.1:5432/test")
@@ -53,7 +58,7 @@ PURPOSES = ("introduce_ips", "learn_business", "for_job_seeker", "follow_up", "i
 STATUSES = ("identified", "interested", "applied", "interview", "hired", "closed")
 COLUMNS = ("team_id", "record_id", "kind", "owner_user_id", "version", "data", "deleted", "flagged", "seq",
            "updated_at", "occurred_at", "subject_id", "face_to_face", "seeker_ids", "latitude",
-           "longitude")  # fmt: skip
+           "longitude", "geotag_accuracy_m", "geotag_source", "purpose")  # fmt: skip
 
 
 def build_org(db: Database) -> tuple[list[tuple[str, list[str]]], str]:
@@ -87,7 +92,12 @@ def rows_for_team(
     def add(kind: str, owner: str, data: dict[str, Any]) -> None:
         rid = str(uuid.uuid4())
         data["id"] = rid
-        derived = review_columns(kind, data) | metric_columns(kind, data) | location_columns(kind, data)
+        derived = (
+            review_columns(kind, data)
+            | metric_columns(kind, data)
+            | location_columns(kind, data)
+            | map_columns(kind, data)
+        )
         out.append((team, rid, kind, owner, 1, json.dumps(data), False, False, len(out) + 1, now,
                     *(derived[name] for name in COLUMNS[10:])))  # fmt: skip
 

@@ -121,6 +121,8 @@ _LIVE_VISIT = "kind = 'employer_visit' AND deleted IS false"
 _F2F_VISIT = f"{_LIVE_VISIT} AND face_to_face IS true"
 _LIVE_VISIT_SQLITE = "kind = 'employer_visit' AND deleted IS 0"
 _F2F_VISIT_SQLITE = f"{_LIVE_VISIT_SQLITE} AND face_to_face IS 1"
+VISIT_INDEX_INCLUDE = ("owner_user_id", "subject_id", "face_to_face", "seeker_ids", "pk", "record_id",
+                       "latitude", "longitude", "geotag_accuracy_m", "geotag_source", "purpose")  # fmt: skip
 
 
 class RecordRow(Base):
@@ -137,8 +139,9 @@ class RecordRow(Base):
         # so PostgreSQL answers them from the index without visiting the table (SQLite ignores
         # INCLUDE). Weekly counts and first contacts walk visits by time; the team's first
         # face-to-face meeting with an employer is the first entry under (team, employer).
+        # Since migration 0008 it also holds what the map shows of a visit.
         Index("ix_records_visits_occurred", "team_id", "occurred_at",
-              postgresql_include=["owner_user_id", "subject_id", "face_to_face", "seeker_ids"],
+              postgresql_include=list(VISIT_INDEX_INCLUDE),
               postgresql_where=text(_LIVE_VISIT), sqlite_where=text(_LIVE_VISIT_SQLITE)),
         Index("ix_records_f2f_visits_subject", "team_id", "subject_id", "occurred_at", "record_id",
               postgresql_include=["owner_user_id"],
@@ -165,6 +168,11 @@ class RecordRow(Base):
     # or a visit's geotag, so the visit-location check reads employer points without JSON.
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # Derived for the map (server.services.derived.map_columns; migration 0008): what its popup
+    # shows of a visit besides the point.
+    geotag_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    geotag_source: Mapped[str | None] = mapped_column(String(40))
+    purpose: Mapped[str | None] = mapped_column(String(40))
     # The device whose push made the latest change, which already holds it (pull skips it for that
     # device); NULL after a supervisor's change or a conflict, so those reach every device. Migration
     # 0003. No foreign key: it is a filter, and a per-row key check would slow every push.

@@ -78,27 +78,52 @@ def _filtered(query: SelectT, filters: ActivityFilter, zone: ZoneInfo) -> Select
     return query
 
 
+@dataclass(frozen=True)
+class MapVisit:
+    record_id: str
+    owner: str
+    occurred_at: datetime | None
+    latitude: float
+    longitude: float
+    accuracy_m: float | None
+    source: str | None
+    purpose: str | None
+    employer_id: str | None
+
+
 def geotagged_visits(
     session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo, limit: int
-) -> list[tuple[str, str, datetime | None, dict[str, Any]]]:
-    """(record id, specialist, when, data) of matching employer visits with a geotag (the derived
-    `latitude`), newest first, at most `limit`, for the map: one fetch by Core (a server-side
-    cursor would cost a round trip per hundred rows), no review state and no ORM objects."""
+) -> list[MapVisit]:
+    """Matching employer visits with a geotag, newest first, at most `limit`, for the map. Only
+    derived columns, all held by ix_records_visits_occurred: PostgreSQL reads no table row and
+    nothing decodes JSON. One fetch by Core (no server-side cursor round trip per hundred rows)."""
     query = (
-        select(RecordRow.record_id, User.display_name, RecordRow.occurred_at, RecordRow.data)
+        select(
+            RecordRow.record_id,
+            User.display_name,
+            RecordRow.occurred_at,
+            RecordRow.latitude,
+            RecordRow.longitude,
+            RecordRow.geotag_accuracy_m,
+            RecordRow.geotag_source,
+            RecordRow.purpose,
+            RecordRow.subject_id,
+        )
         .join(User, User.id == RecordRow.owner_user_id)
         .where(
             RecordRow.team_id == team_id,
             RecordRow.kind == literal("employer_visit", literal_execute=True),  # partial index
             RecordRow.deleted.is_(False),
             RecordRow.latitude.is_not(None),
+            RecordRow.longitude.is_not(None),
         )
     )
     query = _filtered(query, filters, zone).order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
     rows = session.connection().execute(query.limit(limit)).all()
     return [
-        (record_id, owner, as_utc(occurred_at) if occurred_at else None, data or {})
-        for record_id, owner, occurred_at, data in rows
+        MapVisit(rid, owner, as_utc(at) if at else None, lat, lon, accuracy, source, purpose, employer)
+        for rid, owner, at, lat, lon, accuracy, source, purpose, employer in rows
+        if lat is not None and lon is not None  # as the query asks; for the type checker
     ]
 
 

@@ -20,7 +20,7 @@ from app.domain.records import Geotag, JobSeeker, Record
 from app.domain.rules import check_disclosure
 from app.domain.validation import validate
 from server.services.accounts import Principal
-from server.services.derived import location_columns, metric_columns, review_columns
+from server.services.derived import location_columns, map_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
 from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
@@ -81,6 +81,7 @@ class RecordState:
             **review_columns(self.kind, self.data),
             **metric_columns(self.kind, self.data),
             **location_columns(self.kind, self.data),
+            **map_columns(self.kind, self.data),
         }
 
 

@@ -4,11 +4,14 @@ with indexes instead of reading JSON: `occurred_at` (when the activity happened,
 for the fidelity page (migration 0004) a visit's `face_to_face` flag and `seeker_ids`, the job
 seekers it names, so first contacts are found without parsing JSON. Migration 0005 adds the
 point of a record (`latitude`, `longitude`): an employer's geocoded location, a visit's geotag, so
-the visit-location check reads employer points as plain columns.
+the visit-location check reads employer points as plain columns. Migration 0008 adds what the map
+shows of a visit besides its point (`geotag_accuracy_m`, `geotag_source`, `purpose`), so the map
+reads visits from an index and never decodes their JSON.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -94,3 +97,23 @@ def location_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
     """The derived point columns (migration 0005), filled on every write."""
     latitude, longitude = point_of(kind, data)
     return {"latitude": latitude, "longitude": longitude}
+
+
+MAP_TEXT = 40  # the width of geotag_source and purpose: enum values, far shorter
+
+
+def map_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """A visit's geotag accuracy and source and its purpose (migration 0008), filled on every write;
+    None for other records, tombstones and missing or malformed values."""
+    if kind != "employer_visit" or data is None:
+        return {"geotag_accuracy_m": None, "geotag_source": None, "purpose": None}
+    raw = data.get("geotag")
+    geotag: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    accuracy, source, purpose = geotag.get("accuracy_m"), geotag.get("source"), data.get("purpose")
+    if isinstance(accuracy, bool) or not isinstance(accuracy, int | float) or not math.isfinite(accuracy):
+        accuracy = None
+    return {
+        "geotag_accuracy_m": None if accuracy is None else float(accuracy),
+        "geotag_source": source[:MAP_TEXT] if isinstance(source, str) and source else None,
+        "purpose": purpose[:MAP_TEXT] if isinstance(purpose, str) and purpose else None,
+    }

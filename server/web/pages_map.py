@@ -8,7 +8,6 @@ local time, accuracy in metres, geotag source, location flags, metres from the e
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -19,7 +18,7 @@ from markupsafe import Markup
 
 from server.api.deps import ClockDep, DbDep
 from server.services import visit_checks
-from server.services.activity import geotagged_visits
+from server.services.activity import MapVisit, geotagged_visits
 from server.web.charts import PALETTE
 from server.web.common import Supervisor, render, review_read, team_zone
 from server.web.pages_activity import Text, parse_filters
@@ -50,22 +49,18 @@ def map_page(
     points: list[list[Any]] = []
     names: dict[str, int] = {}
     purposes: dict[str, int] = {}
-    visits: list[dict[str, Any]] = []
     with review_read(db) as session:
-        rows = geotagged_visits(
+        visits = geotagged_visits(
             session, team_id=supervisor.team_id, filters=filters, zone=zone, limit=MAX_POINTS
         )
-        for record_id, specialist, occurred_at, data in rows:
-            point = _point(data)
-            if point is None:
-                continue
-            purpose = str(data.get("purpose") or "")
-            who = names.setdefault(specialist, len(names))
-            why = purposes.setdefault(purpose, len(purposes))
-            points.append([*point[:2], record_id, who, why, local_time(occurred_at, zone), *point[2:]])
-            visits.append(data)
-            if len(points) >= MAX_POINTS:
-                break
+        for visit in visits:
+            who = names.setdefault(visit.owner, len(names))
+            why = purposes.setdefault(visit.purpose or "", len(purposes))
+            metres = round(visit.accuracy_m) if visit.accuracy_m is not None else 0
+            points.append([
+                round(visit.latitude, COORDINATE_DIGITS), round(visit.longitude, COORDINATE_DIGITS),
+                visit.record_id, who, why, local_time(visit.occurred_at, zone), metres, visit.source or "",
+            ])  # fmt: skip
         flagged = _add_location_checks(session, request, supervisor.team_id, points, visits)
     groups = names if colour == "owner" else purposes
     ordered = sorted(groups)
@@ -97,38 +92,25 @@ def map_page(
 
 
 def _add_location_checks(
-    session: Any, request: Request, team_id: str, points: list[list[Any]], visits: list[dict[str, Any]]
+    session: Any, request: Request, team_id: str, points: list[list[Any]], visits: list[MapVisit]
 ) -> int:
     """Append each point's location flags and distance; returns how many are flagged."""
-    employer_ids = [data.get("employer_id") for data in visits]
-    known = visit_checks.employer_points(session, team_id=team_id, employer_ids=employer_ids)
+    known = visit_checks.employer_points(
+        session, team_id=team_id, employer_ids=[v.employer_id for v in visits]
+    )
     rules = visit_checks.rules_from(request.app.state.settings)
     flagged = 0
-    for point, data in zip(points, visits, strict=True):
+    for point, visit in zip(points, visits, strict=True):
+        # The part of the visit's data the check reads, from the derived columns.
+        geotag = {"latitude": visit.latitude, "longitude": visit.longitude,
+                  "accuracy_m": visit.accuracy_m, "source": visit.source}  # fmt: skip
+        data = {"employer_id": visit.employer_id, "geotag": geotag}
         # exact=False: the spherical fast path, which gives the geodesic's flag (app.visit_check).
         check = visit_checks.check_visit(data, known, rules=rules, exact=False)
         flagged += check.flagged
         distance = round(check.distance_m) if check.distance_m is not None else -1
         point += [",".join(check.flags), distance]
     return flagged
-
-
-def _point(data: dict[str, Any]) -> tuple[float, float, int, str] | None:
-    """(lat, lon, accuracy in whole metres, source) of a visit's geotag, or None without one."""
-    geotag = data.get("geotag")
-    if not isinstance(geotag, dict):
-        return None
-    lat, lon = geotag.get("latitude"), geotag.get("longitude")
-    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
-        return None
-    accuracy = geotag.get("accuracy_m")
-    metres = round(accuracy) if isinstance(accuracy, int | float) and math.isfinite(accuracy) else 0
-    return (
-        round(lat, COORDINATE_DIGITS),
-        round(lon, COORDINATE_DIGITS),
-        metres,
-        str(geotag.get("source") or ""),
-    )
 
 
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})

@@ -1,16 +1,19 @@
 """Fidelity queries: the derived `face_to_face` and `seeker_ids` columns (migration 0004), and the
-database-side weekly counts agreeing with the row-by-row rules of server.services.metrics."""
+database-side weekly counts agreeing with the row-by-row rules of server.services.metrics; the
+map columns (migration 0008)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select
+from sqlalchemy import create_engine, event, select, text
 
+from server.db.migrate import upgrade
 from server.db.models import RecordRow
 from server.services import metrics_queries as q
-from server.services.derived import face_to_face_of, metric_columns, seeker_ids_of
+from server.services.derived import face_to_face_of, map_columns, metric_columns, seeker_ids_of
 from server.services.metrics import first_contacts, recent_weeks, week_bounds, weekly_contacts, weekly_counts
 from tests.server.world import new_id, op, push, sample
 
@@ -161,3 +164,52 @@ def test_visit_queries_read_the_partial_visit_indexes_with_the_kind_in_the_sql(c
         assert "ix_records_visits_occurred" in plan or "ix_records_f2f_visits_subject" in plan, plan
     assert "ix_records_visits_occurred" in plans["totals"], plans["totals"]  # holds phone calls too
     assert "ix_records_f2f_visits_subject" in plans["firsts"], plans["firsts"]
+
+
+def test_map_columns_hold_what_the_map_shows_of_a_visit():
+    geotag = {"latitude": 51.5, "longitude": -0.1, "accuracy_m": 12, "source": "gps"}
+    data = {"geotag": geotag, "purpose": "learn_business"}
+    assert map_columns("employer_visit", data) == {
+        "geotag_accuracy_m": 12.0, "geotag_source": "gps", "purpose": "learn_business"
+    }  # fmt: skip
+    odd = {"geotag": {"accuracy_m": True, "source": ""}, "purpose": 7}
+    assert set(map_columns("employer_visit", odd).values()) == {None}
+    assert set(map_columns("employer_visit", None).values()) == {None}
+    assert set(map_columns("employer", {"purpose": "x"}).values()) == {None}
+
+
+def test_push_fills_the_map_columns_on_create_edit_and_delete(client, world, database):
+    alice, visit = world["alice"], new_id()
+    geotag = {"latitude": 51.5, "longitude": -0.1, "accuracy_m": 30.0, "source": "manual"}
+    data = sample("employer_visit", purpose="follow_up", geotag=geotag)
+    push(client, alice, op("employer_visit", visit, data=data))
+    row = _row(database, visit)
+    assert (row.geotag_accuracy_m, row.geotag_source, row.purpose) == (30.0, "manual", "follow_up")
+    push(client, alice, op("employer_visit", visit, base=1, data={**data, "geotag": None}))
+    row = _row(database, visit)
+    assert (row.geotag_accuracy_m, row.geotag_source, row.purpose) == (None, "none", "follow_up")  # as stored
+    push(client, alice, op("employer_visit", visit, base=2, delete=True))
+    row = _row(database, visit)
+    assert (row.geotag_accuracy_m, row.geotag_source, row.purpose) == (None, None, None)
+
+
+def test_migration_0008_fills_the_map_columns_of_stored_visits(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "0007")
+    geotag = {"latitude": 51.5, "longitude": -0.1, "accuracy_m": 9.0, "source": "gps"}
+    visit = {"id": "v-1", "purpose": "introduce_ips", "geotag": geotag}
+    engine = create_engine(url)
+    with engine.begin() as db:  # a plain engine: no foreign keys to satisfy for one row
+        db.execute(
+            text(
+                "INSERT INTO records (team_id, record_id, kind, owner_user_id, version, data, deleted, "
+                "flagged, seq, updated_at) VALUES ('t', 'v-1', 'employer_visit', 'u', 1, :data, 0, 0, 1, "
+                "'2026-05-01 09:00:00')"
+            ),
+            {"data": json.dumps(visit)},
+        )
+    upgrade(url)
+    with engine.connect() as db:
+        row = db.execute(text("SELECT geotag_accuracy_m, geotag_source, purpose FROM records")).one()
+    engine.dispose()
+    assert tuple(row) == (9.0, "gps", "introduce_ips")

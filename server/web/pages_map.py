@@ -16,6 +16,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from app.domain.enums import GeotagSource
+from app.domain.records import Geotag
+from app.visit_check import check_visit_location
 from server.api.deps import ClockDep, DbDep
 from server.services import visit_checks
 from server.services.activity import MapVisit, geotagged_visits
@@ -101,16 +104,27 @@ def _add_location_checks(
     rules = visit_checks.rules_from(request.app.state.settings)
     flagged = 0
     for point, visit in zip(points, visits, strict=True):
-        # The part of the visit's data the check reads, from the derived columns.
-        geotag = {"latitude": visit.latitude, "longitude": visit.longitude,
-                  "accuracy_m": visit.accuracy_m, "source": visit.source}  # fmt: skip
-        data = {"employer_id": visit.employer_id, "geotag": geotag}
+        employer = known.get(visit.employer_id) if visit.employer_id else None
         # exact=False: the spherical fast path, which gives the geodesic's flag (app.visit_check).
-        check = visit_checks.check_visit(data, known, rules=rules, exact=False)
+        check = check_visit_location(_geotag(visit), employer, rules=rules, exact=False)
         flagged += check.flagged
         distance = round(check.distance_m) if check.distance_m is not None else -1
         point += [",".join(check.flags), distance]
     return flagged
+
+
+_SOURCES = {source.value: source for source in GeotagSource}
+
+
+def _geotag(visit: MapVisit) -> Geotag | None:
+    """The geotag the check reads, from the derived columns (already numbers; an unknown source
+    means none, as server.services.visit_checks.geotag_of reads stored data)."""
+    source = _SOURCES.get(visit.source or "none")
+    if source is None:
+        return None
+    return Geotag(
+        latitude=visit.latitude, longitude=visit.longitude, accuracy_m=visit.accuracy_m, source=source
+    )
 
 
 _SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"})

@@ -35,6 +35,7 @@ router = APIRouter(prefix="/review", include_in_schema=False)
 PAGE_SIZE = 50
 MAX_PAGE = 2000
 Text = Annotated[str, Query(max_length=40)]
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def parse_filters(owner: str, kind: str, since: str, until: str, state: str) -> ActivityFilter:
@@ -42,9 +43,12 @@ def parse_filters(owner: str, kind: str, since: str, until: str, state: str) -> 
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             raise PageError(400, f"The {label} date should look like 2026-05-04.") from None
+        if not EARLIEST <= parsed <= LATEST:  # year 1 or 9999 overflows when turned into UTC bounds
+            raise PageError(400, f"The {label} date should be between {EARLIEST.year} and {LATEST.year}.")
+        return parsed
 
     if kind and kind not in ACTIVITY_KINDS:
         raise PageError(400, "Unknown record type.")

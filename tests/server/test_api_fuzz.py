@@ -110,3 +110,13 @@ def test_a_nul_in_any_url_is_a_400_not_a_database_error(client, world):
         response = client.get(path, headers=headers)
         assert response.status_code == 400, path
         assert response.json()["error"]["code"] == "invalid_request", path
+
+
+def test_a_date_filter_at_the_edge_of_the_calendar_is_a_400_not_an_overflow(client, world):
+    """Found by probing: year 1 or 9999 overflowed when turned into UTC bounds (500, or a CSV cut
+    off mid-stream after its 200)."""
+    for path in ("/review", "/review/export.csv", "/review/export.geojson"):
+        for dates in ({"since": "0001-01-01"}, {"until": "9999-12-31"}):
+            response = client.get(path, params=dates, headers=world["sue"].web)
+            assert response.status_code == 400, (path, dates)
+            assert "between 1900 and 2999" in response.text

@@ -6,6 +6,7 @@ is decided per request by a plan, so tests can script exact schedules or draw th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -128,7 +129,7 @@ def migrated_database(database_url: str) -> Database:
 class Fault(Enum):
     DROP_REQUEST = "drop request"  # never reaches the server
     DROP_RESPONSE = "drop response"  # server commits; the answer is lost
-    TIMEOUT = "timeout"  # server commits; the answer comes after the client gave up
+    TIMEOUT = "timeout"  # server commits; the answer is held back past the client's read timeout
     HTTP_500 = "500"  # the server fails without doing anything
     HTTP_502 = "502"  # the gateway loses the server's answer after it committed
     HTTP_503 = "503"  # the gateway refuses before forwarding
@@ -137,6 +138,60 @@ class Fault(Enum):
 
 
 Plan = Callable[[httpx.Request], Fault | None]
+# Faults that cost real time: TIMEOUT waits out the client's read timeout, RESTART a server start.
+SLOW_FAULTS = frozenset({Fault.TIMEOUT, Fault.RESTART})
+
+
+class DelayingProxy:
+    """A TCP proxy on loopback that passes requests straight to the server and holds every answer
+    back for `delay` seconds, so the server commits long before the client sees a byte."""
+
+    def __init__(self, upstream_port: int, delay: float) -> None:
+        self._upstream_port = upstream_port
+        self._delay = delay
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port = int(self._listener.getsockname()[1])
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, socket.create_connection(("127.0.0.1", self._upstream_port), timeout=30) as upstream:
+            client.settimeout(30)
+            threading.Thread(target=_pump, args=(client, upstream, 0.0), daemon=True).start()
+            _pump(upstream, client, self._delay)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._listener.close()
+
+
+def _pump(source: socket.socket, target: socket.socket, delay: float) -> None:
+    """Copy bytes until either side closes; the first chunk waits `delay` seconds."""
+    for _ in range(100_000):  # bounded: far more chunks than any test request needs
+        try:
+            chunk = source.recv(65536)
+            if delay:
+                time.sleep(delay)
+                delay = 0.0
+            if not chunk:
+                break
+            target.sendall(chunk)
+        except OSError:
+            break
+    for sock in (source, target):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class FaultyTransport(httpx.BaseTransport):
@@ -164,12 +219,32 @@ class FaultyTransport(httpx.BaseTransport):
             return self._forward(request)
         if fault is Fault.RESTART:
             return self._restart_during(request)
+        if fault is Fault.TIMEOUT:
+            return self._late_answer(request)
         self._forward(request)  # the server does the work...
         if fault is Fault.HTTP_502:
             return httpx.Response(502, text="injected: bad gateway")
-        if fault is Fault.TIMEOUT:
-            raise httpx.ReadTimeout("injected: answer came after the timeout", request=request)
         raise httpx.ReadError("injected: response dropped", request=request)  # DROP_RESPONSE
+
+    def _late_answer(self, request: httpx.Request) -> httpx.Response:
+        """Send the request through a proxy that answers after the client's own read timeout: the
+        client's real timeout fires (httpx.ReadTimeout) while the server has done the work."""
+        read_timeout = (request.extensions.get("timeout") or {}).get("read") or 5.0
+        proxy = DelayingProxy(request.url.port or 80, delay=read_timeout + 0.5)
+        try:
+            late = httpx.Request(
+                request.method,
+                request.url.copy_with(port=proxy.port),
+                headers=request.headers,
+                content=request.content,
+                extensions=request.extensions,
+            )
+            with httpx.HTTPTransport() as direct:
+                response = direct.handle_request(late)
+                response.read()
+                return response
+        finally:
+            proxy.close()
 
     def _forward(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
@@ -215,11 +290,12 @@ def enroll_device(
     *,
     plan: Plan = lambda request: None,
     batch_size: int = 500,
+    timeout: float = 10.0,
 ) -> Device:
     code = team.enrollment_code(username)
     enrolled = SyncClient(server.url).enroll(code, device_name=f"{username}'s phone")
     transport = FaultyTransport(plan, server=server)
-    client = SyncClient(server.url, enrolled.token, transport=transport, timeout=httpx.Timeout(10.0))
+    client = SyncClient(server.url, enrolled.token, transport=transport, timeout=httpx.Timeout(timeout))
     store = LocalStore.in_memory()
     engine = SyncEngine(store, client, batch_size=batch_size)
     return Device(name=username, store=store, client=client, engine=engine, transport=transport)

@@ -72,7 +72,10 @@ def assert_everything_arrived_once(device: Device, team: Team, ids: list[str]) -
 @pytest.fixture
 def make_device(server: ServerProcess, team: Team) -> Iterator:
     def make(fault: Fault, times: int = 1) -> Device:
-        return enroll_device(server, team, "alice", plan=FirstPushFaults(fault, times), batch_size=BATCH)
+        # A short timeout: the TIMEOUT fault waits it out for real.
+        return enroll_device(
+            server, team, "alice", plan=FirstPushFaults(fault, times), batch_size=BATCH, timeout=2.0
+        )
 
     yield make
 
@@ -95,6 +98,9 @@ def test_a_failed_push_loses_nothing_and_a_retry_duplicates_nothing(make_device,
     with pytest.raises(Offline):
         device.engine.sync_once()
     assert device.store.pending_count() == len(ids)  # the faulted batch is still queued
+    # These faults strike after the server committed: it already holds the batch it never answered.
+    committed_first = fault in (Fault.DROP_RESPONSE, Fault.TIMEOUT, Fault.HTTP_502)
+    assert len(server_records(team)) == (BATCH if committed_first else 0)
 
     sync_to_quiescence(device)
     assert device.transport.faults == [fault]

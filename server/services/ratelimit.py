@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from app.domain.clock import Clock
 from server.db.security_models import RateLimitCounter
 
+FORGET_AFTER_S = 24 * 3600  # longer than any window
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -77,8 +79,7 @@ def count_failure(session: Session, keys: Keys, *, clock: Clock) -> None:
                 set_={"count": RateLimitCounter.count + 1},
             )
         )
-    session.execute(
-        delete(RateLimitCounter).where(
-            RateLimitCounter.key_hash.in_(keys.hashes), RateLimitCounter.window_start < start
-        )
-    )
+    # Past windows of these keys, and anything a day old whatever its key (one-off addresses).
+    stale = RateLimitCounter.key_hash.in_(keys.hashes) & (RateLimitCounter.window_start < start)
+    forgotten = RateLimitCounter.window_start < start - FORGET_AFTER_S
+    session.execute(delete(RateLimitCounter).where(stale | forgotten))

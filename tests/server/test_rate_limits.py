@@ -4,8 +4,10 @@ Retry-After, the same on every server instance, and lifted when the window ends.
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from server.db.database import Database
+from server.db.security_models import RateLimitCounter
 from server.main import create_app
 from tests.server.web_helpers import sign_in
 from tests.server.world import PASSWORD
@@ -71,3 +73,14 @@ def test_the_sign_in_page_says_when_to_try_again(client, world, settings):
     assert page.status_code == 429
     assert "Too many failed sign-ins" in page.text and int(page.headers["Retry-After"]) >= 1
     assert "fieldwork_session" not in page.headers.get("set-cookie", "")
+
+
+def test_old_counters_are_forgotten_and_hold_no_usernames(client, world, database, clock):
+    assert _login(client, "sue", "wrong").status_code == 401
+    with database.read() as session:
+        keys = session.scalars(select(RateLimitCounter.key_hash)).all()
+    assert len(keys) == 2 and not any("sue" in key for key in keys)  # username and address, as HMACs
+    clock.advance(days=2)
+    assert _login(client, "ada", "wrong").status_code == 401
+    with database.read() as session:
+        assert len(session.scalars(select(RateLimitCounter.key_hash)).all()) == 2  # only ada's window

@@ -7,13 +7,15 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from server import cli
 from server.db.database import Database
+from server.db.models import RecordRow
 from server.main import create_app
 from server.services import accounts
 from tests.server.web_helpers import csrf_from, seed_activity
-from tests.server.world import PASSWORD, new_id, op, push
+from tests.server.world import PASSWORD, new_id, op, pull_all, push, sample
 
 PUBLIC = "public"
 DEVICE = "device"  # any enrolled, unrevoked device
@@ -297,3 +299,26 @@ def test_revocation_and_disabling_take_effect_at_once_on_every_instance(world, s
         login = second.post("/api/v1/auth/login", json={"username": "sue", "password": PASSWORD})
         assert login.status_code == 401
     other.state.db.dispose()
+
+
+def test_a_device_of_another_team_can_neither_read_nor_change_a_teams_records(client, world, database):
+    """Devices are team-scoped too: carl (team B) pushing to team A's record ids makes his own team's
+    record at most, and pulls nothing of team A's."""
+    seeded = seed_activity(client, world)
+    with database.read() as session:
+        before = session.scalar(select(RecordRow.data).where(RecordRow.record_id == seeded.employer))
+    results = push(
+        client,
+        world["carl"],
+        op("employer", seeded.employer, base=1, data=sample("employer", name="Taken Over")),
+    )
+    assert results[0]["status"] in ("applied", "rejected")
+    with database.read() as session:
+        rows = session.execute(
+            select(RecordRow.team_id, RecordRow.data).where(RecordRow.record_id == seeded.employer)
+        ).all()
+    team_a = [data for team, data in rows if team == world.team_a]
+    assert team_a == [before]  # team A's copy is untouched
+    pulled, _ = pull_all(client, world["carl"])
+    assert not [c for c in pulled if c["data"] and "Harbour Bakery" in str(c["data"])]
+    assert {c["record_id"] for c in pulled} <= {seeded.employer}  # at most his own copy

@@ -51,17 +51,17 @@ def weekly_chart(weeks: list[date], series: list[Series], *, standard: int) -> s
         if i % label_every == 0 or i == len(weeks) - 1:
             parts.append(f'<text x="{x(i):.1f}" y="{height - 18}" text-anchor="middle">{week:%d %b}</text>')
     for n, line in enumerate(series):
-        colour = PALETTE[n % len(PALETTE)]
+        colour, label = PALETTE[n % len(PALETTE)], escape(line.label)
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(line.values))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" points="{points}"/>')
         for i, v in enumerate(line.values):
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3.5" fill="{colour}">'
-                f"<title>{escape(line.label)}, week of {weeks[i]:%d %b}: {v}</title></circle>"
+                f"<title>{label}, week of {weeks[i]:%d %b}: {v}</title></circle>"
             )
         parts.append(
             f'<rect x="{left + plot_w + 6}" y="{top + 24 + n * 18}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{left + plot_w + 24}" y="{top + 34 + n * 18}">{escape(line.label)}</text>'
+            f'<text x="{left + plot_w + 24}" y="{top + 34 + n * 18}">{label}</text>'
         )
     parts.append(
         f'<text x="{left + plot_w / 2:.0f}" y="{height - 2}" text-anchor="middle">'

@@ -15,6 +15,7 @@ from server.api.deps import ClockDep, DbDep, SettingsDep
 from server.services import metrics_queries as q
 from server.services.activity import team_members
 from server.services.metrics import (
+    WeekCount,
     caseloads,
     first_contacts,
     jobs_started,
@@ -80,6 +81,7 @@ def fidelity_page(
         [Series(name, [c.face_to_face if c else 0 for c in cells]) for name, cells in rows],
         standard=FIDELITY_CONTACTS_PER_WEEK,
     )
+    table = [(name, Markup("".join(map(_week_cell, cells)))) for name, cells in rows]
     loads = caseloads(seekers)
     context: dict[str, Any] = {
         "user": supervisor,
@@ -87,7 +89,7 @@ def fidelity_page(
         "zone": zone.key,
         "weeks": mondays,
         "weeks_count": weeks,
-        "rows": rows,
+        "rows": table,
         "chart": Markup(chart),  # built from escaped parts in server.web.charts
         "standard": FIDELITY_CONTACTS_PER_WEEK,
         "seekers": per_seeker,
@@ -103,3 +105,17 @@ def fidelity_page(
         "today": today,
     }
     return render(request, "fidelity.html", context)
+
+
+def _week_cell(count: WeekCount | None) -> str:
+    """One cell of the weekly table, written here rather than in the template: a year of weeks is
+    hundreds of cells, and Jinja escaping each number cost more than the queries behind them.
+    Only numbers go in, so there is nothing to escape."""
+    if count is None:
+        return '<td class="num bad" title="no contacts">0</td>'
+    new, repeat = count.new_employers, count.repeat_visits
+    small = f"<br><small>{new}n·{repeat}r</small>" if count.face_to_face else ""
+    return (
+        f'<td class="num {"" if count.meets_standard else "bad"}" title="{new} new, {repeat} repeat, '
+        f'{count.other_contacts} by phone/email/video">{count.face_to_face}{small}</td>'
+    )

@@ -161,3 +161,27 @@ def test_record_detail_shows_times_in_the_review_time_zone(client, world):
     assert "2026-05-01 10:00" in html and "2026-05-01T09:00" not in html
     assert "times in Europe/London" in html
     assert "2026-05-04 13:00" in html and "UTC" not in html  # reviewed and commented at 12:00 UTC
+
+
+def test_fidelity_page_counts_a_week_per_specialist(client, world):
+    # The clock reads Monday 4 May 2026; the week before runs 27 April to 3 May (London).
+    alice = world["alice"]
+    bakery, garage = new_id(), new_id()
+    week = [(bakery, "2026-04-27T09:00:00+00:00", "face_to_face"), (garage, "2026-04-28T09:00:00+00:00",
+            "face_to_face"), (bakery, "2026-04-29T09:00:00+00:00", "face_to_face"),
+            (garage, "2026-04-30T09:00:00+00:00", "phone")]  # fmt: skip
+    for employer, at, mode in week:
+        data = sample("employer_visit", employer_id=employer, occurred_at=at, contact_mode=mode)
+        push(client, alice, op("employer_visit", new_id(), data=data))
+    push(client, alice, op("job_seeker", new_id(), data=sample("job_seeker", code="JS-44",
+                                                              referral_date="2026-03-01")))  # fmt: skip
+    sign_in(client, "sue")
+    html = client.get("/review/fidelity?weeks=4").text
+    row = html[html.index('<th scope="row">Alice</th>') :].split("</tr>", 1)[0]
+    cell = (
+        '<td class="num bad" title="2 new, 1 repeat, 1 by phone/email/video">3<br><small>2n·1r</small></td>'
+    )
+    assert row.count("<td") == 4 and cell in row
+    assert "Alice, week of 27 Apr: 3</title>" in html  # the chart's point for that week
+    overdue = html[html.index('id="h-overdue1"') :].split("</section>", 1)[0]
+    assert "JS-44" in overdue and "64 days ago" in overdue  # referred 1 March, no employer contact

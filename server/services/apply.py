@@ -209,6 +209,12 @@ class Batch:
         )
         if not merged.took_device_value and not merged.has_conflicts and not state.deleted:
             return self._result(op, state, "applied")
+        if changed_by_others and merged.took_device_value:
+            # Each side was valid on its own; their combination may not be (a job seeker named on
+            # one side, the disclosure reason cleared on the other).
+            problem = self._combination_problem(op.kind, merged.data)
+            if problem is not None:
+                return self._keep_server_copy(op, state, base, canonical, problem)
         data = dict(merged.data)
         data["id"] = op.record_id
         data["created_at"] = current.get("created_at", canonical.get("created_at"))
@@ -220,6 +226,40 @@ class Batch:
             "the same field was changed on the server; its value was kept" if merged.has_conflicts else None
         )
         return self._new_version(op, state, data, conflicts=merged.conflicts, message=message)
+
+    def _combination_problem(self, kind: str, data: dict[str, Any]) -> str | None:
+        record = from_dict(kind, data)  # both sides were canonical, so this cannot fail
+        errors = validate(record, now=self.now)
+        if errors:
+            return "; ".join(f"{name}: {text}" for name, text in errors.items())
+        try:
+            check_disclosure(record, self.job_seekers)
+        except DisclosureRefused as exc:
+            return f"disclosure_reason: {exc}"
+        return None
+
+    def _keep_server_copy(
+        self,
+        op: Operation,
+        state: RecordState,
+        base: dict[str, Any],
+        canonical: dict[str, Any],
+        problem: str,
+    ) -> OperationResult:
+        """The server's copy stands whole; each field the device changed is kept as a conflict."""
+        current = state.data or {}
+        conflicts = [
+            FieldConflict(field=name, kept=current.get(name), other=canonical.get(name))
+            for name in user_fields(current, canonical)
+            if canonical.get(name) != base.get(name) and canonical.get(name) != current.get(name)
+        ]
+        message = (
+            f"your changes could not be combined with the server's copy ({problem}); the server's copy"
+            " was kept and yours is in the record's history"
+        )
+        return self._new_version(
+            op, state, {**current, "version": state.version + 1}, conflicts=conflicts, message=message
+        )
 
     def _new_version(
         self,

@@ -123,11 +123,13 @@ def _load_job_seekers(
 ) -> dict[str, JobSeeker]:
     wanted: set[str] = set()
     for op in ops:
-        data = op.data or {}
-        if op.kind == "employer_visit" and isinstance(data.get("job_seeker_ids"), list):
-            wanted.update(item for item in data["job_seeker_ids"] if isinstance(item, str))
-        if op.kind == "support_check_in" and isinstance(data.get("job_seeker_id"), str):
-            wanted.add(data["job_seeker_id"])
+        # The server's copy counts too: a merge may combine its job seekers with the device's edit.
+        stored = batch.records.get(op.record_id)
+        for data in (op.data or {}, (stored.data if stored else None) or {}):
+            if op.kind == "employer_visit" and isinstance(data.get("job_seeker_ids"), list):
+                wanted.update(item for item in data["job_seeker_ids"] if isinstance(item, str))
+            if op.kind == "support_check_in" and isinstance(data.get("job_seeker_id"), str):
+                wanted.add(data["job_seeker_id"])
     if not wanted:
         return {}
     rows = session.execute(

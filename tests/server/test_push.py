@@ -156,6 +156,31 @@ def test_disclosure_guard_sees_job_seekers_created_earlier_in_the_same_batch(cli
     assert [r["status"] for r in results] == ["applied", "rejected"]
 
 
+def test_a_merge_that_would_break_the_disclosure_guard_keeps_the_servers_copy(client, world):
+    # Each edit is valid alone: the phone names a worker (the visit already gives a reason), the
+    # tablet, working on the older copy, clears the reason. Combined, the worker would be named to
+    # an employer with no reason: the server keeps its copy and holds the tablet's edit as a conflict.
+    alice, phone, tablet = world["alice"], world["alice"], world["alice_tablet"]
+    seeker, visit_id = new_id(), new_id()
+    push(client, alice, op("job_seeker", seeker, data=sample("job_seeker", disclosure="not_consented")))
+    first = sample("employer_visit", disclosure_reason="they asked me to speak to the manager")
+    push(client, phone, op("employer_visit", visit_id, data=first))
+    named = {**first, "job_seeker_ids": [seeker]}
+    (applied,) = push(client, phone, op("employer_visit", visit_id, base=1, data=named))
+    assert applied["status"] == "applied"
+
+    cleared = {**first, "disclosure_reason": ""}
+    (result,) = push(client, tablet, op("employer_visit", visit_id, base=1, data=cleared))
+
+    assert result["status"] == "conflict" and result["version"] == 3
+    assert "could not be combined" in result["message"] and "disclosure_reason" in result["message"]
+    assert result["data"]["job_seeker_ids"] == [seeker]
+    assert result["data"]["disclosure_reason"] == "they asked me to speak to the manager"
+    assert [(c["field"], c["other"]) for c in result["conflicts"]] == [("disclosure_reason", "")]
+    (change,) = [c for c in pull_all(client, phone)[0] if c["record_id"] == visit_id]
+    assert change["flagged"] and change["data"]["disclosure_reason"] == first["disclosure_reason"]
+
+
 def test_batch_over_the_limit_is_413_with_a_stable_code(client, world):
     operations = [op("employer", new_id()) for _ in range(501)]
     response = client.post(

@@ -59,7 +59,7 @@ def damaged_store(path: Path, *, journal_line: bool) -> None:
         service.save(Employer(name="Lakeland Print Co"))
     if journal_line:
         journal = path / "journal.log"
-        lines = journal.read_bytes().splitlines(keepends=True)
+        lines = [line + b"\n" for line in journal.read_bytes().split(b"\n")[:-1]]
         journal.write_bytes(lines[0][:40] + b"@" + lines[0][41:] + lines[1])
     else:
         (path / "snapshot.json").write_bytes(b"\0" * 64)

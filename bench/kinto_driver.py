@@ -2,11 +2,14 @@
 
     bench/.peers-venv/bin/python bench/kinto_driver.py URL RECORDS.json COLLECTION [--batch 500]
 
-Pushes the records (a JSON list of [id, data]) with kinto-http's batch API, `--batch` records per
-`client.batch()` block (kinto-http splits a block into requests of the server's
-`batch_max_requests`, so each block is one POST /v1/batch when the two agree), counts what
-arrived with a HEAD (Total-Objects), pulls them back with `_since` (the collection's timestamp
-before the push), pages of `--limit`, and prints one JSON object of timings and counts.
+Driven one step at a time over stdin/stdout (one JSON line answers each line read), so the
+caller can interleave Kinto's requests with Fieldwork's and both see the same machine:
+- on start: the bucket and collection are created; answers {"ready": ..., "batches": n};
+- `push`: sends the next `--batch` records with kinto-http's batch API (one `client.batch()`
+  block; kinto-http splits a block into requests of the server's `batch_max_requests`, so it is
+  one POST /v1/batch when the two agree); answers {"seconds": ..., "requests": ...};
+- `finish`: counts what arrived with a HEAD (Total-Objects), pulls it back with `_since` (the
+  collection's timestamp before the first push) in pages of `--limit`, answers the totals, exits.
 Only the standard library and kinto-http: this file runs outside the project's venv.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from typing import Any
 
@@ -48,50 +52,49 @@ def main() -> None:
     with client.batch():  # an empty batch sends nothing; kinto-http reads the server's settings
         pass  # once, on its first batch: done here so every timed block is only its push
 
-    requests = 0
+    calls = [0]  # requests sent, all kinds
     send = client.session.request
 
     def counted(*a: Any, **k: Any) -> Any:
-        nonlocal requests
-        requests += 1
+        calls[0] += 1
         return send(*a, **k)
 
     client.session.request = counted  # type: ignore[method-assign]
 
-    push_s: list[float] = []
-    cpu = time.process_time()
-    for start in range(0, len(records), args.batch):
-        began = time.perf_counter()
+    def answer(message: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    batches = [records[n : n + args.batch] for n in range(0, len(records), args.batch)]
+    answer({"ready": True, "batches": len(batches), "batch_max_requests": settings["batch_max_requests"]})
+    cpu, pushed = 0.0, 0
+    # One "push" line from the caller per batch, then "finish" (or end of input).
+    while pushed < len(batches) and sys.stdin.readline().strip() == "push":
+        before, started, started_cpu = calls[0], time.perf_counter(), time.process_time()
         with client.batch() as batch:
-            for rid, data in records[start : start + args.batch]:
+            for rid, data in batches[pushed]:
                 batch.create_record(id=rid, data=data)
-        push_s.append(time.perf_counter() - began)
-    push_cpu = time.process_time() - cpu
-    push_requests, requests = requests, 0
+        seconds = time.perf_counter() - started
+        cpu += time.process_time() - started_cpu
+        pushed += 1
+        answer({"seconds": seconds, "requests": calls[0] - before})
+    if pushed == len(batches):
+        sys.stdin.readline()  # the caller's "finish"
 
     _, headers = client.session.request("head", f"/buckets/{BUCKET}/collections/{args.collection}/records")
-    counted_total = int(headers["Total-Objects"])
-
-    requests = 0
-    began = time.perf_counter()
+    before, began = calls[0], time.perf_counter()
     pulled = client.get_records(_since=since, _limit=args.limit, pages=float("inf"))
     pull_s = time.perf_counter() - began
-    pushed_ids = {rid for rid, _ in records}
-    print(
-        json.dumps(
-            {
-                "batch_max_requests": settings["batch_max_requests"],
-                "push_request_s": push_s,
-                "push_requests": push_requests,
-                "push_client_cpu_s": push_cpu,
-                "counted": counted_total,
-                "pull_s": pull_s,
-                "pull_requests": requests,
-                "pulled": len(pulled),
-                "pulled_match": {r["id"] for r in pulled} == pushed_ids,
-                "latest": max((r["last_modified"] for r in pulled), default=0),
-            }
-        )
+    answer(
+        {
+            "counted": int(headers["Total-Objects"]),
+            "push_client_cpu_s": cpu,
+            "pull_s": pull_s,
+            "pull_requests": calls[0] - before,
+            "pulled": len(pulled),
+            "pulled_match": {r["id"] for r in pulled} == {rid for rid, _ in records},
+            "latest": max((r["last_modified"] for r in pulled), default=0),
+        }
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,7 +35,7 @@ BATCH_MAX_REQUESTS = 500
 DRIVER = Path(__file__).with_name("kinto_driver.py")
 AUTH = ("bench", "bench-password")
 BUCKET = "bench"
-RUN_TIMEOUT_S = 420  # one 10k push on PostgreSQL takes ~2 minutes on a busy 2-core machine
+STEP_TIMEOUT_S = 180  # one step: a 500-record batch on PostgreSQL takes ~10 s on a busy machine
 
 INI = """\
 [server:main]
@@ -117,25 +119,59 @@ def running_kinto(python: Path, folder: Path, postgres_url: str | None = None) -
         log.close()
 
 
-def push_pull(
-    python: Path, url: str, records: list[tuple[str, dict[str, Any]]], collection: str, folder: Path
-) -> dict[str, Any]:
-    """Push the records through kinto-http's batch API and pull them back with _since (the driver),
-    after checking that every record arrived."""
-    source = folder / f"{collection}.json"
-    source.write_text(json.dumps(records))
-    done = subprocess.run(
-        [str(python), str(DRIVER), url, str(source), collection, "--batch", str(BATCH_MAX_REQUESTS)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT_S,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["batch_max_requests"] == BATCH_MAX_REQUESTS, result
-    assert result["counted"] == len(records), (result["counted"], len(records))
-    assert result["pulled"] == len(records) and result["pulled_match"], result
-    return result
+class KintoPush:
+    """One push/pull run of the driver (bench/kinto_driver.py in the peers' venv), stepped from
+    here one batch request at a time so the caller can interleave them with Fieldwork's."""
+
+    def __init__(
+        self, python: Path, url: str, records: list[tuple[str, dict[str, Any]]], collection: str, folder: Path
+    ) -> None:
+        self.records = len(records)
+        source = folder / f"{collection}.json"
+        source.write_text(json.dumps(records))
+        command = [str(python), str(DRIVER), url, str(source), collection, "--batch", str(BATCH_MAX_REQUESTS)]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = self._answer()
+        assert ready["batch_max_requests"] == BATCH_MAX_REQUESTS, ready
+        self.batches: int = ready["batches"]
+
+    def __enter__(self) -> KintoPush:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait(timeout=10)
+
+    def push_next(self) -> tuple[float, int]:
+        """Push the next batch: (seconds, requests sent)."""
+        answer = self._say("push")
+        return answer["seconds"], answer["requests"]
+
+    def finish(self) -> dict[str, Any]:
+        """Count what arrived and pull it back with _since; fails unless every record is there."""
+        result = self._say("finish")
+        self._process.wait(timeout=STEP_TIMEOUT_S)
+        assert result["counted"] == self.records, (result["counted"], self.records)
+        assert result["pulled"] == self.records and result["pulled_match"], result
+        return result
+
+    def _say(self, line: str) -> dict[str, Any]:
+        assert self._process.stdin is not None
+        self._process.stdin.write(line + "\n")
+        self._process.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> dict[str, Any]:
+        out = self._process.stdout
+        assert out is not None
+        readable, _, _ = select.select([out], [], [], STEP_TIMEOUT_S)  # one step is bounded
+        line = out.readline() if readable else ""
+        if not line:
+            self._process.kill()
+            raise RuntimeError(f"the Kinto driver gave no answer (exit {self._process.poll()})")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
 
 
 def empty_pull_ms(url: str, collection: str, since: int, samples: int = 200) -> float:
@@ -150,3 +186,25 @@ def empty_pull_ms(url: str, collection: str, since: int, samples: int = 200) -> 
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200 and response.json()["data"] == [], response.text[:200]
     return statistics.median(timings)
+
+
+def fill(postgres_url: str, collection: str, upto: int) -> None:
+    """Grow Kinto's collection to `upto` records with one INSERT ... SELECT into its objects table,
+    timestamps older than everything pushed (so an incremental pull still finds nothing new)."""
+    parent = f"/buckets/{BUCKET}/collections/{collection}"
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        have = db.execute(
+            "SELECT count(*) FROM objects WHERE parent_id = %s AND resource_name = 'record'", (parent,)
+        ).fetchone()
+        extra = upto - (have[0] if have else 0)
+        if extra <= 0:
+            return
+        offset = db.execute("SELECT count(*) FROM objects").fetchone()
+        db.execute(
+            "INSERT INTO objects (id, parent_id, resource_name, last_modified, data, deleted)"
+            " SELECT md5(random()::text || i::text), %s, 'record',"
+            " TIMESTAMP '2020-01-01' + (%s + i) * INTERVAL '1 millisecond', '{\"name\": \"filler\"}', false"
+            " FROM generate_series(1, %s) AS i",
+            (parent, offset[0] if offset else 0, extra),
+        )
+        db.execute("ANALYZE objects")

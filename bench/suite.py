@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,8 +47,7 @@ REVIEW_TIMEOUT_S = 420
 class Plan:
     """Sizes of one run; QUICK is what the smoke test runs."""
 
-    records: int = 10_000  # pushed and pulled back, per round
-    rounds: int = 3  # Fieldwork pushes per database (Kinto pushes once: ~2 min on PostgreSQL)
+    records: int = 10_000  # pushed to each server and pulled back
     durable_saves: int = 500
     json_inserts: dict[int, int] = field(default_factory=lambda: {10_000: 30, 50_000: 11})
     save_curve: tuple[int, ...] = (1_000, 10_000, 50_000, 100_000)
@@ -64,7 +64,6 @@ class Plan:
 
 QUICK = Plan(
     records=300,
-    rounds=2,
     durable_saves=20,
     json_inserts={200: 5},
     save_curve=(200, 600),
@@ -234,85 +233,83 @@ class Run:
 
     # -- the API and Kinto ---------------------------------------------------------------------
 
-    def api_against_kinto(self, label: str, database_url: str, kinto_url: str | None, peer: str) -> None:
+    def api_against_kinto(
+        self, label: str, database_url: str, kinto_url: str | None, peer: str, kinto_db: str | None = None
+    ) -> None:
+        """The same records through both servers, one batch request each in turn, so both see the
+        same moment of this shared machine; then each pulls them back on another client."""
         plan = self.plan
         rows = self.section(f"Sync server on {label}: push {plan.records:,} records, pull them back")
         records = api_bench.employer_records(plan.records)
-        push_s: list[float] = []
-        per_request: list[float] = []
-        pulls: list[api_bench.Pulled] = []
+        fw_s: list[float] = []
+        k_s: list[float] = []
+        k_requests = 0
         kinto: dict[str, Any] | None = None
         kinto_empty: float | None = None
-        with api_bench.running_api(database_url) as api:
-            for round_ in range(plan.rounds):
-                step(f"Fieldwork on {label}: push {plan.records:,} records, round {round_ + 1}")
-                batch = records if round_ == 0 else api_bench.employer_records(plan.records)
-                timings = api_bench.push(api, api_bench.bodies(batch))
-                push_s.append(sum(timings))
-                per_request += timings
-                pulls.append(api_bench.pull_back(api))
-                assert pulls[-1].records == plan.records, pulls[-1]
-                if round_ == 0:
-                    at_size, api.cursor = api_bench.empty_pull_ms(api.http, api.puller)
-                    if kinto_url and self.python:
-                        step(f"Kinto ({peer}): push the same {plan.records:,} records, pull them back")
-                        kinto = kinto_peer.push_pull(
-                            self.python, kinto_url, records, "employers", self.workdir
-                        )
-                        kinto_empty = kinto_peer.empty_pull_ms(kinto_url, "employers", kinto["latest"])
-            step(f"Fieldwork on {label}: empty pull at {', '.join(f'{s:,}' for s in plan.pull_curve)} rows")
-            curve = api_bench.empty_pull_curve(api, [s for s in plan.pull_curve if s > plan.records])
-        self.empty_pull[label] = {plan.records: at_size, **curve}
-        batch_size = min(api_bench.BATCH, plan.records)
+        with api_bench.running_api(database_url) as api, self.kinto_run(kinto_url, records) as other:
+            step(
+                f"push {plan.records:,} records: Fieldwork on {label}"
+                + (f" and {peer}, in turn" if other else "")
+            )
+            for body in api_bench.bodies(records):
+                fw_s += api_bench.push(api, [body])
+                if other:
+                    seconds, sent = other.push_next()
+                    k_s.append(seconds)
+                    k_requests += sent
+            fw_pull = api_bench.pull_back(api)
+            assert fw_pull.records == plan.records, fw_pull
+            at_size, api.cursor = api_bench.empty_pull_ms(api.http, api.puller)
+            if other and kinto_url:
+                kinto = other.finish()
+                kinto_empty = kinto_peer.empty_pull_ms(kinto_url, "employers", kinto["latest"])
+            sizes = [size for size in plan.pull_curve if size > plan.records]
+            step(
+                f"empty pull at {', '.join(f'{n:,}' for n in sizes)} rows: Fieldwork on {label}"
+                + (f" and {peer}" if kinto_db and kinto else "")
+            )
+            fw_curve = {plan.records: at_size}
+            k_curve = {plan.records: kinto_empty} if kinto_empty is not None else {}
+            for size in sizes:
+                fw_curve |= api_bench.empty_pull_curve(api, [size])
+                if kinto_db and kinto_url and kinto:
+                    kinto_peer.fill(kinto_db, "employers", size)
+                    k_curve[size] = kinto_peer.empty_pull_ms(kinto_url, "employers", kinto["latest"])
+        self.empty_pull[f"Fieldwork on {label}"] = fw_curve
+        if k_curve:
+            self.empty_pull[peer] = k_curve
+        per_request = min(api_bench.BATCH, plan.records)
         rtt = self.floor["rtt"]
-        k_rate = k_push = k_pull = None
-        if kinto:
-            k_per = kinto["push_request_s"]
-            k_rate = plan.records / len(k_per) / statistics.median(k_per)
-            k_push, k_pull = sum(k_per), kinto["pull_s"]
-        fw_rate = batch_size / statistics.median(per_request)
-        requests = len(per_request) // plan.rounds
-        pulled = statistics.median(x.seconds for x in pulls)
         rows += [
             Row(
-                f"push rate, records/s (median request of {batch_size})",
+                f"push rate, median of {len(fw_s)} requests of {per_request}",
                 "records/s",
-                fw_rate,
-                k_rate,
+                per_request / statistics.median(fw_s),
+                per_request / statistics.median(k_s) if k_s else None,
                 peer,
-                f"{batch_size / (rtt / 1000):,.0f} records/s if only round trips cost",
+                f"{per_request / (rtt / 1000):,.0f} records/s if only round trips cost",
                 True,
+                note=f"Kinto client CPU {kinto['push_client_cpu_s']:.1f} s in all" if kinto else "",
             ),
             Row(
                 f"push {plan.records:,} records, total",
                 "s",
-                statistics.median(push_s),
-                k_push,
+                sum(fw_s),
+                sum(k_s) if k_s else None,
                 peer,
-                f"{requests} round trips = {requests * rtt:.1f} ms",
-                note=f"Fieldwork median of {plan.rounds}, Kinto one run",
+                f"{len(fw_s)} round trips = {len(fw_s) * rtt:.1f} ms",
             ),
+            Row("push requests", "requests", len(fw_s), k_requests if k_s else None, peer),
             Row(
-                "push requests",
-                "requests",
-                requests,
-                kinto["push_requests"] if kinto else None,
-                peer,
-            ),
-            Row(
-                f"pull {plan.records:,} records back on another device",
+                f"pull {plan.records:,} records back on another client",
                 "s",
-                pulled,
-                k_pull,
+                fw_pull.seconds,
+                kinto["pull_s"] if kinto else None,
                 peer,
                 note="pages of 1000; Kinto `_since`",
             ),
             Row(
-                "pull requests",
-                "requests",
-                pulls[0].requests,
-                kinto["pull_requests"] if kinto else None,
-                peer,
+                "pull requests", "requests", fw_pull.requests, kinto["pull_requests"] if kinto else None, peer
             ),
             Row(
                 f"empty incremental pull at {plan.records:,} rows, p50 of 200",
@@ -323,8 +320,13 @@ class Run:
                 f"{rtt:.3f} ms empty round trip",
             ),
         ]
-        if kinto:
-            rows[0].note = f"Kinto client CPU {kinto['push_client_cpu_s']:.1f} s of the push"
+
+    def kinto_run(
+        self, url: str | None, records: list[tuple[str, dict[str, Any]]]
+    ) -> AbstractContextManager[kinto_peer.KintoPush | None]:
+        if url is None or self.python is None:
+            return nullcontext()
+        return kinto_peer.KintoPush(self.python, url, records, "employers", self.workdir)
 
     def sync_server(self) -> None:
         plan = self.plan
@@ -344,13 +346,17 @@ class Run:
                 if python:
                     with kinto_peer.running_kinto(python, self.workdir, k_url) as kinto_url:
                         self.api_against_kinto(
-                            "PostgreSQL", api_bench.sqlalchemy_url(fw_url), kinto_url, "Kinto, PostgreSQL"
+                            "PostgreSQL",
+                            api_bench.sqlalchemy_url(fw_url),
+                            kinto_url,
+                            "Kinto, PostgreSQL",
+                            k_url,
                         )
                 else:
                     self.api_against_kinto("PostgreSQL", api_bench.sqlalchemy_url(fw_url), None, "")
         xs = sorted({x for curve in self.empty_pull.values() for x in curve})
         series: dict[str, list[float | None]] = {
-            f"Fieldwork on {label}": [curve.get(x) for x in xs] for label, curve in self.empty_pull.items()
+            label: [curve.get(x) for x in xs] for label, curve in self.empty_pull.items()
         }
         series["machine: empty HTTP round trip"] = [self.floor["rtt"]] * len(xs)
         self.curves.append(
@@ -371,15 +377,18 @@ class Run:
             "(default 25), basic auth, waitress. Kinto's arrivals are counted (HEAD, Total-Objects) and "
             "every id is checked in the pull before a rate is reported; Fieldwork's push checks every "
             "operation came back `applied` and the pull counts them.",
-            f"Push rate is the median over the batch requests ({plan.rounds} rounds of "
-            f"{math.ceil(plan.records / api_bench.BATCH)} for Fieldwork, one round for Kinto: a Kinto "
-            "round on PostgreSQL takes minutes). Fieldwork keeps pushing fresh records after round 1, "
-            "so its later rounds see a larger table.",
+            f"The {math.ceil(plan.records / api_bench.BATCH)} batch requests alternate between the two "
+            "servers (Fieldwork's first, then Kinto's first, ...), so a burst of load from other work on "
+            "this machine hits both; the push rate is the median request, the total is the sum. The pulls "
+            "and the 200 empty pulls run one after the other, once each. Waitress serves Kinto with its "
+            "default 4 threads; one client sends one request at a time to either server.",
             "Kinto's memory backend keeps nothing on disk; Fieldwork's SQLite commits every push to a file. "
             "The PostgreSQL pair runs on the same server (127.0.0.1:5432) in two scratch databases made and "
             "dropped by the run.",
-            "Pull curve: rows are added straight into the database (INSERT ... SELECT), then 200 empty "
-            "incremental pulls are timed at each size.",
+            "Pull curve: rows are added straight into each database (INSERT ... SELECT; for Kinto into its "
+            "`objects` table, through its timestamp trigger, older than the pushed records), then 200 empty "
+            "incremental pulls are timed at each size. Kinto's memory backend cannot be filled from outside, "
+            "so it has only the 10k point.",
         ]
 
     # -- Fieldwork only ------------------------------------------------------------------------
@@ -389,7 +398,12 @@ class Run:
         from tests.sync.harness import ServerProcess, make_team, migrated_database
 
         n = self.plan.sync_records
-        rows = self.section("Fieldwork only (no Python peer keeps a device store)")
+        rows = self.section("Fieldwork only (no peer measured)")
+        self.notes.append(
+            "End-to-end sync has no peer here: no Python peer keeps a durable device store and an outbox "
+            "(Kinto's offline client is kinto.js). Each is one run; faults are drawn from bench/sync.py's "
+            "injector, retries back to back."
+        )
         with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
             database = migrated_database(f"sqlite:///{tmp}/server.db")
             server = ServerProcess(database.url)
@@ -432,7 +446,11 @@ class Run:
             text=True,
             timeout=REVIEW_TIMEOUT_S,
         )
-        rows = self.section("Fieldwork only (no Python peer keeps a device store)")
+        rows = self.section("Fieldwork only (no peer measured)")
+        self.notes.append(
+            f"Supervisor pages: bench/review.py at {plan.review_visits:,} visits ({plan.review_requests} "
+            "requests a page) to keep `make bench` short; `python bench/review.py` alone seeds 500k."
+        )
         lines = done.stdout.splitlines()
         start = next(n for n, line in enumerate(lines) if line.startswith("page ")) + 1
         for line in lines[start:]:

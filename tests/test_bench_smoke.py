@@ -25,7 +25,7 @@ def test_quick_run_writes_every_table_and_curve(tmp_path: Path) -> None:
         "save one record into 200, p50",
         "reopen with 200 records and read them all, compacted",
         "push requests",
-        "pull 300 records back on another device",
+        "pull 300 records back on another client",
         "empty incremental pull at 300 rows",
     ):
         assert metric in text, metric

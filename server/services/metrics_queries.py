@@ -16,14 +16,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, cast, func, literal, select, true
+from sqlalchemy import Date, case, cast, func, literal, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.codec import record_from_dict
 from app.domain.errors import ValidationError
 from app.domain.records import JobOpening
 from server.db.models import RecordRow
-from server.services.metrics import Contact, Seeker, week_bounds
+from server.services.metrics import Contact, Seeker, first_contacts, week_bounds
 from server.timeutil import as_utc
 
 VISIT = "employer_visit"
@@ -214,6 +214,35 @@ def face_to_face_visits_since(
         ),
     )
     return [(as_utc(at), ids.split()) for at, ids in rows if ids and at is not None]
+
+
+# Per job seeker, the first face-to-face visit naming them at or after their cutoff (the start of
+# their referral day, and no earlier than `since`): one scan of the live-visit index, the named
+# ids unnested and matched to the seekers by a hash join, so ~150 rows come back, not every visit.
+_FIRST_CONTACTS_PG = text(
+    "SELECT v.id, min(v.occurred_at) FROM ("
+    " SELECT unnest(string_to_array(seeker_ids, ' ')) AS id, occurred_at FROM records"
+    " WHERE team_id = :team AND kind = 'employer_visit' AND deleted IS false"
+    " AND face_to_face IS true AND seeker_ids IS NOT NULL AND occurred_at >= :since) AS v"
+    " JOIN unnest(CAST(:ids AS text[]), CAST(:cutoffs AS timestamptz[])) AS s(id, cutoff)"
+    " ON s.id = v.id AND v.occurred_at >= s.cutoff GROUP BY v.id"
+)
+
+
+def first_contact_days(
+    session: Session, *, team_id: str, referrals: dict[str, date], since: datetime, zone: ZoneInfo
+) -> dict[str, date]:
+    """server.services.metrics.first_contacts over the face-to-face visits since `since`: per job
+    seeker, the local date of the first one naming them on or after their referral day. PostgreSQL
+    works it out itself; SQLite hands the visits to that function."""
+    if session.get_bind().dialect.name != "postgresql":
+        visits = face_to_face_visits_since(session, team_id=team_id, since=since)
+        return first_contacts(visits, referrals=referrals, zone=zone)
+    ids = list(referrals)
+    cutoffs = [as_utc(week_bounds(referrals[i], zone)[0]) for i in ids]  # local midnight, in UTC
+    params = {"team": team_id, "since": as_utc(since), "ids": ids, "cutoffs": cutoffs}
+    rows = _rows(session, _FIRST_CONTACTS_PG.bindparams(**params))
+    return {seeker: as_utc(at).astimezone(zone).date() for seeker, at in rows if at is not None}
 
 
 def last_support(session: Session, *, team_id: str) -> dict[str, datetime]:

@@ -17,7 +17,6 @@ from server.services.activity import team_members
 from server.services.metrics import (
     WeekCount,
     caseloads,
-    first_contacts,
     jobs_started,
     pipeline,
     recent_weeks,
@@ -57,13 +56,13 @@ def fidelity_page(
         open_referrals = [s.referral_date for s in seekers if s.referral_date and s.status != "ended"]
         lookback = today - timedelta(days=FIRST_CONTACT_LOOKBACK_DAYS)
         since_day = max([lookback, min(open_referrals, default=today)])
-        visits = q.face_to_face_visits_since(session, team_id=team, since=week_bounds(since_day, zone)[0])
+        referrals = {s.record_id: s.referral_date for s in seekers if s.referral_date}
+        since = week_bounds(since_day, zone)[0]
+        firsts = q.first_contact_days(session, team_id=team, referrals=referrals, since=since, zone=zone)
         support = q.last_support(session, team_id=team)
         openings = q.team_openings(session, team_id=team)
     counts = weekly_counts(totals, firsts_met, zone=zone, start=start)
     names = dict(members)
-    referrals = {s.record_id: s.referral_date for s in seekers if s.referral_date}
-    firsts = first_contacts(visits, referrals=referrals, zone=zone)
     per_seeker = [
         seeker_metrics(
             s,

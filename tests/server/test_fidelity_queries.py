@@ -213,3 +213,37 @@ def test_migration_0008_fills_the_map_columns_of_stored_visits(tmp_path):
         row = db.execute(text("SELECT geotag_accuracy_m, geotag_source, purpose FROM records")).one()
     engine.dispose()
     assert tuple(row) == (9.0, "gps", "introduce_ips")
+
+
+def test_first_contact_days_agree_with_the_row_by_row_rule(client, world, database):
+    # PostgreSQL finds first contacts in SQL; SQLite runs the rule (first_contacts) on the visits.
+    alice = world["alice"]
+    ann, ben, cat, employer = new_id(), new_id(), new_id(), new_id()
+    referrals = {ann: date(2026, 4, 14), ben: date(2026, 4, 1), cat: date(2026, 4, 1)}
+    visits = [
+        _visit(employer, "2026-04-12T09:00:00+00:00", seekers=[ann]),  # before Ann's referral
+        _visit(employer, "2026-04-13T23:30:00+00:00", seekers=[ann, ben]),  # 14 April in London
+        _visit(employer, "2026-04-10T09:00:00+00:00", mode="phone", seekers=[cat]),  # a call
+        _visit(employer, "2026-04-20T09:00:00+00:00", seekers=[cat]),
+        _visit(employer, "2026-03-01T09:00:00+00:00", seekers=[ben]),  # before `since`
+    ]
+    for data in visits:
+        push(client, alice, op("employer_visit", new_id(), data=data))
+    gone = new_id()  # a deleted visit counts for nobody
+    push(
+        client,
+        alice,
+        op("employer_visit", gone, data=_visit(employer, "2026-04-02T09:00:00+00:00", seekers=[cat])),
+    )
+    push(client, alice, op("employer_visit", gone, base=1, delete=True))
+    since = week_bounds(date(2026, 3, 2), LONDON)[0]
+    with database.read() as session:
+        found = q.first_contact_days(
+            session, team_id=alice.team_id, referrals=referrals, since=since, zone=LONDON
+        )
+        seen = q.face_to_face_visits_since(session, team_id=alice.team_id, since=since)
+        assert (
+            q.first_contact_days(session, team_id=alice.team_id, referrals={}, since=since, zone=LONDON) == {}
+        )
+    assert found == first_contacts(seen, referrals=referrals, zone=LONDON)
+    assert found == {ann: date(2026, 4, 14), ben: date(2026, 4, 14), cat: date(2026, 4, 20)}

@@ -131,7 +131,7 @@ class Batch:
             )
         if op.delete:
             return self._delete(op, state)
-        canonical = self._read_record(op)
+        canonical = self._read_record(op, known=state.data if state is not None else None)
         if isinstance(canonical, OperationResult):
             return canonical
         if state is None:
@@ -140,8 +140,14 @@ class Batch:
             return self._edit_after_delete(op, state, canonical)
         return self._edit(op, state, canonical)
 
-    def _read_record(self, op: Operation) -> dict[str, Any] | OperationResult:
+    def _read_record(
+        self, op: Operation, *, known: dict[str, Any] | None
+    ) -> dict[str, Any] | OperationResult:
         data = op.data or {}
+        if known and not known.keys() <= data.keys():
+            # A field the edit does not carry is one its app does not know (an older version):
+            # it keeps the server's value instead of being read as cleared.
+            data = {**known, **data}
         if data.get("id") not in (None, "", op.record_id):
             return rejected(op, {"id": "does not match the operation's record_id"})
         try:

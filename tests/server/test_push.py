@@ -163,7 +163,8 @@ def test_a_merge_that_would_break_the_disclosure_guard_keeps_the_servers_copy(cl
     alice, phone, tablet = world["alice"], world["alice"], world["alice_tablet"]
     seeker, visit_id = new_id(), new_id()
     push(client, alice, op("job_seeker", seeker, data=sample("job_seeker", disclosure="not_consented")))
-    first = sample("employer_visit", disclosure_reason="they asked me to speak to the manager")
+    reason = "they asked me to speak to the manager"
+    first = sample("employer_visit", job_seeker_ids=[], disclosure_reason=reason)
     push(client, phone, op("employer_visit", visit_id, data=first))
     named = {**first, "job_seeker_ids": [seeker]}
     (applied,) = push(client, phone, op("employer_visit", visit_id, base=1, data=named))
@@ -179,6 +180,22 @@ def test_a_merge_that_would_break_the_disclosure_guard_keeps_the_servers_copy(cl
     assert [(c["field"], c["other"]) for c in result["conflicts"]] == [("disclosure_reason", "")]
     (change,) = [c for c in pull_all(client, phone)[0] if c["record_id"] == visit_id]
     assert change["flagged"] and change["data"]["disclosure_reason"] == first["disclosure_reason"]
+
+
+def test_an_edit_from_an_app_that_does_not_know_a_field_keeps_the_servers_value(client, world):
+    # An older app drops fields it does not know when it reads a record, and pushes without them.
+    alice, record = world["alice"], new_id()
+    planned = sample("employer", next_step="Call the manager back", next_step_on="2026-05-11")
+    push(client, alice, op("employer", record, data=planned))
+    older_app = {key: value for key, value in planned.items() if not key.startswith("next_step")}
+
+    renamed = {**older_app, "name": "Café Rio Ltd"}
+    (result,) = push(client, alice, op("employer", record, base=1, data=renamed))
+
+    assert result["status"] == "applied" and result["version"] == 2
+    assert result["data"]["name"] == "Café Rio Ltd"
+    kept = (result["data"]["next_step"], result["data"]["next_step_on"])
+    assert kept == ("Call the manager back", "2026-05-11")
 
 
 def test_batch_over_the_limit_is_413_with_a_stable_code(client, world):

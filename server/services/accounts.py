@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
@@ -192,7 +192,7 @@ def _principal(user: User, device_id: str | None = None) -> Principal:
     )
 
 
-def device_lookup(token: str) -> Select[Unpack[tuple[Any, ...]]]:
+def device_lookup(token: str) -> Select[*tuple[Any, ...]]:
     """The columns that say who holds a device token. Plain columns, not ORM objects: this runs on
     every sync request. A caller may join more onto it (a pull adds its team's high-water mark)."""
     return (

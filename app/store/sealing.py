@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from typing import cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -54,11 +55,13 @@ class Sealer:
         nonce = os.urandom(NONCE_BYTES)
         return nonce + self._aead.encrypt(nonce, data, aad)
 
-    def _open(self, blob: bytes, aad: bytes) -> bytes | None:
+    def _open(self, blob: bytes | memoryview, aad: bytes) -> bytes | None:
         if len(blob) < NONCE_BYTES + 16:
             return None
+        # decrypt takes any buffer (typed as bytes): a view keeps a large snapshot uncopied.
+        ciphertext = cast(bytes, blob[NONCE_BYTES:])
         try:
-            return self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+            return self._aead.decrypt(bytes(blob[:NONCE_BYTES]), ciphertext, aad)
         except InvalidTag:
             return None
 
@@ -86,7 +89,7 @@ class Sealer:
             return None
         if not hmac.compare_digest(parts[2], self.key_id):
             raise StoreKeyError("this store was encrypted with another key")
-        body = blob[end + 1 :]
+        body = memoryview(blob)[end + 1 :]  # slices of a view: no copies of a 30 MB snapshot
         if not parts[3].isdigit() or int(parts[3]) != len(body):
             return None  # truncated or grown: no need to try the decryption
         return self._open(body, _SNAPSHOT_AAD)

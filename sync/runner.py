@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -20,6 +21,8 @@ from sync.engine import Progress, SyncReport
 from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateRequired
 
 UPDATE_THE_APP = "Update the app to keep syncing. Your records are safe on this phone."
+SYNC_STOPPED = "Sync stopped on a problem on this phone and will try again. Saved records are kept."
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,11 @@ class SyncRunner:
             return self._offline(f"The server refused a request: {exc}")
         except SyncError as exc:
             return self._offline(str(exc))
+        except Exception as exc:  # a store or programming error: the loop must outlive it
+            # The type only: an exception's text may quote record data, which must not reach logs.
+            log.error("sync pass failed on this device: %s", type(exc).__name__)
+            self._publish(syncing=False, problem=f"{SYNC_STOPPED} ({type(exc).__name__})")
+            return self._backoff.next_delay()
         self._backoff.reset()
         self._publish(syncing=False, online=True, last_success_at=self._clock.now(), progress=None)
         del report

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.domain.clock import FakeClock
+from app.store import StoreError
 from sync.backoff import Backoff
 from sync.engine import Progress, SyncReport
 from sync.errors import Offline, Unauthorized
@@ -150,3 +151,13 @@ async def test_stop_ends_a_waiting_runner():
     h.runner.stop()
     await asyncio.wait_for(task, BOUND_S)
     assert h.passes == 1
+
+
+async def test_an_unexpected_error_in_a_pass_is_shown_and_the_runner_tries_again():
+    # A store error (say, a damaged file) is not a network fault, but it must not end syncing.
+    h = Harness([StoreError("the store could not be written")])
+    await asyncio.wait_for(h.runner.run(max_passes=2), BOUND_S)
+    assert h.passes == 2 and not h.runner.stopped
+    failed = [s for s in h.statuses if s.problem is not None]
+    assert failed and "StoreError" in failed[0].problem and "could not be written" not in failed[0].problem
+    assert h.runner.status.problem is None and h.runner.status.last_success_at == T0

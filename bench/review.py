@@ -1,22 +1,27 @@
 """Benchmark of the supervisor pages on a realistic organisation in PostgreSQL.
 
-    python bench/review.py [--visits 500000] [--requests 40] [--keep NAME]
+    python bench/review.py [--visits 500000] [--requests 40] [--keep NAME] [--gc-freeze]
 
 With `--keep NAME` the seeded database is named NAME and kept, and a later run with the same
 `--keep NAME` measures it again without seeding (for profiling); drop it with `dropdb NAME`.
+`--gc-freeze` calls gc.freeze() once the app is built, as a server could at startup: the app's
+~135k objects then leave the collector's full passes (otherwise one every few heavy requests).
 
 Creates a throwaway database from `test` at 127.0.0.1:5432 (dropped afterwards), migrates it, and
 bulk-loads (COPY) an organisation of 20 teams x 10 specialists: 500k employer visits over five
 years (~10 a specialist a week), plus employers, job seekers, openings, check-ins and reviews,
-with the derived columns filled as a push would fill them, then VACUUM ANALYZE (as autovacuum
-would have done to a database in service). The pages are then fetched over
-real HTTP (loopback, keep-alive) from uvicorn serving create_app in this process, signed in as one
-team's supervisor; each page is timed end to end (server work plus HTTP) and p50/p95 printed.
+with the derived columns filled as a push would fill them, then VACUUM ANALYZE and CHECKPOINT
+(a database in service has been autovacuumed and is not flushing a bulk load). The pages are
+then fetched over real HTTP (loopback, keep-alive) from uvicorn serving create_app in this
+process, signed in as one team's supervisor; each page is timed end to end (server work plus
+HTTP) and p50/p95 printed, with the machine's load average before and after (the figures move
+with it on a shared machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -170,9 +175,11 @@ def seed(url: str, db: Database, visits: int) -> str:
         )
         conn.commit()
     # A live database is autovacuumed; after a bulk load, do it now so the visibility map lets
-    # PostgreSQL answer from covering indexes without visiting the table (as it would in service).
+    # PostgreSQL answer from covering indexes without visiting the table (as it would in service),
+    # and write the load's dirty pages out before measuring, not during.
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
     print(f"seeded {total:,} records ({visits:,} visits) in {time.perf_counter() - started:.1f} s")
     return lead
 
@@ -194,6 +201,7 @@ def measure(base: str, lead: str, requests: int) -> None:
             "fidelity, 52 weeks": "/review/fidelity?weeks=52",
             "map, last 90 days": "/review/map",
         }
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(f"{'page (real HTTP, in-process uvicorn)':40} {'p50 ms':>8} {'p95 ms':>8} {'KiB':>7}")
         for name, path in pages.items():
             for _ in range(3):
@@ -209,6 +217,7 @@ def measure(base: str, lead: str, requests: int) -> None:
             times.sort()
             p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
             print(f"{name:40} {statistics.median(times):8.1f} {p95:8.1f} {size / 1024:7.0f}")
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main() -> None:
@@ -218,6 +227,7 @@ def main() -> None:
     parser.add_argument("--visits", type=int, default=500_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--keep", metavar="NAME", help="seed into NAME and keep it; reuse it if seeded")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the app is built")
     args = parser.parse_args()
     name = args.keep or f"fieldwork_bench_review_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(ADMIN, autocommit=True) as admin:
@@ -232,6 +242,9 @@ def main() -> None:
         upgrade(url)
         lead = "lead0" if exists else seed(url, db, args.visits)
         app = create_app(Settings(database_url=url, secret_key="bench-secret"), database=db)
+        if args.gc_freeze:
+            gc.collect()
+            gc.freeze()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         )

@@ -94,6 +94,8 @@ def main() -> None:
             "pulled": len(pulled),
             "pulled_match": {r["id"] for r in pulled} == {rid for rid, _ in records},
             "latest": max((r["last_modified"] for r in pulled), default=0),
+            # `_since` this returns the newest 1000 records (for the page-pull figure)
+            "page_since": sorted(r["last_modified"] for r in pulled)[-1001] if len(pulled) > 1000 else since,
         }
     )
 

@@ -177,14 +177,23 @@ class KintoPush:
 def empty_pull_ms(url: str, collection: str, since: int, samples: int = 200) -> float:
     """Median ms of an incremental pull with nothing new (`_since` the latest record), over the
     same httpx keep-alive client the Fieldwork figure uses."""
+    return _pull_ms(url, collection, {"_since": since}, 0, samples)
+
+
+def page_pull_ms(url: str, collection: str, since: int, limit: int = 1000, samples: int = 20) -> float:
+    """Median ms to pull the newest `limit` records (`_since` the one before them)."""
+    return _pull_ms(url, collection, {"_since": since, "_limit": limit}, limit, samples)
+
+
+def _pull_ms(url: str, collection: str, params: dict[str, int], expect: int, samples: int) -> float:
     path = f"/v1/buckets/{BUCKET}/collections/{collection}/records"
     timings = []
     with httpx.Client(base_url=url, auth=AUTH, timeout=30) as http:
         for _ in range(samples):
             started = time.perf_counter()
-            response = http.get(path, params={"_since": since})
+            response = http.get(path, params=params)
             timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200 and response.json()["data"] == [], response.text[:200]
+            assert response.status_code == 200 and len(response.json()["data"]) == expect, response.text[:200]
     return statistics.median(timings)
 
 

@@ -1,5 +1,5 @@
 """Benchmark of the central API over loopback: push 10k records, pull them back, and the cost of an
-empty incremental pull as the table grows to 100k and 1M rows.
+empty incremental pull and of pulling the newest 1000 changes as the table grows to 100k and 1M rows.
 
     python bench/server.py              # SQLite file in a temp folder
     python bench/server.py --postgres   # a scratch database on 127.0.0.1:5432 (dropped afterwards)
@@ -39,6 +39,7 @@ from server.db.database import Database  # noqa: E402
 from server.db.migrate import upgrade  # noqa: E402
 from server.services import accounts  # noqa: E402
 from server.services.accounts import Role  # noqa: E402
+from server.services.changes import decode_cursor, encode_cursor  # noqa: E402
 
 RECORDS = 10_000
 BATCH = 500
@@ -149,23 +150,18 @@ def bodies(records: list[tuple[str, dict[str, object]]] | None = None, batch: in
 
 
 def fill(database_url: str, *, team_id: str, owner_id: str, upto: int) -> None:
-    """Grow the team's records to `upto` rows with one INSERT ... SELECT, and move the counter on."""
+    """Grow the team's records to `upto` rows with one INSERT ... SELECT, all *behind* its changes
+    (negative seqs, counter untouched): as if every device had long caught up with them, so the
+    newest changes stay the ones the benchmark pushed and no pull has to wade through filler."""
     db = Database(database_url)
     with db.write() as session:
-        last = int(
-            session.execute(
-                text("SELECT last_seq FROM team_change_counters WHERE team_id = :t"), {"t": team_id}
-            ).scalar_one()
-        )
-        have = int(
-            session.execute(
-                text("SELECT count(*) FROM records WHERE team_id = :t"), {"t": team_id}
-            ).scalar_one()
-        )
-        extra = upto - have
+        have, lowest = session.execute(
+            text("SELECT count(*), coalesce(min(seq), 0) FROM records WHERE team_id = :t"), {"t": team_id}
+        ).one()
+        extra = upto - int(have)
         if extra <= 0:
             return
-        params = {"t": team_id, "o": owner_id, "last": last, "n": extra}
+        params = {"t": team_id, "o": owner_id, "below": min(0, int(lowest)), "n": extra}
         if db.is_sqlite:
             series = (
                 "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) SELECT i FROM s"
@@ -180,13 +176,9 @@ def fill(database_url: str, *, team_id: str, owner_id: str, upto: int) -> None:
             text(
                 "INSERT INTO records (team_id, record_id, kind, owner_user_id, version, data, deleted,"
                 f" flagged, seq, updated_at) SELECT :t, {rid}, 'employer', :o, 1, '{FILLER}', false, false,"
-                f" :last + i, {now} FROM ({series}) AS g"
+                f" :below - i, {now} FROM ({series}) AS g"
             ),
             params,
-        )
-        session.execute(
-            text("UPDATE team_change_counters SET last_seq = :v WHERE team_id = :t"),
-            {"v": last + extra, "t": team_id},
         )
     if not db.is_sqlite:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -290,13 +282,35 @@ def pull_back(api: Api, *, limit: int = 1000) -> Pulled:
     return Pulled(time.perf_counter() - started, pulled, requests)
 
 
-def empty_pull_curve(api: Api, sizes: Sequence[int], samples: int = 200) -> dict[int, float]:
-    """Median empty incremental pull (ms) as the team's table grows to each size."""
+def page_pull_ms(api: Api, *, limit: int = 1000, samples: int = 20) -> float:
+    """Median ms to pull the newest `limit` changes (the puller's cursor moved back by `limit`)."""
+    cursor = encode_cursor(decode_cursor(api.cursor) - limit)
+    timings = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        response = api.http.get(
+            "/api/v1/sync/pull", params={"cursor": cursor, "limit": limit}, headers=api.puller
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200 and len(response.json()["changes"]) == limit
+    return statistics.median(timings)
+
+
+@dataclass
+class PullCost:
+    empty_ms: float  # nothing new: the device is caught up
+    page_ms: float  # the newest 1000 changes
+
+
+def pull_curve(api: Api, sizes: Sequence[int], samples: int = 200, page: int = 1000) -> dict[int, PullCost]:
+    """Pull costs as the team's table grows to each size (the puller must be caught up, and have
+    at least `page` changes behind it)."""
     owner = owner_of(api.database_url)
     curve = {}
     for size in sizes:
         fill(api.database_url, team_id=api.team_id, owner_id=owner, upto=size)
-        curve[size], api.cursor = empty_pull_ms(api.http, api.puller, samples)
+        empty, api.cursor = empty_pull_ms(api.http, api.puller, samples)
+        curve[size] = PullCost(empty, page_pull_ms(api, limit=page))
     return curve
 
 
@@ -323,7 +337,7 @@ def run(database_url: str, label: str) -> None:
         push_s = sum(push(api, payloads))
         pulled = pull_back(api)
         assert pulled.records == RECORDS, pulled
-        empty = empty_pull_curve(api, (RECORDS, 100_000, 1_000_000))
+        curve = pull_curve(api, (RECORDS, 100_000, 1_000_000))
     print(f"\nFieldwork API benchmark — {label}, loopback, batches of {BATCH}")
     print("| measure | value |")
     print("| --- | --- |")
@@ -332,8 +346,9 @@ def run(database_url: str, label: str) -> None:
     pull_rate = f"{pulled.records / pulled.seconds:,.0f} records/s"
     pull_s = f"{pulled.seconds:.2f} s"
     print(f"| pull them back (another device) | {pull_s}, {pull_rate}, {pulled.requests} requests |")
-    for size, ms in empty.items():
-        print(f"| empty incremental pull at {size:,} rows | {ms:.2f} ms (median of 200) |")
+    for size, cost in curve.items():
+        print(f"| empty incremental pull at {size:,} rows | {cost.empty_ms:.2f} ms (median of 200) |")
+        print(f"| pull the newest 1000 changes at {size:,} rows | {cost.page_ms:.2f} ms (median of 20) |")
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ Order (each step bounded; the whole run takes about 10 minutes on 2 shared cores
 4. the API against Kinto, same 10k records, Fieldwork on SQLite next to Kinto's memory backend,
    then both on PostgreSQL (bench/server.py, bench/kinto_peer.py); then the empty-pull curve at
    10k/100k/1M rows on both databases;
-5. end-to-end sync with and without faults (bench/sync.py) and the supervisor pages at a reduced
-   size (bench/review.py, 50k visits; run it alone for the 500k figure): Fieldwork only;
+5. end-to-end sync with and without faults (bench/sync.py), 50 phones at once (bench/load.py)
+   and the supervisor pages at a reduced size (bench/review.py, 50k visits; run it alone for the
+   500k figure): Fieldwork only;
 6. RESULTS.md + results.json (bench/results.py) and the charts (bench/charts.py, peers' venv).
 """
 
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +59,7 @@ class Plan:
     worst_case: bool = True  # also reopen the store with a journal just under compaction
     sync_records: int = 10_000
     review_visits: int = 50_000
+    load_seconds: float = 20.0  # bench/load.py: 50 phones against two API processes on PostgreSQL
     review_requests: int = 15
     peers: bool = True
     postgres: bool = True
@@ -73,6 +76,7 @@ QUICK = Plan(
     worst_case=False,
     sync_records=0,
     review_visits=0,
+    load_seconds=0,
     peers=False,
     postgres=False,
 )
@@ -99,7 +103,7 @@ class Run:
         self.curves: list[Curve] = []
         self.notes: list[str] = []
         self.floor: dict[str, float] = {}
-        self.empty_pull: dict[str, dict[int, float]] = {}
+        self.pull_costs: dict[str, dict[int, api_bench.PullCost]] = {}
         self.python: Path | None = None
 
     def section(self, title: str) -> list[Row]:
@@ -245,7 +249,6 @@ class Run:
         k_s: list[float] = []
         k_requests = 0
         kinto: dict[str, Any] | None = None
-        kinto_empty: float | None = None
         with api_bench.running_api(database_url) as api, self.kinto_run(kinto_url, records) as other:
             step(
                 f"push {plan.records:,} records: Fieldwork on {label}"
@@ -259,25 +262,30 @@ class Run:
                     k_requests += sent
             fw_pull = api_bench.pull_back(api)
             assert fw_pull.records == plan.records, fw_pull
-            at_size, api.cursor = api_bench.empty_pull_ms(api.http, api.puller)
             if other and kinto_url:
                 kinto = other.finish()
-                kinto_empty = kinto_peer.empty_pull_ms(kinto_url, "employers", kinto["latest"])
-            sizes = [size for size in plan.pull_curve if size > plan.records]
+            # Pull costs at the pushed size, then with the table grown behind the pushed records
+            # (both servers alike), each size measured on Fieldwork then on Kinto.
+            page = min(1000, plan.records)
+            fw_curve: dict[int, api_bench.PullCost] = {}
+            k_curve: dict[int, api_bench.PullCost] = {}
+            sizes = [plan.records] + [size for size in plan.pull_curve if size > plan.records]
             step(
-                f"empty pull at {', '.join(f'{n:,}' for n in sizes)} rows: Fieldwork on {label}"
-                + (f" and {peer}" if kinto_db and kinto else "")
+                f"pull cost at {', '.join(f'{n:,}' for n in sizes)} rows: Fieldwork on {label}"
+                + (f" and {peer}" if kinto else "")
             )
-            fw_curve = {plan.records: at_size}
-            k_curve = {plan.records: kinto_empty} if kinto_empty is not None else {}
             for size in sizes:
-                fw_curve |= api_bench.empty_pull_curve(api, [size])
-                if kinto_db and kinto_url and kinto:
-                    kinto_peer.fill(kinto_db, "employers", size)
-                    k_curve[size] = kinto_peer.empty_pull_ms(kinto_url, "employers", kinto["latest"])
-        self.empty_pull[f"Fieldwork on {label}"] = fw_curve
+                fw_curve |= api_bench.pull_curve(api, [size], page=page)
+                if kinto_url and kinto and (size == plan.records or kinto_db):
+                    if kinto_db:
+                        kinto_peer.fill(kinto_db, "employers", size)
+                    k_curve[size] = api_bench.PullCost(
+                        kinto_peer.empty_pull_ms(kinto_url, "employers", kinto["latest"]),
+                        kinto_peer.page_pull_ms(kinto_url, "employers", kinto["page_since"], page),
+                    )
+        self.pull_costs[f"Fieldwork on {label}"] = fw_curve
         if k_curve:
-            self.empty_pull[peer] = k_curve
+            self.pull_costs[peer] = k_curve
         per_request = min(api_bench.BATCH, plan.records)
         rtt = self.floor["rtt"]
         rows += [
@@ -311,15 +319,27 @@ class Run:
             Row(
                 "pull requests", "requests", fw_pull.requests, kinto["pull_requests"] if kinto else None, peer
             ),
-            Row(
-                f"empty incremental pull at {plan.records:,} rows, p50 of 200",
-                "ms",
-                at_size,
-                kinto_empty,
-                peer,
-                f"{rtt:.3f} ms empty round trip",
-            ),
         ]
+        biggest = max(fw_curve)
+        for size in sorted({plan.records, biggest}):
+            k_cost = k_curve.get(size)
+            rows += [
+                Row(
+                    f"empty incremental pull at {size:,} rows, p50 of 200",
+                    "ms",
+                    fw_curve[size].empty_ms,
+                    k_cost.empty_ms if k_cost else None,
+                    peer,
+                    f"{rtt:.3f} ms empty round trip",
+                ),
+                Row(
+                    f"pull the newest {page:,} changes at {size:,} rows, p50 of 20",
+                    "ms",
+                    fw_curve[size].page_ms,
+                    k_cost.page_ms if k_cost else None,
+                    peer,
+                ),
+            ]
 
     def kinto_run(
         self, url: str | None, records: list[tuple[str, dict[str, Any]]]
@@ -354,21 +374,32 @@ class Run:
                         )
                 else:
                     self.api_against_kinto("PostgreSQL", api_bench.sqlalchemy_url(fw_url), None, "")
-        xs = sorted({x for curve in self.empty_pull.values() for x in curve})
-        series: dict[str, list[float | None]] = {
-            label: [curve.get(x) for x in xs] for label, curve in self.empty_pull.items()
-        }
-        series["machine: empty HTTP round trip"] = [self.floor["rtt"]] * len(xs)
-        self.curves.append(
+        xs = sorted({x for curve in self.pull_costs.values() for x in curve})
+        floor_rtt = {"machine: empty HTTP round trip": [self.floor["rtt"]] * len(xs)}
+
+        def series(cost: Callable[[api_bench.PullCost], float]) -> dict[str, list[float | None]]:
+            return {
+                label: [cost(c[x]) if x in c else None for x in xs] for label, c in self.pull_costs.items()
+            }
+
+        self.curves += [
             Curve(
-                "pull",
+                "pull-empty",
                 "Empty incremental pull (p50) as the server's table grows",
                 "rows in the server's records table",
                 "ms per pull",
                 xs,
-                series,
-            )
-        )
+                series(lambda c: c.empty_ms) | floor_rtt,
+            ),
+            Curve(
+                "pull-page",
+                f"Pulling the newest {min(1000, plan.records):,} changes (p50) as the table grows",
+                "rows in the server's records table",
+                "ms per pull",
+                xs,
+                series(lambda c: c.page_ms) | floor_rtt,
+            ),
+        ]
         self.notes += [
             f"Sync server: the same {plan.records:,} employer records (id + 5 fields) go to both servers, "
             f"{api_bench.BATCH} per request: Fieldwork's push endpoint with bodies built before timing "
@@ -385,10 +416,13 @@ class Run:
             "Kinto's memory backend keeps nothing on disk; Fieldwork's SQLite commits every push to a file. "
             "The PostgreSQL pair runs on the same server (127.0.0.1:5432) in two scratch databases made and "
             "dropped by the run.",
-            "Pull curve: rows are added straight into each database (INSERT ... SELECT; for Kinto into its "
-            "`objects` table, through its timestamp trigger, older than the pushed records), then 200 empty "
-            "incremental pulls are timed at each size. Kinto's memory backend cannot be filled from outside, "
-            "so it has only the 10k point.",
+            "Pull curves: rows are added straight into each database (INSERT ... SELECT), behind the pushed "
+            "records (Fieldwork: negative change numbers; Kinto: rows in its `objects` table, through its "
+            "timestamp trigger, with older timestamps), as if every client had long caught up with them. At "
+            "each size: 200 empty incremental pulls (the client is caught up) and 20 pulls of the newest "
+            "1,000 changes (Fieldwork: a cursor 1,000 changes back; Kinto: `_since` the 1,001st newest, "
+            "`_limit=1000`). Kinto's memory backend cannot be filled from outside: it has only the first "
+            "point.",
         ]
 
     # -- Fieldwork only ------------------------------------------------------------------------
@@ -428,6 +462,35 @@ class Run:
             finally:
                 server.kill()
                 database.dispose()
+
+    def load(self) -> None:
+        from bench.load import run_load
+
+        seconds = self.plan.load_seconds
+        step(f"load: 50 phones for {seconds:.0f} s against two API processes on PostgreSQL")
+        result = run_load(devices=50, seconds=seconds)
+        assert result.ok, result.errors[:3]
+        rows = self.section("Fieldwork only (no peer measured)")
+        rows.append(
+            Row(
+                f"load: 50 phones syncing at once for {seconds:.0f} s, two API processes",
+                "records/s",
+                result.records_on_server / result.seconds,
+                higher_is_better=True,
+                note=f"{result.requests / result.seconds:.0f} requests/s, {len(result.errors)} errors, "
+                f"{result.records_saved - result.records_on_server} of {result.records_saved} lost",
+            )
+        )
+        for kind, values in sorted(result.latencies.items()):
+            if values:
+                rows.append(
+                    Row(
+                        f"load: {kind} request, p50",
+                        "ms",
+                        ms(statistics.median(values)),
+                        note=f"p95 {ms(p(values, 0.95)):.0f} ms, {len(values)} requests",
+                    )
+                )
 
     def review_pages(self) -> None:
         plan = self.plan
@@ -497,6 +560,8 @@ def run(plan: Plan, out: Path) -> Results:
         bench.sync_server()
         if plan.sync_records:
             bench.end_to_end()
+        if plan.load_seconds and plan.postgres:
+            bench.load()
         if plan.review_visits and plan.postgres:
             bench.review_pages()
     info["load average at end"] = f"{os.getloadavg()[0]:.1f}"

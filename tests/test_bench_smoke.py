@@ -27,6 +27,7 @@ def test_quick_run_writes_every_table_and_curve(tmp_path: Path) -> None:
         "push requests",
         "pull 300 records back on another client",
         "empty incremental pull at 300 rows",
+        "pull the newest 300 changes at 1,000 rows",
     ):
         assert metric in text, metric
     assert "| push requests | 1 requests |" in text  # 300 records fit one push of 500
@@ -37,8 +38,9 @@ def test_quick_run_writes_every_table_and_curve(tmp_path: Path) -> None:
     curves = {curve["slug"]: curve for curve in data["curves"]}
     assert curves["local-save"]["xs"] == [200, 600]
     assert all(v is not None and v > 0 for v in curves["local-save"]["series"]["Fieldwork durable store"])
-    assert curves["pull"]["xs"] == [300, 1_000]
-    assert all(v is not None and v > 0 for v in curves["pull"]["series"]["Fieldwork on SQLite"])
+    assert curves["pull-empty"]["xs"] == curves["pull-page"]["xs"] == [300, 1_000]
+    for slug in ("pull-empty", "pull-page"):
+        assert all(v is not None and v > 0 for v in curves[slug]["series"]["Fieldwork on SQLite"])
 
 
 def test_ratio_says_who_is_ahead() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, literal, select
@@ -78,11 +78,10 @@ def _filtered(query: SelectT, filters: ActivityFilter, zone: ZoneInfo) -> Select
     return query
 
 
-@dataclass(frozen=True)
-class MapVisit:
+class MapVisit(NamedTuple):
     record_id: str
     owner: str
-    occurred_at: datetime | None
+    when: str  # local time in the team's zone, written as MINUTE
     latitude: float
     longitude: float
     accuracy_m: float | None
@@ -91,17 +90,24 @@ class MapVisit:
     employer_id: str | None
 
 
+MINUTE = "%Y-%m-%d %H:%M"  # how the pages write a local time (server.web.present.local_time)
+MINUTE_PG = "YYYY-MM-DD HH24:MI"  # the same in PostgreSQL's to_char
+
+
 def geotagged_visits(
     session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo, limit: int
 ) -> list[MapVisit]:
     """Matching employer visits with a geotag, newest first, at most `limit`, for the map. Only
     derived columns, all held by ix_records_visits_occurred: PostgreSQL reads no table row and
-    nothing decodes JSON. One fetch by Core (no server-side cursor round trip per hundred rows)."""
+    nothing decodes JSON, and it writes each local time itself (SQLite has no time zones: Python
+    does). One fetch by Core (no server-side cursor round trip per hundred rows)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    local = func.to_char(func.timezone(zone.key, RecordRow.occurred_at), MINUTE_PG)
     query = (
         select(
             RecordRow.record_id,
             User.display_name,
-            RecordRow.occurred_at,
+            local if postgres else RecordRow.occurred_at,
             RecordRow.latitude,
             RecordRow.longitude,
             RecordRow.geotag_accuracy_m,
@@ -120,10 +126,11 @@ def geotagged_visits(
     )
     query = _filtered(query, filters, zone).order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
     rows = session.connection().execute(query.limit(limit)).all()
+    if postgres:
+        return [MapVisit(*row) for row in rows]
     return [
-        MapVisit(rid, owner, as_utc(at) if at else None, lat, lon, accuracy, source, purpose, employer)
-        for rid, owner, at, lat, lon, accuracy, source, purpose, employer in rows
-        if lat is not None and lon is not None  # as the query asks; for the type checker
+        MapVisit(rid, owner, as_utc(at).astimezone(zone).strftime(MINUTE) if at else "", *rest)
+        for rid, owner, at, *rest in rows
     ]
 
 

@@ -25,7 +25,7 @@ from server.services.activity import MapVisit, geotagged_visits
 from server.web.charts import PALETTE
 from server.web.common import Supervisor, render, review_read, team_zone
 from server.web.pages_activity import Text, parse_filters
-from server.web.present import local_time, words
+from server.web.present import words
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 DEFAULT_TILE_URL = ""  # none by default: no request leaves the site unless an operator sets one
@@ -62,7 +62,7 @@ def map_page(
             metres = round(visit.accuracy_m) if visit.accuracy_m is not None else 0
             points.append([
                 round(visit.latitude, COORDINATE_DIGITS), round(visit.longitude, COORDINATE_DIGITS),
-                visit.record_id, who, why, local_time(visit.occurred_at, zone), metres, visit.source or "",
+                visit.record_id, who, why, visit.when, metres, visit.source or "",
             ])  # fmt: skip
         flagged = _add_location_checks(session, request, supervisor.team_id, points, visits)
     groups = names if colour == "owner" else purposes

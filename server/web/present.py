@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server.services.activity import MINUTE
+
 
 def local_time(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.astimezone(zone).strftime(MINUTE) if value else ""
 
 
 def local_instant(value: Any, zone: ZoneInfo) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.server.web_helpers import csrf_from, seed_activity, sign_in
 from tests.server.world import new_id, op, pull_all, push, sample
 
@@ -185,3 +187,16 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     assert "Alice, week of 27 Apr: 3</title>" in html  # the chart's point for that week
     overdue = html[html.index('id="h-overdue1"') :].split("</section>", 1)[0]
     assert "JS-44" in overdue and "64 days ago" in overdue  # referred 1 March, no employer contact
+
+
+def test_map_points_carry_what_their_popups_show(client, world):
+    seeded = seed_activity(client, world)  # Alice's visit: 09:00 UTC on 1 May, geotagged ± 12 m by gps
+    sign_in(client, "sue")
+    html = client.get("/review/map").text
+    payload = json.loads(
+        html.split('<script type="application/json" id="map-points">', 1)[1].split("</script>")[0]
+    )
+    (point,) = payload["points"]  # Bob's phone call has no geotag
+    assert point[:3] == [51.5072, -0.1276, seeded.alice_visit]
+    assert point[5:8] == ["2026-05-01 10:00", 12, "gps"]  # local time in London, whole metres, source
+    assert payload["names"][point[3]] == "Alice" and payload["purposes"][point[4]] == "learn_business"

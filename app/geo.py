@@ -139,19 +139,32 @@ class Geocoder(Protocol):
     def geocode(self, query: str, *args: Any, **kwargs: Any) -> Any: ...
 
 
-def geocode_address(address: str, geocoder: Geocoder) -> tuple[float, float] | None:
-    """(latitude, longitude) of an address, or None when it is blank, unknown or we are offline."""
-    if not address.strip():
-        return None
+class GeocoderUnavailable(Exception):
+    """The geocoder could not answer now (offline, quota, timeout): try again later."""
+
+
+def look_up(address: str, geocoder: Geocoder) -> tuple[float, float] | None:
+    """(latitude, longitude), or None when the geocoder does not know the address; raises
+    GeocoderUnavailable when it cannot answer now."""
     try:
         location = geocoder.geocode(address)
-    except Exception:  # geopy raises many kinds (offline, quota, timeout): all mean "not now"
-        return None
+    except Exception as exc:  # geopy raises many kinds; all of them mean "not now"
+        raise GeocoderUnavailable(type(exc).__name__) from exc
     if location is None:
         return None
     try:
         return float(location.latitude), float(location.longitude)
     except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def geocode_address(address: str, geocoder: Geocoder) -> tuple[float, float] | None:
+    """(latitude, longitude) of an address, or None when it is blank, unknown or we are offline."""
+    if not address.strip():
+        return None
+    try:
+        return look_up(address, geocoder)
+    except GeocoderUnavailable:
         return None
 
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from app.domain.errors import ValidationError
 from app.domain.records import Employer
-from app.geo import Geocoder
+from app.geo import Geocoder, GeocoderUnavailable, look_up
 from app.records import RecordService
 from app.store import StoreError
 
@@ -38,24 +38,6 @@ def needs_location(employer: Employer) -> bool:
     if employer.latitude is None or employer.longitude is None:
         return True
     return bool(employer.geocoded_address) and employer.geocoded_address != address
-
-
-class GeocoderUnavailable(Exception):
-    """The geocoder could not answer now (offline, timeout, refused): try again later."""
-
-
-def look_up(address: str, geocoder: Geocoder) -> tuple[float, float] | None:
-    """(latitude, longitude), or None when the geocoder does not know the address."""
-    try:
-        location = geocoder.geocode(address)
-    except Exception as exc:  # geopy raises many kinds; all of them mean "not now"
-        raise GeocoderUnavailable(type(exc).__name__) from exc
-    if location is None:
-        return None
-    try:
-        return float(location.latitude), float(location.longitude)
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 @dataclass(frozen=True)

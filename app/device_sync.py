@@ -18,10 +18,9 @@ from typing import Protocol
 from app.credentials import AsyncCredentialStore, CredentialsDamaged
 from app.domain.clock import Clock
 from app.state.sync_status import SIGNED_OUT, SyncSummary, describe
-from app.store import LocalStore, StoreFull
+from app.store import LocalStore
 from sync.credentials import Credentials, EnrollApi, request_credentials
-from sync.engine import SyncApi, SyncEngine, SyncReport
-from sync.errors import SyncError
+from sync.engine import SyncApi, SyncEngine
 from sync.runner import SyncRunner, SyncStatus
 
 Listener = Callable[[str], None]
@@ -149,17 +148,8 @@ class DeviceSync:
                 runner.report_progress(update)  # type: ignore[arg-type]
 
         engine = SyncEngine(self.store, client, on_progress=progress)
-
-        def sync_once() -> SyncReport:
-            try:
-                return engine.sync_once()
-            except StoreFull as exc:
-                # Pulled changes could not be saved: the runner shows the sentence and retries
-                # later; what was saved, the outbox included, is untouched.
-                raise SyncError(str(exc)) from exc
-
         runner = SyncRunner(
-            sync_once,
+            engine.sync_once,
             clock=self.clock,
             health=client.health,
             counts=self._counts,

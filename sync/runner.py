@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.domain.clock import Clock
+from app.store import StoreFull
 from sync.backoff import Backoff
 from sync.engine import Progress, SyncReport
 from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateRequired
@@ -118,6 +119,10 @@ class SyncRunner:
             return self._offline(f"The server refused a request: {exc}")
         except SyncError as exc:
             return self._offline(str(exc))
+        except StoreFull as exc:
+            # The phone, not the network: its sentence is for people ("free space and save again").
+            self._publish(syncing=False, problem=str(exc))
+            return self._backoff.next_delay()
         except Exception as exc:  # a store or programming error: the loop must outlive it
             # The type only: an exception's text may quote record data, which must not reach logs.
             log.error("sync pass failed on this device: %s", type(exc).__name__)

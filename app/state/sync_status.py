@@ -68,6 +68,10 @@ def describe(
             parts = [f"Receiving updates ({progress.done:,})", waiting(pending)]
         else:
             parts = ["Syncing…", waiting(pending)]
+    elif status.problem and status.online is not False:
+        # A problem on the phone (storage full, a damaged file): not a network state.
+        parts = [status.problem, waiting(pending)]
+        kind = "error"
     elif status.online is False:
         parts = ["Offline", waiting(pending), synced_ago(status.last_success_at, now)]
         if status.problem and not status.problem.startswith("No connection"):

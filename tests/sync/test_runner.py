@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.domain.clock import FakeClock
-from app.store import StoreError
+from app.store import StoreError, StoreFull
 from sync.backoff import Backoff
 from sync.engine import Progress, SyncReport
 from sync.errors import Offline, Unauthorized
@@ -161,3 +161,10 @@ async def test_an_unexpected_error_in_a_pass_is_shown_and_the_runner_tries_again
     failed = [s for s in h.statuses if s.problem is not None]
     assert failed and "StoreError" in failed[0].problem and "could not be written" not in failed[0].problem
     assert h.runner.status.problem is None and h.runner.status.last_success_at == T0
+
+
+async def test_a_full_phone_is_said_in_its_own_words_and_is_not_called_offline():
+    h = Harness([StoreFull()])
+    await asyncio.wait_for(h.runner.run(max_passes=1), BOUND_S)
+    assert h.runner.status.problem == str(StoreFull()) and "storage is full" in h.runner.status.problem
+    assert h.runner.status.online is not False and not h.runner.stopped

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from server.main import create_app
+from server.main import serving_app
 from server.settings import Settings
 
 
 def app_from_env() -> FastAPI:
-    return create_app(Settings())
+    return serving_app(Settings())

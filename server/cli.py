@@ -166,14 +166,14 @@ def _demo(_args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from server.main import create_app
+    from server.main import serving_app
 
     if settings.is_sqlite:
         upgrade(settings.database_url)  # embedded database: one process, safe to migrate on start
     if args.demo:
         _demo(args, settings)
     print(f"Fieldwork API on http://{args.host}:{args.port}  (docs at /docs)")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(serving_app(settings), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import APIRouter, FastAPI
 
 from app.domain.clock import Clock, SystemClock
@@ -47,4 +49,13 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # refuses before reading the body
     app.add_middleware(NulGuard)  # outermost
+    return app
+
+
+def serving_app(settings: Settings) -> FastAPI:
+    """The app a server process runs for its whole life. Once it is built, its ~135k long-lived
+    objects are moved out of the cyclic collector's sight (gc.freeze): otherwise every full
+    collection rescans them, a pause of ~100 ms under load that lands on some request's p95."""
+    app = create_app(settings)
+    gc.freeze()
     return app

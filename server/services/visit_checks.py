@@ -17,8 +17,9 @@ from app.domain.enums import GeotagSource
 from app.domain.records import Geotag
 from app.visit_check import CheckRules, LocationCheck, Point, check_visit_location
 from server.db.models import RecordRow
+from server.services.bulk import any_of
 
-CHUNK = 500  # ids per IN (...) list
+CHUNK = 500  # ids per lookup (one array parameter on PostgreSQL, see server.services.bulk.any_of)
 
 
 def rules_from(settings: Any) -> CheckRules:
@@ -38,7 +39,7 @@ def employer_points(session: Session, *, team_id: str, employer_ids: Iterable[An
         rows = session.execute(
             select(RecordRow.record_id, RecordRow.latitude, RecordRow.longitude).where(
                 RecordRow.team_id == team_id,
-                RecordRow.record_id.in_(wanted[start : start + CHUNK]),
+                any_of(session, RecordRow.record_id, wanted[start : start + CHUNK]),
                 RecordRow.kind == "employer",
                 RecordRow.deleted.is_(False),
                 RecordRow.latitude.is_not(None),

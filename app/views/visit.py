@@ -47,6 +47,9 @@ class VisitView:
         return screen(
             *message_banner(state),
             self._employer_section(),
+            # Right under the employer: a visit far from the employer's address is flagged where
+            # the specialist looks first, not below the fold.
+            self._location_slot(),
             section(
                 "How and why",
                 choice_chips(
@@ -82,7 +85,6 @@ class VisitView:
                 NEXT_STEP_SHORTCUTS,
                 self.shell.then_refresh(state.set_next_step_in),
             ),
-            self._location_slot(),
         )
 
     def _employer_section(self) -> ft.Control:
@@ -184,6 +186,6 @@ class VisitView:
         state = self.state
         warning = state.location_warning
         distance = state.distance_text
-        text = state.location_text + (f" {warning}" if warning else "") + (f" {distance}" if distance else "")
+        text = " · ".join(part for part in (state.location_text, warning, distance) if part)
         flagged = bool(warning) or state.location_check.flagged
         return banner(text, kind="warn" if flagged else "info", identifier="visit-location")

@@ -30,6 +30,7 @@ def draw(curve: dict, folder: Path, subtitle: str) -> Path:
             for x, y in points:
                 axes.annotate(f"{y:.3g}", (x, y), textcoords="offset points", xytext=(4, 5), fontsize=7)
     axes.set_xscale("log")
+    axes.margins(x=0.08, y=0.12)  # room for the value labels at the edges
     axes.set_yscale("log")
     axes.set_xticks(curve["xs"], [f"{x:,}" for x in curve["xs"]])
     axes.minorticks_off()

@@ -516,8 +516,14 @@ class Run:
         )
         lines = done.stdout.splitlines()
         start = next(n for n, line in enumerate(lines) if line.startswith("page ")) + 1
+        # One row per page: a 40-character name, then p50, p95 and KiB; anything else (such as the
+        # load average review.py prints after the table) is not a page.
         for line in lines[start:]:
-            name, p50, p95, _kib = line.rsplit(maxsplit=3)
+            name, p50, p95, _kib = (
+                (line[:40], *line[40:].split()) if len(line[40:].split()) == 3 else ("",) * 4
+            )
+            if not name.strip() or ":" in name:
+                continue
             rows.append(
                 Row(
                     f"supervisor page: {name.strip()}, p50",

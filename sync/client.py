@@ -15,6 +15,7 @@ transport detail:
 from __future__ import annotations
 
 import gzip
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -70,6 +71,9 @@ class SyncClient:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
         )
+        # Bodies encoded ahead by prepare_push, by the id of their operations list.
+        self._prepared: dict[int, tuple[list[Operation], bytes, dict[str, str]]] = {}
+        self._prepared_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -82,9 +86,25 @@ class SyncClient:
             return False
         return True
 
-    def push(self, operations: list[Operation]) -> PushResponse:
+    def prepare_push(self, operations: list[Operation]) -> None:
+        """Encode and compress a push body ahead of time: the engine prepares the next batch while
+        the current one is in flight, so `push` of that same list only has to send it."""
         body = push_request_body(PushRequest(operations=operations, protocol_version=self._protocol_version))
-        return _decoded(decode_push_response, self._send("POST", f"{API}/sync/push", body=body))
+        content, headers = _body(body)
+        with self._prepared_lock:
+            self._prepared[id(operations)] = (operations, content, headers)
+            while len(self._prepared) > 2:  # one prepared, never sent: its pass was cut off
+                del self._prepared[next(iter(self._prepared))]
+
+    def push(self, operations: list[Operation]) -> PushResponse:
+        with self._prepared_lock:
+            prepared = self._prepared.pop(id(operations), None)
+        if prepared is not None and prepared[0] is operations:
+            content, headers = prepared[1], prepared[2]
+        else:
+            request = PushRequest(operations=operations, protocol_version=self._protocol_version)
+            content, headers = _body(push_request_body(request))
+        return _decoded(decode_push_response, self._request("POST", f"{API}/sync/push", content, headers))
 
     def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
         params: dict[str, Any] = {"limit": limit}
@@ -99,18 +119,31 @@ class SyncClient:
     def _send(
         self, method: str, path: str, *, body: bytes | None = None, params: dict[str, Any] | None = None
     ) -> Any:
-        headers: dict[str, str] = {}
-        content = body
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            if len(body) >= GZIP_MIN_BYTES:
-                content = gzip.compress(body, compresslevel=5)
-                headers["Content-Encoding"] = "gzip"
+        content, headers = _body(body) if body is not None else (None, {})
+        return self._request(method, path, content, headers, params=params)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        *,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
         try:
             response = self._http.request(method, path, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol errors
             raise Offline(f"{type(exc).__name__}: {exc}") from exc
         return _answer(response)
+
+
+def _body(body: bytes) -> tuple[bytes, dict[str, str]]:
+    """A JSON body as sent: gzip-compressed unless it is small."""
+    if len(body) < GZIP_MIN_BYTES:
+        return body, {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    return gzip.compress(body, compresslevel=5), headers
 
 
 def _answer(response: httpx.Response) -> Any:

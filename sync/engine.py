@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from app.store import LocalStore, OutboxEntry, RemoteChange, SyncOutcome
 from sync.errors import SyncError
@@ -29,6 +29,13 @@ from sync.protocol import (
 class SyncApi(Protocol):
     def push(self, operations: list[Operation]) -> PushResponse: ...
     def pull(self, cursor: str | None, *, limit: int = ...) -> PullResponse: ...
+
+
+@runtime_checkable
+class PreparesPush(Protocol):
+    """An API that can encode a push body ahead of sending it (SyncClient does)."""
+
+    def prepare_push(self, operations: list[Operation]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -72,40 +79,41 @@ class SyncEngine:
         return report
 
     def push_outbox(self, report: SyncReport) -> None:
-        """Push the queue in batches, one request ahead: while the server applies batch N+1, this
-        device writes down the answer to batch N (two processes, so the work overlaps). Batch N+1
-        leaves out the records of batch N, whose server versions are about to change, so every
-        operation is built on the base it would have had one batch at a time."""
+        """Push the queue in batches, one request ahead. While the server applies batch N, this
+        device builds batch N+1; as soon as N's answer arrives, N+1 goes up, and N's answer is
+        written down while the server works on N+1 (two processes, so the work overlaps). A batch
+        leaves out the records of the batch in flight, whose server versions are about to change,
+        so every operation is built on the base it would have had one batch at a time."""
         total = self._store.pending_count()
         stopping = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldwork-push") as sender:
-            in_flight = self._send_next(sender, busy=frozenset())
+            first = self._next_batch(busy=frozenset())
+            in_flight = (first, sender.submit(self._api.push, first)) if first else None
             # Bounded: each round takes one batch off the queue, or stops.
             for _ in range(total // self._batch_size + 3):
                 if in_flight is None:
                     return
                 batch, answer = in_flight
+                busy = frozenset(operation.record_id for operation in batch)
+                upcoming = None if stopping else self._next_batch(busy=busy)
                 try:
                     response = answer.result()
                 except SyncError:
                     self._store.bump_attempts([operation.op_id for operation in batch])
                     raise
                 report.requests += 1
-                busy = frozenset(operation.record_id for operation in batch)
-                in_flight = None if stopping else self._send_next(sender, busy=busy)
+                in_flight = (upcoming, sender.submit(self._api.push, upcoming)) if upcoming else None
                 if not self._record(batch, response, report, total=total):
                     stopping = True  # the server skipped some: they stay queued for the next pass
 
-    def _send_next(
-        self, sender: ThreadPoolExecutor, *, busy: frozenset[str]
-    ) -> tuple[list[Operation], Future[PushResponse]] | None:
+    def _next_batch(self, *, busy: frozenset[str]) -> list[Operation]:
         # At most one batch is in flight, so twice a batch always leaves a full one after `busy`.
         entries = self._store.outbox(limit=2 * self._batch_size)
         ready = [entry for entry in entries if entry.record_id not in busy][: self._batch_size]
-        if not ready:
-            return None
         batch = [self._operation(entry) for entry in ready]
-        return batch, sender.submit(self._api.push, batch)
+        if batch and isinstance(self._api, PreparesPush):
+            self._api.prepare_push(batch)  # here, while the server works on the batch in flight
+        return batch
 
     def _record(
         self, batch: list[Operation], response: PushResponse, report: SyncReport, *, total: int

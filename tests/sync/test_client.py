@@ -34,6 +34,34 @@ def test_push_sends_a_gzipped_batch_with_the_device_token():
     assert seen["body"]["protocol_version"] == 1
 
 
+def test_a_prepared_push_sends_the_body_encoded_ahead_and_only_for_that_batch(monkeypatch):
+    bodies = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        gzipped = request.headers.get("content-encoding") == "gzip"
+        bodies.append(json.loads(gzip.decompress(request.content) if gzipped else request.content))
+        return httpx.Response(200, json={"results": []})
+
+    client = client_answering(handler)
+    prepared, other = [op(n) for n in range(40)], [op(n) for n in range(40, 80)]
+    client.prepare_push(prepared)
+    client.prepare_push(other)
+    encodes = []
+    monkeypatch.setattr("sync.client.push_request_body", lambda request: encodes.append(request) or b"{}")
+    client.push(prepared)  # encoded already: nothing to encode now
+    assert encodes == [] and [o["op_id"] for o in bodies[0]["operations"]] == [f"op-{n}" for n in range(40)]
+    client.push([op(n) for n in range(40, 80)])  # equal to `other`, but not the list that was prepared
+    assert len(encodes) == 1
+
+
+def test_prepared_bodies_never_sent_are_dropped_beyond_two():
+    client = client_answering(lambda request: httpx.Response(200, json={"results": []}))
+    batches = [[op(n)] for n in range(5)]
+    for batch in batches:
+        client.prepare_push(batch)
+    assert [entry[0] for entry in client._prepared.values()] == batches[-2:]
+
+
 def test_a_small_body_is_sent_plain():
     def handler(request: httpx.Request) -> httpx.Response:
         assert "content-encoding" not in request.headers

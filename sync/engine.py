@@ -89,13 +89,17 @@ class SyncEngine:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldwork-push") as sender:
             first = self._next_batch(busy=frozenset())
             in_flight = (first, sender.submit(self._api.push, first)) if first else None
-            # Bounded: each round takes one batch off the queue, or stops.
-            for _ in range(total // self._batch_size + 3):
+            # Bounded: each round takes one batch off the queue, or stops. Saves made during the
+            # pass may outgrow the bound: the last round sends nothing new, so every batch sent
+            # has its answer written down, and the rest waits for the next pass.
+            rounds = total // self._batch_size + 3
+            for round_number in range(1, rounds + 1):
                 if in_flight is None:
                     return
                 batch, answer = in_flight
                 busy = frozenset(operation.record_id for operation in batch)
-                upcoming = None if stopping else self._next_batch(busy=busy)
+                last = stopping or round_number == rounds
+                upcoming = None if last else self._next_batch(busy=busy)
                 try:
                     response = answer.result()
                 except SyncError:

@@ -21,13 +21,12 @@ class Watching:
     client: SyncClient
     batches: list[list[Operation]] = field(default_factory=list)
     pushed: list[threading.Event] = field(default_factory=lambda: [threading.Event() for _ in range(9)])
-    on_first_push: Callable[[], object] | None = None
+    on_push: Callable[[int], object] = lambda number: None  # what the specialist does meanwhile
 
     def push(self, operations: list[Operation]) -> PushResponse:
         self.batches.append(operations)
         self.pushed[len(self.batches) - 1].set()
-        if len(self.batches) == 1 and self.on_first_push is not None:
-            self.on_first_push()
+        self.on_push(len(self.batches))
         return self.client.push(operations)
 
     def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
@@ -66,7 +65,9 @@ def test_an_edit_made_while_its_record_is_in_flight_waits_for_the_servers_answer
         save(device.store, employer(f"Employer {n}"))
     watching = Watching(device.client)
     # The specialist edits the bakery while the batch carrying it is on its way to the server.
-    watching.on_first_push = lambda: save(device.store, replace(bakery, notes="Ask for Sam", version=2))
+    watching.on_push = lambda number: number == 1 and save(
+        device.store, replace(bakery, notes="Ask for Sam", version=2)
+    )
 
     SyncEngine(device.store, watching, batch_size=2).sync_once()
 
@@ -80,3 +81,24 @@ def test_an_edit_made_while_its_record_is_in_flight_waits_for_the_servers_answer
     stored = device.store.get("employer", bakery.id)
     assert stored is not None and stored.sync.state == "synced" and stored.sync.server_version == 2
     assert device.store.pending_count() == 0
+
+
+def test_a_queue_that_grows_during_the_pass_ends_the_pass_with_every_sent_batch_written_down(
+    server: ServerProcess, team: Team
+):
+    device = enroll_device(server, team, "alice")
+    for n in range(4):
+        save(device.store, employer(f"Employer {n}"))
+    # The specialist keeps saving while the phone syncs: one new record per request.
+    watching = Watching(
+        device.client, on_push=lambda number: save(device.store, employer(f"Saved during sync {number}"))
+    )
+
+    SyncEngine(device.store, watching, batch_size=2).sync_once()  # ends though the queue never empties
+
+    sent = [operation for batch in watching.batches for operation in batch]
+    assert len(watching.batches) == 4 // 2 + 3  # the bound: rounds for the starting queue + 3
+    for operation in sent:
+        stored = device.store.get("employer", operation.record_id)
+        assert stored is not None and stored.sync.state == "synced", operation.record_id
+    assert device.store.pending_count() == len(watching.batches) + 4 - len(sent)

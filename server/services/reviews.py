@@ -21,6 +21,7 @@ from server.db.models import Review as ReviewRow
 from server.errors import Forbidden, NotFound
 from server.services import audit
 from server.services.accounts import Principal
+from server.services.bulk import any_of
 from server.services.changes import lock_team_counter, store_team_counter
 from server.timeutil import iso
 from sync.protocol import Comment as WireComment
@@ -57,12 +58,12 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
     states = session.execute(
         select(ReviewRow.record_pk, ReviewRow.state, User.display_name, ReviewRow.reviewed_at)
         .outerjoin(User, User.id == ReviewRow.reviewed_by)
-        .where(ReviewRow.record_pk.in_(record_pks))
+        .where(any_of(session, ReviewRow.record_pk, record_pks))
     ).all()
     comments = session.execute(
         select(Comment.record_pk, Comment.id, User.display_name, Comment.body, Comment.created_at)
         .join(User, User.id == Comment.author_user_id)
-        .where(Comment.record_pk.in_(record_pks))
+        .where(any_of(session, Comment.record_pk, record_pks))
         .order_by(Comment.created_at, Comment.id)
     ).all()
     by_record: dict[int, list[WireComment]] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, select, tuple_
+from sqlalchemy import Table, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -192,18 +192,13 @@ def _insert_records(session: Session, *, team_id: str, new: list[RecordState]) -
     rows = [state.row_values(team_id=team_id) for state in new]
     if session.get_bind().dialect.name == "postgresql":
         keys = insert_rows(session, RECORDS, rows, returning=("pk", "record_id"))
-    else:
-        insert_rows(session, RECORDS, rows)
-        # One lookup by the (team_id, record_id) unique index; the batch holds the write lock.
-        keys = [
-            tuple(row)
-            for row in session.execute(
-                select(RECORDS.c.pk, RECORDS.c.record_id).where(
-                    RECORDS.c.team_id == team_id,
-                    any_of(session, RECORDS.c.record_id, [state.record_id for state in new]),
-                )
-            )
-        ]
-    pks = {record_id: pk for pk, record_id in keys}
-    for state in new:
-        state.pk = pks[state.record_id]
+        pks = {record_id: pk for pk, record_id in keys}
+        for state in new:
+            state.pk = pks[state.record_id]
+        return
+    # SQLite: the batch holds the database's write lock, so nobody else can take the keys after
+    # the current largest; giving them out here saves reading the new rows back.
+    start = int(session.execute(select(func.max(RECORDS.c.pk))).scalar() or 0)
+    for offset, (state, row) in enumerate(zip(new, rows, strict=True), start=1):
+        state.pk = row["pk"] = start + offset
+    insert_rows(session, RECORDS, rows)

@@ -199,3 +199,20 @@ def test_an_unknown_or_missing_token_gets_401_on_pull_even_when_caught_up(client
     assert unknown.status_code == 401 and unknown.json()["error"]["code"] == "invalid_token"
     missing = client.get("/api/v1/sync/pull", params={"cursor": cursor})
     assert missing.status_code == 401
+
+
+def test_a_large_pull_is_sent_gzipped_to_a_client_that_accepts_it(client, world):
+    alice, tablet = world["alice"], world["alice_tablet"]
+    push(client, alice, *[op("employer", new_id()) for _ in range(40)])
+    gzipped = client.get("/api/v1/sync/pull", headers={**tablet.bearer, "Accept-Encoding": "gzip"})
+    assert gzipped.headers["content-encoding"] == "gzip" and len(gzipped.json()["changes"]) == 40
+    plain = client.get("/api/v1/sync/pull", headers={**tablet.bearer, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == gzipped.json()
+
+
+def test_push_answers_are_not_compressed(client, world):
+    # The device waits on each push answer before its next batch: compressing it is pure delay.
+    alice = world["alice"]
+    body = {"operations": [op("employer", new_id()) for _ in range(40)]}
+    answer = client.post("/api/v1/sync/push", json=body, headers={**alice.bearer, "Accept-Encoding": "gzip"})
+    assert answer.status_code == 200 and "content-encoding" not in answer.headers

@@ -45,7 +45,6 @@ class TodayState:
         items = self.service.due_items(today, horizon_days=UPCOMING_DAYS)
         self.due = [item for item in items if item.due_on <= today]
         self.upcoming = [item for item in items if item.due_on > today]
-        self.recent = self.service.recent_activity(RECENT_LIMIT)
         self.store_notice = recovery_notice(self.service.store)
         self.refresh_sync()
 
@@ -54,7 +53,9 @@ class TodayState:
         self.store_notice = None
 
     def refresh_sync(self) -> None:
-        """The parts a sync pass can change: the line, feedback pulled down, refused records."""
+        """The parts a sync pass can change: the line, feedback pulled down, refused records, and
+        each recent record's own state ("waiting" becomes "synced")."""
         self.sync = self.sync_status.summary()
+        self.recent = self.service.recent_activity(RECENT_LIMIT)
         self.feedback = feedback_rows(self.service)
         self.attention = attention_rows(self.service)

@@ -33,6 +33,7 @@ class TodayView:
         self.state = state
         self.sync_line = SyncLine(shell)
         self.sync_sections = ft.Column(spacing=16)
+        self.recent_rows = ft.Column(spacing=8)
 
     def reload(self) -> None:
         self.state.refresh()
@@ -42,7 +43,9 @@ class TodayView:
         if event == "pass_done":
             self.state.refresh_sync()
             self.sync_sections.controls = self._sync_section_controls()
+            self.recent_rows.controls = self._recent_row_controls()
             self.shell.update_in_place(self.sync_sections)
+            self.shell.update_in_place(self.recent_rows)
         else:
             self.state.sync = self.state.sync_status.summary()
         self.sync_line.show(self.state.sync)
@@ -50,6 +53,7 @@ class TodayView:
     def build(self) -> ft.Control:
         state = self.state
         self.sync_sections.controls = self._sync_section_controls()
+        self.recent_rows.controls = self._recent_row_controls()
         return screen(
             ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
             *self._store_notice(),
@@ -72,24 +76,21 @@ class TodayView:
                 if state.upcoming
                 else []
             ),
-            section(
-                "Recent activity",
-                *(
-                    [
-                        list_row(
-                            row.title,
-                            row.detail,
-                            self._open(row.record_kind, row.record_id),
-                            icon=KIND_ICONS.get(row.record_kind),
-                            trailing=SYNC_ICONS.get(row.sync_state, row.sync_state),
-                            warn=row.sync_state in ("rejected", "conflict"),
-                        )
-                        for row in state.recent
-                    ]
-                    or [ft.Text("Nothing logged yet. Tap Visit after your next employer contact.", size=15)]
-                ),
-            ),
+            section("Recent activity", self.recent_rows),
         )
+
+    def _recent_row_controls(self) -> list[ft.Control]:
+        return [
+            list_row(
+                row.title,
+                row.detail,
+                self._open(row.record_kind, row.record_id),
+                icon=KIND_ICONS.get(row.record_kind),
+                trailing=SYNC_ICONS.get(row.sync_state, row.sync_state),
+                warn=row.sync_state in ("rejected", "conflict"),
+            )
+            for row in self.state.recent
+        ] or [ft.Text("Nothing logged yet. Tap Visit after your next employer contact.", size=15)]
 
     def _store_notice(self) -> list[ft.Control]:
         """The phone's saved data was repaired when the app opened: say so until dismissed."""

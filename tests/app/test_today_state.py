@@ -7,6 +7,7 @@ from datetime import timedelta
 from app.domain.records import EmployerVisit
 from app.state.sync_status import OfflineSyncStatus
 from app.state.today import TodayState
+from app.store import SyncOutcome
 from tests.app.conftest import NOW
 
 
@@ -40,3 +41,15 @@ def test_saving_raises_the_pending_count_after_refresh(service, store, add_emplo
     assert today.sync.pending == before + 2
     assert today.sync.label.endswith(f"{before + 2} waiting to sync")
     assert [row.title for row in today.recent] == ["Café"]
+
+
+def test_after_a_sync_pass_recent_records_show_that_they_are_synced(service, store, add_employer):
+    visit_id = service.save(EmployerVisit(employer_id=add_employer("Café").id, occurred_at=NOW)).data["id"]
+    today = TodayState(service, sync_status=OfflineSyncStatus(store))
+    assert [row.sync_state for row in today.recent] == ["pending"]
+    (entry,) = [entry for entry in store.outbox() if entry.record_id == visit_id]
+    store.record_outcomes([SyncOutcome(entry.op_id, "employer_visit", visit_id, "synced", server_version=1)])
+
+    today.refresh_sync()  # what the screen runs when a pass ends
+
+    assert [row.sync_state for row in today.recent] == ["synced"]

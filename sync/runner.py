@@ -121,13 +121,11 @@ class SyncRunner:
             return self._offline(str(exc))
         except StoreFull as exc:
             # The phone, not the network: its sentence is for people ("free space and save again").
-            self._publish(syncing=False, problem=str(exc))
-            return self._backoff.next_delay()
+            return self._phone_problem(str(exc))
         except Exception as exc:  # a store or programming error: the loop must outlive it
             # The type only: an exception's text may quote record data, which must not reach logs.
             log.error("sync pass failed on this device: %s", type(exc).__name__)
-            self._publish(syncing=False, problem=f"{SYNC_STOPPED} ({type(exc).__name__})")
-            return self._backoff.next_delay()
+            return self._phone_problem(f"{SYNC_STOPPED} ({type(exc).__name__})")
         self._backoff.reset()
         self._publish(syncing=False, online=True, last_success_at=self._clock.now(), progress=None)
         del report
@@ -146,6 +144,11 @@ class SyncRunner:
 
     def _offline(self, problem: str) -> float:
         self._publish(syncing=False, online=False, problem=problem)
+        return self._backoff.next_delay()
+
+    def _phone_problem(self, problem: str) -> float:
+        """A pass stopped by the phone itself: shown, retried later, the network state untouched."""
+        self._publish(syncing=False, problem=problem)
         return self._backoff.next_delay()
 
     def _publish(self, **changes: object) -> None:

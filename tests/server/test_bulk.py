@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +18,10 @@ WHEN = datetime(2026, 3, 29, 1, 30, 15, 250000, tzinfo=UTC)
 DATA = {"name": 'Café Ōtautahi "quoted" \\ slash', "wage": 2.5, "hours": 20, "ok": True, "tags": ["a", None]}
 
 
+SEQS = itertools.count(1001)  # change numbers no other row of the test uses
+
+
 def _row(member: Any, *, data: dict[str, Any] | None) -> dict[str, Any]:
-    _row.seq += 1  # type: ignore[attr-defined]
     return {
         "team_id": member.team_id,
         "record_id": new_id(),
@@ -28,13 +31,11 @@ def _row(member: Any, *, data: dict[str, Any] | None) -> dict[str, Any]:
         "data": data,
         "deleted": data is None,
         "flagged": False,
-        "seq": _row.seq,  # type: ignore[attr-defined]
+        "seq": next(SEQS),
         "updated_at": WHEN,
         "occurred_at": None,
     }
 
-
-_row.seq = 1000  # type: ignore[attr-defined]
 
 
 def _stored(database: Database, record_ids: list[str]) -> list[tuple[Any, ...]]:

@@ -38,7 +38,7 @@ from app.store.records import (
     outbox_entry,
     sync_info,
 )
-from app.store.sync_rules import apply_remote_change, pending_sync, settle_outcome
+from app.store.sync_rules import apply_remote_change, carry_conflict, pending_sync, settle_outcome
 from app.store.txn import Transaction
 
 __all__ = [
@@ -233,11 +233,14 @@ class LocalStore:
                     continue  # already recorded, or superseded and since pushed: idempotent
                 sync = txn.get(SYNC, key) or pending_sync(None, deleted=False)
                 if queued["op_id"] != outcome.op_id:
-                    # Edited since this op was pushed: the newer op still has to go. Only an
-                    # accepted op moves the base version; after a rejection or conflict the
-                    # newer op must be judged against the server's copy again.
-                    if outcome.state == "synced" and outcome.server_version:
-                        txn.put(SYNC, key, {**sync, "server_version": outcome.server_version})
+                    # Edited since this op was pushed: the newer op still has to go, and its base
+                    # stays where it was. Moving it to the answer's version without the answer's
+                    # data would send this device's stale copies of others' values as if they were
+                    # its own changes (a lost update); the server reads the newer op against what
+                    # this one sent. A conflict it reported is kept to show once the newer op lands.
+                    if outcome.state == "conflict":
+                        local = txn.get(outcome.kind, outcome.record_id)
+                        txn.put(SYNC, key, carry_conflict(sync, outcome, local))
                     continue
                 txn.delete(OUTBOX, key)
                 settle_outcome(txn, outcome, sync, was_delete=queued["deleted"])

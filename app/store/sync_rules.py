@@ -12,6 +12,9 @@ from app.store.layout import OUTBOX, SYNC, row_key
 from app.store.records import ATTENTION_STATES, RemoteChange, SyncInfo, SyncOutcome, sync_doc
 from app.store.txn import Doc, Transaction
 
+# Sync-state key: values the server did not keep for an op that a newer save replaced in flight.
+CARRIED = "carried_conflict"
+
 
 def settle_outcome(txn: Transaction, outcome: SyncOutcome, sync: Doc, *, was_delete: bool) -> None:
     """Apply the outcome of the op that is still the newest for its record."""
@@ -23,15 +26,38 @@ def settle_outcome(txn: Transaction, outcome: SyncOutcome, sync: Doc, *, was_del
     local = txn.get(kind, record_id) or {}
     if outcome.server_data is not None:
         txn.put(kind, record_id, {"id": record_id, **outcome.server_data})
+    lost = _losing_values(outcome, local) if outcome.state == "conflict" else None
+    carried: dict[str, Any] = sync.get(CARRIED) or {}
+    state, reason = outcome.state, outcome.reason
+    if carried and state != "rejected":
+        # An earlier op of this record ended in a conflict while a newer save replaced it.
+        lost = {**carried, **(lost or {})}
+        state = "conflict"
+        reason = reason if outcome.state == "conflict" else conflict_reason(list(lost))
     info = SyncInfo(
-        state=outcome.state,
-        reason=outcome.reason,
+        state=state,
+        reason=reason,
         server_version=outcome.server_version or sync["server_version"],
         field_errors=dict(outcome.field_errors),
-        conflict=_losing_values(outcome, local) if outcome.state == "conflict" else None,
+        conflict=lost,
     )
     # A refused delete leaves the record on the server, so it comes back locally.
-    txn.put(SYNC, key, sync_doc(info, review=sync.get("review"), deleted=False))
+    doc = sync_doc(info, review=sync.get("review"), deleted=False)
+    if carried and state == "rejected":
+        doc[CARRIED] = carried  # still to show once an edit is accepted
+    txn.put(SYNC, key, doc)
+
+
+def carry_conflict(sync: Doc, outcome: SyncOutcome, local: Doc | None) -> Doc:
+    """Sync state after a conflict reported for an op that a newer save replaced while in flight:
+    the values the server did not keep wait in the sync state until the newer op's answer."""
+    lost = _losing_values(outcome, local or {}) or {}
+    return {**sync, CARRIED: {**(sync.get(CARRIED) or {}), **lost}}
+
+
+def conflict_reason(fields: list[str]) -> str:
+    named = ", ".join(fields) or "some fields"
+    return f"Also changed on the server; the server's {named} was kept. Check and edit if needed."
 
 
 def _losing_values(outcome: SyncOutcome, local: Doc) -> dict[str, Any] | None:
@@ -73,7 +99,11 @@ def _local_wins(txn: Transaction, key: str, sync: Doc, change: RemoteChange) -> 
 
 
 def pending_sync(sync: Doc | None, *, deleted: bool) -> Doc:
-    """Sync state after a local edit: pending, keeping the base version and review."""
+    """Sync state after a local edit: pending, keeping the base version, review and any conflict
+    carried from an op this edit replaced."""
     base = 0 if sync is None else int(sync["server_version"])
     review = None if sync is None else sync.get("review")
-    return sync_doc(SyncInfo(server_version=base), review=review, deleted=deleted)
+    doc = sync_doc(SyncInfo(server_version=base), review=review, deleted=deleted)
+    if sync is not None and sync.get(CARRIED):
+        doc[CARRIED] = sync[CARRIED]
+    return doc

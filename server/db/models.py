@@ -195,6 +195,9 @@ class RecordVersion(Base):
     author_device_id: Mapped[str | None] = mapped_column(Id)
     # [{"field", "kept", "other"}]: values not kept; nothing a device sent is silently lost.
     conflicts: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The pushing device's own data when the version stored differs from it (a merge): the base its
+    # next edit is compared with if that device never learned of this version (migration 0010).
+    device_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Stamp)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.domain.codec import from_dict, record_from_dict, to_dict
 from app.domain.errors import DisclosureRefused, ValidationError
@@ -26,7 +26,21 @@ from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
 
 SHARED_KINDS = frozenset({"employer"})
-History = dict[int, tuple[dict[str, Any] | None, str | None]]
+
+
+class Version(NamedTuple):
+    """One stored version of a record, as a stale edit's merge needs it."""
+
+    data: dict[str, Any] | None
+    device_id: str | None  # the device that made it (None: a person on the web, an import)
+    device_data: dict[str, Any] | None = None  # what that device sent, where `data` differs (a merge)
+
+    @property
+    def sent(self) -> dict[str, Any] | None:
+        return self.data if self.device_data is None else self.device_data
+
+
+History = dict[int, Version]
 
 
 @dataclass(eq=False)
@@ -193,7 +207,9 @@ class Batch:
         """An edit made before the device learned of a delete: the delete stands, the edit is kept."""
         conflict = FieldConflict(field="record", kept=None, other=canonical)
         message = "the record was deleted on the server; your copy is kept in its history"
-        return self._new_version(op, state, None, conflicts=[conflict], message=message)
+        return self._new_version(
+            op, state, None, conflicts=[conflict], message=message, device_data=canonical
+        )
 
     def _edit(self, op: Operation, state: RecordState, canonical: dict[str, Any]) -> OperationResult:
         current = state.data or {}
@@ -201,15 +217,7 @@ class Batch:
             base: dict[str, Any] = current
             changed_by_others: set[str] = set()
         else:
-            history = self.history.get(op.record_id, {})
-            base = (history.get(op.base_version, (None, None))[0] or {}) if op.base_version else {}
-            later = [history[v] for v in range(op.base_version + 1, state.version + 1) if v in history]
-            if len(later) == state.version - op.base_version:
-                changed_by_others = fields_changed_by_others(
-                    later, base=base, device_id=self.principal.device_id
-                )
-            else:  # history incomplete: assume the worst, so nothing is overwritten unseen
-                changed_by_others = set(user_fields(current, canonical))
+            base, changed_by_others = self._stale_base(op, state, canonical)
         merged = merge_fields(
             base=base, current=current, device=canonical, changed_by_others=changed_by_others
         )
@@ -231,7 +239,36 @@ class Batch:
         message = (
             "the same field was changed on the server; its value was kept" if merged.has_conflicts else None
         )
-        return self._new_version(op, state, data, conflicts=merged.conflicts, message=message)
+        return self._new_version(
+            op, state, data, conflicts=merged.conflicts, message=message, device_data=canonical
+        )
+
+    def _stale_base(
+        self, op: Operation, state: RecordState, canonical: dict[str, Any]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """(what this device's edit is compared with, the fields others changed since its base).
+
+        Others' changes count from `base_version`, the last version the device saw. The device's own
+        change is read against what it sent last: if a version after the base came from this device,
+        its answer never reached the device (lost, or the op was replaced by a newer save while in
+        flight), and the edit was made on top of what the device sent then, not on the base. Reading
+        it against the base instead would take the device's stale copies of others' values as its own
+        changes: a lost update, or, from an empty base (base_version 0), false conflicts.
+        """
+        history = self.history.get(op.record_id, {})
+        later = [history[v] for v in range(op.base_version + 1, state.version + 1) if v in history]
+        known_base = op.base_version == 0 or op.base_version in history
+        base = (history[op.base_version].data or {}) if op.base_version in history else {}
+        if len(later) != state.version - op.base_version or not known_base:
+            # History incomplete: assume the worst, so nothing is overwritten unseen.
+            return base, set(user_fields(state.data or {}, canonical))
+        changed_by_others = fields_changed_by_others(
+            [(version.data, version.device_id) for version in later],
+            base=base,
+            device_id=self.principal.device_id,
+        )
+        own = [v.sent for v in later if v.device_id == self.principal.device_id and v.sent is not None]
+        return (own[-1] if own else base), changed_by_others
 
     def _combination_problem(self, kind: str, data: dict[str, Any]) -> str | None:
         record = from_dict(kind, data)  # both sides were canonical, so this cannot fail
@@ -264,7 +301,12 @@ class Batch:
             " was kept and yours is in the record's history"
         )
         return self._new_version(
-            op, state, {**current, "version": state.version + 1}, conflicts=conflicts, message=message
+            op,
+            state,
+            {**current, "version": state.version + 1},
+            conflicts=conflicts,
+            message=message,
+            device_data=canonical,
         )
 
     def _new_version(
@@ -275,8 +317,11 @@ class Batch:
         *,
         conflicts: list[FieldConflict] | None = None,
         message: str | None = None,
+        device_data: dict[str, Any] | None = None,
     ) -> OperationResult:
         conflicts = conflicts or []
+        if device_data is not None and data is not None and not _differs(data, device_data):
+            device_data = None  # stored as sent: the version's data says it
         state.version += 1
         state.data = data
         state.deleted = data is None
@@ -287,7 +332,9 @@ class Batch:
         state.changed_by_device_id = None if conflicts else self.principal.device_id
         self._changed.pop(state.record_id, None)
         self._changed[state.record_id] = state
-        self.history.setdefault(state.record_id, {})[state.version] = (data, self.principal.device_id)
+        self.history.setdefault(state.record_id, {})[state.version] = Version(
+            data, self.principal.device_id, device_data
+        )
         if state.kind == "job_seeker":
             if data is None:
                 self.job_seekers.pop(state.record_id, None)
@@ -304,6 +351,7 @@ class Batch:
                     "author_user_id": self.principal.user_id,
                     "author_device_id": self.principal.device_id,
                     "conflicts": [asdict(conflict) for conflict in conflicts],
+                    "device_data": device_data,
                     "created_at": self.now,
                 },
             )
@@ -334,6 +382,10 @@ class Batch:
             conflicts=conflicts or [],
             message=message,
         )
+
+
+def _differs(data: dict[str, Any], sent: dict[str, Any]) -> bool:
+    return any(data.get(name) != sent.get(name) for name in user_fields(data, sent))
 
 
 def same_json(a: Any, b: Any) -> bool:

@@ -8,6 +8,9 @@ The rule, stated once:
   the record is flagged. Nothing is silently lost.
 "Someone else" means another device: a device's own earlier pushes are part of its own linear
 history, so an outbox of several edits made offline on the same base never conflicts with itself.
+"Changed by the device" is read against what that device sent last when a version after its base
+came from it (its answer was lost, or its op was replaced while in flight; see
+`apply.Batch._stale_base`), so its stale copies of others' values are never taken for changes.
 Ids and timestamps are not user fields; the server sets them.
 """
 
@@ -66,7 +69,7 @@ def fields_changed_by_others(
 
 
 def merge_fields(*, base: Data, current: Data, device: Data, changed_by_others: set[str]) -> Merged:
-    """Three-way merge of user fields; `base` is the version the device edited."""
+    """Three-way merge of user fields; `base` is what the device's edit was made on."""
     merged = dict(current)
     conflicts: list[FieldConflict] = []
     took_device_value = False

@@ -20,7 +20,7 @@ from app.domain.codec import record_from_dict
 from app.domain.records import JobSeeker
 from server.db.models import AppliedOperation, RecordRow, RecordVersion
 from server.services.accounts import Principal
-from server.services.apply import Batch, RecordState
+from server.services.apply import Batch, History, RecordState, Version
 from server.services.bulk import any_of, insert_rows, update_rows
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
@@ -88,9 +88,7 @@ def _load_records(session: Session, *, team_id: str, record_ids: set[str]) -> di
     return {row.record_id: RecordState.from_row(row) for row in rows}
 
 
-def _load_history(
-    session: Session, *, batch: Batch, ops: list[Operation]
-) -> dict[str, dict[int, tuple[dict[str, Any] | None, str | None]]]:
+def _load_history(session: Session, *, batch: Batch, ops: list[Operation]) -> dict[str, History]:
     """Versions from each stale edit's base on. A lone fresh edit (base == current) needs none; a
     record edited twice in one batch may need its stored version as the second edit's base."""
     oldest: dict[int, int] = {}
@@ -103,18 +101,22 @@ def _load_history(
             continue
         if op.base_version < state.version or touches[op.record_id] > 1:
             oldest[state.pk] = min(oldest.get(state.pk, op.base_version), op.base_version)
-    history: dict[str, dict[int, tuple[dict[str, Any] | None, str | None]]] = {}
+    history: dict[str, History] = {}
     if not oldest:
         return history
     record_of = {state.pk: state.record_id for state in batch.records.values()}
     rows = session.execute(
         select(
-            RecordVersion.record_pk, RecordVersion.version, RecordVersion.data, RecordVersion.author_device_id
+            RecordVersion.record_pk,
+            RecordVersion.version,
+            RecordVersion.data,
+            RecordVersion.author_device_id,
+            RecordVersion.device_data,
         ).where(RecordVersion.record_pk.in_(oldest))
     ).all()
-    for pk, version, data, device_id in rows:
+    for pk, version, data, device_id, device_data in rows:
         if version >= oldest[pk]:
-            history.setdefault(record_of[pk], {})[version] = (data, device_id)
+            history.setdefault(record_of[pk], {})[version] = Version(data, device_id, device_data)
     return history
 
 

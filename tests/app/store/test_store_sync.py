@@ -137,7 +137,9 @@ def test_synced_outcome_with_server_data_replaces_local_data(store: LocalStore) 
     assert stored is not None and stored.data == merged and stored.sync.state == "synced"
 
 
-def test_outcome_for_a_record_edited_since_keeps_it_pending(harness: StoreHarness) -> None:
+def test_answer_to_a_replaced_op_keeps_the_newer_edit_pending_on_its_old_base(harness: StoreHarness) -> None:
+    """Moving the base to the answer's version without its merged data made the newer op carry stale
+    copies of others' values as if they were this device's changes: a silent lost update."""
     save(harness.store, "v1", "op-1", notes="first")
     save(harness.store, "v1", "op-2", notes="second")  # edited while op-1 was in flight
     harness.store.record_outcomes([synced("op-1", "v1", 5, server_data=visit("v1", notes="first"))])
@@ -145,8 +147,24 @@ def test_outcome_for_a_record_edited_since_keeps_it_pending(harness: StoreHarnes
     stored = store.get(KIND, "v1")
     assert stored is not None
     assert stored.data["notes"] == "second"  # the newer local edit is not overwritten
-    assert (stored.sync.state, stored.sync.server_version) == ("pending", 5)
+    assert (stored.sync.state, stored.sync.server_version) == ("pending", 0)
     assert [e.op_id for e in store.outbox()] == ["op-2"]
+
+
+def test_conflict_on_a_replaced_op_shows_once_the_newer_op_lands(harness: StoreHarness) -> None:
+    save(harness.store, "v1", "op-1", notes="mine")
+    save(harness.store, "v1", "op-2", notes="mine", outcome="met")  # replaced op-1 in flight
+    report = [{"field": "notes", "kept": "theirs", "other": "mine"}]
+    conflict = SyncOutcome("op-1", KIND, "v1", "conflict", server_version=3, conflicts=report)
+    harness.store.record_outcomes([conflict])
+    save(harness.store, "v1", "op-3", notes="mine", outcome="hired")  # a later save keeps it waiting
+    store = harness.reopen()
+    store.record_outcomes([synced("op-3", "v1", 4)])
+    stored = store.get(KIND, "v1")
+    assert stored is not None
+    assert stored.sync.state == "conflict"
+    assert stored.sync.conflict == {"notes": "mine"}
+    assert stored.sync.reason is not None and "notes" in stored.sync.reason
 
 
 def test_rejection_of_a_superseded_op_does_not_move_the_base_version(store: LocalStore) -> None:

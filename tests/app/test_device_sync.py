@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -14,12 +15,13 @@ from app.domain.records import Employer, EmployerVisit
 from app.records import RecordService
 from app.state.connect import ConnectState
 from app.state.sync_status import SIGNED_OUT
-from app.store import LocalStore, StoreFull
+from app.store import LocalStore
 from app.store.errors import STORAGE_FULL
 from sync.credentials import BAD_CODE, Credentials, MemoryCredentialStore
 from sync.errors import Unauthorized
 from sync.protocol import EnrollResponse, Operation, OperationResult, PullResponse, PushResponse
 from tests.app.conftest import NOW
+from tests.app.store.faults import JournalFaults
 
 pytestmark = pytest.mark.anyio
 FAST = {"debounce_s": 0.001, "period_s": 1000.0}
@@ -181,17 +183,32 @@ def _ids() -> Callable[[], str]:
 
 
 async def test_a_full_disk_during_sync_says_so_and_keeps_the_outbox(
-    link: DeviceSync, store: LocalStore, api: FakeApi, service: RecordService, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, clock, api: FakeApi, monkeypatch: pytest.MonkeyPatch
 ):
-    service.save(Employer(name="Harbour Bakery"))
+    phone = tmp_path / "phone"
+    store = LocalStore.open(phone)  # the real journal: the disk, not record_outcomes, fails
+    link = DeviceSync(
+        store,
+        clock=clock,
+        make_client=api.client,
+        device_name="test phone",
+        default_server_url="http://127.0.0.1:9",
+        runner_options=FAST,
+    )
+    saved = RecordService(store, clock=clock, new_id=_ids()).save(Employer(name="Harbour Bakery"))
+    faults = JournalFaults(phone, monkeypatch)
+    faults.fail("write", times=10_000)  # full until space is freed: the answers cannot be written
 
-    def disk_full(*args: object, **kwargs: object) -> None:
-        raise StoreFull()
-
-    monkeypatch.setattr(store, "record_outcomes", disk_full)  # the server's answers cannot be written
     await link.start(InThread(MemoryCredentialStore(Credentials("http://x", "tok", "d", "Ana", "IPS"))))
     await until(lambda: link.status is not None and link.status.problem == STORAGE_FULL)
+    assert api.pushed == [saved.data["id"]] and faults.failed  # pushed, then the write refused
     assert store.pending_count() == 1  # still queued: it goes again once there is space
     assert STORAGE_FULL in link.summary().label
+
+    faults.heal()
+    link.sync_now()
+    await until(lambda: store.pending_count() == 0)
+    assert api.pushed == [saved.data["id"]] * 2
     link.stop()
     await link.wait_stopped()
+    store.close()

@@ -239,14 +239,19 @@ class JournalStorage(ApplyingStorage):
         try:
             write_all(fd, line)
             fsync_fd(fd)
-        except OSError as exc:
+        except BaseException as exc:
             # Leave no partial line behind: the next append would glue onto it and a good,
-            # returned save would then read as damage.
+            # returned save would then read as damage. Not only for OSError: an interrupt between
+            # write and fsync would otherwise leave a whole line that memory never applied (a
+            # reopen would resurrect it) and ``_journal_bytes`` short of the file, so the next
+            # failed write would truncate into a save that had returned.
             try:
                 self._truncate_to(self._journal_bytes)
             except OSError:
                 self._broken = f"journal could not be repaired after a failed write ({exc})"
-            raise save_failed(exc, "could not save") from exc
+            if isinstance(exc, OSError):
+                raise save_failed(exc, "could not save") from exc
+            raise
         self._journal_bytes += len(line)
 
     def _after_apply(self) -> None:

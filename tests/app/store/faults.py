@@ -21,6 +21,10 @@ class _Armed:
     times: int
     error: int
     partial: int
+    raising: type[BaseException] | None  # instead of OSError(error)
+
+    def exception(self) -> BaseException:
+        return self.raising() if self.raising else OSError(self.error, os.strerror(self.error))
 
 
 REAL_WRITE = os.write
@@ -38,10 +42,19 @@ class JournalFaults:
         monkeypatch.setattr(os, "write", self._write)
         monkeypatch.setattr(os, "fsync", self._fsync)
 
-    def fail(self, call: str, *, times: int = 1, error: int = ENOSPC, partial: int = 0) -> None:
-        """Arm: ``partial`` bytes of a failing write still reach the file first (a filling disk)."""
+    def fail(
+        self,
+        call: str,
+        *,
+        times: int = 1,
+        error: int = ENOSPC,
+        partial: int = 0,
+        raising: type[BaseException] | None = None,
+    ) -> None:
+        """Arm: ``partial`` bytes of a failing write still reach the file first (a filling disk);
+        ``raising`` throws that instead of an ``OSError`` (an interrupt in the middle of a save)."""
         with self._lock:
-            self._armed[call] = _Armed(times, error, partial)
+            self._armed[call] = _Armed(times, error, partial, raising)
 
     def heal(self) -> None:
         """Space was freed: every call goes through again."""
@@ -71,10 +84,10 @@ class JournalFaults:
             return REAL_WRITE(fd, data)
         if armed.partial:
             REAL_WRITE(fd, bytes(memoryview(data)[: armed.partial]))
-        raise OSError(armed.error, os.strerror(armed.error))
+        raise armed.exception()
 
     def _fsync(self, fd: int) -> None:
         armed = self._take("fsync", fd)
         if armed is not None:
-            raise OSError(armed.error, os.strerror(armed.error))
+            raise armed.exception()
         REAL_FSYNC(fd)

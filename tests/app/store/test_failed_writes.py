@@ -123,3 +123,35 @@ def test_a_journal_that_cannot_be_repaired_refuses_writes_and_keeps_memory_as_it
     with LocalStore.open(tmp_path / "store", key=key) as reopened:  # the torn tail is dropped
         assert_still_queued(reopened)
         assert reopened.recovery_notes == []
+
+
+class Interrupted(BaseException):
+    """Stands for KeyboardInterrupt or SystemExit arriving in the middle of a save."""
+
+
+def test_a_save_interrupted_between_write_and_fsync_leaves_no_line_that_memory_never_saw(
+    opened: tuple[JournalStorage, LocalStore],
+    tmp_path: Path,
+    key: bytes | None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    storage, store = opened
+    journal = tmp_path / "store" / "journal.log"
+    store.save(KIND, visit("v1"), op_id="op-1", queued_at="t1")
+    size, before = journal.stat().st_size, live_state(storage)
+    faults = JournalFaults(tmp_path / "store", monkeypatch)
+
+    faults.fail("fsync", raising=Interrupted)  # the whole line is written, then the interrupt
+    with pytest.raises(Interrupted):
+        store.save(KIND, visit("v2"), op_id="op-2", queued_at="t2")
+    assert journal.stat().st_size == size and live_state(storage) == before
+
+    store.save(KIND, visit("v3"), op_id="op-3", queued_at="t3")  # returned: promised
+    faults.fail("write", partial=40)  # and a later failed write must not cut into it
+    with pytest.raises(StoreFull):
+        store.save(KIND, visit("v4"), op_id="op-4", queued_at="t4")
+    store.close()
+    with LocalStore.open(tmp_path / "store", key=key) as reopened:
+        assert sorted(r.data["id"] for r in reopened.all(KIND)) == ["v1", "v3"]
+        assert [entry.op_id for entry in reopened.outbox()] == ["op-1", "op-3"]
+        assert reopened.recovery_notes == []

@@ -9,19 +9,22 @@ transport detail:
     ├── Unauthorized     401: the device token is unknown or revoked. Stop syncing.
     ├── UpdateRequired   426: this app's protocol is older than the server's. Ask for an update.
     └── ProtocolFault    any other 4xx, or an answer that is not the protocol: a bug or an
-                         incompatible server. Retrying the same request will not help.
+        │                incompatible server. Retrying the same request will not help.
+        └── PayloadTooLarge  413: the body (or the number of operations) is over the server's
+                             limit. A smaller request may pass: the engine halves the batch.
 """
 
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
 
-from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateRequired
+from sync.errors import Offline, PayloadTooLarge, ProtocolFault, SyncError, Unauthorized, UpdateRequired
 from sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -41,13 +44,23 @@ from sync.wire import (
     push_request_body,
 )
 
-__all__ = ["Offline", "ProtocolFault", "SyncClient", "SyncError", "Unauthorized", "UpdateRequired"]
+__all__ = [
+    "Offline",
+    "PayloadTooLarge",
+    "ProtocolFault",
+    "SyncClient",
+    "SyncError",
+    "Unauthorized",
+    "UpdateRequired",
+]
 
 T = TypeVar("T")
 API = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # Below this size gzip costs more CPU than it saves air time.
 GZIP_MIN_BYTES = 1024
+# The API's 413 message names its body limit ("... larger than 8388608 bytes"); a proxy's does not.
+BODY_LIMIT_IN_MESSAGE = re.compile(r"larger than (\d+) bytes")
 
 
 class SyncClient:
@@ -152,6 +165,8 @@ def _answer(response: httpx.Response) -> Any:
         raise Unauthorized(_error_message(response))
     if status == 426:
         raise UpdateRequired(_error_message(response))
+    if status == 413:
+        raise _too_large(response)
     if status in (408, 429) or status >= 500:
         raise Offline(f"server answered {status}")
     if status >= 400:
@@ -160,6 +175,13 @@ def _answer(response: httpx.Response) -> Any:
         return response.json()
     except ValueError as exc:
         raise Offline(f"unreadable answer ({status}): {exc}") from exc
+
+
+def _too_large(response: httpx.Response) -> PayloadTooLarge:
+    message = _error_message(response)
+    stated = BODY_LIMIT_IN_MESSAGE.search(message)
+    limit = int(stated.group(1)) if stated else None
+    return PayloadTooLarge(message, code=_error_code(response), limit_bytes=limit)
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:

@@ -16,14 +16,22 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from app.store import LocalStore, OutboxEntry, RemoteChange, SyncOutcome
-from sync.errors import SyncError
+from sync.errors import PayloadTooLarge, SyncError
 from sync.protocol import (
     MAX_BATCH_OPERATIONS,
     Operation,
     OperationResult,
     PullResponse,
+    PushRequest,
     PushResponse,
 )
+from sync.wire import push_request_body
+
+# The API refuses bodies over 8 MiB (server.settings.Settings.max_body_bytes), measured after gzip
+# is undone, so on exactly the JSON built here. Half of it leaves room for a server or a proxy set
+# a little lower, and is still a few hundred full-length visits per request.
+MAX_BATCH_BYTES = 4 * 1024 * 1024
+_EMPTY_BODY_BYTES = len(push_request_body(PushRequest(operations=[])))
 
 
 class SyncApi(Protocol):
@@ -61,12 +69,14 @@ class SyncEngine:
         api: SyncApi,
         *,
         batch_size: int = MAX_BATCH_OPERATIONS,
+        max_batch_bytes: int = MAX_BATCH_BYTES,
         pull_limit: int = 500,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
         self._store = store
         self._api = api
         self._batch_size = min(batch_size, MAX_BATCH_OPERATIONS)
+        self._max_batch_bytes = max_batch_bytes
         self._pull_limit = pull_limit
         self._on_progress = on_progress or (lambda progress: None)
 
@@ -83,41 +93,112 @@ class SyncEngine:
         device builds batch N+1; as soon as N's answer arrives, N+1 goes up, and N's answer is
         written down while the server works on N+1 (two processes, so the work overlaps). A batch
         leaves out the records of the batch in flight, whose server versions are about to change,
-        so every operation is built on the base it would have had one batch at a time."""
+        so every operation is built on the base it would have had one batch at a time.
+
+        A batch is bounded by its encoded size as well as by count. A record too large to go even
+        alone is rejected on the phone, never sent. A batch the server still refuses as too large
+        (413) is sent again in halves before the next one goes up (see _send_in_halves)."""
         total = self._store.pending_count()
         stopping = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldwork-push") as sender:
-            first = self._next_batch(busy=frozenset())
+            first, _ = self._next_batch(busy=frozenset(), report=report, total=total)
             in_flight = (first, sender.submit(self._api.push, first)) if first else None
             # Bounded: each round takes one batch off the queue, or stops. Saves made during the
             # pass may outgrow the bound: the last round sends nothing new, so every batch sent
-            # has its answer written down, and the rest waits for the next pass.
+            # has its answer written down, and the rest waits for the next pass. A batch cut short
+            # by bytes earns one more round, up to one round per queued record.
             rounds = total // self._batch_size + 3
-            for round_number in range(1, rounds + 1):
+            for round_number in range(1, total + 4):
                 if in_flight is None:
                     return
                 batch, answer = in_flight
                 busy = frozenset(operation.record_id for operation in batch)
-                last = stopping or round_number == rounds
-                upcoming = None if last else self._next_batch(busy=busy)
+                last = stopping or round_number >= rounds
+                upcoming, cut = (
+                    ([], False) if last else self._next_batch(busy=busy, report=report, total=total)
+                )
+                rounds = min(rounds + 1, total + 3) if cut else rounds
                 try:
-                    response = answer.result()
+                    response: PushResponse | None = answer.result()
+                except PayloadTooLarge as refused:
+                    response = None
+                    report.requests += 1
+                    complete = self._send_in_halves(batch, refused, report, total=total)
                 except SyncError:
                     self._store.bump_attempts([operation.op_id for operation in batch])
                     raise
-                report.requests += 1
                 in_flight = (upcoming, sender.submit(self._api.push, upcoming)) if upcoming else None
-                if not self._record(batch, response, report, total=total):
+                if response is not None:
+                    report.requests += 1
+                    complete = self._record(batch, response, report, total=total)
+                if not complete:
                     stopping = True  # the server skipped some: they stay queued for the next pass
 
-    def _next_batch(self, *, busy: frozenset[str]) -> list[Operation]:
+    def _next_batch(
+        self, *, busy: frozenset[str], report: SyncReport, total: int
+    ) -> tuple[list[Operation], bool]:
+        """The oldest queued operations not in flight, in queue order, within the count and byte
+        bounds; and whether the byte bound cut the batch short."""
+        batch: list[Operation] = []
+        size = _EMPTY_BODY_BYTES  # a body is the empty one plus each operation and a comma between
+        too_large: list[Operation] = []
+        cut = False
         # At most one batch is in flight, so twice a batch always leaves a full one after `busy`.
-        entries = self._store.outbox(limit=2 * self._batch_size)
-        ready = [entry for entry in entries if entry.record_id not in busy][: self._batch_size]
-        batch = [self._operation(entry) for entry in ready]
+        for entry in self._store.outbox(limit=2 * self._batch_size):
+            if entry.record_id in busy:
+                continue
+            if len(batch) == self._batch_size:
+                break
+            operation = self._operation(entry)
+            encoded = _encoded_bytes(operation)
+            needed = encoded + (1 if batch else 0)
+            if _EMPTY_BODY_BYTES + encoded > self._max_batch_bytes:
+                too_large.append(operation)  # it cannot go in any batch
+            elif size + needed > self._max_batch_bytes:
+                cut = True
+                break
+            else:
+                batch.append(operation)
+                size += needed
+        if too_large:
+            self._reject_too_large(too_large, report, total=total, limit_bytes=self._max_batch_bytes)
         if batch and isinstance(self._api, PreparesPush):
             self._api.prepare_push(batch)  # here, while the server works on the batch in flight
-        return batch
+        return batch, cut
+
+    def _send_in_halves(
+        self, batch: list[Operation], refused: PayloadTooLarge, report: SyncReport, *, total: int
+    ) -> bool:
+        """A batch the server refused as too large (413) goes again as two halves, older first,
+        with nothing else in flight; one operation refused alone is rejected on the phone with the
+        reason, and the queue goes on. Bounded: each level halves, so at most 2n - 2 requests.
+        False when the server did not answer every operation of some half (those stay queued)."""
+        if len(batch) == 1:
+            self._reject_too_large(batch, report, total=total, limit_bytes=refused.limit_bytes)
+            return True
+        middle = len(batch) // 2
+        return all([self._send_alone(half, report, total=total) for half in (batch[:middle], batch[middle:])])
+
+    def _send_alone(self, part: list[Operation], report: SyncReport, *, total: int) -> bool:
+        try:
+            response = self._api.push(part)
+        except PayloadTooLarge as refused:
+            report.requests += 1
+            return self._send_in_halves(part, refused, report, total=total)
+        except SyncError:
+            self._store.bump_attempts([operation.op_id for operation in part])
+            raise
+        report.requests += 1
+        return self._record(part, response, report, total=total)
+
+    def _reject_too_large(
+        self, operations: list[Operation], report: SyncReport, *, total: int, limit_bytes: int | None
+    ) -> None:
+        """Write down, durably, that these records cannot be sent as they are: the specialist sees
+        why and what to do, and the queue goes on without them."""
+        self._write_down(
+            [_too_large(operation, limit_bytes) for operation in operations], report, total=total
+        )
 
     def _record(
         self, batch: list[Operation], response: PushResponse, report: SyncReport, *, total: int
@@ -127,12 +208,15 @@ class SyncEngine:
         outcomes = [
             _outcome(result, sent[result.op_id]) for result in response.results if result.op_id in sent
         ]
+        self._write_down(outcomes, report, total=total)
+        return len(outcomes) == len(batch)
+
+    def _write_down(self, outcomes: list[SyncOutcome], report: SyncReport, *, total: int) -> None:
         self._store.record_outcomes(outcomes)
         report.pushed += len(outcomes)
         report.rejected += sum(1 for outcome in outcomes if outcome.state == "rejected")
         report.conflicts += sum(1 for outcome in outcomes if outcome.state == "conflict")
         self._on_progress(Progress(done=report.pushed, total=total, phase="push"))
-        return len(outcomes) == len(batch)
 
     def pull_changes(self, report: SyncReport) -> None:
         cursor = self._store.cursor()
@@ -194,6 +278,29 @@ def _outcome(result: OperationResult, sent: Operation) -> SyncOutcome:
         field_errors=dict(result.errors),
         **common,
     )
+
+
+def _encoded_bytes(operation: Operation) -> int:
+    """The bytes one operation adds to a push body, encoded exactly as the client encodes it."""
+    return len(push_request_body(PushRequest(operations=[operation]))) - _EMPTY_BODY_BYTES
+
+
+def _too_large(operation: Operation, limit_bytes: int | None) -> SyncOutcome:
+    """A rejection written on the phone, for a record that cannot go even alone."""
+    body_bytes = _EMPTY_BODY_BYTES + _encoded_bytes(operation)  # its push body, sent alone
+    limit = f"the limit is {_kb(limit_bytes)} KB" if limit_bytes else "more than the server accepts"
+    return SyncOutcome(
+        op_id=operation.op_id,
+        kind=operation.kind,
+        record_id=operation.record_id,
+        state="rejected",
+        reason=f"This record is too large to send ({_kb(body_bytes)} KB; {limit}). "
+        "Shorten its notes and save it again.",
+    )
+
+
+def _kb(size: int) -> str:
+    return f"{-(-size // 1024):,}"  # rounded up: a record just over the limit never reads as equal
 
 
 def _remote_change(change: Any) -> RemoteChange:

@@ -1,4 +1,12 @@
-"""The sync error vocabulary (see sync.client for what each means on the wire)."""
+"""The sync error vocabulary (see sync.client for what each means on the wire).
+
+SyncError
+├── Offline
+├── Unauthorized
+├── UpdateRequired
+└── ProtocolFault
+    └── PayloadTooLarge
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,15 @@ class ProtocolFault(SyncError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class PayloadTooLarge(ProtocolFault):
+    """The server refused a request as too large (413): the same request will never pass, a
+    smaller one may. `limit_bytes` is the server's body limit when it said so, else None."""
+
+    def __init__(self, message: str, *, code: str | None = None, limit_bytes: int | None = None) -> None:
+        super().__init__(message, status=413, code=code)
+        self.limit_bytes = limit_bytes
 
 
 class UpdateRequired(SyncError):

@@ -43,14 +43,15 @@ def free_port() -> int:
 class ServerProcess:
     """uvicorn running create_app on a SQLite file; can be killed and started again."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
+        self._env = env or {}  # server settings, e.g. FIELDWORK_MAX_BODY_BYTES
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        env = os.environ | {"PYTHONPATH": str(ROOT)}
+        env = os.environ | self._env | {"PYTHONPATH": str(ROOT)}
         self._process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("_serve.py")), self.database_url, str(self.port)],
             cwd=ROOT,

@@ -93,6 +93,18 @@ class Review:
     comments: list[Comment] = field(default_factory=list)
     reviewed_by: str | None = None
     reviewed_at: str | None = None
+    # The record version the decision was made on (None from servers before it was sent; older
+    # apps ignore it: sync.wire reads a review's fields by name).
+    reviewed_version: int | None = None
+
+
+def changed_since_review(state: str, *, reviewed_version: int | None, version: int) -> bool:
+    """The one rule of "changed since review": a decision (approved or needs changes) was made on
+    an older version than `version`. Reviews and comments never give a record a new version, so
+    only an edit can; reviewing again moves `reviewed_version` up and clears it. The server's SQL
+    form is server.services.reviews.changed_since_review_clause (a test holds them together)."""
+    decided = state in ("approved", "needs_changes")
+    return decided and reviewed_version is not None and version > reviewed_version
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,13 @@ def _review(raw: Any) -> Review | None:
         comments=comments,
         reviewed_by=data.get("reviewed_by"),
         reviewed_at=data.get("reviewed_at"),
+        reviewed_version=_version_or_none(data.get("reviewed_version")),
     )
+
+
+def _version_or_none(value: Any) -> int | None:
+    """A review's version, or None when missing or not a number (the review still counts)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def decode_push_response(raw: Any) -> PushResponse:

@@ -21,7 +21,7 @@ from app.geo import describe
 from app.records import RecordService, describe_record
 from app.state.checkin_form import CheckInFormState
 from app.state.employers import EmployerFormState
-from app.state.feedback import REVIEW_LABELS, Comment, comments_of
+from app.state.feedback import REVIEW_LABELS, Comment, comments_of, shown_review_state
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState
 from app.state.opening_form import OpeningFormState
@@ -60,7 +60,7 @@ class RecordDetailState:
         self.sync_label = ""
         self.sync_problems: list[str] = []
         self.review_comment: str | None = None  # the newest comment
-        self.review_state = "unreviewed"
+        self.review_state = "unreviewed"  # as shown: changed_since_review after an edit
         self.review_label = REVIEW_LABELS["unreviewed"]
         self.comments: list[Comment] = []
         self.sync_state = "pending"
@@ -102,8 +102,8 @@ class RecordDetailState:
             for name, value in (sync.conflict or {}).items()
         ]
         review = stored.review or {}
-        self.review_state = str(review.get("state") or "unreviewed")
-        self.review_label = REVIEW_LABELS.get(self.review_state, self.review_state)
+        self.review_state = shown_review_state(stored)
+        self.review_label = REVIEW_LABELS[self.review_state]
         self.comments = comments_of(review)
         legacy = review.get("comment")  # an older review shape: one comment string
         if legacy and not self.comments:

@@ -9,13 +9,19 @@ from typing import Any
 from app.domain.errors import ValidationError
 from app.records import RecordService, describe_record
 from app.store import StoredRecord
+from sync.protocol import changed_since_review
 
+CHANGED_SINCE_REVIEW = "changed_since_review"
 REVIEW_LABELS = {
     "unreviewed": "Not reviewed yet",
     "approved": "Approved by your supervisor",
     "needs_changes": "Your supervisor asks for changes",
+    CHANGED_SINCE_REVIEW: "Edited since your supervisor's review",
 }
+# Local edits the server has not taken: the record on this phone is past its server version.
+UNSENT_EDIT_STATES = ("pending", "rejected")
 FEEDBACK_KINDS = ("employer_visit", "job_opening", "support_check_in", "employer", "job_seeker")
+FEEDBACK_PREFIXES = {"needs_changes": "Changes asked", CHANGED_SINCE_REVIEW: "Edited since review"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ class FeedbackRow:
     record_id: str
     title: str
     detail: str  # the review state, or the latest comment
-    state: str  # unreviewed, approved, needs_changes
+    state: str  # as shown_review_state says: unreviewed, approved, needs_changes, changed_since_review
     latest_at: str  # the newest comment's time (ISO), for ordering
 
 
@@ -52,6 +58,22 @@ class AttentionRow:
     title: str
     reason: str
     state: str  # rejected or conflict
+
+
+def shown_review_state(stored: StoredRecord) -> str:
+    """The review as this phone shows it. An edit after the decision is "changed since review"
+    (sync.protocol's rule, the one the supervisor pages use) until the supervisor reviews again,
+    whether the server has it (a newer server version; the phone's own pushes never come back in a
+    pull, so the review it holds is the old one) or it is still only on this phone."""
+    review = stored.review or {}
+    decision = str(review.get("state") or "unreviewed")
+    reviewed = review.get("reviewed_version")
+    unsent = stored.sync.state in UNSENT_EDIT_STATES
+    version = stored.sync.server_version + (1 if unsent else 0)
+    reviewed_version = reviewed if isinstance(reviewed, int) and not isinstance(reviewed, bool) else None
+    if changed_since_review(decision, reviewed_version=reviewed_version, version=version):
+        return CHANGED_SINCE_REVIEW
+    return decision if decision in REVIEW_LABELS else "unreviewed"
 
 
 def comments_of(review: dict[str, Any] | None) -> list[Comment]:
@@ -84,15 +106,15 @@ def feedback_rows(service: RecordService, *, limit: int = 8) -> list[FeedbackRow
     for kind in FEEDBACK_KINDS:
         for stored in service.store.all(kind):
             review = stored.review or {}
-            state = str(review.get("state") or "unreviewed")
             comments = comments_of(review)
-            if state != "needs_changes" and not comments:
+            if review.get("state") != "needs_changes" and not comments:
                 continue
+            state = shown_review_state(stored)
             title, _ = _title(service, stored, names)
             latest = comments[-1] if comments else None
             detail = f"{latest.author}: {latest.body}" if latest else REVIEW_LABELS[state]
-            if state == "needs_changes" and latest:
-                detail = f"Changes asked · {detail}"
+            if latest and state in FEEDBACK_PREFIXES:
+                detail = f"{FEEDBACK_PREFIXES[state]} · {detail}"
             rows.append(
                 FeedbackRow(kind, str(stored.data["id"]), title, detail, state, latest.at if latest else "")
             )

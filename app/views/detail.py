@@ -142,6 +142,7 @@ class DetailView:
         colors = {
             "approved": (ft.Colors.GREEN_100, ft.Colors.GREEN_900, ft.Icons.VERIFIED),
             "needs_changes": (ft.Colors.AMBER_100, ft.Colors.BROWN_800, ft.Icons.RATE_REVIEW),
+            "changed_since_review": (ft.Colors.BLUE_50, ft.Colors.BLUE_900, ft.Icons.EDIT_NOTE),
         }
         bg, fg, icon = colors.get(
             state.review_state, (ft.Colors.BLUE_GREY_50, ft.Colors.BLUE_GREY_800, ft.Icons.COMMENT)

@@ -23,6 +23,8 @@ KIND_ICONS = {
     "job_seeker": ft.Icons.PERSON_ADD_ALT,
 }
 SYNC_ICONS = {"pending": "waiting", "synced": "synced", "rejected": "refused", "conflict": "conflict"}
+FEEDBACK_ICONS = {"needs_changes": ft.Icons.RATE_REVIEW, "changed_since_review": ft.Icons.EDIT_NOTE}
+FEEDBACK_TRAILERS = {"needs_changes": "changes", "changed_since_review": "edited"}
 
 
 class TodayView:
@@ -134,8 +136,8 @@ class TodayView:
                             row.title,
                             row.detail,
                             self._open(row.record_kind, row.record_id),
-                            icon=ft.Icons.RATE_REVIEW if row.state == "needs_changes" else ft.Icons.COMMENT,
-                            trailing="changes" if row.state == "needs_changes" else None,
+                            icon=FEEDBACK_ICONS.get(row.state, ft.Icons.COMMENT),
+                            trailing=FEEDBACK_TRAILERS.get(row.state),
                             warn=row.state == "needs_changes",
                             identifier=f"feedback-{index}",
                         )

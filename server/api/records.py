@@ -18,7 +18,7 @@ from server.api.schemas import (
     VersionOut,
 )
 from server.services import reviews
-from sync.protocol import RecordKind, ReviewState
+from sync.protocol import RecordKind
 
 router = APIRouter(prefix="/records", tags=["review"])
 
@@ -30,7 +30,7 @@ def list_records(
     kind: RecordKind | None = None,
     owner: Annotated[str | None, Query(max_length=36, description="owner user id")] = None,
     flagged: bool | None = None,
-    review_state: ReviewState | None = None,
+    review_state: reviews.ShownReviewState | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[RecordSummaryOut]:

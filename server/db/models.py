@@ -221,6 +221,9 @@ class Review(Base):
     state: Mapped[str] = mapped_column(String(20))  # unreviewed | approved | needs_changes
     reviewed_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(Stamp)
+    # The record version the decision was made on (migration 0011): a later version is an edit
+    # made since, shown as "changed since review" (sync.protocol.changed_since_review).
+    reviewed_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Comment(Base):

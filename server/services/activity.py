@@ -1,8 +1,9 @@
 """The team activity feed for supervisors: visits, openings and check-ins, newest first.
 
 Filters and order use the derived, indexed columns (`occurred_at`, `owner_user_id`) and the
-reviews table; names of the employers and job seekers a page mentions are read in one more query.
-Dates in filters are days in the team's time zone.
+reviews table (the review state shown is server.services.reviews.shown_review_state: a decision
+on an older version reads "changed_since_review"); names of the employers and job seekers a page
+mentions are read in one more query. Dates in filters are days in the team's time zone.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import RecordRow, User
 from server.db.models import Review as ReviewRow
+from server.services.reviews import review_state_filter, shown_review_state
 from server.timeutil import as_utc
 
 ACTIVITY_KINDS: tuple[str, ...] = ("employer_visit", "job_opening", "support_check_in")
@@ -31,7 +33,7 @@ class ActivityFilter:
     kind: str | None = None
     since: date | None = None  # first day included, in the team's zone
     until: date | None = None  # last day included
-    review_state: str | None = None
+    review_state: str | None = None  # one of server.services.reviews.SHOWN_STATES
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class ActivityRow:
     kind: str
     owner: str
     occurred_at: datetime | None
-    review_state: str
+    review_state: str  # as shown: server.services.reviews.SHOWN_STATES
     flagged: bool
     data: dict[str, Any]
     subject_id: str | None
@@ -52,9 +54,8 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 
 
 def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[RecordRow, str, str]:
-    state = func.coalesce(ReviewRow.state, "unreviewed")
     query = (
-        select(RecordRow, User.display_name, state)
+        select(RecordRow, User.display_name, shown_review_state())
         .join(User, User.id == RecordRow.owner_user_id)
         .outerjoin(ReviewRow, ReviewRow.record_pk == RecordRow.pk)
         .where(RecordRow.team_id == team_id, RecordRow.deleted.is_(False))
@@ -62,7 +63,7 @@ def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[Reco
     kinds = (filters.kind,) if filters.kind in ACTIVITY_KINDS else ACTIVITY_KINDS
     query = _filtered(query.where(RecordRow.kind.in_(kinds)), filters, zone)
     if filters.review_state:
-        query = query.where(state == filters.review_state)
+        query = query.where(review_state_filter(filters.review_state))
     return query.order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
 
 

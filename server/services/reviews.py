@@ -1,7 +1,9 @@
 """Supervisor review: state, comments and conflict flags, and the queries review pages need.
 
 Review data lives in supervisor-owned tables; a change to it gives the record a new change number
-(without a new version), so the owning device receives the review on its next pull.
+(without a new version), so the owning device receives the review on its next pull. A decision
+keeps the record version it was made on: an edit after it is "changed since review" until the
+record is reviewed again (sync.protocol.changed_since_review; its SQL form is here).
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -28,6 +30,12 @@ from sync.protocol import Comment as WireComment
 from sync.protocol import Review, ReviewState
 
 REVIEW_STATES: tuple[ReviewState, ...] = ("unreviewed", "approved", "needs_changes")
+DECISIONS: tuple[ReviewState, ...] = ("approved", "needs_changes")
+CHANGED_SINCE_REVIEW = "changed_since_review"
+# What the pages, exports and the records API show and filter on: a decision on an older version
+# is shown as changed, not as the decision.
+ShownReviewState = Literal["unreviewed", "approved", "needs_changes", "changed_since_review"]
+SHOWN_STATES: tuple[str, ...] = get_args(ShownReviewState)
 MAX_COMMENT = 4000
 
 
@@ -56,7 +64,13 @@ class VersionEntry:
 def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review]:
     """Reviews (state and comments) of these records; records with neither are left out."""
     states = session.execute(
-        select(ReviewRow.record_pk, ReviewRow.state, User.display_name, ReviewRow.reviewed_at)
+        select(
+            ReviewRow.record_pk,
+            ReviewRow.state,
+            User.display_name,
+            ReviewRow.reviewed_at,
+            ReviewRow.reviewed_version,
+        )
         .outerjoin(User, User.id == ReviewRow.reviewed_by)
         .where(any_of(session, ReviewRow.record_pk, record_pks))
     ).all()
@@ -72,12 +86,13 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
             WireComment(id=comment_id, author=author, body=body, created_at=iso(created_at) or "")
         )
     reviews: dict[int, Review] = {}
-    for pk, state, reviewer, reviewed_at in states:
+    for pk, state, reviewer, reviewed_at, reviewed_version in states:
         reviews[pk] = Review(
             state=cast(ReviewState, state),
             comments=by_record.pop(pk, []),
             reviewed_by=reviewer,
             reviewed_at=iso(reviewed_at),
+            reviewed_version=reviewed_version,
         )
     for pk, items in by_record.items():
         reviews[pk] = Review(comments=items)
@@ -104,7 +119,18 @@ def _touch(session: Session, *, principal: Principal, row: RecordRow, clock: Clo
     store_team_counter(session, team_id=principal.team_id, last_seq=last + 1)
 
 
-def set_review(session: Session, *, principal: Principal, record_id: str, state: str, clock: Clock) -> None:
+def set_review(
+    session: Session,
+    *,
+    principal: Principal,
+    record_id: str,
+    state: str,
+    clock: Clock,
+    seen_version: int | None = None,
+) -> None:
+    """Record a decision on the record's current version, or on `seen_version` when the reviewer
+    saw an older one (a page open while the phone pushed an edit): that edit then still shows as
+    changed since review."""
     if state not in REVIEW_STATES:
         raise ValidationError({"state": f"must be one of: {', '.join(REVIEW_STATES)}"})
     lock_team_counter(session, team_id=principal.team_id)  # the team lock first, as every writer
@@ -116,6 +142,7 @@ def set_review(session: Session, *, principal: Principal, record_id: str, state:
     review.state = state
     review.reviewed_by = principal.user_id
     review.reviewed_at = clock.now()
+    review.reviewed_version = row.version if seen_version is None else min(seen_version, row.version)
     _touch(session, principal=principal, row=row, clock=clock)
     _audit(session, audit.Action.REVIEW, principal=principal, record_id=record_id, clock=clock, state=state)
 
@@ -171,6 +198,30 @@ def _audit(
     )
 
 
+def changed_since_review_clause() -> ColumnElement[bool]:
+    """sync.protocol.changed_since_review in SQL, over `records` outer-joined to `reviews`; never
+    NULL (a record without a review is not changed since one), so it can be negated."""
+    decided = func.coalesce(ReviewRow.state, "unreviewed").in_(DECISIONS)
+    reviewed = ReviewRow.reviewed_version.is_not(None)
+    return and_(decided, reviewed, RecordRow.version > func.coalesce(ReviewRow.reviewed_version, 0))
+
+
+def shown_review_state() -> ColumnElement[str]:
+    """The review state pages show: `changed_since_review`, else the decision or `unreviewed`."""
+    return case(
+        (changed_since_review_clause(), CHANGED_SINCE_REVIEW),
+        else_=func.coalesce(ReviewRow.state, "unreviewed"),
+    )
+
+
+def review_state_filter(state: str) -> ColumnElement[bool]:
+    """Records whose shown state is `state` (one of SHOWN_STATES). Written out rather than as
+    `shown_review_state() == state`, so a decision filter still compares the indexed column."""
+    if state == CHANGED_SINCE_REVIEW:
+        return changed_since_review_clause()
+    return and_(func.coalesce(ReviewRow.state, "unreviewed") == state, not_(changed_since_review_clause()))
+
+
 def list_records(
     session: Session,
     *,
@@ -185,9 +236,8 @@ def list_records(
     """The team's records, newest change first, with optional filters (supervisors only)."""
     if not principal.sees_whole_team:
         raise Forbidden("only supervisors list the team's records")
-    state_col = func.coalesce(ReviewRow.state, "unreviewed")
     query = (
-        select(RecordRow, User.display_name, state_col)
+        select(RecordRow, User.display_name, shown_review_state())
         .join(User, User.id == RecordRow.owner_user_id)
         .outerjoin(ReviewRow, ReviewRow.record_pk == RecordRow.pk)
         .where(RecordRow.team_id == principal.team_id)
@@ -199,7 +249,7 @@ def list_records(
     if flagged is not None:
         query = query.where(RecordRow.flagged.is_(flagged))
     if review_state is not None:
-        query = query.where(state_col == review_state)
+        query = query.where(review_state_filter(review_state))
     rows = session.execute(query.order_by(RecordRow.seq.desc()).limit(limit).offset(offset)).all()
     return [
         RecordSummary(

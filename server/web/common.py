@@ -41,7 +41,12 @@ KIND_LABELS = {
     "employer": "Employer",
     "job_seeker": "Job seeker",
 }
-STATE_LABELS = {"unreviewed": "Unreviewed", "approved": "Approved", "needs_changes": "Needs changes"}
+STATE_LABELS = {
+    "unreviewed": "Unreviewed",
+    "approved": "Approved",
+    "needs_changes": "Needs changes",
+    "changed_since_review": "Changed since review",
+}
 templates.env.globals.update(kind_labels=KIND_LABELS, state_labels=STATE_LABELS)
 
 

@@ -27,7 +27,7 @@ from server.services.activity import (
     names_for,
     team_members,
 )
-from server.services.reviews import REVIEW_STATES
+from server.services.reviews import SHOWN_STATES
 from server.web.common import KIND_LABELS, PageError, Supervisor, render, team_zone
 from server.web.present import describe, local_time
 
@@ -52,7 +52,7 @@ def parse_filters(owner: str, kind: str, since: str, until: str, state: str) -> 
 
     if kind and kind not in ACTIVITY_KINDS:
         raise PageError(400, "Unknown record type.")
-    if state and state not in REVIEW_STATES:
+    if state and state not in SHOWN_STATES:
         raise PageError(400, "Unknown review state.")
     return ActivityFilter(
         owner_user_id=owner or None,
@@ -111,7 +111,7 @@ def activity_page(
             "rows": [_view(row, names, zone) for row in rows[:PAGE_SIZE]],
             "members": [(uid, name) for uid, name, role in members if role == "specialist"],
             "kinds": [(k, KIND_LABELS[k]) for k in ACTIVITY_KINDS],
-            "states": REVIEW_STATES,
+            "states": SHOWN_STATES,
             "query": query,
             "page": page,
             "prev_url": f"/review?{urlencode({**kept, 'page': page - 1})}" if page > 1 else None,

@@ -1,6 +1,7 @@
 """One record: every field, the geotag, the history of versions and conflicts, the review and
 its comment thread. Reviews and comments go through server.services.reviews, which gives the
-record a new change number so the specialist's phone pulls them."""
+record a new change number so the specialist's phone pulls them. A decision on an older version
+than the record's shows as "changed since review" (sync.protocol.changed_since_review)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
 from server.web.present import local_instant, local_time, words
+from sync.protocol import Review, changed_since_review
 
 router = APIRouter(prefix="/review/records", include_in_schema=False)
 RecordId = str
@@ -76,10 +78,22 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
             for c in (review.comments if review else [])
         ],
         "reviewed_at": _instant_or(review.reviewed_at, zone) if review else None,
-        "state": review.state if review else "unreviewed",
+        **_review_state(review, version=row.version),
         "zone": zone.key,
         "location_check": location_check,
         "last_visit": local_time(as_utc(last_visit), zone) if last_visit else None,
+    }
+
+
+def _review_state(review: Review | None, *, version: int) -> dict[str, Any]:
+    """`state` as the badge shows it; `decision` as last saved (the form starts from it)."""
+    decision = review.state if review else "unreviewed"
+    reviewed_version = review.reviewed_version if review else None
+    changed = changed_since_review(decision, reviewed_version=reviewed_version, version=version)
+    return {
+        "state": reviews.CHANGED_SINCE_REVIEW if changed else decision,
+        "decision": decision,
+        "reviewed_version": reviewed_version if decision in reviews.DECISIONS else None,
     }
 
 
@@ -127,8 +141,10 @@ def review_record(
     supervisor: Supervisor,
     state: Annotated[str, Form(max_length=20)],
     comment: Annotated[str, Form(max_length=reviews.MAX_COMMENT)] = "",
+    version: Annotated[int | None, Form(ge=1, le=2_000_000_000)] = None,
 ) -> Response:
-    """Approve, or ask for changes (a comment saying what to change is required)."""
+    """Approve, or ask for changes (a comment saying what to change is required). `version` is
+    the one the page showed: an edit that arrived after it still shows as changed."""
     if state not in ("approved", "needs_changes"):
         raise PageError(400, "Choose approved or needs changes.")
     if state == "needs_changes" and not comment.strip():
@@ -137,7 +153,14 @@ def review_record(
         return render(request, "record.html", context, status=422)
     try:
         with db.write() as session:
-            reviews.set_review(session, principal=supervisor, record_id=record_id, state=state, clock=clock)
+            reviews.set_review(
+                session,
+                principal=supervisor,
+                record_id=record_id,
+                state=state,
+                clock=clock,
+                seen_version=version,
+            )
             if comment.strip():
                 reviews.add_comment(
                     session, principal=supervisor, record_id=record_id, body=comment, clock=clock

@@ -4,13 +4,14 @@ real engine and client against the real API in its own process, on loopback."""
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
-from app.store import LocalStore
+from app.store import LocalStore, SyncOutcome
 from server.db.database import Database
 from server.settings import Settings
 from sync.client import PayloadTooLarge, SyncClient
@@ -38,9 +39,11 @@ class Watching:
     client: SyncClient
     batches: list[list[Operation]] = field(default_factory=list)
     refused: list[PayloadTooLarge] = field(default_factory=list)
+    pushed: list[threading.Event] = field(default_factory=lambda: [threading.Event() for _ in range(9)])
 
     def push(self, operations: list[Operation]) -> PushResponse:
         self.batches.append(operations)
+        self.pushed[len(self.batches) - 1].set()
         try:
             return self.client.push(operations)
         except PayloadTooLarge as exc:
@@ -103,6 +106,32 @@ def test_499_visits_with_long_non_ascii_notes_and_a_record_saved_after_them_all_
     on_server = server_records(team)
     assert {v.id for v in visits} | {bakery.id, later.id} <= set(on_server)
     assert on_server[visits[-1].id]["data"]["outcome"] == long_text()
+
+
+def test_batches_cut_short_by_bytes_still_go_one_ahead_and_the_pass_sends_the_whole_queue(
+    server: ServerProcess, team: Team
+):
+    device = enroll_device(server, team, "alice")
+    records = [employer(f"Employer {n}", notes=long_text()) for n in range(10)]  # ~10.8 KB each
+    for record in records:
+        save(device.store, record)
+    watching = Watching(device.client)
+    record_outcomes = device.store.record_outcomes
+    went_ahead: list[bool] = []
+
+    def record_after_the_next_push(outcomes: Sequence[SyncOutcome]) -> None:
+        # A one-at-a-time engine would only send the next batch after this returns: the wait fails.
+        if len(went_ahead) < 4:  # batches 1 to 4 each have a next batch
+            went_ahead.append(watching.pushed[len(went_ahead) + 1].wait(timeout=10))
+        record_outcomes(outcomes)
+
+    device.store.record_outcomes = record_after_the_next_push  # type: ignore[method-assign]
+    # Two records fit in 25,000 bytes, three do not: five batches, more than a count bound's rounds.
+    SyncEngine(device.store, watching, max_batch_bytes=25_000).sync_once()
+
+    assert [len(batch) for batch in watching.batches] == [2, 2, 2, 2, 2]
+    assert went_ahead == [True, True, True, True]
+    assert device.store.pending_count() == 0
 
 
 def test_a_record_too_large_to_go_alone_is_rejected_on_the_phone_unsent_and_the_rest_sync(

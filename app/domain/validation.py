@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,10 +20,6 @@ from app.domain.records import (
 )
 
 MAX_HOURS_PER_WEEK = 80.0
-MAX_TEXT = 2000
-CODE_MAX = 32
-NAME_MAX = 200
-CONTACTS_MAX = 20
 EARLIEST = date(2000, 1, 1)
 # Phones have wrong clocks and time zones: allow a day of skew before calling a time "future".
 CLOCK_SKEW = timedelta(days=1)
@@ -31,16 +28,57 @@ PLANNING_HORIZON = timedelta(days=2 * 366)
 
 Errors = dict[str, str]
 
+# What one record may hold, per field (README "Limits on a record"). Without caps, one phone could
+# store a record that breaks every page showing it: 70,000 job seekers on an opening, megabytes of
+# text. A record over a cap is refused with the cap in the message, on the phone's form and on push.
+MAX_TEXT = 2000  # free text (notes, outcome, concerns, ...): any text field not named below
+ID_MAX = 64  # record ids are UUIDs (36)
+CODE_MAX = 32
+NAME_MAX = 200
+TEXT_CAPS: dict[str, int] = {
+    "id": ID_MAX,
+    "employer_id": ID_MAX,
+    "job_seeker_id": ID_MAX,
+    "current_employer_id": ID_MAX,
+    "code": CODE_MAX,
+    "name": NAME_MAX,
+    "title": NAME_MAX,
+    "sector": NAME_MAX,
+    "met_person": NAME_MAX,
+    "referral_source": NAME_MAX,
+    "clinical_team": NAME_MAX,
+    "address": 500,
+    "geocoded_address": 500,
+}
+
+
+@dataclass(frozen=True)
+class ListCap:
+    items: int  # at most this many entries
+    each: int  # of at most this many characters each
+    label: str  # what the entries are, for the message
+
+
+LIST_CAPS: dict[str, ListCap] = {
+    "job_seeker_ids": ListCap(50, ID_MAX, "job seekers"),
+    "contacts": ListCap(20, NAME_MAX, "contact people"),
+    "preferred_job_types": ListCap(20, 100, "job types"),
+    "topics": ListCap(20, 100, "topics"),
+}
+# PostgreSQL text cannot hold it, and no keyboard types it: refused before it reaches a database.
+NUL = "\x00"
+NUL_MESSAGE = "remove the NUL character (\\u0000): it cannot be stored"
+
 
 def validate(record: Record, *, now: datetime) -> Errors:
     """All field errors of `record` (empty when valid)."""
     errors: Errors = {}
-    for name, value in vars(record).items():
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            errors[name] = f"keep this under {MAX_TEXT} characters"
+    _check_sizes(record, errors)
     checker = _CHECKERS.get(type(record))
     if checker is not None:
         checker(record, now, errors)
+    _stamp_time(errors, "created_at", record.created_at, now, "Creation time")
+    _stamp_time(errors, "updated_at", record.updated_at, now, "Last saved time")
     return errors
 
 
@@ -67,6 +105,42 @@ def validate_geotag(tag: Geotag, *, now: datetime, errors: Errors, prefix: str =
         errors[f"{prefix}.accuracy_m"] = "accuracy cannot be negative"
     if tag.fixed_at is not None and tag.fixed_at > now + CLOCK_SKEW:
         errors[f"{prefix}.fixed_at"] = "the location fix cannot be in the future"
+    elif tag.fixed_at is not None and tag.fixed_at.date() < EARLIEST:
+        errors[f"{prefix}.fixed_at"] = "the location fix is too far in the past"
+
+
+def _check_sizes(record: Record, errors: Errors) -> None:
+    for name, value in vars(record).items():
+        if isinstance(value, str):
+            cap = TEXT_CAPS.get(name, MAX_TEXT)
+            if NUL in value:
+                errors[name] = NUL_MESSAGE
+            elif len(value) > cap:
+                errors[name] = f"keep this under {cap} characters"
+        elif isinstance(value, list):
+            _check_list(errors, name, value)
+
+
+def _check_list(errors: Errors, name: str, values: list[Any]) -> None:
+    cap = LIST_CAPS.get(name, ListCap(0, 0, "entries"))
+    if len(values) > cap.items:
+        errors[name] = f"at most {cap.items} {cap.label}"
+    elif any(NUL in value for value in values):
+        errors[name] = NUL_MESSAGE
+    elif any(len(value) > cap.each for value in values):
+        errors[name] = f"keep each of the {cap.label} under {cap.each} characters"
+
+
+def _stamp_time(errors: Errors, name: str, value: datetime | None, now: datetime, label: str) -> None:
+    """When the phone created or last saved the record, by its clock: optional (the server stamps
+    a record that has none), but a year-1 or year-9999 stamp would break or pin every page that
+    sorts or shows it, so it gets the window every other date gets."""
+    if value is None:
+        return
+    if value > now + CLOCK_SKEW:
+        errors[name] = f"{label} cannot be in the future: check the phone's date and time"
+    elif value.date() < EARLIEST:
+        errors[name] = f"{label} is before {EARLIEST.year}: check the phone's date and time"
 
 
 def _required(errors: Errors, name: str, value: str | None, label: str) -> None:
@@ -115,10 +189,6 @@ def _check_employer(record: Employer, now: datetime, errors: Errors) -> None:
     if len(record.name.strip()) > NAME_MAX:
         errors["name"] = f"keep the business name under {NAME_MAX} characters"
     _coordinates(errors, record.latitude, record.longitude)
-    if len(record.contacts) > CONTACTS_MAX:
-        errors["contacts"] = f"at most {CONTACTS_MAX} contact people"
-    elif any(len(contact) > NAME_MAX for contact in record.contacts):
-        errors["contacts"] = f"keep each contact under {NAME_MAX} characters"
     _plan_date(errors, "next_step_on", record.next_step_on, now, "Next step date")
 
 

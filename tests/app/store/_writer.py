@@ -2,11 +2,12 @@
 
 Usage: python _writer.py STORE_DIR RUN COMPACT_MIN_BYTES SEED KEY_HEX
 
-After each save returns it prints ``<record id> <version>`` (flushed), so every printed line is
-a save the store promised to keep. Versions grow across runs (RUN * 1_000_000 + n), so the
-parent can check that each record holds at least the last version printed for it. A few saves
-are followed by a forced compaction, bracketed by ``compact-start``/``compact-end`` lines, so
-kills also land in the middle of compactions.
+Once the store is open it prints ``ready``; after each save returns it prints ``<record id>
+<version>`` (flushed), so every printed line is a save the store promised to keep, and the
+parent picks the moment of its kill by these lines, not by the clock. Versions grow across runs
+(RUN * 1_000_000 + n), so the parent can check that each record holds at least the last version
+printed for it. A few saves are followed by a forced compaction, bracketed by
+``compact-start``/``compact-end`` lines, so kills also land in the middle of compactions.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ def main(argv: list[str]) -> None:
     storage = JournalStorage(path, compact_min_bytes=compact_min_bytes, key=key)
     store = LocalStore(storage)
     out = sys.stdout
+    out.write("ready\n")
+    out.flush()
     for n in range(10**9):
         record_id = f"visit-{rng.randrange(RECORD_POOL):04d}"
         version = run * 1_000_000 + n

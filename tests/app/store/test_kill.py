@@ -1,13 +1,20 @@
-"""Kill test: SIGKILL a writer at random moments; every save that returned must survive."""
+"""Kill test: SIGKILL a writer at chosen points of its work; every save that returned must survive.
+
+The kill point is chosen by the writer's own output (its ``ready`` line, its n-th save
+acknowledgement, or the start of a compaction), never by sleeping, so the test does the same
+thing on a quiet machine and a loaded one.
+"""
 
 from __future__ import annotations
 
 import os
 import random
+import selectors
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,21 +27,67 @@ WRITER = Path(__file__).with_name("_writer.py")
 REPO = Path(__file__).resolve().parents[3]
 KILLS = 60
 KIND = "employer_visit"
+WAIT_S = 60.0  # only for a writer that hangs or dies: the test then fails, it never waits this out
+
+Until = Callable[[list[str]], bool]
 
 
-def run_and_kill(store_dir: Path, out_path: Path, *, run: int, delay: float) -> list[str]:
-    """Start a writer, SIGKILL it after ``delay`` seconds, return its complete output lines."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    args = [sys.executable, str(WRITER), str(store_dir), str(run), "16384", str(run), SEALED_KEY.hex()]
-    with open(out_path, "wb") as out:
-        child = subprocess.Popen(args, stdout=out, stderr=subprocess.PIPE, env=env)
-        time.sleep(delay)
-        child.send_signal(signal.SIGKILL)
-        _, stderr = child.communicate(timeout=10)
-    assert child.returncode == -signal.SIGKILL, stderr.decode(errors="replace")  # did not crash
-    text = out_path.read_text()
-    complete = text if text.endswith("\n") else text.rpartition("\n")[0]
-    return complete.splitlines()
+class Writer:
+    """The writer process and the complete lines it printed so far."""
+
+    def __init__(self, store_dir: Path, *, run: int) -> None:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        args = [sys.executable, str(WRITER), str(store_dir), str(run), "16384", str(run), SEALED_KEY.hex()]
+        self.child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.lines: list[str] = []
+        self._tail = b""
+
+    def read_until(self, reached: Until) -> None:
+        """Read its output until ``reached(lines)``; fail if it dies or stalls first."""
+        assert self.child.stdout is not None
+        fd = self.child.stdout.fileno()
+        deadline = time.monotonic() + WAIT_S
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            for _ in range(1_000_000):  # bounded; each pass reads at least one byte or times out
+                if reached(self.lines):
+                    return
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(timeout=left):
+                    break
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise AssertionError(f"writer exited early: {self._stderr()}")
+                self._take(chunk)
+        self.child.kill()
+        raise AssertionError(f"writer never got there; it printed {len(self.lines)} lines")
+
+    def kill(self) -> list[str]:
+        """SIGKILL it now; returns every complete line it printed (each one a promise)."""
+        self.child.send_signal(signal.SIGKILL)
+        rest, stderr = self.child.communicate(timeout=10)
+        assert self.child.returncode == -signal.SIGKILL, stderr.decode(errors="replace")  # no crash
+        self._take(rest)
+        return self.lines  # an unterminated last line is dropped: it was never a promise
+
+    def _take(self, chunk: bytes) -> None:
+        *complete, self._tail = (self._tail + chunk).split(b"\n")
+        self.lines += [line.decode() for line in complete]
+
+    def _stderr(self) -> str:
+        _, stderr = self.child.communicate(timeout=10)
+        return stderr.decode(errors="replace")[-2000:]
+
+
+def kill_point(rng: random.Random) -> tuple[str, Until]:
+    """Where this run's kill lands: as soon as the store is open, after n saves, or in a compaction."""
+    roll = rng.random()
+    if roll < 0.1:
+        return "open", lambda lines: "ready" in lines
+    if roll < 0.35:
+        return "compaction", lambda lines: "compact-start" in lines
+    saves = rng.randrange(1, 60)
+    return "saves", lambda lines: sum(line[:1] == "v" for line in lines) >= saves
 
 
 @pytest.mark.slow
@@ -42,14 +95,18 @@ def test_every_returned_save_survives_sigkill(tmp_path: Path) -> None:
     rng = random.Random(20240502)
     store_dir = tmp_path / "store"
     promised: dict[str, int] = {}  # record id -> last version whose save returned
-    runs_with_saves = kills_in_compaction = 0
+    points: dict[str, int] = {}
+    kills_in_compaction = 0
     for run in range(1, KILLS + 1):
-        lines = run_and_kill(store_dir, tmp_path / "out.txt", run=run, delay=rng.uniform(0.05, 0.5))
-        saves = [line.split() for line in lines if not line.startswith("compact")]
+        where, reached = kill_point(rng)
+        writer = Writer(store_dir, run=run)
+        writer.read_until(reached)
+        lines = writer.kill()
+        points[where] = points.get(where, 0) + 1
+        saves = [line.split() for line in lines if line[:1] == "v"]
         for record_id, printed_version in saves:
             promised[record_id] = int(printed_version)
-        runs_with_saves += bool(saves)
-        kills_in_compaction += bool(lines) and lines[-1] == "compact-start"
+        kills_in_compaction += lines[-1] == "compact-start"
 
         store = LocalStore.open(store_dir, key=SEALED_KEY)  # must always open
         try:
@@ -64,5 +121,5 @@ def test_every_returned_save_survives_sigkill(tmp_path: Path) -> None:
         finally:
             store.close()
 
-    assert runs_with_saves >= KILLS // 2, "most kills landed before the writer started saving"
-    print(f"{KILLS} kills, {len(promised)} records checked, {kills_in_compaction} during compaction")
+    assert len(points) == 3 and len(promised) > 100, points
+    print(f"{KILLS} kills {points}, {len(promised)} records checked, {kills_in_compaction} in compaction")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import RecordRow, User
 from server.db.models import Review as ReviewRow
+from server.services.bulk import any_of
 from server.services.reviews import review_state_filter, shown_review_state
 from server.timeutil import as_utc
 
@@ -173,7 +174,7 @@ def names_for(session: Session, *, team_id: str, record_ids: set[str]) -> dict[s
     rows = session.execute(
         select(RecordRow.record_id, RecordRow.kind, RecordRow.data).where(
             RecordRow.team_id == team_id,
-            RecordRow.record_id.in_(record_ids),
+            any_of(session, RecordRow.record_id, record_ids),  # one parameter, however many
             RecordRow.kind.in_(("employer", "job_seeker")),
         )
     ).all()

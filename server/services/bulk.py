@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam
+from sqlalchemy import JSON, ColumnElement, String, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -78,14 +78,27 @@ def _pg_value(name: str, json_columns: set[str]) -> str:
     return f"coalesce(v.{name}, 'null'::json)" if name in json_columns else f"v.{name}"
 
 
+# An IN list on SQLite costs one bind parameter a value, and builds limit them (32,766 in stock
+# SQLite, 250,000 in Debian's). Above this many values the list travels as one JSON parameter.
+SQLITE_IN_LIST_MAX = 500
+
+
 def any_of(
     session: Session, column: ColumnElement[Any] | QueryableAttribute[Any], values: Collection[Any]
 ) -> ColumnElement[bool]:
-    """`column IN values` for up to a batch of values. PostgreSQL gets them as one array parameter
-    (`= ANY`): an IN list of 500 placeholders costs more to compile and parse than the lookup."""
+    """`column IN values` with one bind parameter however many values, so that a record naming
+    thousands of job seekers (stored before the caps, or over them in a push not yet validated)
+    never meets a database's parameter limit. PostgreSQL gets them as one array (`= ANY`): an IN
+    list of 500 placeholders costs more to compile and parse than the lookup. SQLite gets a short
+    list as an IN list, a long one as one JSON array read by json_each."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
+        # PostgreSQL text cannot hold NUL: such a value cannot match, and would fail the statement.
+        kept = [value for value in values if not (isinstance(value, str) and "\x00" in value)]
+        return column == any_(bindparam(None, kept, type_=postgresql.ARRAY(column.type)))
+    if len(values) <= SQLITE_IN_LIST_MAX:
+        return column.in_(values)
+    listed = bindparam(None, pydantic_core.to_json(list(values)).decode(), type_=String)
+    return column.in_(select(literal_column("value")).select_from(func.json_each(listed)))
 
 
 def insert_rows(

@@ -10,7 +10,14 @@ from server.services.activity import MINUTE
 
 
 def local_time(value: datetime | None, zone: ZoneInfo) -> str:
-    return value.astimezone(zone).strftime(MINUTE) if value else ""
+    if not value:
+        return ""
+    try:
+        return value.astimezone(zone).strftime(MINUTE)
+    except (OverflowError, ValueError):
+        # Year 1 or 9999 moved into the zone leaves datetime's range. Validation now refuses such
+        # times, but a row stored before it must not take down every page it appears on.
+        return value.isoformat(sep=" ", timespec="minutes")
 
 
 def local_instant(value: Any, zone: ZoneInfo) -> str | None:

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench chaos venv clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,11 @@ lint: venv
 ## installs the peers into bench/.peers-venv; needs PostgreSQL; ~10 minutes. bench/review.py at 500k runs alone.
 bench: venv
 	$(PY) bench/suite.py
+
+## Long chaos runs on SQLite and PostgreSQL (tests/chaos): phones and the API killed and restarted under a
+## faulty network, then checked for lost, duplicated or twice-applied saves and false conflicts; ~4 minutes.
+chaos: venv
+	$(PY) -m tests.chaos.run --backend both
 
 clean:
 	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache

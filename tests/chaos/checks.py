@@ -80,7 +80,7 @@ class Truth:
 def check_run(
     team: TeamSetup,
     *,
-    acks: list[Ack],
+    saves: list[Ack],
     dumps: dict[str, dict[str, Any]],
     user_of: dict[str, str],
     fresh: dict[str, dict[str, Any]],
@@ -88,10 +88,10 @@ def check_run(
 ) -> Findings:
     truth = Truth.read(team)
     found = Findings()
-    found.lost = lost_saves(acks, truth)
+    found.lost = lost_saves(saves, truth)
     found.duplicated = duplicates(truth)
     found.applied_twice = applied_twice(truth)
-    found.false_conflicts, found.conflicts = false_conflicts(acks, truth)
+    found.false_conflicts, found.conflicts = false_conflicts(saves, truth)
     for phone, dump in sorted(dumps.items()):
         visible = truth.visible_to(team.users[user_of[phone]])
         found.not_converged += differences(phone, dump, visible)
@@ -103,9 +103,10 @@ def check_run(
     return found
 
 
-def lost_saves(acks: list[Ack], truth: Truth) -> list[str]:
+def lost_saves(saves: list[Ack], truth: Truth) -> list[str]:
     """Every acknowledged record exists; every acknowledged value is the server's, or surfaced in a
-    conflict, or was replaced by a save whose phone had seen it."""
+    conflict, or was replaced by a save whose phone had seen it (acknowledged or not: a save that
+    was under way when its phone was killed may have been stored, and may have reached the API)."""
     lost = []
     surfaced = {
         (version["record"], conflict.get("field"), json.dumps(conflict.get(side), sort_keys=True))
@@ -113,9 +114,9 @@ def lost_saves(acks: list[Ack], truth: Truth) -> list[str]:
         for conflict in version["conflicts"]
         for side in ("other", "kept")
     }
-    seen = {(ack["record"], name, value) for ack in acks for name, value in ack["seen"].items()}
-    writer = writers(acks)
-    for ack in acks:
+    seen = {(save["record"], name, value) for save in saves for name, value in save["seen"].items()}
+    writer = writers(saves)
+    for ack in (save for save in saves if save["acked"]):
         record = truth.records.get(ack["record"])
         if record is None or record["deleted"] or record["data"] is None:
             if ack["create"]:
@@ -128,7 +129,7 @@ def lost_saves(acks: list[Ack], truth: Truth) -> list[str]:
             if (ack["record"], name, value) in seen:
                 continue
             over = writer.get((ack["record"], name, final))
-            by = f"{over['phone']}'s save on base v{over['base_version']}" if over else "an unlogged save"
+            by = describe(over)
             lost.append(
                 f"{ack['kind']} {ack['record']} {name}={value!r} saved by {ack['phone']} (base "
                 f"v{ack['base_version']}, {ack['base_state'] or 'new'}): the server holds {final!r} from "
@@ -137,8 +138,15 @@ def lost_saves(acks: list[Ack], truth: Truth) -> list[str]:
     return lost
 
 
-def writers(acks: list[Ack]) -> dict[Key, Ack]:
-    return {(ack["record"], name, value): ack for ack in acks for name, value in ack["values"].items()}
+def describe(save: Ack | None) -> str:
+    if save is None:
+        return "an unknown save"
+    acked = "" if save["acked"] else "unacknowledged "
+    return f"{save['phone']}'s {acked}save on base v{save['base_version']}"
+
+
+def writers(saves: list[Ack]) -> dict[Key, Ack]:
+    return {(save["record"], name, value): save for save in saves for name, value in save["values"].items()}
 
 
 def duplicates(truth: Truth) -> list[str]:
@@ -176,10 +184,10 @@ def applied_twice(truth: Truth) -> list[str]:
     return found
 
 
-def false_conflicts(acks: list[Ack], truth: Truth) -> tuple[list[str], int]:
+def false_conflicts(saves: list[Ack], truth: Truth) -> tuple[list[str], int]:
     """Conflicts between values where one side had seen the other: the edits were not concurrent.
     (A value the losing device merely carried along, unchanged since it was replaced, is one.)"""
-    writer = writers(acks)
+    writer = writers(saves)
     found, total = [], 0
     for version in truth.versions:
         for conflict in version["conflicts"]:

@@ -40,6 +40,7 @@ class Child:
         self._ready: dict[int, str] = {}  # life -> what its ready line said
         self._process: subprocess.Popen[str] | None = None
         self._settled = threading.Event()
+        self._trigger: tuple[int, str] | None = None  # (life, line) on which to SIGKILL the child
 
     def start(self, *extra: str) -> None:
         self.life += 1
@@ -73,6 +74,12 @@ class Child:
         self._process.stdin.write(command + "\n")
         self._process.stdin.flush()
 
+    def kill_on(self, text: str | None) -> None:
+        """SIGKILL the child the moment it prints `text` (None: not any more). The reader thread
+        kills, not the controller's loop, so the kill lands right after the line, wherever the
+        controller is; the controller hears `killed`."""
+        self._trigger = None if text is None else (self.life, text)
+
     @property
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
@@ -99,5 +106,9 @@ class Child:
                 self._ready[life] = text[len("ready") :].strip()
                 settled.set()
             self._events.put(Line(self.name, life, text))
+            if self._trigger == (life, text):
+                self._trigger = None
+                process.kill()
+                self._events.put(Line(self.name, life, "killed"))
         settled.set()
         self._events.put(Line(self.name, life, "exited"))

@@ -22,7 +22,7 @@ from server.db.database import Database
 from tests.chaos.backend import ApiProcess, TeamSetup, fresh_database
 from tests.chaos.checks import Findings, check_run, fresh_phone_dump
 from tests.chaos.children import Child, Line
-from tests.chaos.phone import read_acks
+from tests.chaos.phone import read_saves
 from tests.chaos.proxy import ChaosProxy, FaultPlan
 
 RUN_DEADLINE_S = 420.0  # a run that has not finished by then is reported as stuck
@@ -77,7 +77,7 @@ class KillPlan:
         phone = sorted(
             (at(0.05, 0.8), rng.choice(("saving", "sync-start"))) for _ in range(config.phone_kills)
         )
-        return cls(phone=phone, server=sorted(at(0.15, 0.7) for _ in range(config.server_kills)))
+        return cls(phone=phone, server=sorted(at(0.1, 0.6) for _ in range(config.server_kills)))
 
 
 class Controller:
@@ -98,7 +98,8 @@ class Controller:
         self.user_of: dict[str, str] = {}
         self.done: set[str] = set()
         self.kills = KillPlan.draw(config, self.rng)
-        self.victim: tuple[str, str] | None = None  # (phone, line that triggers its kill)
+        self.victim: str | None = None  # the phone to kill on its next `victim_trigger` line
+        self.victim_trigger = ""
         self.server_kill_armed = False
 
     # -- the chaos phase -----------------------------------------------------------------
@@ -116,11 +117,12 @@ class Controller:
                 self.user_of[name] = user
         for phone in self.phones.values():
             self._start(phone)
+        for phone in self.phones.values():  # all started first: their saves overlap in time
+            phone.wait_ready()
 
     def _start(self, phone: Child) -> None:
+        """Start a phone's next life; its `ready` line is handled when it comes, in `_handle`."""
         phone.start(str(self.config.seed * 1000 + hash_name(phone.name) * 10 + phone.life))
-        ready = json.loads(phone.wait_ready())
-        self.result.reopens.append((f"{phone.name} life {phone.life}", ready))
 
     def run_chaos(self, deadline: float) -> None:
         for _ in range(10_000_000):  # bounded by the deadline below
@@ -136,30 +138,40 @@ class Controller:
 
     def _handle(self, line: Line) -> None:
         if line.source == "controller" and line.text == "api-killed":
-            self.api.start()
+            self.api.child.start()  # its ready line comes while the phones carry on offline
             self.result.server_kills += 1
             self.server_kill_armed = False
             return
         phone = self.phones.get(line.source)
-        if phone is None or line.life != phone.life:
-            return  # the API's own lines, or a killed life's last words
+        if phone is None:
+            return  # the API's own lines
         text = line.text
-        if text == "acked":
+        if text == "acked":  # any life's: the save was acknowledged before the line was printed
             self.result.acked += 1
             self._arm_kills()
+        if line.life != phone.life:
+            return  # a killed life's last words
+        if text.startswith("ready"):
+            self.result.reopens.append((f"{phone.name} life {phone.life}", json.loads(text[5:])))
         elif text == "done":
             self.done.add(phone.name)
+            if self.victim == phone.name:  # it finished first: the kill goes to another phone
+                phone.kill_on(None)
+                self.victim = None
+                self.kills.phone.insert(0, (self.result.acked, self.victim_trigger))
+                self._arm_kills()
         elif text.startswith("sync-error"):
             self.result.sync_errors[text.split(" ", 1)[1]] += 1
         elif text.startswith("sync-crash"):
             self.result.crashes.append(f"{phone.name}: {text}")
+        elif text == "killed":
+            phone.wait_exit()
+            self.result.phone_kills += 1
+            self.victim = None
+            self._start(phone)
+            self._arm_kills()
         elif text == "exited":
             self.result.crashes.append(f"{phone.name} life {phone.life} exited on its own; see its log")
-            self._start(phone)
-        if self.victim is not None and self.victim == (phone.name, text) and phone.name not in self.done:
-            self.victim = None
-            phone.kill()
-            self.result.phone_kills += 1
             self._start(phone)
 
     def _arm_kills(self) -> None:
@@ -169,11 +181,10 @@ class Controller:
             self.server_kill_armed = True
             self.proxy.on_next_push(self._kill_api)
         busy = [name for name in sorted(self.phones) if name not in self.done]
-        if self.victim is not None and self.victim[0] not in busy:
-            self.victim = None  # it finished first: another phone takes the kill
         if self.kills.phone and acked >= self.kills.phone[0][0] and self.victim is None and busy:
-            _, trigger = self.kills.phone.pop(0)
-            self.victim = (self.rng.choice(busy), trigger)
+            _, self.victim_trigger = self.kills.phone.pop(0)
+            self.victim = self.rng.choice(busy)
+            self.phones[self.victim].kill_on(self.victim_trigger)
 
     def _kill_api(self, request: bytes) -> None:
         """Runs on the proxy's thread, right after a push reached the API: SIGKILL it mid-push."""
@@ -189,7 +200,8 @@ class Controller:
         self.proxy.heal()
         self._drain()
         if not self.api.child.alive:
-            self.api.start()
+            self.api.child.start()
+        self.api.child.wait_ready()
         for _ in range(2):
             for name, phone in self.phones.items():
                 phone.send("sync")
@@ -253,13 +265,14 @@ def run(config: RunConfig, folder: Path) -> RunResult:
             result = controller.result
             result.requests = controller.proxy.requests
             result.faults = Counter(controller.proxy.faults)
-            acks = [ack for name in controller.phones for ack in read_acks(folder / name / "acks.jsonl")]
+            saves = [save for name in controller.phones for save in read_saves(folder / name / "saves.jsonl")]
+            result.acked = sum(1 for save in saves if save["acked"])
             fresh = {
                 user: fresh_phone_dump(controller.team, controller.api.url, controller.proxy.url, user)
                 for user in controller.team.users
             }
             result.findings = check_run(
-                controller.team, acks=acks, dumps=dumps, user_of=controller.user_of, fresh=fresh,
+                controller.team, saves=saves, dumps=dumps, user_of=controller.user_of, fresh=fresh,
                 reopens=result.reopens,
             )  # fmt: skip
         finally:

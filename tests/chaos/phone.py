@@ -1,12 +1,13 @@
 """One chaos phone: `python -m tests.chaos.phone DIR URL USER TARGET SEED`.
 
 The phone's encrypted store lives in DIR/store (key beside it, as the app keeps it), its device
-token in DIR/token, and its log of acknowledged saves in DIR/acks.jsonl. It saves through the app's
+token in DIR/token, and its log of saves begun and acknowledged in DIR/saves.jsonl. It saves through the app's
 RecordService while a sync thread runs the real SyncEngine and SyncClient, as the app does, until
 the log holds TARGET saves. Then it prints `done` and obeys the controller on stdin:
 `sync` (to quiescence), `dump PATH` (the store as JSON) and `quit`.
 
-A save is acknowledged once `save` returned: one JSON line appended to the log and fsynced. Lines
+A save is acknowledged once `save` returned: one JSON line appended to the log and fsynced (see
+SaveLog). Lines
 printed for the controller: `ready {...}`, `saving`, `acked`, `sync-start`, `sync-end`,
 `sync-error NAME`, `done`, `synced N`, `dumped`.
 """
@@ -37,6 +38,7 @@ BATCH = 4  # small batches: a pass is several requests, so faults land in the mi
 PULL_PAGE = 25
 SYNC_IDLE_S = 0.2  # the sync thread's periodic pass, like the runner's timer (much shorter here)
 BURST_WAIT_S = 30.0
+THINK_S = (0.02, 0.2)
 
 
 def emit(text: str) -> None:
@@ -58,30 +60,43 @@ class RecordingIds:
         return self.last
 
 
-class AckLog:
+class SaveLog:
+    """Two kinds of line. Before a save, what it is about to do and what the phone had seen (an
+    unacknowledged save may still have reached the store, and a later save builds on it); after
+    `save` returned, its acknowledgment, fsynced. A kill -9 loses nothing written, only an fsync
+    makes it survive a power cut, and the acknowledgment is the line that must."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.count = len(read_acks(path))
+        self.count = sum(1 for entry in read_saves(path) if entry["acked"])
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         if path.stat().st_size and not path.read_bytes().endswith(b"\n"):
-            os.write(self._fd, b"\n")  # a line torn by a kill: end it, read_acks skips it
+            os.write(self._fd, b"\n")  # a line torn by a kill: end it, read_saves skips it
 
-    def append(self, entry: dict[str, Any]) -> None:
+    def intent(self, entry: dict[str, Any]) -> None:
         os.write(self._fd, (json.dumps(entry, sort_keys=True) + "\n").encode())
+
+    def acknowledge(self, intent_id: str, op_id: str) -> None:
+        os.write(self._fd, (json.dumps({"ack": intent_id, "save": op_id}) + "\n").encode())
         os.fsync(self._fd)
         self.count += 1
 
 
-def read_acks(path: Path) -> list[dict[str, Any]]:
+def read_saves(path: Path) -> list[dict[str, Any]]:
+    """Every save a phone began, each with `acked` (and its op id as `save` when acknowledged)."""
     if not path.exists():
         return []
-    entries = []
+    intents: dict[str, dict[str, Any]] = {}
     for line in path.read_text().splitlines():
         try:
-            entries.append(json.loads(line))
+            entry = json.loads(line)
         except json.JSONDecodeError:
-            continue  # torn by a kill before its fsync returned: never acknowledged
-    return entries
+            continue  # torn by a kill before it was written whole: never acknowledged
+        if "ack" in entry:
+            intents[entry["ack"]].update(acked=True, save=entry["save"])
+        else:
+            intents[entry["intent"]] = {**entry, "acked": False, "save": None}
+    return list(intents.values())
 
 
 class Phone:
@@ -99,38 +114,42 @@ class Phone:
         self.service = RecordService(
             self.store, clock=SystemClock(), new_id=self.ids, on_saved=self.dirty.set
         )
-        self.acks = AckLog(folder / "acks.jsonl")
+        self.log = SaveLog(folder / "saves.jsonl")
         self.rng = random.Random(seed)
         self.tokens = Tokens(self.name, random.Random(self.rng.getrandbits(64)))
         self.passed = threading.Event()
+        self.last: Intent | None = None
         self.stop = threading.Event()
 
     def save_until(self, target: int) -> None:
         syncer = threading.Thread(target=self._sync_loop, name="sync", daemon=True)
         syncer.start()
         for _ in range(target * 4):  # bounded: each burst acknowledges at least one save
-            if self.acks.count >= target:
+            if self.log.count >= target:
                 break
             self.passed.clear()
             for _ in range(self.rng.randint(1, 4)):
-                self._save(next_intent(self.store, self.rng, self.tokens))
+                self.last = next_intent(self.store, self.rng, self.tokens, last=self.last)
+                self._save(self.last)
             # The next burst lands while the sync thread's next pass may be in flight (the app's
             # case); waiting for a pass to end keeps the phones from racing far ahead of the API.
             self.passed.wait(BURST_WAIT_S)
+            # A person's pause between records (the load generator's pacing, as in bench/load.py):
+            # without it four phones finish their saves before the API has restarted once.
+            self.stop.wait(self.rng.uniform(*THINK_S))
         self.stop.set()
         self.dirty.set()
         syncer.join(timeout=60)
 
     def _save(self, intent: Intent) -> None:
-        emit("saving")
-        stored = self.service.save(intent.record)
-        self.acks.append(
+        intent_id = self.tokens()
+        self.log.intent(
             {
-                "save": self.ids.last,
+                "intent": intent_id,
                 "phone": self.name,
                 "user": self.user,
                 "kind": intent.kind,
-                "record": stored.data["id"],
+                "record": intent.record.id,
                 "create": intent.create,
                 "values": intent.values,
                 "base_version": intent.base_version,
@@ -138,6 +157,9 @@ class Phone:
                 "seen": intent.seen,
             }
         )
+        emit("saving")
+        self.service.save(intent.record)
+        self.log.acknowledge(intent_id, self.ids.last)
         emit("acked")
 
     def _sync_loop(self) -> None:

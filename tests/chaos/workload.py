@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.domain.clock import new_id
 from app.domain.codec import from_dict
 from app.domain.enums import Disclosure, SeekerStatus
 from app.domain.records import Employer, EmployerVisit, JobOpening, JobSeeker, Record, SupportCheckIn
-from app.store import LocalStore, StoredRecord
+from app.store import LocalStore
 
 # The string fields whose values are tracked, per kind (all free text, so any unique value is valid).
 TRACKED: dict[str, tuple[str, ...]] = {
@@ -54,22 +55,37 @@ class Intent:
     seen: dict[str, Any] = field(default_factory=dict)  # tracked field -> value before this save
 
 
-def next_intent(store: LocalStore, rng: random.Random, tokens: Tokens) -> Intent:
+HOT = 4  # edits pick among the most recently changed records, so phones collide on them
+
+
+def next_intent(store: LocalStore, rng: random.Random, tokens: Tokens, *, last: Intent | None) -> Intent:
+    """Create or edit. A fifth of the time the phone edits what it saved last again (a typo fixed
+    right after saving), which lands while that record's push is often still in flight."""
     roll = rng.random()
-    if roll < 0.25:
+    found = None
+    if roll < 0.2 and last is not None:
+        found = _edit(store, last.kind, rng, tokens, record_id=last.record.id)
+    elif roll < 0.45:
         found = _edit(store, "employer", rng, tokens)
-    elif roll < 0.55:
+    elif roll < 0.7:
         found = _edit(store, rng.choice(OWN_KINDS), rng, tokens)
-    else:
-        found = None
     return found or _create(store, rng, tokens)
 
 
-def _edit(store: LocalStore, kind: str, rng: random.Random, tokens: Tokens) -> Intent | None:
-    known = store.all(kind)
-    if not known:
-        return None
-    target: StoredRecord = rng.choice(sorted(known, key=lambda record: record.data["id"]))
+def _edit(
+    store: LocalStore, kind: str, rng: random.Random, tokens: Tokens, *, record_id: str | None = None
+) -> Intent | None:
+    if record_id is not None:
+        target = store.get(kind, record_id)
+        if target is None or target.deleted:
+            return None
+    else:
+        known = sorted(
+            store.all(kind), key=lambda record: (str(record.data.get("updated_at")), record.data["id"])
+        )
+        if not known:
+            return None
+        target = rng.choice(known[-HOT:])
     names = rng.sample(TRACKED[kind], k=min(len(TRACKED[kind]), rng.choice((1, 1, 2))))
     values = {name: tokens() for name in names}
     record = replace(from_dict(kind, target.data), **values)  # type: ignore[arg-type]
@@ -94,7 +110,8 @@ def _create(store: LocalStore, rng: random.Random, tokens: Tokens) -> Intent:
         kinds.append("support_check_in")
     kind = rng.choice(kinds)
     values = {name: tokens() for name in TRACKED[kind]}
-    record = _new_record(kind, values, rng, employers=employers, seekers=seekers)
+    # The id is given here, not by RecordService's stamp, so the log names the record before the save.
+    record = replace(_new_record(kind, values, rng, employers=employers, seekers=seekers), id=new_id())
     return Intent(kind=kind, record=record, values=values, create=True)
 
 

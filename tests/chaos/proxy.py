@@ -68,11 +68,13 @@ class FaultPlan:
         with self._lock:
             if self._random.random() >= self.rate:
                 return None
-            faults, weights = zip(*self.weights, strict=True)
-            return self._random.choices(faults, weights=weights)[0]
+            faults = [fault for fault, _ in self.weights]
+            weights = [weight for _, weight in self.weights]
+            chosen: Fault = self._random.choices(faults, weights=weights)[0]
+            return chosen
 
 
-# Called with the request bytes just sent to the server and whether its answer came back yet.
+# Called with the request bytes right after they were sent to the server.
 ForwardHook = Callable[[bytes], None]
 
 

@@ -9,6 +9,7 @@ import socket
 import sys
 
 import uvicorn
+from pydantic import SecretStr
 
 from server.main import serving_app
 from server.settings import Settings
@@ -24,7 +25,7 @@ class ReadyServer(uvicorn.Server):
 
 
 def main(database_url: str, port: int) -> None:
-    app = serving_app(Settings(database_url=database_url, secret_key=SECRET))
+    app = serving_app(Settings(database_url=database_url, secret_key=SecretStr(SECRET)))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     ReadyServer(config).run()
 

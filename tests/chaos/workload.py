@@ -116,7 +116,7 @@ def _create(store: LocalStore, rng: random.Random, tokens: Tokens) -> Intent:
 
 
 def _new_record(
-    kind: str, values: dict[str, str], rng: random.Random, *, employers: list[str], seekers: list[str]
+    kind: str, values: dict[str, Any], rng: random.Random, *, employers: list[str], seekers: list[str]
 ) -> Record:
     now = datetime.now(UTC)
     if kind == "employer":

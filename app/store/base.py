@@ -3,7 +3,8 @@
 TinyDB's own write path (``Table._update_table``) copies a whole table per insert and hands the
 storage the whole database, so writes that must stay cheap bypass it: ``apply`` takes a list of
 absolute changes, lets the subclass make them durable (``_persist``), and only then mutates the
-live dict and clears the query caches of the tables it touched.
+live dict and clears the query caches of the tables it touched. So a ``_persist`` that raises
+(full disk, I/O error, an interrupt) leaves the live state exactly as it was before the call.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from app.store.codec import (
     decode_payload,
     encode_changes,
 )
-from app.store.errors import StoreError
 
 ChangeListener = Callable[[set[str] | None], None]  # None means "every table may have changed"
 
@@ -52,12 +52,13 @@ class ApplyingStorage(Storage):
             changes += [Put(table, str(doc_id), doc) for doc_id, doc in docs.items()]
         try:
             payload = encode_changes(changes)
+            ops = decode_payload(payload)
             self._persist(payload)
-        except StoreError:
+        except BaseException:  # an interrupt too: TinyDB's edit is in the live dict already
             self._forget_unsaved_write()
             raise
         fresh: Tables = {}
-        apply_ops(fresh, decode_payload(payload))
+        apply_ops(fresh, ops)
         self._tables = fresh
         self._notify(None)
         self._after_write()
@@ -67,10 +68,14 @@ class ApplyingStorage(Storage):
         if not changes:
             return
         payload = encode_changes(changes)
+        # Decoding what will be persisted gives documents no caller holds a reference to, and
+        # exactly the state a replay of this line would produce after a restart. Decoded before
+        # the write, so nothing that can still fail (short of memory) sits between the durable
+        # write and the live tables: a write that fails has changed nothing, one that returns
+        # is visible.
+        ops = decode_payload(payload)
         self._persist(payload)
-        # Decoding what was persisted gives documents no caller holds a reference to, and
-        # exactly the state a replay of this line would produce after a restart.
-        touched = apply_ops(self._tables, decode_payload(payload))
+        touched = apply_ops(self._tables, ops)
         self._notify(touched)
         self._after_apply()
 

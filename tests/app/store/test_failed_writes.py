@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tinydb import TinyDB
 
 from app.store import JournalStorage, LocalStore, StoreError, StoreFull, SyncOutcome
 
@@ -155,3 +156,21 @@ def test_a_save_interrupted_between_write_and_fsync_leaves_no_line_that_memory_n
         assert sorted(r.data["id"] for r in reopened.all(KIND)) == ["v1", "v3"]
         assert [entry.op_id for entry in reopened.outbox()] == ["op-1", "op-3"]
         assert reopened.recovery_notes == []
+
+
+@pytest.mark.parametrize("raising", [None, Interrupted], ids=["disk full", "interrupt"])
+def test_a_failed_tinydb_write_goes_back_to_the_durable_state(
+    tmp_path: Path, raising: type[BaseException] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = JournalStorage(tmp_path / "store")
+    db = TinyDB(storage=lambda: storage)
+    db.table("people").insert({"name": "Ann", "tags": ["a"]})
+    before = live_state(storage)
+    faults = JournalFaults(tmp_path / "store", monkeypatch)
+
+    faults.fail("fsync", raising=raising)  # TinyDB edits the live dict in place before writing
+    with pytest.raises(StoreFull if raising is None else raising):
+        db.table("people").update({"name": "Bo"})
+    assert live_state(storage) == before
+    assert db.table("people").all() == [{"name": "Ann", "tags": ["a"]}]
+    db.close()

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.clock import Clock, SystemClock
 from server.api import accounts, records, sync, team
-from server.api.errors import install_error_handlers
+from server.api.errors import ContainUnexpected, install_error_handlers
 from server.api.openapi import install_openapi
 from server.api.protocol_gate import ProtocolGate
 from server.api.url_guard import NulGuard
@@ -18,6 +18,7 @@ from server.db.database import Database
 from server.middleware import BodyLimitMiddleware
 from server.settings import Settings
 from server.web import install_web
+from server.web.forms import FormNulGuard
 from sync.protocol import PROTOCOL_VERSION
 
 API_PREFIX = "/api/v1"
@@ -48,10 +49,12 @@ def create_app(
     install_web(app)
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(FormNulGuard)  # inside the body limit: reads the whole, inflated form body
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(GZipAnswers, skip=frozenset({f"{API_PREFIX}/sync/push"}))
     app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # refuses before reading the body
-    app.add_middleware(NulGuard)  # outermost
+    app.add_middleware(NulGuard)
+    app.add_middleware(ContainUnexpected)  # outermost: every exception left unhandled above
     return app
 
 

@@ -1,17 +1,27 @@
-"""Every error leaves as `sync.protocol.ErrorBody` JSON with a stable code (server.errors.ErrorCode)."""
+"""Every error leaves as `sync.protocol.ErrorBody` JSON with a stable code (server.errors.ErrorCode).
+
+An exception no handler takes is caught by `ContainUnexpected` (the outermost layer): a 500 for
+the client, and for the log its type and where it was raised, never its text. A database error's
+text quotes what it could not store (PostgreSQL's CONTEXT line holds the record: personal data),
+and an exception let out of the app would be logged a second time, text and all, by the ASGI
+server.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.errors import DisclosureRefused, DomainError, ValidationError
 from server.errors import ApiError, ErrorCode, RateLimited
+from server.middleware import send_error
 
 log = logging.getLogger("server")
 
@@ -74,9 +84,42 @@ async def _request_validation(_request: Request, exc: Exception) -> JSONResponse
     )
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error", exc_info=exc)
-    return error_response(500, ErrorCode.INTERNAL, "something went wrong on the server")
+def describe_unexpected(exc: BaseException) -> str:
+    """What the log may say of an exception: the types in its chain and the stack of each (code
+    locations and source lines, which hold no data), never a message."""
+    parts: list[str] = []
+    current: BaseException | None = exc
+    for _ in range(10):  # a chain of causes is short; a cycle must not loop
+        if current is None:
+            break
+        frames = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__)))
+        parts.append(f"{type(current).__module__}.{type(current).__qualname__} (message withheld)\n{frames}")
+        current = current.__cause__ or current.__context__
+    return "caused by ".join(parts)
+
+
+class ContainUnexpected:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:  # the last line: nothing escapes to be logged raw
+            where = f"{scope.get('method')} {scope.get('path')}"
+            log.error("unexpected error on %s: %s", where, describe_unexpected(exc))
+            if not started:  # once an answer has started, the connection just ends
+                await send_error(send, 500, ErrorCode.INTERNAL, "something went wrong on the server")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -84,4 +127,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
-    app.add_exception_handler(Exception, _unexpected)
+    # No handler for Exception: Starlette re-raises after calling it, and the server then logs the
+    # exception's text. ContainUnexpected (server.main) takes them instead.

@@ -1,7 +1,9 @@
 """No personal data in any log: every logger at DEBUG (server, uvicorn's access log, httpx, the sync
 client, the app) and SQLAlchemy's statement log at INFO (its DEBUG level dumps result rows, which no
 deployment should turn on), plus stdout and stderr, captured through a full sync and review, then
-searched for the seeded names and codes."""
+searched for the seeded names and codes. It runs on SQLite and on PostgreSQL, where a NUL character
+in a pushed record once failed the whole push and put PostgreSQL's error CONTEXT, quoting the
+record, in the log twice: the phone and the web forms send NULs too."""
 
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ SECRETS = (
     "Zubair Haddad",  # the person met at the employer
     "panic attack on Tuesday",  # a check-in concern
     "Maryam settled in well",  # the supervisor's comment
+    "relapse after the interview",  # a check-in concern sent with a NUL in it
+    "Maryam asked about night work",  # a comment typed with a NUL in it
 )
 
 
@@ -106,10 +110,15 @@ def test_a_full_sync_and_review_logs_no_personal_data(verbose_server, every_log,
     # A record the server refuses: its reasons travel back without passing through a log.
     store.save("job_seeker", {"id": new_id(), "version": 1, "code": SEEKER_CODE * 40}, op_id=new_id(),
                queued_at=now.isoformat())  # fmt: skip
+    # One the phone's own form would refuse (a NUL), queued as an older app might have: rejected
+    # alone, the rest of the push applies, and PostgreSQL never sees it.
+    nul = {"id": new_id(), "version": 1, "job_seeker_id": seeker, "occurred_at": now.isoformat(),
+           "concerns": f"{SECRETS[6]}\u0000{SEEKER_CODE}"}  # fmt: skip
+    store.save("support_check_in", nul, op_id=new_id(), queued_at=now.isoformat())
 
     phone = SyncClient(verbose_server, world["alice"].token)
     first = SyncEngine(store, phone).sync_once()
-    assert first.pushed == 5 and first.rejected == 1
+    assert first.pushed == 6 and first.rejected == 2
 
     assert sign_in(client, "sue").status_code == 303
     for page in (
@@ -129,6 +138,13 @@ def test_a_full_sync_and_review_logs_no_personal_data(verbose_server, every_log,
     )
     assert reviewed.status_code == 303
     assert sign_in(client, SEEKER_CODE, "not a password").status_code == 401  # a name typed as a username
+    assert sign_in(client, f"{SEEKER_CODE}\u0000", "not a password").status_code == 400
+    commented = client.post(
+        f"/review/records/{visit}/comments",
+        data={"csrf_token": csrf_from(record.text), "body": f"{SECRETS[7]}\u0000"},
+        follow_redirects=False,
+    )
+    assert commented.status_code == 400
 
     SyncEngine(store, phone).sync_once()
     pulled = store.get("employer_visit", visit)

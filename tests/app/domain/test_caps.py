@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,14 @@ def test_a_location_fix_from_year_one_is_refused():
     tag = Geotag(latitude=1.0, longitude=1.0, accuracy_m=5.0, fixed_at=year_one, source=GeotagSource.GPS)
     errors = validate(visit(geotag=tag), now=NOW)
     assert errors == {"geotag.fixed_at": "the location fix is too far in the past"}
+
+
+def test_the_readme_states_every_cap():
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Limits on a record.**") :].split("\n- **", 1)[0]
+    for field in [*LIST_CAPS, *TEXT_CAPS]:
+        assert f"`{field}`" in section, field
+    for limit in LIST_CAPS.values():
+        assert f"{limit.items} " in section and f"{limit.each} characters" in section
+    for size in {*TEXT_CAPS.values(), MAX_TEXT}:
+        assert f"{size:,} characters" in section, size

@@ -14,7 +14,7 @@ from tests.chaos.controller import RunConfig, run
 from tests.chaos.run import report, table
 
 SEED = 20260513  # fixed: a failure names it, and `python -m tests.chaos.run --seed` tells the story again
-SAVES = 80
+SAVES = 150  # fewer, and the phones rarely edit one record at once: a merge bug would go unseen
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -32,4 +32,5 @@ def test_no_acknowledged_save_is_lost_duplicated_or_applied_twice_under_chaos(ba
     assert result.phone_kills >= 2 and result.server_kills >= 1, f"seed {SEED}: {table([result])}"
     assert sum(result.faults.values()) > 0, f"seed {SEED}: no fault injected"
     assert not result.crashes, f"seed {SEED}:\n{report(result)}"
-    assert not result.findings.problems(), f"seed {SEED}:\n{table([result])}\n{report(result)}"
+    problems = result.findings.problems()
+    assert not problems, f"seed {SEED}:\n{table([result])}\n{report(result)}"

@@ -32,7 +32,7 @@ bench: venv
 	$(PY) bench/suite.py
 
 ## Long chaos runs on SQLite and PostgreSQL (tests/chaos): phones and the API killed and restarted under a
-## faulty network, then checked for lost, duplicated or twice-applied saves and false conflicts; ~4 minutes.
+## faulty network, then checked for lost, duplicated or twice-applied saves and false conflicts; ~2 minutes.
 chaos: venv
 	$(PY) -m tests.chaos.run --backend both
 

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from server.api.deps import ClockDep, DbDep
-from server.services import audit
+from server.services import audit, visit_checks
 from server.services.activity import (
     ACTIVITY_KINDS,
     ActivityFilter,
@@ -29,6 +29,7 @@ from server.services.activity import (
 )
 from server.services.reviews import SHOWN_STATES
 from server.web.common import KIND_LABELS, PageError, Supervisor, render, team_zone
+from server.web.export_rows import CSV_COLUMNS, ExportContext, csv_row, employer_ids, geojson_properties
 from server.web.present import describe, local_time
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -134,12 +135,6 @@ def _view(row: ActivityRow, names: dict[str, str], zone: Any) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = (
-    "record_id", "type", "specialist", "occurred_at_local", "summary", "review_state", "contact_mode",
-    "purpose", "latitude", "longitude", "accuracy_m", "geotag_source",
-)  # fmt: skip
-
-
 def _audit_export(db: Any, clock: Any, supervisor: Supervisor, filtered: FilterQuery, fmt: str) -> None:
     """Exports leave the building: each is in the audit log with its filters (ids and dates only)."""
     typed = {key: value for key, value in filtered.typed.items() if value}
@@ -155,6 +150,30 @@ def _audit_export(db: Any, clock: Any, supervisor: Supervisor, filtered: FilterQ
         )
 
 
+def _export_context(session: Any, request: Request, team_id: str, rows: list[ActivityRow]) -> ExportContext:
+    """Names and employer points for one chunk of rows (each looked up with one parameter)."""
+    settings = request.app.state.settings
+    employers = employer_ids(rows)
+    return ExportContext(
+        names=names_for(session, team_id=team_id, record_ids=mentioned_ids(rows) | employers),
+        points=visit_checks.employer_points(session, team_id=team_id, employer_ids=employers),
+        rules=visit_checks.rules_from(settings),
+        minimum_wage=settings.minimum_wage,
+        zone=team_zone(request),
+    )
+
+
+def _chunks(rows: Iterator[ActivityRow], size: int = 500) -> Iterator[list[ActivityRow]]:
+    chunk: list[ActivityRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @router.get("/export.csv")
 def export_csv(
     request: Request,
@@ -163,6 +182,8 @@ def export_csv(
     supervisor: Supervisor,
     filtered: Filtered,
 ) -> StreamingResponse:
+    """Real columns, one row per record. A BOM first, so Excel reads UTF-8 ("Café", not "CafÃ©");
+    every text cell neutralised against formulas (server.web.export_rows.spreadsheet_safe)."""
     filters = filtered.filters
     zone = team_zone(request)
     _audit_export(db, clock, supervisor, filtered, "csv")
@@ -171,46 +192,18 @@ def export_csv(
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
+        yield "\ufeff" + buffer.getvalue()
         with db.read() as session:
-            chunk: list[ActivityRow] = []
-            for row in iter_activity(session, team_id=supervisor.team_id, filters=filters, zone=zone):
-                chunk.append(row)
-                if len(chunk) == 500:
-                    _write_csv(
-                        writer,
-                        chunk,
-                        names_for(session, team_id=supervisor.team_id, record_ids=mentioned_ids(chunk)),
-                        zone,
-                    )
-                    chunk = []
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-            names = names_for(session, team_id=supervisor.team_id, record_ids=mentioned_ids(chunk))
-            _write_csv(writer, chunk, names, zone)
-        yield buffer.getvalue()
+            rows = iter_activity(session, team_id=supervisor.team_id, filters=filters, zone=zone)
+            for chunk in _chunks(rows):
+                buffer.seek(0)
+                buffer.truncate()
+                context = _export_context(session, request, supervisor.team_id, chunk)
+                writer.writerows(csv_row(row, context) for row in chunk)
+                yield buffer.getvalue()
 
     headers = {"Content-Disposition": 'attachment; filename="fieldwork-activity.csv"'}
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _geotag(data: dict[str, Any]) -> dict[str, Any]:
-    geotag = data.get("geotag")
-    return geotag if isinstance(geotag, dict) else {}
-
-
-def _write_csv(writer: Any, rows: list[ActivityRow], names: dict[str, str], zone: Any) -> None:
-    for row in rows:
-        geotag = _geotag(row.data)
-        writer.writerow(
-            [
-                row.record_id, KIND_LABELS[row.kind], row.owner, local_time(row.occurred_at, zone),
-                describe(row.kind, row.data, names), row.review_state,
-                row.data.get("contact_mode") or row.data.get("mode") or "", row.data.get("purpose", ""),
-                geotag.get("latitude", ""), geotag.get("longitude", ""), geotag.get("accuracy_m", ""),
-                geotag.get("source", ""),
-            ]
-        )  # fmt: skip
 
 
 @router.get("/export.geojson")
@@ -230,35 +223,30 @@ def export_geojson(
         yield '{"type":"FeatureCollection","features":['
         first = True
         with db.read() as session:
-            for row in iter_activity(session, team_id=supervisor.team_id, filters=filters, zone=zone):
-                feature = geojson_feature(row)
-                if feature is None:
-                    continue
-                yield ("" if first else ",") + json.dumps(feature)
-                first = False
+            rows = iter_activity(session, team_id=supervisor.team_id, filters=filters, zone=zone)
+            for chunk in _chunks(rows):
+                context = _export_context(session, request, supervisor.team_id, chunk)
+                for row in chunk:
+                    feature = geojson_feature(row, context)
+                    if feature is None:
+                        continue
+                    yield ("" if first else ",") + json.dumps(feature)
+                    first = False
         yield "]}"
 
     headers = {"Content-Disposition": 'attachment; filename="fieldwork-activity.geojson"'}
     return StreamingResponse(chunks(), media_type="application/geo+json", headers=headers)
 
 
-def geojson_feature(row: ActivityRow) -> dict[str, Any] | None:
-    geotag = _geotag(row.data)
-    lat, lon = geotag.get("latitude"), geotag.get("longitude")
+def geojson_feature(row: ActivityRow, context: ExportContext) -> dict[str, Any] | None:
+    geotag = row.data.get("geotag")
+    lat, lon = (geotag.get("latitude"), geotag.get("longitude")) if isinstance(geotag, dict) else (None, None)
+    if isinstance(lat, bool) or isinstance(lon, bool):
+        return None
     if not isinstance(lat, int | float) or not isinstance(lon, int | float):
         return None
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {
-            "record_id": row.record_id,
-            "type": row.kind,
-            "specialist": row.owner,
-            "occurred_at": row.occurred_at.isoformat() if row.occurred_at else None,
-            "purpose": row.data.get("purpose"),
-            "contact_mode": row.data.get("contact_mode"),
-            "accuracy_m": geotag.get("accuracy_m"),
-            "geotag_source": geotag.get("source"),
-            "review_state": row.review_state,
-        },
+        "properties": geojson_properties(row, context),
     }

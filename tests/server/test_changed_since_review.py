@@ -150,7 +150,7 @@ def test_exports_and_the_records_api_show_the_same_state(client, world):
     review(client, seeded.alice_check_in, "approved")
     edit_visit(client, world["alice"], seeded.alice_visit, base=1, outcome="Met the manager")
 
-    rows = list(csv.DictReader(io.StringIO(client.get("/review/export.csv").text)))
+    rows = list(csv.DictReader(io.StringIO(client.get("/review/export.csv").content.decode("utf-8-sig"))))
     states = {row["record_id"]: row["review_state"] for row in rows}
     assert states[seeded.alice_visit] == CHANGED and states[seeded.alice_check_in] == "approved"
     (feature,) = client.get("/review/export.geojson").json()["features"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select, tuple_
+from sqlalchemy import Table, and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -105,6 +105,13 @@ def _load_history(session: Session, *, batch: Batch, ops: list[Operation]) -> di
     if not oldest:
         return history
     record_of = {state.pk: state.record_id for state in batch.records.values()}
+    # Only the versions from each edit's base on: a shared employer may have thousands before it.
+    wanted = or_(
+        *(
+            and_(RecordVersion.record_pk == pk, RecordVersion.version >= base)
+            for pk, base in sorted(oldest.items())
+        )
+    )
     rows = session.execute(
         select(
             RecordVersion.record_pk,
@@ -112,11 +119,10 @@ def _load_history(session: Session, *, batch: Batch, ops: list[Operation]) -> di
             RecordVersion.data,
             RecordVersion.author_device_id,
             RecordVersion.device_data,
-        ).where(RecordVersion.record_pk.in_(oldest))
+        ).where(wanted)
     ).all()
     for pk, version, data, device_id, device_data in rows:
-        if version >= oldest[pk]:
-            history.setdefault(record_of[pk], {})[version] = Version(data, device_id, device_data)
+        history.setdefault(record_of[pk], {})[version] = Version(data, device_id, device_data)
     return history
 
 

@@ -81,3 +81,25 @@ def test_a_value_another_phone_replaced_after_seeing_it_is_not_a_conflict(client
     assert result["conflicts"] == []
     assert result["data"]["sector"] == "logistics"
     assert result["data"]["notes"] == "new note"
+
+
+def test_a_stale_edit_reads_history_only_from_its_base_on(client, world, database):
+    """A shared employer may have thousands of versions; an edit on v9 of 12 needs v9..v12 only."""
+    from server.services.accounts import authenticate_device
+    from server.services.apply import Batch
+    from server.services.push import _load_history, _load_records
+    from sync.protocol import Operation
+
+    alice = world["alice"]
+    employer = new_id()
+    data = sample("employer", notes="n0")
+    push(client, alice, op("employer", employer, data=data))
+    for version in range(1, 12):
+        push(client, alice, op("employer", employer, base=version, data={**data, "notes": f"n{version}"}))
+    stale = Operation(op_id=new_id(), kind="employer", record_id=employer, base_version=9, data=data)
+    with database.read() as session:
+        assert alice.token is not None
+        batch = Batch(principal=authenticate_device(session, token=alice.token), now=None)  # type: ignore[arg-type]
+        batch.records = _load_records(session, team_id=alice.team_id, record_ids={employer})
+        history = _load_history(session, batch=batch, ops=[stale])
+    assert sorted(history[employer]) == [9, 10, 11, 12]

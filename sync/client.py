@@ -59,6 +59,9 @@ API = "/api/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 # Below this size gzip costs more CPU than it saves air time.
 GZIP_MIN_BYTES = 1024
+# What the phone tells its team page at each sync (server.services.devices reads them).
+PENDING_HEADER = "Fieldwork-Pending"
+APP_VERSION_HEADER = "Fieldwork-App-Version"
 # The API's 413 message names its body limit ("... larger than 8388608 bytes"); a proxy's does not.
 BODY_LIMIT_IN_MESSAGE = re.compile(r"larger than (\d+) bytes")
 
@@ -72,6 +75,8 @@ class SyncClient:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         protocol_version: int = PROTOCOL_VERSION,  # tests play an older app with this
+        app_version: str | None = None,
+        pending: Callable[[], int] | None = None,
     ) -> None:
         headers = {
             "Accept": "application/json",
@@ -80,7 +85,11 @@ class SyncClient:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if app_version:
+            headers[APP_VERSION_HEADER] = app_version
         self._protocol_version = protocol_version
+        # Read at each pull (after the pass's pushes): the team page shows what still waits here.
+        self._pending = pending
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
         )
@@ -123,7 +132,9 @@ class SyncClient:
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        return _decoded(decode_pull_response, self._send("GET", f"{API}/sync/pull", params=params))
+        headers = {PENDING_HEADER: str(self._pending())} if self._pending is not None else {}
+        answer = self._request("GET", f"{API}/sync/pull", None, headers, params=params)
+        return _decoded(decode_pull_response, answer)
 
     def enroll(self, code: str, *, device_name: str) -> EnrollResponse:
         body = encode(EnrollRequest(code=code, device_name=device_name))

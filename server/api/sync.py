@@ -19,6 +19,7 @@ from server.api.deps import (
 from server.api.openapi import PUSH_BODY, errors
 from server.api.protocol_gate import check_version
 from server.errors import BadRequest, ErrorCode, NotAuthenticated, PayloadTooLarge, UnsupportedMediaType
+from server.services import devices
 from server.services.changes import decode_cursor
 from server.services.operations import parse_operation
 from server.services.pull import pull_for_device
@@ -104,9 +105,21 @@ async def pull(
         raise NotAuthenticated("send the device token as 'Authorization: Bearer <token>'")
     token = credentials.credentials
 
+    report = devices.parse_report(
+        request.headers.get(devices.PENDING_HEADER), request.headers.get(devices.APP_VERSION_HEADER)
+    )
+    clock = request.app.state.clock
+
     def work() -> PullResponse:
         # Authenticate in the pull's own read transaction: an empty pull is one short transaction.
+        now = clock.now()
         with db.read() as session:
-            return pull_for_device(session, token=token, after_seq=after, limit=page)
+            pulled = pull_for_device(session, token=token, after_seq=after, limit=page)
+            # The team page's "last sync" (server.services.devices): written only when it changes.
+            stale = devices.needs_note(session, token=token, report=report, now=now)
+        if stale:
+            with db.write() as session:
+                devices.note_sync(session, token=token, report=report, now=now)
+        return pulled
 
     return json_response(await run_in_threadpool(work))

@@ -85,6 +85,11 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the bearer token
     created_at: Mapped[datetime] = mapped_column(Stamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Stamp)
+    # What the phone said at its last pull (migration 0012; server.services.devices): when, how
+    # many saves it still had waiting to sync, and its app version. NULL until it reports.
+    last_sync_at: Mapped[datetime | None] = mapped_column(Stamp)
+    reported_pending: Mapped[int | None] = mapped_column(Integer)
+    app_version: Mapped[str | None] = mapped_column(String(40))
 
 
 class EnrollmentCode(Base):

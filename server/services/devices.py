@@ -1,0 +1,80 @@
+"""What a phone reports about itself at each sync, kept on its device row for the team page.
+
+The phone sends two optional headers on its pulls: `Fieldwork-Pending` (how many saves still wait
+in its outbox after the pass's pushes) and `Fieldwork-App-Version`. An older app sends neither; a
+malformed value is ignored rather than failing the sync, since it only feeds a status column.
+
+Most pulls find nothing new and cost one read. Writing the device row on every one of them would
+put a write (on SQLite, the database's write lock) behind every phone's periodic pull, so the row
+is written only when what it says would change: another pending count or version, or a last sync
+older than `REFRESH`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import Session
+
+from server import security
+from server.db.models import Device
+
+PENDING_HEADER = "Fieldwork-Pending"
+APP_VERSION_HEADER = "Fieldwork-App-Version"
+REFRESH = timedelta(minutes=1)  # "last sync" is shown to the minute
+MAX_PENDING = 10_000_000
+# Versions look like 0.1.0, 1.2.3+build.4 or 2.0.0rc1: printable, short, nothing to escape.
+VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}")
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    pending: int | None = None
+    app_version: str | None = None
+
+
+def parse_report(pending: str | None, app_version: str | None) -> DeviceReport:
+    """The headers as sent; anything unreadable is None ("not reported")."""
+    count: int | None = None
+    if pending is not None and pending.strip().isdigit() and len(pending.strip()) <= 9:
+        count = min(int(pending.strip()), MAX_PENDING)
+    version = app_version.strip() if app_version is not None else None
+    if version is not None and not VERSION.fullmatch(version):
+        version = None
+    return DeviceReport(pending=count, app_version=version)
+
+
+def _changes(
+    token: str, report: DeviceReport, now: datetime
+) -> tuple[dict[str, object], list[ColumnElement[bool]]]:
+    """The values a sync writes, and the row filter: this device, and something would change."""
+    values: dict[str, object] = {"last_sync_at": now}
+    stale = [Device.last_sync_at.is_(None), Device.last_sync_at < now - REFRESH]
+    if report.pending is not None:
+        values["reported_pending"] = report.pending
+        stale.append(Device.reported_pending.is_distinct_from(report.pending))
+    if report.app_version is not None:
+        values["app_version"] = report.app_version
+        stale.append(Device.app_version.is_distinct_from(report.app_version))
+    where = [Device.token_hash == security.token_hash(token), Device.revoked_at.is_(None), or_(*stale)]
+    return values, where
+
+
+def needs_note(session: Session, *, token: str, report: DeviceReport, now: datetime) -> bool:
+    """Read-only: would `note_sync` change the device row? Run inside the pull's read, so a pull
+    that changes nothing takes no write transaction (on SQLite, no wait on the write lock)."""
+    _values, where = _changes(token, report, now)
+    return session.scalar(select(Device.id).where(*where)) is not None
+
+
+def note_sync(session: Session, *, token: str, report: DeviceReport, now: datetime) -> bool:
+    """Record a successful sync of the device holding `token`; True when its row was written.
+    One conditional UPDATE: when nothing would change it matches no row."""
+    values, where = _changes(token, report, now)
+    result = session.execute(
+        update(Device).where(*where).values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))

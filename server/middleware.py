@@ -18,8 +18,10 @@ from server.errors import ErrorCode
 CHUNK = 64 * 1024
 
 
-async def send_error(send: Send, status: int, code: ErrorCode, message: str) -> None:
-    body = json.dumps({"error": {"code": code.value, "message": message, "details": {}}}).encode()
+async def send_error(
+    send: Send, status: int, code: ErrorCode, message: str, details: dict[str, Any] | None = None
+) -> None:
+    body = json.dumps({"error": {"code": code.value, "message": message, "details": details or {}}}).encode()
     await send(
         {
             "type": "http.response.start",
@@ -31,9 +33,11 @@ async def send_error(send: Send, status: int, code: ErrorCode, message: str) -> 
 
 
 class _Refused(Exception):
-    def __init__(self, status: int, code: ErrorCode, message: str) -> None:
+    def __init__(
+        self, status: int, code: ErrorCode, message: str, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.details = status, code, message, details
 
 
 class BodyLimitMiddleware:
@@ -52,12 +56,12 @@ class BodyLimitMiddleware:
             return
         declared = headers.get(b"content-length", b"").decode("latin-1")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await send_error(send, 413, ErrorCode.BODY_TOO_LARGE, self._too_large())
+            await send_error(send, 413, ErrorCode.BODY_TOO_LARGE, self._too_large(), self._limit())
             return
         try:
             body = await self._read(receive, gzipped=encoding == "gzip")
         except _Refused as refused:
-            await send_error(send, refused.status, refused.code, refused.message)
+            await send_error(send, refused.status, refused.code, refused.message, refused.details)
             return
         if body is None:  # the client went away
             return
@@ -81,6 +85,9 @@ class BodyLimitMiddleware:
     def _too_large(self) -> str:
         return f"the request body is larger than {self.max_body_bytes} bytes"
 
+    def _limit(self) -> dict[str, Any]:
+        return {"limit_bytes": self.max_body_bytes}  # the phone halves its batches below this
+
     async def _read(self, receive: Receive, *, gzipped: bool) -> bytes | None:
         inflater: Any = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
         parts: list[bytes] = []
@@ -96,14 +103,14 @@ class BodyLimitMiddleware:
             for piece in pieces:
                 size += len(piece)
                 if size > self.max_body_bytes:
-                    raise _Refused(413, ErrorCode.BODY_TOO_LARGE, self._too_large())
+                    raise _Refused(413, ErrorCode.BODY_TOO_LARGE, self._too_large(), self._limit())
                 parts.append(piece)
         if inflater is not None:
             if not inflater.eof and size:
                 raise _Refused(400, ErrorCode.BAD_GZIP, "the gzip body is truncated")
             tail = inflater.flush()
             if size + len(tail) > self.max_body_bytes:
-                raise _Refused(413, ErrorCode.BODY_TOO_LARGE, self._too_large())
+                raise _Refused(413, ErrorCode.BODY_TOO_LARGE, self._too_large(), self._limit())
             parts.append(tail)
         return b"".join(parts)
 

@@ -190,8 +190,13 @@ def _answer(response: httpx.Response) -> Any:
 
 def _too_large(response: httpx.Response) -> PayloadTooLarge:
     message = _error_message(response)
-    stated = BODY_LIMIT_IN_MESSAGE.search(message)
-    limit = int(stated.group(1)) if stated else None
+    details = _error_body(response).get("details")
+    given = details.get("limit_bytes") if isinstance(details, dict) else None
+    stated = BODY_LIMIT_IN_MESSAGE.search(message)  # servers before the limit was in details
+    if isinstance(given, int) and not isinstance(given, bool) and given > 0:
+        limit: int | None = given
+    else:
+        limit = int(stated.group(1)) if stated else None
     return PayloadTooLarge(message, code=_error_code(response), limit_bytes=limit)
 
 

@@ -44,7 +44,7 @@ def _me(principal: accounts.Principal) -> Me:
 
 
 @router.post("/auth/login", response_model=Me, responses=errors(401, 422, 429))
-def login(
+async def login(
     body: LoginBody,
     response: Response,
     db: DbDep,
@@ -54,8 +54,10 @@ def login(
 ) -> Me:
     """Check a password (argon2) and set the session cookie.
 
-    Too many failures for one username or from one address: 429 with Retry-After."""
-    token, principal = attempts.sign_in(
+    Too many failures for one username from one address, from one address, or for one username
+    from everywhere (a much higher ceiling): 429 with Retry-After. Async: waiting for a password
+    hashing slot holds no request thread."""
+    token, principal = await attempts.sign_in(
         db,
         username=body.username,
         password=body.password,

@@ -34,6 +34,9 @@ class AuditEvent(Base):
     device_id: Mapped[str | None] = mapped_column(Id)  # no key: devices are never deleted anyway
     target: Mapped[str | None] = mapped_column(String(64))  # a record, device or user id
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # e.g. {"via": "web"}
+    # Repeated events (blocked attempts, record views) share one row per window (migration 0013).
+    repeat_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class RateLimitCounter(Base):

@@ -95,11 +95,15 @@ def create_user(
     role: Role,
     password: str | None,
     clock: Clock,
+    actor_user_id: str | None = None,
 ) -> str:
+    """A new user, audited (`actor_user_id`: the admin who added them; None for the operator)."""
     if session.get(Team, team_id) is None:
         raise NotFound("no such team")
     if session.scalar(select(User.id).where(User.username == username)):
-        raise AlreadyExists(f"the username {username!r} is taken")
+        # Usernames are unique across organisations (sign-in takes no organisation): say no more
+        # than "choose another", so an admin cannot learn which names other organisations use.
+        raise AlreadyExists("this username cannot be used; choose another")
     user = User(
         id=_id(),
         team_id=team_id,
@@ -112,6 +116,15 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    audit.record(
+        session,
+        clock=clock,
+        action=audit.Action.USER_CREATED,
+        team_id=team_id,
+        actor_user_id=actor_user_id,
+        target=user.id,
+        role=role.value,
+    )
     return user.id
 
 
@@ -285,13 +298,33 @@ def list_devices(session: Session, *, team_id: str) -> list[tuple[Device, User]]
     return [(device, user) for device, user in rows]
 
 
-def login(
-    session: Session, *, username: str, password: str, clock: Clock, hours: int
-) -> tuple[str, Principal]:
-    """Check a password and open a web session; the token goes in a cookie, its hash in the table."""
-    user = session.scalar(select(User).where(User.username == username))
-    ok = security.verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.active:
+@dataclass(frozen=True)
+class SignInCandidate:
+    """What a sign-in needs to know of a username before the password is checked (plain values:
+    the password is hashed after the transaction that read them has ended)."""
+
+    user_id: str | None
+    team_id: str | None
+    password_hash: str | None
+
+
+def sign_in_candidate(session: Session, *, username: str) -> SignInCandidate:
+    row = session.execute(
+        select(User.id, User.team_id, User.password_hash, User.active).where(User.username == username)
+    ).first()
+    if row is None:
+        return SignInCandidate(user_id=None, team_id=None, password_hash=None)
+    # A disabled user's password is still checked (same work), and then refused.
+    return SignInCandidate(
+        user_id=row.id, team_id=row.team_id, password_hash=row.password_hash if row.active else None
+    )
+
+
+def open_web_session(session: Session, *, user_id: str, clock: Clock, hours: int) -> tuple[str, Principal]:
+    """A web session for a user whose password was right; refused if they were disabled meanwhile.
+    The token goes in a cookie, its hash in the table."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
         raise NotAuthenticated("wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
     now = clock.now()
     token = security.new_token()
@@ -305,6 +338,17 @@ def login(
         )
     )
     return token, _principal(user)
+
+
+def login(
+    session: Session, *, username: str, password: str, clock: Clock, hours: int
+) -> tuple[str, Principal]:
+    """Check a password and open a web session in one go (scripts and tests; the sign-in routes go
+    through server.services.attempts, which hashes outside any transaction)."""
+    candidate = sign_in_candidate(session, username=username)
+    if not security.verify_password(candidate.password_hash, password) or candidate.user_id is None:
+        raise NotAuthenticated("wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
+    return open_web_session(session, user_id=candidate.user_id, clock=clock, hours=hours)
 
 
 def authenticate_session(session: Session, *, token: str, clock: Clock) -> Principal:

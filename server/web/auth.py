@@ -1,4 +1,7 @@
-"""Sign-in and sign-out for the supervisor pages (the session is the API's web session)."""
+"""Sign-in and sign-out for the supervisor pages (the session is the API's web session).
+
+Sign-in is async: its database steps and its password hash run on threads it awaits
+(server.services.attempts), so a flood of sign-ins waiting to be hashed holds no request thread."""
 
 from __future__ import annotations
 
@@ -6,8 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from app.domain.clock import Clock
 from server.api.deps import SESSION_COOKIE, AddressDep, ClockDep, DbDep, SettingsDep
+from server.db.database import Database
 from server.errors import NotAuthenticated, RateLimited
 from server.services import accounts, attempts
 from server.web.common import CsrfChecked, render, safe_next, web_user
@@ -26,7 +32,7 @@ def login_page(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login", dependencies=[CsrfChecked], response_model=None)
-def login(
+async def login(
     request: Request,
     db: DbDep,
     clock: ClockDep,
@@ -37,7 +43,7 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/review",
 ) -> Response:
     try:
-        token, principal = attempts.sign_in(
+        token, principal = await attempts.sign_in(
             db,
             username=username.strip(),
             password=password,
@@ -60,8 +66,7 @@ def login(
         context = {"next": safe_next(next), "error": "Wrong username or password.", "username": username}
         return render(request, "login.html", context, status=401)
     if not principal.sees_whole_team:
-        with db.write() as session:
-            accounts.logout(session, token=token, clock=clock)
+        await run_in_threadpool(_end_session, db, token=token, clock=clock)
         context = {
             "next": "/review",
             "error": "These pages are for supervisors and admins.",
@@ -79,6 +84,11 @@ def login(
         path="/",
     )
     return response
+
+
+def _end_session(db: Database, *, token: str, clock: Clock) -> None:
+    with db.write() as session:
+        accounts.logout(session, token=token, clock=clock)
 
 
 @router.post("/logout", dependencies=[CsrfChecked], response_model=None)

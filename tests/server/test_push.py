@@ -219,7 +219,7 @@ def test_gzip_request_bodies_are_accepted(client, world):
     assert response.json()["results"][0]["status"] == "applied"
 
 
-def test_a_gzip_bomb_is_refused_with_413(client, world):
+def test_a_gzip_bomb_is_refused_with_413(client, world, settings):
     bomb = gzip.compress(b"[" + b" " * (20 * 1024 * 1024) + b"]")
     assert len(bomb) < 100_000
     response = client.post(
@@ -227,6 +227,7 @@ def test_a_gzip_bomb_is_refused_with_413(client, world):
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
+    assert response.json()["error"]["details"] == {"limit_bytes": settings.max_body_bytes}
 
 
 def test_broken_gzip_is_400(client, world):

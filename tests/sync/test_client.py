@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from sync.client import Offline, ProtocolFault, SyncClient, Unauthorized
+from sync.errors import PayloadTooLarge
 from sync.protocol import Operation
 
 
@@ -135,6 +136,13 @@ def test_other_client_errors_keep_the_servers_code():
         client_answering(lambda request: httpx.Response(413, json=body)).push([op(1)])
     assert caught.value.code == "batch_too_large"
     assert caught.value.status == 413
+
+
+def test_a_413_names_the_servers_body_limit_from_its_details():
+    body = {"error": {"code": "body_too_large", "message": "too big", "details": {"limit_bytes": 65536}}}
+    with pytest.raises(PayloadTooLarge) as caught:
+        client_answering(lambda request: httpx.Response(413, json=body)).push([op(1)])
+    assert caught.value.limit_bytes == 65536
 
 
 def test_an_answer_outside_the_protocol_is_a_protocol_fault():

@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from server.api.deps import ClockDep, CurrentAdmin, CurrentSupervisor, DbDep, SettingsDep
 from server.api.openapi import errors
 from server.api.schemas import DeviceOut, EnrollmentCodeBody, EnrollmentCodeOut, NewUserBody, NewUserOut
-from server.services import accounts, audit
+from server.services import accounts, team_admin
 
 router = APIRouter(tags=["team"])
 
@@ -21,26 +21,19 @@ router = APIRouter(tags=["team"])
 def issue_code(
     body: EnrollmentCodeBody, db: DbDep, clock: ClockDep, settings: SettingsDep, supervisor: CurrentSupervisor
 ) -> EnrollmentCodeOut:
-    """A one-time code for a member of your team to enroll a phone (shown once, short-lived)."""
+    """A one-time code for a member of your team to enroll a phone (shown once, short-lived).
+    Supervisors: for the team's specialists and their own phone only (server.services.team_admin)."""
     with db.write() as session:
         user = accounts.find_team_member(session, team_id=supervisor.team_id, username=body.username)
-        code, expires_at = accounts.issue_enrollment_code(
+        issued = team_admin.issue_code(
             session,
-            user_id=user.id,
-            issued_by=supervisor.user_id,
+            actor=supervisor,
+            target=user,
             clock=clock,
             secret=settings.secret_key.get_secret_value(),
             minutes=settings.enrollment_code_minutes,
         )
-        audit.record(
-            session,
-            clock=clock,
-            action=audit.Action.ENROLLMENT_CODE,
-            team_id=supervisor.team_id,
-            actor_user_id=supervisor.user_id,
-            target=user.id,
-        )
-    return EnrollmentCodeOut(code=code, username=body.username, expires_at=expires_at)
+    return EnrollmentCodeOut(code=issued.code, username=body.username, expires_at=issued.expires_at)
 
 
 @router.get("/devices", response_model=list[DeviceOut], responses=errors(401, 403))

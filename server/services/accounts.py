@@ -373,6 +373,17 @@ def logout(session: Session, *, token: str, clock: Clock) -> None:
         web_session.revoked_at = clock.now()
 
 
+def end_web_sessions(session: Session, *, user_id: str, clock: Clock) -> int:
+    """End every open web session of a user (after a password reset); returns how many."""
+    now = clock.now()
+    open_sessions = session.scalars(
+        select(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    ).all()
+    for web_session in open_sessions:
+        web_session.revoked_at = now
+    return len(open_sessions)
+
+
 def find_team(session: Session, *, name: str, organisation: str | None = None) -> Team:
     query = select(Team).where(Team.name == name)
     if organisation is not None:

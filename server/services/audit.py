@@ -40,6 +40,7 @@ class Action(StrEnum):
     REVOCATION = "device_revoked"
     USER_DISABLED = "user_disabled"
     USER_CREATED = "user_created"
+    PASSWORD_RESET = "password_reset"
     RECORD_VIEWED = "record_viewed"
 
 

@@ -11,14 +11,22 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.web import auth, pages_activity, pages_audit, pages_fidelity, pages_map, pages_record
+from server.web import (
+    auth,
+    pages_activity,
+    pages_audit,
+    pages_fidelity,
+    pages_map,
+    pages_record,
+    pages_team,
+)
 from server.web.common import HERE, install_page_errors
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def install_web(app: FastAPI) -> None:
-    for module in (auth, pages_activity, pages_audit, pages_fidelity, pages_map, pages_record):
+    for module in (auth, pages_activity, pages_audit, pages_fidelity, pages_map, pages_record, pages_team):
         app.include_router(module.router)
     install_page_errors(app)
     app.mount("/static/leaflet", StaticFiles(directory=ASSETS / "leaflet"), name="leaflet")

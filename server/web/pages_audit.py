@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "enrollment": "Phone enrolled",
     "device_revoked": "Phone revoked",
     "user_disabled": "User disabled",
+    "user_created": "User added",
+    "password_reset": "Password reset",
 }
 
 

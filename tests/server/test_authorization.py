@@ -178,10 +178,27 @@ PAGE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/review/records/{record_id}/review"): SUPERVISOR,
     ("POST", "/review/records/{record_id}/comments"): SUPERVISOR,
     ("POST", "/review/records/{record_id}/resolve"): SUPERVISOR,
+    ("GET", "/review/team"): SUPERVISOR,
+    ("POST", "/review/team/codes"): SUPERVISOR,
+    ("POST", "/review/team/phones/{device_id}/revoke"): SUPERVISOR,
+    ("POST", "/review/team/members"): ADMIN,
+    ("POST", "/review/team/members/{user_id}/disable"): ADMIN,
+    ("POST", "/review/team/members/{user_id}/password"): ADMIN,
 }
 PAGE_FORMS = {
     "/review/records/{record_id}/review": {"state": "approved"},
     "/review/records/{record_id}/comments": {"body": "Well done"},
+    "/review/team/codes": {"user_id": "{bob}"},
+    "/review/team/members": {"username": "newcomer", "display_name": "New Comer", "role": "specialist"},
+}
+# Team pages that answer a POST with the page itself (a secret shown once), not a redirect.
+PAGE_POSTS_SHOWN = {"/review/team/codes", "/review/team/members/{user_id}/password"}
+# Team pages that act on one of team A's people or phones: another team gets "not found".
+TEAM_A_TARGETS = {
+    "/review/team/codes",
+    "/review/team/phones/{device_id}/revoke",
+    "/review/team/members/{user_id}/disable",
+    "/review/team/members/{user_id}/password",
 }
 # page caller -> (username, or None for no session)
 PAGE_CALLERS = {
@@ -219,11 +236,14 @@ def test_every_page_has_a_rule(app):
     assert _page_routes(app) == set(PAGE_RULES)
 
 
-def _csrf(app) -> tuple[str, str]:
-    """A CSRF cookie value and its signed form token, as a browser gets them from any page."""
+def _csrf(app, session: str | None) -> tuple[str, str]:
+    """A CSRF cookie value and the form token for this session (or, signed out, for that cookie),
+    as a browser gets them from any page."""
     with TestClient(app, base_url="http://127.0.0.1") as browser:
+        if session:
+            browser.cookies.set("fieldwork_session", session)
         page = browser.get("/login")
-        return page.cookies["fieldwork_csrf"], csrf_from(page.text)
+        return page.cookies.get("fieldwork_csrf", "unused"), csrf_from(page.text)
 
 
 @pytest.mark.parametrize("caller", list(PAGE_CALLERS))
@@ -240,7 +260,7 @@ def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, da
     if username is not None:
         with database.write() as session:
             token, _ = accounts.login(session, username=username, password=PASSWORD, clock=clock, hours=1)
-    csrf_cookie, csrf_token = _csrf(app)
+    csrf_cookie, csrf_token = _csrf(app, token)
     cookie = f"fieldwork_csrf={csrf_cookie}" + (f"; fieldwork_session={token}" if token else "")
     role = {None: None, "alice": "specialist", "sue": "supervisor", "sam": "supervisor"}.get(
         username, "admin"
@@ -252,8 +272,13 @@ def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, da
     for (method, path), rule in sorted(PAGE_RULES.items()):
         if rule == PUBLIC:
             continue  # sign-in and sign-out: tests/server/test_web_pages.py
-        url = path.replace("{record_id}", seeded.alice_visit)
-        form = {"csrf_token": csrf_token, **PAGE_FORMS.get(path, {})} if method == "POST" else None
+        url = path.replace("{record_id}", seeded.alice_visit).replace("{user_id}", world["bob"].user_id)
+        url = url.replace("{device_id}", world["alice"].device_id or "")
+        fields = {
+            key: value.replace("{bob}", world["bob"].user_id)
+            for key, value in PAGE_FORMS.get(path, {}).items()
+        }
+        form = {"csrf_token": csrf_token, **fields} if method == "POST" else None
         response = client.request(method, url, data=form, headers={"Cookie": cookie}, follow_redirects=False)
         client.cookies.clear()
         status, where = response.status_code, (caller, method, path)
@@ -264,10 +289,11 @@ def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, da
         allowed = role == "admin" if rule == ADMIN else role in ("supervisor", "admin")
         if not allowed:
             assert status == 403, where
-        elif "{record_id}" in path and not own_team:
+        elif ("{record_id}" in path or path in TEAM_A_TARGETS) and not own_team:
             assert status == 404, where  # another team's record: "not found", never "forbidden"
         else:
-            assert status in ((303,) if method == "POST" else (200,)), (*where, response.text[:300])
+            shown = method == "GET" or path in PAGE_POSTS_SHOWN
+            assert status == (200 if shown else 303), (*where, response.text[:300])
         if not (own_team and allowed):
             leaked = [marker for marker in markers if marker and marker in response.text]
             assert not leaked, (*where, leaked)

@@ -28,7 +28,7 @@ from server.db.migrate import upgrade
 from server.demo import seed_demo
 from server.errors import ApiError
 from server.services import accounts
-from server.settings import Settings
+from server.settings import Settings, UnsafeSettings
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -168,12 +168,19 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from server.main import serving_app
 
+    try:
+        settings.check_safe_to_serve()  # before migrating or seeding anything
+    except UnsafeSettings as unsafe:
+        print(f"fieldwork: refusing to start: {unsafe}", file=sys.stderr)
+        return 2
     if settings.is_sqlite:
         upgrade(settings.database_url)  # embedded database: one process, safe to migrate on start
     if args.demo:
         _demo(args, settings)
-    print(f"Fieldwork API on http://{args.host}:{args.port}  (docs at /docs)")
-    uvicorn.run(serving_app(settings), host=args.host, port=args.port, log_level="warning")
+    docs = "  (docs at /docs)" if settings.docs_enabled else ""
+    print(f"Fieldwork API on http://{args.host}:{args.port}{docs}")
+    app = serving_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False)
     return 0
 
 

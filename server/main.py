@@ -10,14 +10,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.clock import Clock, SystemClock
 from server.api import accounts, records, sync, team
+from server.api.deps import SESSION_COOKIE
 from server.api.errors import ContainUnexpected, install_error_handlers
 from server.api.openapi import install_openapi
 from server.api.protocol_gate import ProtocolGate
 from server.api.url_guard import NulGuard
+from server.browser_policy import OriginGuard, SecurityHeaders, content_security_policy, tile_origin
 from server.db.database import Database
 from server.middleware import BodyLimitMiddleware
 from server.settings import Settings
 from server.web import install_web
+from server.web.api_docs import install_docs
 from server.web.forms import FormNulGuard
 from sync.protocol import PROTOCOL_VERSION
 
@@ -27,10 +30,13 @@ API_PREFIX = "/api/v1"
 def create_app(
     settings: Settings, *, clock: Clock | None = None, database: Database | None = None
 ) -> FastAPI:
+    settings.check_safe_to_serve()  # raises UnsafeSettings: e.g. PostgreSQL with the dev secret key
     app = FastAPI(
         title="Fieldwork API",
         version=f"1.{PROTOCOL_VERSION}",
         description="Sync for the Fieldwork field app and review for IPS supervisors.",
+        docs_url=None,  # FastAPI's page loads an unpinned Swagger UI with an inline script
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -47,13 +53,28 @@ def create_app(
 
     app.include_router(api)
     install_web(app)
+    if settings.docs_enabled:
+        install_docs(app)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(FormNulGuard)  # inside the body limit: reads the whole, inflated form body
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(  # before the body is read: a forged request is refused unread
+        OriginGuard,
+        api_prefix=f"{API_PREFIX}/",
+        session_cookie=SESSION_COOKIE,
+        trusted=settings.trusted_origins(),
+    )
     app.add_middleware(GZipAnswers, skip=frozenset({f"{API_PREFIX}/sync/push"}))
     app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # refuses before reading the body
     app.add_middleware(NulGuard)
+    tiles = tile_origin(settings.map_tile_url)
+    images = (tiles,) if tiles else ()
+    app.add_middleware(  # on every answer from the layers inside it, refusals included
+        SecurityHeaders,
+        page_policy=content_security_policy(image_origins=images),
+        docs_policy=content_security_policy(image_origins=images, docs=True),
+    )
     app.add_middleware(ContainUnexpected)  # outermost: every exception left unhandled above
     return app
 

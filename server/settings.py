@@ -6,11 +6,19 @@ file under `var/`; production is PostgreSQL (`postgresql://...` is mapped to the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/fieldwork.db"
 INSECURE_DEV_KEY = "fieldwork-dev-only-change-me"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class UnsafeSettings(Exception):
+    """Settings that must not serve: the server refuses to start and says which one to change."""
 
 
 class Settings(BaseSettings):
@@ -25,7 +33,15 @@ class Settings(BaseSettings):
     minimum_wage: float = 12.21  # per hour; "competitive" work is derived against it
     enrollment_code_minutes: int = 15
     session_hours: int = 12
-    cookie_secure: bool = False  # set true behind HTTPS
+    # None: Secure cookies, except on the embedded SQLite default reached on a loopback address
+    # (plain http://127.0.0.1 during development); true or false forces it either way.
+    cookie_secure: bool | None = None
+    # None: /docs (Swagger UI, whose scripts come from a CDN at a pinned version) is served on the
+    # embedded SQLite default only; true or false forces it either way.
+    docs: bool | None = None
+    # Origins (scheme://host[:port], comma-separated) whose pages may send state-changing requests,
+    # for a proxy that does not pass the public Host on; empty: the request's own Host only.
+    allowed_origins: str = ""
     max_body_bytes: int = 8 * 1024 * 1024  # after gzip decompression, too
     pull_page_default: int = 500
     pull_page_max: int = 1000
@@ -55,3 +71,33 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.is_sqlite if self.docs is None else self.docs
+
+    def secure_cookies(self, local_host: str | None) -> bool:
+        """Whether cookies get the Secure flag on a connection accepted at `local_host` (the
+        server's own address for it: ASGI scope["server"])."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return not (self.is_sqlite and local_host in LOOPBACK_HOSTS)
+
+    def trusted_origins(self) -> frozenset[str]:
+        return frozenset(o.strip().rstrip("/").lower() for o in self.allowed_origins.split(",") if o.strip())
+
+    def check_safe_to_serve(self) -> None:
+        """Refuse what would be unsafe in production: PostgreSQL with the development secret key
+        (anyone who has read this repository could forge enrollment codes' HMACs and CSRF tokens)."""
+        if not self.is_sqlite and self.secret_key.get_secret_value() == INSECURE_DEV_KEY:
+            raise UnsafeSettings(
+                "FIELDWORK_SECRET_KEY is the development default, which must not be used with "
+                "PostgreSQL: set FIELDWORK_SECRET_KEY to a long random value (for example the output "
+                "of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+
+
+def local_host(scope: Mapping[str, Any]) -> str | None:
+    """The server's own address for this connection (ASGI scope["server"]), if the server gave one."""
+    server = scope.get("server")
+    return str(server[0]) if server else None

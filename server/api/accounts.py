@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from server.api.deps import (
     SESSION_COOKIE,
@@ -16,6 +16,7 @@ from server.api.deps import (
 from server.api.openapi import errors
 from server.api.schemas import EnrollBody, LoginBody, Me
 from server.services import accounts, attempts
+from server.settings import local_host
 from sync.protocol import EnrollResponse
 
 router = APIRouter(tags=["accounts"])
@@ -46,6 +47,7 @@ def _me(principal: accounts.Principal) -> Me:
 @router.post("/auth/login", response_model=Me, responses=errors(401, 422, 429))
 async def login(
     body: LoginBody,
+    request: Request,
     response: Response,
     db: DbDep,
     clock: ClockDep,
@@ -72,7 +74,7 @@ async def login(
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",  # with JSON-only bodies, keeps cross-site forms from using the session
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies(local_host(request.scope)),
     )
     return _me(principal)
 

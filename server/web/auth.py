@@ -16,7 +16,7 @@ from server.api.deps import SESSION_COOKIE, AddressDep, ClockDep, DbDep, Setting
 from server.db.database import Database
 from server.errors import NotAuthenticated, RateLimited
 from server.services import accounts, attempts
-from server.web.common import CsrfChecked, render, safe_next, web_user
+from server.web.common import CsrfChecked, render, safe_next, secure_cookie, web_user
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,7 +80,7 @@ async def login(
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=secure_cookie(request),
         path="/",
     )
     return response

@@ -1,13 +1,20 @@
 """What every supervisor page shares: templates, the signed-in supervisor, CSRF, page errors.
 
 Pages read the same session cookie as the JSON API (server.api.deps.SESSION_COOKIE). A missing or
-ended session sends the browser to the sign-in page; a specialist gets a 403 page. Forms carry a
-signed double-submit CSRF token: a random value in an HttpOnly cookie, and in each form that value
-signed with the server's secret (itsdangerous); a POST must present both, matching.
+ended session sends the browser to the sign-in page; a specialist gets a 403 page.
+
+Forms carry a CSRF token that is an HMAC, keyed by the server's secret, of the session the page was
+rendered for: the session cookie's value once signed in, or before sign-in a random value in an
+HttpOnly cookie of this browser. A token never follows a value a page can choose: a same-site page
+that plants a cookie gets a token for that cookie, never for the victim's session. The Origin and
+Sec-Fetch-Site check on every state-changing request (server.browser_policy) comes first.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,19 +26,19 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from server.api.deps import SESSION_COOKIE, get_clock, get_db, get_settings
 from server.db.database import Database
-from server.errors import NotAuthenticated
+from server.errors import Forbidden, NotAuthenticated
 from server.services import accounts
 from server.services.accounts import Principal
+from server.settings import local_host
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-CSRF_COOKIE = "fieldwork_csrf"
+CSRF_COOKIE = "fieldwork_csrf"  # before sign-in only
 CSRF_FIELD = "csrf_token"
 DEFAULT_TIME_ZONE = "Europe/London"
 KIND_LABELS = {
@@ -87,13 +94,12 @@ def review_read(db: Database) -> Iterator[Session]:
         yield session
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    secret = get_settings(request).secret_key.get_secret_value()
-    return URLSafeTimedSerializer(secret, salt="fieldwork-web-csrf")
+FORGED_FORM = "This form has expired or did not come from this site. Reload the page and try again."
 
 
 def csrf_value(request: Request) -> str:
-    """The raw CSRF value of this browser (from its cookie, or a new one set on the response)."""
+    """The raw pre-sign-in CSRF value of this browser (from its cookie, or a new one that render
+    sets on the response)."""
     value = getattr(request.state, "csrf_value", None) or request.cookies.get(CSRF_COOKIE)
     if not value:
         value = secrets.token_urlsafe(24)
@@ -101,22 +107,48 @@ def csrf_value(request: Request) -> str:
     return str(value)
 
 
+def _token_for(request: Request, kind: str, value: str) -> str:
+    secret = get_settings(request).secret_key.get_secret_value().encode()
+    mac = hmac.new(secret, f"fieldwork-csrf\0{kind}\0{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
 def csrf_form_token(request: Request) -> str:
-    return str(_serializer(request).dumps(csrf_value(request)))
+    """The token this request's forms carry: tied to the session cookie when there is one (valid or
+    not: the POST that comes back carries the same cookie), else to this browser's CSRF cookie."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        return _token_for(request, "session", session)
+    return _token_for(request, "browser", csrf_value(request))
+
+
+def _expected_token(request: Request) -> str | None:
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        return _token_for(request, "session", session)
+    browser = request.cookies.get(CSRF_COOKIE)
+    return _token_for(request, "browser", browser) if browser else None
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
 
 
 async def verify_csrf(request: Request) -> None:
-    """Dependency for POST pages: the form's signed token must match the browser's cookie."""
+    """Dependency for POST pages: the form's token must be the one for this request's session.
+    Refused: 403, an HTML page for a browser, else the API's standard error body."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    cookie = request.cookies.get(CSRF_COOKIE)
-    max_age = get_settings(request).session_hours * 3600
-    try:
-        signed_value = _serializer(request).loads(str(sent), max_age=max_age) if sent else None
-    except BadSignature:
-        signed_value = None
-    if not cookie or signed_value is None or not secrets.compare_digest(str(signed_value), cookie):
-        raise PageError(403, "This form has expired or did not come from this site. Reload and try again.")
+    expected = _expected_token(request)
+    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
+        if wants_html(request):
+            raise PageError(403, FORGED_FORM)
+        raise Forbidden(FORGED_FORM)
+
+
+def secure_cookie(request: Request) -> bool:
+    """Whether cookies set on this answer get the Secure flag (server.settings.Settings.secure_cookies)."""
+    return get_settings(request).secure_cookies(local_host(request.scope))
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
@@ -124,15 +156,10 @@ def render(request: Request, name: str, context: dict[str, Any], *, status: int 
     response = templates.TemplateResponse(
         request, name, {"csrf_token": token, "csrf_field": CSRF_FIELD, **context}, status_code=status
     )
-    if request.cookies.get(CSRF_COOKIE) != request.state.csrf_value:
-        settings = get_settings(request)
+    fresh = getattr(request.state, "csrf_value", None)
+    if fresh is not None and request.cookies.get(CSRF_COOKIE) != fresh:
         response.set_cookie(
-            CSRF_COOKIE,
-            request.state.csrf_value,
-            httponly=True,
-            samesite="strict",
-            secure=settings.cookie_secure,
-            path="/",
+            CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=secure_cookie(request), path="/"
         )
     return response
 

@@ -26,7 +26,9 @@ class ReadyServer(uvicorn.Server):
 
 def main(database_url: str, port: int) -> None:
     app = serving_app(Settings(database_url=database_url, secret_key=SecretStr(SECRET)))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False
+    )
     ReadyServer(config).run()
 
 

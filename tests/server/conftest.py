@@ -101,7 +101,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", max_body_bytes=2 * 1024 * 1024)
+    # cookie_secure=False: the test clients speak plain http, where a Secure cookie is not sent back
+    # (the default, Secure except on SQLite over loopback, is tested in tests/server/test_headers.py).
+    return Settings(
+        database_url=db_url, secret_key="test-secret", max_body_bytes=2 * 1024 * 1024, cookie_secure=False
+    )
 
 
 @pytest.fixture

@@ -12,4 +12,4 @@ from server.settings import Settings
 if __name__ == "__main__":
     database_url, port = sys.argv[1], int(sys.argv[2])
     app = serving_app(Settings(database_url=database_url, secret_key="sync-test-secret"))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, server_header=False)

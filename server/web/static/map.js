@@ -1,6 +1,11 @@
 // Draws the embedded points (compact arrays, see server/web/pages_map.py) with vendored Leaflet; tiles only when a URL is configured.
 (function () {
   "use strict";
+  // Legend swatches carry their colour as data: a style attribute would be inline style, which the
+  // Content-Security-Policy refuses; setting it from a script is allowed.
+  Array.prototype.forEach.call(document.querySelectorAll(".swatch[data-colour]"), function (swatch) {
+    swatch.style.background = swatch.getAttribute("data-colour");
+  });
   var element = document.getElementById("map");
   var data = JSON.parse(document.getElementById("map-points").textContent);
   // maxZoom on the map itself: clustering needs it, and with no tile layer nothing else sets it.

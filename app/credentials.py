@@ -9,6 +9,7 @@ live in the store, not here: nothing saved is lost, it is sent once the phone is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,9 +78,19 @@ class CheckedFileCredentialStore(FileCredentialStore):
     def load(self) -> Credentials | None:
         credentials = super().load()
         if credentials is None and self.path.exists():
-            self.path.replace(self.path.with_name(self.path.name + ".corrupt"))
+            self.path.replace(self.corrupt)
             raise CredentialsDamaged(CREDENTIALS_DAMAGED)
         return credentials
+
+    def clear(self) -> None:
+        """Forget the token, and a damaged one set aside earlier (a sign-out leaves neither)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.corrupt.unlink()
+        super().clear()
+
+    @property
+    def corrupt(self) -> Path:
+        return self.path.with_name(self.path.name + ".corrupt")
 
 
 def is_phone(platform: object) -> bool:

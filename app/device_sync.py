@@ -5,17 +5,20 @@ Listeners are called on the UI event loop with one of:
     "status"    the runner published a new status (pending, progress, online...)
     "pass_done" a pass finished: pulled reviews may have changed what screens show
     "enrolled"  this phone just joined a team
-    "revoked"   the team signed this phone out; job seekers are gone from the store
+    "revoked"   the team signed this phone out: everything it kept is erased (app/device_data.py)
+                and ``store`` is a new, empty one
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
 from app.credentials import AsyncCredentialStore, CredentialsDamaged
+from app.device_data import Eraser, MemoryData
 from app.domain.clock import Clock
 from app.state.sync_status import SIGNED_OUT, SyncSummary, describe
 from app.store import LocalStore
@@ -24,7 +27,12 @@ from sync.engine import SyncApi, SyncEngine
 from sync.runner import SyncRunner, SyncStatus
 
 Listener = Callable[[str], None]
-PERSONAL_KINDS = ("job_seeker",)  # what a revoked phone must forget; other kinds hold only ids
+log = logging.getLogger(__name__)
+ERASE_FAILED = (
+    "Your team signed this phone out, but Fieldwork could not delete everything it kept on it. "
+    "Uninstall the app to remove it."
+)
+SIGNED_OUT_META = "signed_out"  # kept in the new store: the notice outlives a restart until reconnecting
 
 
 class DeviceApi(SyncApi, EnrollApi, Protocol):
@@ -44,8 +52,13 @@ class DeviceSync:
         device_name: str,
         default_server_url: str | None = None,
         runner_options: dict[str, float] | None = None,
+        device_data: Eraser | None = None,
+        on_new_store: Callable[[LocalStore], None] | None = None,
     ) -> None:
         self.store = store
+        # What a sign-out erases (None: a store in memory); on_new_store hands the empty one on.
+        self.device_data: Eraser = device_data or MemoryData()
+        self.on_new_store = on_new_store
         self.clock = clock
         self.make_client = make_client
         self.device_name = device_name
@@ -60,6 +73,7 @@ class DeviceSync:
         self._listeners: list[Listener] = []
         self._started = False
         self._was_syncing = False
+        self._erasing: asyncio.Task[None] | None = None
 
     # -- life ----------------------------------------------------------------------------------
 
@@ -75,6 +89,8 @@ class DeviceSync:
             self.notice = str(exc)  # the sync line asks to connect again; the outbox is kept
         if self.credentials is not None:
             self._start_runner(self.credentials)
+        elif self.store.get_meta(SIGNED_OUT_META):
+            self.notice = SIGNED_OUT  # erased in an earlier run: still say why the phone is empty
 
     async def connect(self, server_url: str, code: str) -> Credentials:
         """Enroll with a one-time code; raises sync.credentials.EnrollmentFailed (with a message)."""
@@ -89,6 +105,8 @@ class DeviceSync:
         await self.credentials_store.save(credentials)
         self.stop()
         self.credentials, self.notice = credentials, None
+        if self.store.get_meta(SIGNED_OUT_META):
+            self.store.set_meta(SIGNED_OUT_META, False)
         self._start_runner(credentials)
         self._emit("enrolled")
         return credentials
@@ -104,9 +122,12 @@ class DeviceSync:
             self._client = None
 
     async def wait_stopped(self) -> None:
+        """Until the runner has stopped and, after a sign-out, the erase has finished."""
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._erasing is not None:
+            await self._erasing
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -129,6 +150,8 @@ class DeviceSync:
         return self.runner.status if self.runner is not None else None
 
     def summary(self) -> SyncSummary:
+        if self._erasing is not None and not self._erasing.done():
+            return describe(None, pending=0, attention=0, now=self.clock.now(), notice=self.notice)
         return describe(
             self.status,
             pending=self.store.pending_count(),
@@ -172,22 +195,28 @@ class DeviceSync:
             self._emit("pass_done")
 
     def _on_revoked(self) -> None:
-        # Personal data first: if anything below fails, the job seekers are already gone.
-        for kind in PERSONAL_KINDS:
-            self.store.wipe_kind(kind)
+        # Called by the runner, which has stopped: the erase waits for its task to end.
         self.notice = SIGNED_OUT
         self.credentials = None
-        if self.credentials_store is not None:
-            asyncio.get_running_loop().create_task(self._forget_credentials())
-        loop = asyncio.get_running_loop()
-        loop.call_soon(self._after_revoked)
+        self._erasing = asyncio.get_running_loop().create_task(self._erase())
 
-    async def _forget_credentials(self) -> None:
-        assert self.credentials_store is not None
-        await self.credentials_store.clear()
-
-    def _after_revoked(self) -> None:
+    async def _erase(self) -> None:
+        runner_task = self._task
         self.stop()
+        if runner_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner_task  # nothing writes to the store once this returns
+        try:
+            self.store = await self.device_data.erase(self.store)  # personal data first
+            self.store.set_meta(SIGNED_OUT_META, True)
+        except Exception as exc:  # the type only: a path in the text is not for the sync line
+            log.error("erasing this device failed: %s", type(exc).__name__)
+            self.notice = f"{ERASE_FAILED} ({type(exc).__name__})"
+        finally:
+            if self.credentials_store is not None:
+                await self.credentials_store.clear()
+        if self.on_new_store is not None:
+            self.on_new_store(self.store)
         self._emit("revoked")
 
     def _emit(self, event: str) -> None:

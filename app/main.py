@@ -3,17 +3,20 @@
     python -m app.main --web --port 8550 [--demo] [--store var/device] [--renderer canvaskit]
                        [--server URL] [--enroll-code CODE]
 
-Web mode serves the bundled Flutter client with no CDN, so it works with no network at all.
+Web mode serves the bundled Flutter client with no CDN, so it works with no network at all. It is
+one person's: every browser that opens it shares this computer's records and team connection, with
+no sign-in, so it listens on 127.0.0.1 only and refuses any other address.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import os
 import platform
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from app.credentials import (
     credentials_file,
     is_phone,
 )
+from app.device_data import DeviceData, Eraser
 from app.device_sync import DeviceSync
 from app.domain.clock import new_id
 from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation, default_geocoder
@@ -35,7 +39,7 @@ from app.records import RecordService
 from app.state.context import AppContext
 from app.state.store_health import remember_recovery
 from app.store import LocalStore, StoreError
-from app.store_key import FileKeyStore, SecureStorageKeyStore, key_file
+from app.store_key import FileKeysInThread, FileKeyStore, SecureStorageKeyStore, key_file
 from app.views.shell import Shell
 from app.visit_check import DEFAULT_MAX_DISTANCE_M, CheckRules
 from sync.client import SyncClient
@@ -45,6 +49,12 @@ DEFAULT_STORE = "var/device"
 # Nominatim's usage policy asks for an application name; operators add a contact (--geocoder-user-agent).
 DEFAULT_GEOCODER_USER_AGENT = "Fieldwork/0.1 (IPS field app)"
 CANNOT_OPEN = "Fieldwork cannot open the data saved on this device:"
+LOOPBACK = "127.0.0.1"
+ONE_PERSON = (
+    "Web mode is one person's: every browser that opens it shares this computer's records and team "
+    "connection, with no sign-in. It listens on 127.0.0.1 only (this computer's own browser). "
+    "To give specialists the field app, install it on their phones (README: The phone package)."
+)
 
 
 def default_store_path() -> str:
@@ -77,11 +87,25 @@ def device_name() -> str:
 
 
 def build_context(
-    store: LocalStore, *, server_url: str | None = None, geocoder: object | None = None
+    store: LocalStore,
+    *,
+    device_data: Eraser | None = None,
+    server_url: str | None = None,
+    geocoder: object | None = None,
 ) -> AppContext:
     clock = LocalClock()
+
+    def use_new_store(new_store: LocalStore) -> None:
+        service.store = new_store  # after a sign-out erased the old one (app/device_data.py)
+
     sync = DeviceSync(
-        store, clock=clock, make_client=SyncClient, device_name=device_name(), default_server_url=server_url
+        store,
+        clock=clock,
+        make_client=SyncClient,
+        device_name=device_name(),
+        default_server_url=server_url,
+        device_data=device_data,
+        on_new_store=use_new_store,
     )
     service = RecordService(store, clock=clock, new_id=new_id, on_saved=sync.after_save)
     ctx = AppContext(service=service, sync_status=sync, location=NoLocation(), sync=sync)
@@ -140,7 +164,7 @@ def make_main(
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.main", description="Fieldwork field app")
     parser.add_argument("--web", action="store_true", help="serve the app to a browser")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default=LOOPBACK, help="only 127.0.0.1: web mode is one person's")
     parser.add_argument("--port", type=int, default=int(os.environ.get("FIELDWORK_PORT", "8550")))
     parser.add_argument("--store", default=default_store_path(), help="where this device keeps its records")
     parser.add_argument("--demo", action="store_true", help="load a demo caseload into an empty store")
@@ -184,17 +208,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def open_store(path: str | Path, key: bytes) -> LocalStore:
-    """The encrypted record store (an unencrypted one from an older version is migrated)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return LocalStore.open(path, key=key)
+def refuse_other_addresses(host: str, environ: Mapping[str, str]) -> None:
+    """Stop before anything is opened unless the app listens on 127.0.0.1 only. flet lets
+    FLET_SERVER_IP override the host it is given, and serves a web page on a Linux machine with no
+    display even without --web: both are checked, whatever the mode."""
+    for source, bound in (("--host", host), ("FLET_SERVER_IP", environ.get("FLET_SERVER_IP") or LOOPBACK)):
+        if bound != LOOPBACK:
+            raise SystemExit(f"Fieldwork refuses to listen on {bound} ({source}). {ONE_PERSON}")
 
 
-def prepared_context(store: LocalStore, args: argparse.Namespace) -> AppContext:
+def file_device_data(store_path: str | Path) -> DeviceData:
+    """The store folder and its 0600 key files: what a computer (not a phone) keeps."""
+    return DeviceData(store_path, FileKeysInThread(FileKeyStore(key_file(store_path))))
+
+
+def prepared_context(store: LocalStore, args: argparse.Namespace, *, device_data: Eraser) -> AppContext:
     """The app over an open store: sync link, rules, the demo caseload, any repair notice."""
     remember_recovery(store)  # Today says what opening the store repaired, until dismissed
     geocoder = default_geocoder(args.geocoder_user_agent) if args.geocoder == "nominatim" else None
-    ctx = build_context(store, server_url=args.server, geocoder=geocoder)
+    ctx = build_context(store, device_data=device_data, server_url=args.server, geocoder=geocoder)
     ctx.fix_timeout_s = args.fix_timeout
     ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
     if args.demo:
@@ -215,9 +247,9 @@ def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[N
         if opened is None:
             from flet_secure_storage import SecureStorage
 
+            data = DeviceData(args.store, SecureStorageKeyStore(SecureStorage()))
             try:
-                key = await SecureStorageKeyStore(SecureStorage()).load_or_create()
-                opened = prepared_context(open_store(args.store, key), args)
+                opened = prepared_context(await data.open(), args, device_data=data)
             except StoreError as exc:
                 page.add(ft.Text(f"{CANNOT_OPEN} {exc}", size=16))
                 return
@@ -234,28 +266,30 @@ def run(argv: Sequence[str] | None = None) -> None:
     if is_phone(os.environ.get("FLET_PLATFORM", "")):
         ft.run(make_phone_main(args))
         return
+    refuse_other_addresses(args.host, os.environ)
+    data = file_device_data(args.store)
     try:
-        store = open_store(args.store, FileKeyStore(key_file(args.store)).load_or_create())
+        store = asyncio.run(data.open())
     except StoreError as exc:
         raise SystemExit(f"{CANNOT_OPEN} {exc}") from exc
-    ctx = prepared_context(store, args)
+    ctx = prepared_context(store, args, device_data=data)
     main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
     try:
         if args.web:
-            print(f"Fieldwork: http://{args.host}:{args.port}/", flush=True)
+            print(f"Fieldwork: http://{LOOPBACK}:{args.port}/", flush=True)
             ft.run(
                 main,
                 view=ft.AppView.WEB_BROWSER,
-                host=args.host,
+                host=LOOPBACK,
                 port=args.port,
                 no_cdn=True,
                 web_renderer=RENDERERS[args.renderer],
                 assets_dir=str(Path(__file__).parent.parent / "assets"),
             )
         else:
-            ft.run(main)
+            ft.run(main, host=LOOPBACK)  # flet serves a web page instead on a Linux box with no display
     finally:
-        store.close()
+        ctx.service.store.close()  # after a sign-out, the new store
 
 
 if __name__ == "__main__":

@@ -3,10 +3,13 @@ Keystore / iOS Keychain through flet-secure-storage) on a phone, a 0600 file bes
 elsewhere. The key is made on first use and never leaves the device; losing it loses the store's
 unsynced changes, so the file is kept twice and checksummed, and a missing key is never silently
 replaced while an encrypted store exists (the store then refuses to open: ``StoreKeyError``).
+``forget`` deletes the key for good: the remote wipe (app/device_data.py) does it when the team
+signs the phone out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -71,6 +74,15 @@ class FileKeyStore:
         self._write(self.copy, key)
         return key
 
+    def forget(self) -> None:
+        """Delete the key, its copy and any half-written temp file of either, durably."""
+        for file in (self.path, self.copy):
+            for name in (file, file.with_name(f".{file.name}.tmp")):
+                with contextlib.suppress(FileNotFoundError):
+                    name.unlink()
+        if self.path.parent.exists():
+            fsync_dir(self.path.parent)
+
     def _read(self, file: Path) -> bytes | None:
         try:
             return decode_key(file.read_text(encoding="ascii"))
@@ -107,3 +119,19 @@ class SecureStorageKeyStore:
         key = new_key()
         await self.storage.set(SECURE_KEY, encode_key(key))
         return key
+
+    async def forget(self) -> None:
+        await self.storage.remove(SECURE_KEY)
+
+
+class FileKeysInThread:
+    """The 0600 key files behind the same async seam as secure storage, kept off the UI loop."""
+
+    def __init__(self, keys: FileKeyStore) -> None:
+        self.keys = keys
+
+    async def load_or_create(self) -> bytes:
+        return await asyncio.to_thread(self.keys.load_or_create)
+
+    async def forget(self) -> None:
+        await asyncio.to_thread(self.keys.forget)

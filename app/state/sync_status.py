@@ -9,7 +9,10 @@ from typing import Protocol
 
 from sync.runner import SyncStatus
 
-SIGNED_OUT = "This phone was signed out by your team. Job seeker details were removed from it."
+SIGNED_OUT = (
+    "Your team signed this phone out, so Fieldwork deleted everything it kept on it: "
+    "records, comments and changes not yet sent."
+)
 
 
 @dataclass(frozen=True)

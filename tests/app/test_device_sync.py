@@ -1,5 +1,5 @@
 """The app's sync link with a fake API: enrollment starts the runner, a save schedules a pass,
-a revocation wipes job seekers and credentials. No network, millisecond delays, bounded waits."""
+a revocation erases the store and credentials. No network, millisecond delays, bounded waits."""
 
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ async def test_a_save_schedules_a_pass_through_the_service_hook(
     await link.wait_stopped()
 
 
-async def test_a_revoked_phone_forgets_job_seekers_and_its_token_but_keeps_other_unsynced_records(
+async def test_a_revoked_phone_erases_every_record_and_forgets_its_token(
     link: DeviceSync, store: LocalStore, api: FakeApi, service: RecordService, add_seeker, add_employer
 ):
     creds = MemoryCredentialStore(Credentials("http://x", "tok", "d", "Ana", "IPS"))
@@ -163,14 +163,17 @@ async def test_a_revoked_phone_forgets_job_seekers_and_its_token_but_keeps_other
     cafe = add_employer("Café")
     service.save(EmployerVisit(employer_id=cafe.id, occurred_at=NOW, job_seeker_ids=[seeker.id]))
     events: list[str] = []
+    handed_on: list[LocalStore] = []
     link.subscribe(events.append)
+    link.on_new_store = handed_on.append
     await link.start(InThread(creds))
     await until(lambda: "revoked" in events)
     await link.wait_stopped()
-    await until(lambda: creds.load() is None)
-    assert store.all("job_seeker") == [] and store.get("job_seeker", seeker.id) is None
-    assert len(store.all("employer_visit")) == 1 and len(store.all("employer")) == 1
-    assert store.pending_count() == 2  # the visit and the employer still wait for a new enrollment
+    assert creds.load() is None
+    assert link.store is not store and handed_on == [link.store]  # the screens get the empty store
+    for kind in ("job_seeker", "employer", "employer_visit"):
+        assert link.store.all(kind) == []
+    assert link.store.pending_count() == 0  # unsent changes go too: the team no longer wants them
     assert link.runner is None
     summary = link.summary()
     assert summary.label.startswith(SIGNED_OUT) and summary.action == "connect"

@@ -1,5 +1,5 @@
 """The app's sync link against the real API in its own process, on loopback: enroll with a code,
-sync a visit, then a supervisor revokes the phone and its job seekers are gone."""
+sync a visit, then a supervisor revokes the phone and everything it kept is gone."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ async def until(condition: Callable[[], bool]) -> None:
     raise AssertionError("condition never became true")
 
 
-async def test_a_revoked_phone_stops_syncing_and_removes_job_seekers(
+async def test_a_revoked_phone_stops_syncing_and_erases_its_store(
     database: Database, server: ServerProcess, tmp_path: Path
 ):
     team: Team = make_team(database)
@@ -94,8 +94,10 @@ async def test_a_revoked_phone_stops_syncing_and_removes_job_seekers(
     await link.wait_stopped()
     await until(lambda: credentials.load() is None)
 
-    assert store.all("job_seeker") == []
-    assert len(store.all("employer_visit")) == 2 and store.pending_count() == 1  # kept: ids only
+    assert link.store is not store
+    for kind in ("job_seeker", "employer", "employer_visit"):
+        assert link.store.all(kind) == []
+    assert link.store.pending_count() == 0
     assert link.runner is None and link.summary().action == "connect"
     assert not credentials.path.exists()
-    store.close()
+    link.store.close()

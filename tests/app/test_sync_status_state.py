@@ -54,7 +54,7 @@ def test_records_needing_attention_turn_the_line_amber():
 
 def test_a_signed_out_phone_says_why_and_offers_to_connect_again():
     summary = describe(None, pending=0, attention=0, now=NOW, notice=SIGNED_OUT)
-    assert summary.label.startswith("This phone was signed out by your team.")
+    assert summary.label.startswith("Your team signed this phone out, so Fieldwork deleted everything")
     assert summary.kind == "error" and summary.action == "connect"
 
 

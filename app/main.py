@@ -18,6 +18,7 @@ import platform
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import flet as ft
@@ -46,6 +47,7 @@ from sync.client import SyncClient
 from sync.credentials import EnrollmentFailed
 
 DEFAULT_STORE = "var/device"
+APP_VERSION = "0.1.0"  # [project] version; the team page shows it for each phone
 # Nominatim's usage policy asks for an application name; operators add a contact (--geocoder-user-agent).
 DEFAULT_GEOCODER_USER_AGENT = "Fieldwork/0.1 (IPS field app)"
 CANNOT_OPEN = "Fieldwork cannot open the data saved on this device:"
@@ -106,6 +108,10 @@ def build_context(
         default_server_url=server_url,
         device_data=device_data,
         on_new_store=use_new_store,
+    )
+    # Each pull tells the team page this app's version and what still waits to sync here.
+    sync.make_client = partial(
+        SyncClient, app_version=APP_VERSION, pending=lambda: sync.store.pending_count()
     )
     service = RecordService(store, clock=clock, new_id=new_id, on_saved=sync.after_save)
     ctx = AppContext(service=service, sync_status=sync, location=NoLocation(), sync=sync)

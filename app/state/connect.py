@@ -1,9 +1,49 @@
-"""Connect to your team: a server address and the one-time code a supervisor gives."""
+"""Connect to your team: a server address and the one-time code a supervisor gives.
+
+The team page shows the code as text and as a QR code holding a link,
+`fieldwork://enroll?server=https%3A%2F%2Fteam.example.org&code=ABCD2345`. Either field takes the
+typed code, or that link pasted (from the camera app that scanned it, or a message): the link
+fills in both the server and the code. `read_enrollment` is the pure parsing.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
 from app.device_sync import DeviceSync
 from sync.credentials import Credentials, EnrollmentFailed
+
+LINK_SCHEME = "fieldwork"
+
+
+@dataclass(frozen=True)
+class EnrollmentInput:
+    """What a pasted or typed text says: a link gives a code and usually the server."""
+
+    code: str
+    server_url: str | None = None
+    is_link: bool = False
+
+
+def read_enrollment(text: str) -> EnrollmentInput:
+    """A typed code as typed (the server normalises spaces, dashes and case), or the code and
+    server of an enrollment link found anywhere in `text` (camera apps add words around it).
+    A link's server is taken only when it is an http(s) address with a host."""
+    stripped = text.strip()
+    start = stripped.lower().find(f"{LINK_SCHEME}://")
+    if start < 0:
+        return EnrollmentInput(code=stripped)
+    link = stripped[start:].split()[0]
+    parts = urlsplit(link)
+    if parts.netloc.lower() != "enroll":
+        return EnrollmentInput(code=stripped)
+    query = parse_qs(parts.query)
+    code = (query.get("code") or [""])[0].strip()
+    server = (query.get("server") or [""])[0].strip()
+    target = urlsplit(server)
+    usable = target.scheme in ("http", "https") and bool(target.hostname) and not target.username
+    return EnrollmentInput(code=code, server_url=server.rstrip("/") if usable else None, is_link=True)
 
 
 class ConnectState:
@@ -34,8 +74,20 @@ class ConnectState:
     def can_connect(self) -> bool:
         return not self.busy
 
+    def take_pasted(self, text: str) -> bool:
+        """A field's new text: an enrollment link fills both fields (True: the view shows them)."""
+        found = read_enrollment(text)
+        if not found.is_link:
+            return False
+        self.code = found.code
+        if found.server_url:
+            self.server_url = found.server_url
+        return True
+
     async def connect(self) -> bool:
         """Enroll; on failure `error` says what to do. Nothing typed is cleared on failure."""
+        for text in (self.code, self.server_url):  # a link pasted into either field, not yet read
+            self.take_pasted(text)
         self.error, self.busy = None, True
         try:
             self.connected = await self.sync.connect(self.server_url, self.code)

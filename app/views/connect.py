@@ -27,9 +27,11 @@ class ConnectView:
 
         def url_changed(e: ft.Event[ft.TextField]) -> None:
             state.server_url = e.control.value or ""
+            self._link_pasted(e.control.value or "")
 
         def code_changed(e: ft.Event[ft.TextField]) -> None:
             state.code = e.control.value or ""
+            self._link_pasted(e.control.value or "")
 
         self.url_field = ft.TextField(
             label="Server address",
@@ -43,7 +45,7 @@ class ConnectView:
         self.code_field = ft.TextField(
             label="Connection code",
             value=state.code,
-            hint_text="From your supervisor",
+            hint_text="From your supervisor, or paste the link",
             autocorrect=False,
             capitalization=ft.TextCapitalization.CHARACTERS,
             on_change=code_changed,
@@ -69,6 +71,14 @@ class ConnectView:
             style=ft.ButtonStyle(text_style=ft.TextStyle(size=18, weight=ft.FontWeight.W_600)),
         )
         return ft.Row([ft.Container(tagged("connect", button, label="Connect"), expand=True)])
+
+    def _link_pasted(self, text: str) -> None:
+        # The link from the team page's QR code fills both fields, so the specialist sees what
+        # they are connecting to before tapping Connect.
+        if self.state.take_pasted(text):
+            self.url_field.value = self.state.server_url
+            self.code_field.value = self.state.code
+            self.shell.refresh()
 
     async def _connect(self, _e: Any) -> None:
         # The fields' own values are the latest the phone sent, even if a change event is still queued.

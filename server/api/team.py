@@ -84,5 +84,6 @@ def create_user(body: NewUserBody, db: DbDep, clock: ClockDep, admin: CurrentAdm
             role=accounts.Role(body.role),
             password=body.password,
             clock=clock,
+            actor_user_id=admin.user_id,
         )
     return NewUserOut(user_id=user_id)

@@ -108,6 +108,23 @@ def record_repeat(
     )
 
 
+VIEW_WINDOW_S = 3600
+
+
+def record_view(session: Session, *, clock: Clock, team_id: str, viewer_user_id: str, record_id: str) -> None:
+    """A supervisor or admin opened a record's page: one row per viewer, record and hour."""
+    start = int(clock.now().timestamp() // VIEW_WINDOW_S) * VIEW_WINDOW_S
+    record_repeat(
+        session,
+        clock=clock,
+        action=Action.RECORD_VIEWED,
+        window_start=start,
+        team_id=team_id,
+        actor_user_id=viewer_user_id,
+        target=record_id,
+    )
+
+
 @dataclass(frozen=True)
 class EventView:
     at: datetime

@@ -1,8 +1,9 @@
 """The audit log page, for admins only: sign-ins, reviews, exports, enrollments, revocations.
 
-Admins see their own team's events and those that belong to no team (a sign-in with an unknown
-username, a wrong enrollment code); supervisors and specialists get 403, other teams' admins never
-see this team's events.
+Admins see their own team's events only: those that belong to no team (a sign-in with an unknown
+username, a wrong enrollment code) are shown to no one here. Supervisors and specialists get 403;
+other teams' admins never see this team's events. Repeated events counted into one row per window
+(blocked sign-ins, record views) say how many times.
 """
 
 from __future__ import annotations
@@ -31,9 +32,17 @@ ACTION_LABELS = {
     "enrollment": "Phone enrolled",
     "device_revoked": "Phone revoked",
     "user_disabled": "User disabled",
+    "record_viewed": "Record viewed",
     "user_created": "User added",
     "password_reset": "Password reset",
 }
+
+
+def _details(event: audit.EventView) -> str:
+    facts = [f"{key}: {value}" for key, value in sorted(event.details.items())]
+    if event.count > 1:  # repeats counted into one row per window (blocked attempts, views)
+        facts.insert(0, f"{event.count} times")
+    return ", ".join(facts)
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -58,7 +67,7 @@ def audit_page(
             "actor": event.actor,
             "device": event.device_id or "",
             "target": event.target or "",
-            "details": ", ".join(f"{key}: {value}" for key, value in sorted(event.details.items())),
+            "details": _details(event),
         }
         for event in events[:PAGE_SIZE]
     ]

@@ -14,7 +14,7 @@ from app.domain.errors import ValidationError
 from server.api.deps import ClockDep, DbDep
 from server.db.models import User
 from server.errors import NotFound
-from server.services import reviews, visit_checks
+from server.services import audit, reviews, visit_checks
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -128,8 +128,19 @@ def _show(key: str, value: Any, names: dict[str, str]) -> str:
 
 
 @router.get("/{record_id}", response_class=HTMLResponse)
-def record_page(request: Request, record_id: RecordId, db: DbDep, supervisor: Supervisor) -> HTMLResponse:
-    return render(request, "record.html", _load(request, db, supervisor, record_id))
+def record_page(
+    request: Request, record_id: RecordId, db: DbDep, clock: ClockDep, supervisor: Supervisor
+) -> HTMLResponse:
+    context = _load(request, db, supervisor, record_id)
+    with db.write() as session:  # only a record of the viewer's team gets here (else 404)
+        audit.record_view(
+            session,
+            clock=clock,
+            team_id=supervisor.team_id,
+            viewer_user_id=supervisor.user_id,
+            record_id=record_id[:64],
+        )
+    return render(request, "record.html", context)
 
 
 @router.post("/{record_id}/review", dependencies=[CsrfChecked], response_model=None)

@@ -38,12 +38,16 @@ def read_enrollment(text: str) -> EnrollmentInput:
     parts = urlsplit(link)
     if parts.netloc.lower() != "enroll":
         return EnrollmentInput(code=stripped)
-    query = parse_qs(parts.query)
+    # Keys and the server's scheme and host are read in any case: a code field that capitalises
+    # what it is given (as the phone's does, for typed codes) turns a pasted link to capitals.
+    query = {key.lower(): values for key, values in parse_qs(parts.query).items()}
     code = (query.get("code") or [""])[0].strip()
-    server = (query.get("server") or [""])[0].strip()
-    target = urlsplit(server)
+    target = urlsplit((query.get("server") or [""])[0].strip())
+    target = target._replace(scheme=target.scheme.lower(), netloc=target.netloc.lower())
     usable = target.scheme in ("http", "https") and bool(target.hostname) and not target.username
-    return EnrollmentInput(code=code, server_url=server.rstrip("/") if usable else None, is_link=True)
+    return EnrollmentInput(
+        code=code, server_url=target.geturl().rstrip("/") if usable else None, is_link=True
+    )
 
 
 class ConnectState:

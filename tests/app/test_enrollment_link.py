@@ -26,6 +26,13 @@ def test_the_team_pages_link_gives_back_its_server_and_code():
     )
 
 
+def test_a_link_turned_to_capitals_by_the_code_field_still_reads():
+    link = enrollment_link("http://10.0.0.5:8000", "WXYZ7890").upper()
+    assert read_enrollment(link) == EnrollmentInput(
+        code="WXYZ7890", server_url="http://10.0.0.5:8000", is_link=True
+    )
+
+
 def test_a_link_inside_other_words_is_found():
     text = "Open in Fieldwork: fieldwork://enroll?server=http%3A%2F%2F10.0.0.5%3A8000&code=WXYZ7890 \n"
     assert read_enrollment(text) == EnrollmentInput(

@@ -127,12 +127,18 @@ def _enrollment_code(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _printable(text: str) -> str:
+    """A phone names itself: control characters (escape sequences that rewrite the operator's
+    terminal, a newline that forges a row) are shown escaped, never sent to the terminal raw."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 def _list_devices(args: argparse.Namespace, settings: Settings) -> int:
     with Database(settings.database_url).read() as session:
         team = accounts.find_team(session, name=args.team, organisation=args.org)
         for device, user in accounts.list_devices(session, team_id=team.id):
             state = "revoked" if device.revoked_at else "active"
-            print(f"{device.id}  {user.username:<20} {state:<8} {device.name}")
+            print(f"{device.id}  {user.username:<20} {state:<8} {_printable(device.name)}")
     return 0
 
 

@@ -26,6 +26,7 @@ from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
 
 SHARED_KINDS = frozenset({"employer"})
+NOT_ON_CASELOAD = "names a job seeker who is not on your caseload"
 
 
 class Version(NamedTuple):
@@ -107,6 +108,9 @@ class Batch:
     records: dict[str, RecordState] = field(default_factory=dict)
     history: dict[str, History] = field(default_factory=dict)
     job_seekers: dict[str, JobSeeker] = field(default_factory=dict)
+    # Named job seekers on another specialist's caseload: a specialist may not name them, and is
+    # told nothing about them (neither their code nor their disclosure choice).
+    others_seekers: set[str] = field(default_factory=set)
     versions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     applied: list[OperationResult] = field(default_factory=list)
     _changed: dict[str, RecordState] = field(default_factory=dict)
@@ -173,6 +177,9 @@ class Batch:
         errors = validate(record, now=self.now) | _non_finite(record)
         if errors:
             return rejected(op, errors)
+        foreign = self._others_seekers_named(record)
+        if foreign:
+            return rejected(op, foreign)
         try:
             check_disclosure(record, self.job_seekers)
         except DisclosureRefused as exc:
@@ -182,6 +189,17 @@ class Batch:
         if canonical.get("created_at") is None:
             canonical["created_at"] = self.now.isoformat()
         return canonical
+
+    def _others_seekers_named(self, record: Record) -> dict[str, str]:
+        """Field errors for job seekers of another specialist's caseload (supervisors see the whole
+        team, so they may name anyone): the same words whatever that seeker's code or consent."""
+        if self.principal.sees_whole_team or not self.others_seekers:
+            return {}
+        named = {
+            "job_seeker_ids": set(getattr(record, "job_seeker_ids", ())),
+            "job_seeker_id": {getattr(record, "job_seeker_id", "")},
+        }
+        return {name: NOT_ON_CASELOAD for name, ids in named.items() if ids & self.others_seekers}
 
     def _create(self, op: Operation, canonical: dict[str, Any]) -> OperationResult:
         state = RecordState(

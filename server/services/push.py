@@ -141,15 +141,16 @@ def _load_job_seekers(
     if not wanted:
         return {}
     rows = session.execute(
-        select(RecordRow.record_id, RecordRow.data).where(
+        select(RecordRow.record_id, RecordRow.data, RecordRow.owner_user_id).where(
             RecordRow.team_id == team_id,
             RecordRow.kind == "job_seeker",
             RecordRow.deleted.is_(False),
             any_of(session, RecordRow.record_id, wanted),
         )
     ).all()
+    batch.others_seekers = {row.record_id for row in rows if row.owner_user_id != batch.principal.user_id}
     # Stored data is canonical (written by the codec), so reading it back cannot fail.
-    return {record_id: record_from_dict(JobSeeker, data) for record_id, data in rows if data is not None}
+    return {row.record_id: record_from_dict(JobSeeker, row.data) for row in rows if row.data is not None}
 
 
 def _write(session: Session, *, batch: Batch, last_seq: int) -> None:

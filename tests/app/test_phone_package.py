@@ -9,6 +9,8 @@ no server code and no server-only package."""
 from __future__ import annotations
 
 import fnmatch
+import json
+import subprocess
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from tests.app.phone_build import ROOT, BuildStopped, BuildWithoutFlutter, flet_build, mirror_repository
+from tests.app.phone_venv import phone_python, server_only_imports
 
 PHONE_TOP_LEVEL = {"main.py", "app", "sync", "assets"}
 NEVER_PACKED = ("server", "tests", "bench", "var", ".venv", "venv", "scripts", "build")
@@ -100,3 +103,66 @@ def test_the_package_installs_the_project_dependencies_and_no_server_package(bui
     assert installed == {Requirement(dep).name for dep in project["dependencies"]}
     server_only = {Requirement(dep).name for dep in project["optional-dependencies"]["server"]}
     assert not installed & server_only
+
+
+# Run by the phone venv's Python in isolated mode (-I: neither the working folder nor PYTHONPATH is
+# on sys.path): it puts only the packed folder on the path, watches every import, builds the app's
+# object graph headless (no window, no web server) and imports every module of app/ and sync/.
+COMPOSE_HEADLESS = """
+import asyncio, importlib, importlib.abc, json, pkgutil, sys
+packed, store, forbidden = sys.argv[1], sys.argv[2], set(sys.argv[3].split(","))
+attempted = []
+
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in forbidden:
+            attempted.append(name)
+        return None  # only watching: the real finders answer
+
+sys.meta_path.insert(0, Watch())
+sys.path.insert(0, packed)
+from app import main as root
+args = root.parse_args(["--store", store, "--geocoder", "off", "--no-gps", "--demo"])
+data = root.file_device_data(args.store)
+opened = asyncio.run(data.open())
+ctx = root.prepared_context(opened, args, device_data=data)
+page_main = root.make_main(ctx, store_path=args.store, use_gps=False)
+phone_main = root.make_phone_main(args)
+import app, sync
+for package in (app, sync):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        importlib.import_module(module.name)
+print(json.dumps({
+    "attempted": attempted,
+    "root": root.__file__,
+    "employers": len(ctx.service.store.all("employer")),
+    "loaded": sorted(name for name in sys.modules if name.partition(".")[0] in forbidden),
+}))
+"""
+
+
+@pytest.fixture(scope="session")
+def phone_venv_python(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = request.config.cache
+    return phone_python(cache.mkdir("phone-venv") if cache is not None else tmp_path_factory.mktemp("venv"))
+
+
+def test_the_composition_root_starts_from_the_package_with_phone_dependencies_only(
+    build: BuildWithoutFlutter, phone_venv_python: Path, tmp_path: Path
+):
+    packed = Path(str(build.build_dir)) / "python-app"
+    forbidden = server_only_imports()
+    assert {"server", "sqlalchemy", "fastapi", "uvicorn", "alembic", "psycopg", "flet_web"} <= forbidden
+    args = [str(packed), str(tmp_path / "device"), ",".join(forbidden)]
+    done = subprocess.run(
+        [str(phone_venv_python), "-I", "-B", "-c", COMPOSE_HEADLESS, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["attempted"] == [] and report["loaded"] == []
+    assert Path(report["root"]).is_relative_to(packed)  # the packed app, not this checkout
+    assert report["employers"] > 0  # the demo caseload went through the real store and service

@@ -113,11 +113,15 @@ async def pull(
     def work() -> PullResponse:
         # Authenticate in the pull's own read transaction: an empty pull is one short transaction.
         now = clock.now()
+        stale: list[bool] = []
+
+        def seen(row: Any) -> None:
+            stale.append(devices.needs_note(row, report=report, now=now))
+
         with db.read() as session:
-            pulled = pull_for_device(session, token=token, after_seq=after, limit=page)
-            # The team page's "last sync" (server.services.devices): written only when it changes.
-            stale = devices.needs_note(session, token=token, report=report, now=now)
-        if stale:
+            pulled = pull_for_device(session, token=token, after_seq=after, limit=page, seen=seen)
+        # The team page's "last sync" (server.services.devices): written only when it changes.
+        if any(stale):
             with db.write() as session:
                 devices.note_sync(session, token=token, report=report, now=now)
         return pulled

@@ -218,6 +218,11 @@ def device_lookup(token: str) -> Select[*tuple[Any, ...]]:
             User.display_name,
             User.username,
             User.active,
+            # What the device last reported (server.services.devices): a pull compares it with
+            # what it is told now, without a second statement.
+            Device.last_sync_at,
+            Device.reported_pending,
+            Device.app_version,
         )
         .join(User, User.id == Device.user_id)
         .where(Device.token_hash == security.token_hash(token))

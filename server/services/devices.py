@@ -15,12 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.orm import Session
 
 from server import security
 from server.db.models import Device
+from server.timeutil import as_utc
 
 PENDING_HEADER = "Fieldwork-Pending"
 APP_VERSION_HEADER = "Fieldwork-App-Version"
@@ -63,11 +65,16 @@ def _changes(
     return values, where
 
 
-def needs_note(session: Session, *, token: str, report: DeviceReport, now: datetime) -> bool:
-    """Read-only: would `note_sync` change the device row? Run inside the pull's read, so a pull
-    that changes nothing takes no write transaction (on SQLite, no wait on the write lock)."""
-    _values, where = _changes(token, report, now)
-    return session.scalar(select(Device.id).where(*where)) is not None
+def needs_note(row: Any, *, report: DeviceReport, now: datetime) -> bool:
+    """Would `note_sync` change the device row? `row` is the pull's own device lookup
+    (server.services.accounts.device_lookup carries these columns), so a pull that changes
+    nothing reads nothing more and takes no write transaction (on SQLite, no wait on the lock)."""
+    return (
+        row.last_sync_at is None
+        or as_utc(row.last_sync_at) < now - REFRESH
+        or (report.pending is not None and row.reported_pending != report.pending)
+        or (report.app_version is not None and row.app_version != report.app_version)
+    )
 
 
 def note_sync(session: Session, *, token: str, report: DeviceReport, now: datetime) -> bool:

@@ -6,6 +6,9 @@ a supervisor or admin sees the whole team. Other teams do not exist for the call
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -17,9 +20,12 @@ from server.services.reviews import load_reviews
 from sync.protocol import Change, PullResponse
 
 
-def pull_for_device(session: Session, *, token: str, after_seq: int, limit: int) -> PullResponse:
+def pull_for_device(
+    session: Session, *, token: str, after_seq: int, limit: int, seen: Callable[[Any], None] | None = None
+) -> PullResponse:
     """A device's pull. Its token is checked and its team's high-water mark read in one statement,
-    so a pull that finds nothing new is one round trip to the database."""
+    so a pull that finds nothing new is one round trip to the database. `seen` gets that row of an
+    authenticated device (the API compares what the device reports with it)."""
     row = session.execute(
         device_lookup(token)
         .add_columns(TeamChangeCounter.last_seq)
@@ -27,6 +33,8 @@ def pull_for_device(session: Session, *, token: str, after_seq: int, limit: int)
     ).first()
     principal = device_principal(row)
     assert row is not None  # device_principal refused a missing row
+    if seen is not None:
+        seen(row)
     return pull_changes(
         session, principal=principal, after_seq=after_seq, limit=limit, high_water=int(row.last_seq or 0)
     )

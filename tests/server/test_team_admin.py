@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +20,7 @@ from app.domain.clock import FakeClock
 from server.db.database import Database
 from server.db.models import Device
 from server.db.security_models import AuditEvent
-from server.services import devices
+from server.services import accounts, devices
 from server.services.devices import DeviceReport
 from sync import client as sync_client
 from sync.client import SyncClient
@@ -70,21 +70,36 @@ def test_the_page_shows_each_phones_last_sync_pending_count_and_version(app, cli
 def test_a_pull_writes_the_device_row_only_when_what_it_says_changes(database, world, clock):
     token = world["alice"].token or ""
     report = DeviceReport(pending=2, app_version="0.1.0")
-    with database.read() as session:
-        assert devices.needs_note(session, token=token, report=report, now=clock.now())
+
+    def stale(said: DeviceReport, *, at: datetime | None = None) -> bool:
+        with database.read() as session:  # the row a pull reads anyway (accounts.device_lookup)
+            row = session.execute(accounts.device_lookup(token)).first()
+        return devices.needs_note(row, report=said, now=at or clock.now())
+
+    assert stale(report)
     with database.write() as session:
         assert devices.note_sync(session, token=token, report=report, now=clock.now())
-    with database.read() as session:
-        assert not devices.needs_note(session, token=token, report=report, now=clock.now())
-        assert devices.needs_note(session, token=token, report=DeviceReport(pending=0), now=clock.now())
-        later = clock.now() + devices.REFRESH + timedelta(seconds=1)
-        assert devices.needs_note(session, token=token, report=report, now=later)
-        assert not devices.needs_note(session, token=token, report=DeviceReport(), now=clock.now())
+    assert not stale(report) and not stale(DeviceReport())
+    assert stale(DeviceReport(pending=0)) and stale(DeviceReport(app_version="0.2.0"))
+    later = clock.now() + devices.REFRESH + timedelta(seconds=1)
+    assert stale(report, at=later)
     with database.write() as session:  # a report without headers keeps what was reported
         assert devices.note_sync(session, token=token, report=DeviceReport(), now=later)
+        assert not devices.note_sync(session, token=token, report=DeviceReport(), now=later)
     with database.read() as session:
         row = session.get(Device, world["alice"].device_id)
         assert row is not None and (row.reported_pending, row.app_version) == (2, "0.1.0")
+
+
+def test_pulls_write_the_device_row_only_when_it_changes(client, world, database, monkeypatch):
+    writes: list[bool] = []
+    real = devices.note_sync
+    monkeypatch.setattr(devices, "note_sync", lambda *a, **k: writes.append(real(*a, **k)) or True)
+    said = {"Fieldwork-Pending": "1", "Fieldwork-App-Version": "0.1.0"}
+    for _ in range(3):
+        assert pull(client, world, "bob", **said) == 200
+    assert pull(client, world, "bob", **{"Fieldwork-Pending": "0"}) == 200
+    assert writes == [True, True]  # the first pull and the changed count; the repeats wrote nothing
 
 
 def test_malformed_reports_are_ignored_and_never_fail_the_sync(client, world, database):
@@ -135,8 +150,6 @@ def test_a_supervisor_issues_a_code_as_text_and_qr_and_the_link_enrolls_a_phone(
 def test_a_supervisor_issues_codes_for_specialists_only_never_admins_or_other_supervisors(
     app, client, world, database, clock
 ):
-    from server.services import accounts
-
     with database.write() as session:
         sid = accounts.create_user(session, team_id=world.team_a, username="sid", display_name="Sid",
                                    role=accounts.Role.SUPERVISOR, password=PASSWORD, clock=clock)  # fmt: skip

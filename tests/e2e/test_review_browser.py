@@ -149,10 +149,11 @@ def test_a_supervisor_comment_reaches_the_phone_that_pushed_the_visit(
     page.goto(f"{server.url}/review?state=needs_changes")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
-    exported = Path(download_info.value.path()).read_text(encoding="utf-8")
+    exported = Path(download_info.value.path()).read_text(encoding="utf-8-sig")  # Excel's BOM first
     table = list(csv.DictReader(io.StringIO(exported)))
     assert [row["record_id"] for row in table] == [visit_id]
-    assert table[0]["review_state"] == "needs_changes" and table[0]["geotag_source"] == "gps"
+    assert table[0]["review_state"] == "needs_changes"
+    assert table[0]["location_check"] == "not checked"  # its employer has no point to check against
 
     for name, path in (("05-fidelity", "/review/fidelity"), ("06-map", "/review/map")):
         page.goto(f"{server.url}{path}")

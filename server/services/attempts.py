@@ -14,20 +14,23 @@ statement (server.services.ratelimit), so concurrent guesses cannot slip past a 
 
 A sign-in is three steps: a short write transaction reserves the attempt under its limits and
 reads the password hash; argon2 then runs outside any transaction (it held SQLite's write lock
-for its whole run before), on a thread limited to `hashing_slots()` at once, so a flood of wrong
-passwords queues for those slots instead of taking every CPU and request thread from phones
-that are syncing; a second short transaction records the outcome (a session, or a failure) and
+for its whole run before), on one of `hashing_slots()` threads of lower CPU priority, so a flood
+of wrong passwords queues for those threads instead of taking every core and request thread from
+phones that are syncing; a second short transaction records the outcome (a session, or a failure) and
 its audit event. A blocked attempt is counted into one audit row per window, never one row each.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from anyio import CapacityLimiter, to_thread
-from anyio.lowlevel import RunVar
+from anyio import to_thread
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,7 +47,7 @@ from sync.protocol import EnrollResponse
 
 ADDRESS_FACTOR = 3
 USERNAME_FACTOR = 10
-_hash_limiter: RunVar[CapacityLimiter] = RunVar("fieldwork_hash_limiter")
+HASH_NICENESS = 10
 
 
 def hashing_slots() -> int:
@@ -55,14 +58,15 @@ def hashing_slots() -> int:
     return max(1, len(os.sched_getaffinity(0)) // 2)
 
 
-def _limiter() -> CapacityLimiter:
-    # One per event loop (a RunVar): anyio's limiter is not meant to be shared between loops.
-    try:
-        return _hash_limiter.get()
-    except LookupError:
-        limiter = CapacityLimiter(hashing_slots())
-        _hash_limiter.set(limiter)
-        return limiter
+def _lower_priority() -> None:
+    # Hashing threads yield the CPU to request threads (a Linux thread has its own nice value):
+    # under a flood, a phone's push waits for a core less. Not allowed or not Linux: no change.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+
+
+# Process-wide, like the cores it shares out: every app and event loop in the process queues here.
+_hashing = ThreadPoolExecutor(hashing_slots(), thread_name_prefix="argon2", initializer=_lower_priority)
 
 
 def sign_in_keys(settings: Settings, *, username: str, address: str) -> list[Key]:
@@ -169,9 +173,8 @@ async def sign_in(
     candidate = await to_thread.run_sync(
         partial(begin_sign_in, db, username=username, keys=keys, clock=clock, via=via)
     )
-    password_ok = await to_thread.run_sync(
-        security.verify_password, candidate.password_hash, password, limiter=_limiter()
-    )
+    verify = partial(security.verify_password, candidate.password_hash, password)
+    password_ok = await asyncio.get_running_loop().run_in_executor(_hashing, verify)
     return await to_thread.run_sync(
         partial(
             finish_sign_in,

@@ -107,6 +107,14 @@ def release(session: Session, keys: Sequence[Key], *, clock: Clock) -> None:
             )
             .values(count=RateLimitCounter.count - 1)
         )
+        # A window with no failure left holds nothing worth keeping (successes leave no row).
+        session.execute(
+            delete(RateLimitCounter).where(
+                RateLimitCounter.key_hash == key.hash,
+                RateLimitCounter.window_start == start,
+                RateLimitCounter.count <= 0,
+            )
+        )
 
 
 def _forget_old_windows(session: Session, keys: Sequence[Key], *, clock: Clock) -> None:

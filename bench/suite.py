@@ -10,7 +10,8 @@ Order (each step bounded; the whole run takes about 10 minutes on 2 shared cores
 4. the API against Kinto, same 10k records, Fieldwork on SQLite next to Kinto's memory backend,
    then both on PostgreSQL (bench/server.py, bench/kinto_peer.py); then the empty-pull curve at
    10k/100k/1M rows on both databases;
-5. end-to-end sync with and without faults (bench/sync.py), 50 phones at once (bench/load.py)
+5. end-to-end sync with and without faults (bench/sync.py), a phone's sync under a sign-in flood
+   (bench/abuse.py, SQLite), 50 phones at once (bench/load.py)
    and the supervisor pages at a reduced size (bench/review.py, 50k visits; run it alone for the
    500k figure): Fieldwork only;
 6. RESULTS.md + results.json (bench/results.py) and the charts (bench/charts.py, peers' venv).
@@ -61,6 +62,7 @@ class Plan:
     review_visits: int = 50_000
     load_seconds: float = 20.0  # bench/load.py: 50 phones against two API processes on PostgreSQL
     review_requests: int = 15
+    abuse: bool = True  # bench/abuse.py: a phone's sync under a sign-in flood, SQLite
     peers: bool = True
     postgres: bool = True
 
@@ -77,6 +79,7 @@ QUICK = Plan(
     sync_records=0,
     review_visits=0,
     load_seconds=0,
+    abuse=False,
     peers=False,
     postgres=False,
 )
@@ -492,6 +495,26 @@ class Run:
                     )
                 )
 
+    def abuse(self) -> None:
+        from bench import abuse
+
+        step(f"sign-in flood: a phone's sync alone and under {abuse.STRANGERS} wrong sign-ins at once")
+        with tempfile.TemporaryDirectory() as folder:
+            alone, flooded = abuse.run(f"sqlite:///{folder}/abuse.db", "SQLite")
+        rows = self.section("Fieldwork only (no peer measured)")
+        for name, by_itself, under_flood in (
+            ("push", alone.push_p95_ms, flooded.push_p95_ms),
+            ("pull", alone.pull_p95_ms, flooded.pull_p95_ms),
+        ):
+            rows.append(
+                Row(
+                    f"one-op {name} p95 under {abuse.STRANGERS} concurrent wrong sign-ins (SQLite)",
+                    "ms",
+                    under_flood,
+                    note=f"alone {by_itself:.0f} ms: {under_flood / by_itself:.2f}x (target 2x)",
+                )
+            )
+
     def review_pages(self) -> None:
         plan = self.plan
         step(f"supervisor pages, {plan.review_visits:,} visits in PostgreSQL")
@@ -566,6 +589,8 @@ def run(plan: Plan, out: Path) -> Results:
         bench.sync_server()
         if plan.sync_records:
             bench.end_to_end()
+        if plan.abuse:
+            bench.abuse()
         if plan.load_seconds and plan.postgres:
             bench.load()
         if plan.review_visits and plan.postgres:

@@ -241,7 +241,9 @@ def main() -> None:
     try:
         upgrade(url)
         lead = "lead0" if exists else seed(url, db, args.visits)
-        app = create_app(Settings(database_url=url, secret_key="bench-secret"), database=db)
+        # cookie_secure=False: the benchmark signs in over plain http, where a Secure cookie is not sent back
+        settings = Settings(database_url=url, secret_key="bench-secret", cookie_secure=False)
+        app = create_app(settings, database=db)
         if args.gc_freeze:
             gc.collect()
             gc.freeze()

@@ -34,3 +34,7 @@ class Backoff:
 
     def reset(self) -> None:
         self.failures = 0
+
+    def capped(self, cap_s: float) -> Backoff:
+        """A fresh backoff with this one's base and draw and a cap no higher than `cap_s`."""
+        return Backoff(base_s=self._base_s, cap_s=min(self._cap_s, cap_s), draw=self._draw)

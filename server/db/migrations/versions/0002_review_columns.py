@@ -1,15 +1,19 @@
 """review columns: records.occurred_at and records.subject_id (derived on write), review indexes
 
+The backfill keeps its own copy of the rule (server.services.derived.review_columns): a migration
+must not change when that code does.
+
 Revision ID: 0002
 Revises: 0001
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
-
-from server.services.derived import review_columns
 
 revision = "0002"
 down_revision = "0001"
@@ -17,6 +21,32 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+PRIMARY_TIME = {"employer_visit": "occurred_at", "support_check_in": "occurred_at", "job_opening": "noted_on"}
+SUBJECT = {"employer_visit": "employer_id", "job_opening": "employer_id", "support_check_in": "job_seeker_id"}
+
+
+def _parse_instant(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if "T" in value:
+            parsed = datetime.fromisoformat(value)
+        else:
+            parsed = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _review_columns(kind: str, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {"occurred_at": None, "subject_id": None}
+    field = PRIMARY_TIME.get(kind)
+    occurred = (_parse_instant(data.get(field)) if field else None) or _parse_instant(data.get("created_at"))
+    key = SUBJECT.get(kind)
+    subject = data.get(key) if key else None
+    subject_id = subject[:36] if isinstance(subject, str) and subject else None
+    return {"occurred_at": occurred, "subject_id": subject_id}
 
 
 def upgrade() -> None:
@@ -58,7 +88,7 @@ def _backfill() -> None:
             return
         connection.execute(
             records.update().where(records.c.pk == sa.bindparam("b_pk")),
-            [{"b_pk": pk, **review_columns(kind, data)} for pk, kind, data in rows],
+            [{"b_pk": pk, **_review_columns(kind, data)} for pk, kind, data in rows],
         )
         last = rows[-1][0]
 

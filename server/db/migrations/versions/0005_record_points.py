@@ -4,15 +4,17 @@ Revision ID: 0005
 Revises: 0004
 
 Additive: two nullable columns, backfilled from employers' locations and visits' geotags; no new
-index (employer points are read by record id through uq_records_team_id).
+index (employer points are read by record id through uq_records_team_id). The backfill keeps its
+own copy of the rule (server.services.derived.location_columns): a migration must not change when
+that code does.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
-
-from server.services.derived import location_columns
 
 revision = "0005"
 down_revision = "0004"
@@ -20,6 +22,22 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+NO_POINT: dict[str, Any] = {"latitude": None, "longitude": None}
+
+
+def _location_columns(kind: str, data: Any) -> dict[str, Any]:
+    """An employer's location or a visit's geotag; no point for anything else or a malformed one."""
+    if not isinstance(data, dict):
+        return NO_POINT
+    source = data.get("geotag") if kind == "employer_visit" else data
+    if not isinstance(source, dict):
+        return NO_POINT
+    lat, lon = source.get("latitude"), source.get("longitude")
+    if isinstance(lat, bool) or isinstance(lon, bool):
+        return NO_POINT
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return NO_POINT
+    return {"latitude": float(lat), "longitude": float(lon)}
 
 
 def upgrade() -> None:
@@ -51,7 +69,7 @@ def _backfill() -> None:
             return
         connection.execute(
             records.update().where(records.c.pk == sa.bindparam("b_pk")),
-            [{"b_pk": pk, **location_columns(kind, data)} for pk, kind, data in rows],
+            [{"b_pk": pk, **_location_columns(kind, data)} for pk, kind, data in rows],
         )
         last = rows[-1][0]
 

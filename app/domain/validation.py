@@ -33,8 +33,33 @@ Errors = dict[str, str]
 # text. A record over a cap is refused with the cap in the message, on the phone's form and on push.
 MAX_TEXT = 2000  # free text (notes, outcome, concerns, ...): any text field not named below
 ID_MAX = 64  # record ids are UUIDs (36)
-CODE_MAX = 32
 NAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class CodeFormat:
+    """What a job seeker's code may look like. Pseudonymous by construction: a code holds no
+    space, comma or full stop, so "John Smith, schizophrenia" cannot be one. One team-wide
+    default for now (a per-team setting would pass another CodeFormat in)."""
+
+    max_length: int = 12
+    allowed: str = "letters, digits and hyphens"
+
+    @property
+    def explanation(self) -> str:
+        return f"Up to {self.max_length} {self.allowed}; no spaces, surnames or diagnoses (e.g. KD-104)"
+
+    def problem(self, code: str) -> str | None:
+        """Why `code` is refused, or None. Unicode letters count (a first name like José is fine)."""
+        if len(code) > self.max_length:
+            return f"use at most {self.max_length} characters: {self.allowed}, no spaces"
+        if not all(char.isalnum() or char == "-" for char in code):
+            return f"use only {self.allowed}: no spaces or punctuation, never a full name or diagnosis"
+        return None
+
+
+CODE_FORMAT = CodeFormat()
+CODE_MAX = CODE_FORMAT.max_length  # longer codes saved before the format still load (read never checks)
 TEXT_CAPS: dict[str, int] = {
     "id": ID_MAX,
     "employer_id": ID_MAX,
@@ -194,8 +219,11 @@ def _check_employer(record: Employer, now: datetime, errors: Errors) -> None:
 
 def _check_job_seeker(record: JobSeeker, now: datetime, errors: Errors) -> None:
     _required(errors, "code", record.code, "Code or first name")
-    if len(record.code.strip()) > CODE_MAX:
-        errors["code"] = f"use a short code or first name (at most {CODE_MAX} characters)"
+    # Checked on every write (phone save and server push), never on read: records saved before
+    # the format existed still load and show, and are asked to change only when edited.
+    problem = CODE_FORMAT.problem(record.code) if record.code.strip() and NUL not in record.code else None
+    if problem is not None:
+        errors["code"] = problem  # says more than the length cap's message would
     if record.referral_date is None:
         errors["referral_date"] = "Referral date is required"
     _past_date(errors, "referral_date", record.referral_date, now, "Referral date")

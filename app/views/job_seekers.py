@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.domain.validation import CODE_FORMAT
 from app.state.job_seekers import (
     BENEFITS_LABELS,
     DISCLOSURE_LABELS,
@@ -90,7 +91,7 @@ class JobSeekerFormView:
         state = self.state
         return screen(
             *message_banner(state),
-            text_field(state, "code", "Code or first name", helper="No surnames, no diagnosis"),
+            text_field(state, "code", "Code or first name", helper=CODE_FORMAT.explanation),
             text_field(
                 state, "referral_date", "Referral date (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME
             ),

@@ -31,7 +31,7 @@ from tests.app.conftest import NOW
 
 pytestmark = pytest.mark.anyio
 SEEDED = {
-    "job seeker": "Wipe-Seeker-Marguerite",
+    "job seeker": "Marguerite-7",  # the code format: at most 12 characters
     "employer": "Wipe-Employer Ironmongery",
     "employer notes": "wipe-note: owner knows Marguerite's brother",
     "visit outcome": "wipe-outcome: offered Marguerite a trial shift",

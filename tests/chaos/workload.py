@@ -33,13 +33,17 @@ OWN_KINDS = ("job_seeker", "employer_visit", "job_opening", "support_check_in")
 
 @dataclass
 class Tokens:
-    """Unique values: the phone's name and a random suffix (job seeker codes allow 32 characters)."""
+    """Unique values: the phone's name and a random suffix; job seeker codes (the code format:
+    at most 12 letters, digits and hyphens) get the suffix alone."""
 
     phone: str
     rng: random.Random
 
     def __call__(self) -> str:
         return f"{self.phone}-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:12]}"
+
+    def for_field(self, name: str) -> str:
+        return uuid.UUID(int=self.rng.getrandbits(128)).hex[:12] if name == "code" else self()
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def _edit(
             return None
         target = rng.choice(known[-HOT:])
     names = rng.sample(TRACKED[kind], k=min(len(TRACKED[kind]), rng.choice((1, 1, 2))))
-    values = {name: tokens() for name in names}
+    values = {name: tokens.for_field(name) for name in names}
     record = replace(from_dict(kind, target.data), **values)  # type: ignore[arg-type]
     return Intent(
         kind=kind,
@@ -109,7 +113,7 @@ def _create(store: LocalStore, rng: random.Random, tokens: Tokens) -> Intent:
     if seekers:
         kinds.append("support_check_in")
     kind = rng.choice(kinds)
-    values = {name: tokens() for name in TRACKED[kind]}
+    values = {name: tokens.for_field(name) for name in TRACKED[kind]}
     # The id is given here, not by RecordService's stamp, so the log names the record before the save.
     record = replace(_new_record(kind, values, rng, employers=employers, seekers=seekers), id=new_id())
     return Intent(kind=kind, record=record, values=values, create=True)

@@ -82,7 +82,7 @@ def push_largest_records(client: TestClient, alice: Member) -> dict[str, str]:
             "job_seeker",
             seeker,
             data=sample("job_seeker", **full(seeker_text, preferred_job_types=items("preferred_job_types")))
-            | {"code": f"{n:02d}" + text(TEXT_CAPS["code"] - 2)},
+            | {"code": (f"{n:02d}" + "Café-" * 3)[: TEXT_CAPS["code"]]},  # letters, digits, -
         )
         for n, seeker in enumerate(seekers)
     ]

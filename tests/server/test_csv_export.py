@@ -68,12 +68,12 @@ def _seed(client, world, *, employer_name: str, code: str, outcome: str) -> dict
 
 
 def test_every_text_cell_a_phone_sent_is_safe_in_a_spreadsheet(client, world):
-    seeded = _seed(client, world, employer_name='=HYPERLINK("http://x","y")', code="@JS1", outcome="+1-1")
+    seeded = _seed(client, world, employer_name='=HYPERLINK("http://x","y")', code="-JS1", outcome="+1-1")
     sign_in(client, "sue")
     rows = _export(client)
     visit = next(row for row in rows if row["record_id"] == seeded["visit"])
     assert visit["employer"] == '\'=HYPERLINK("http://x","y")'
-    assert visit["job_seeker_codes"] == "'@JS1"
+    assert visit["job_seeker_codes"] == "'-JS1"
     assert visit["outcome"] == "'+1-1"
     for row in rows:
         for name, cell in row.items():

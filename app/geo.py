@@ -8,7 +8,6 @@ Geocoding goes through a geopy geocoder that the caller passes in; offline it re
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -17,11 +16,11 @@ from typing import Any, Protocol
 
 from app.domain.clock import Clock
 from app.domain.enums import GeotagSource
+from app.domain.geometry import distance_m as distance_m  # the phone's screens take it from here
 from app.domain.records import Employer, Geotag
+from app.domain.visit_check import ACCURACY_WARNING_M
 
-ACCURACY_WARNING_M = 100.0
 DEFAULT_FIX_TIMEOUT_S = 8.0
-EARTH_RADIUS_M = 6_371_000.0
 
 
 class LocationProvider(Protocol):
@@ -126,13 +125,6 @@ def describe(tag: Geotag | None) -> str:
     if tag.source is GeotagSource.EMPLOYER_ADDRESS:
         return "Employer's address"
     return "Entered by hand"
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres between two (latitude, longitude) points."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 class Geocoder(Protocol):

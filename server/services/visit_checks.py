@@ -1,5 +1,5 @@
-"""The visit-location check on the server: the same rule as the phone (app.visit_check), applied to
-stored visits with their employers' points read from the derived columns (migration 0005).
+"""The visit-location check on the server: the same rule as the phone (app.domain.visit_check),
+applied to stored visits with their employers' points read from the derived columns (migration 0005).
 
 The check is worked out when a page is shown, not stored: an employer geocoded later, or moved,
 changes the answer for every visit to it at once.
@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.enums import GeotagSource
+from app.domain.geometry import Point
 from app.domain.records import Geotag
-from app.visit_check import CheckRules, LocationCheck, Point, check_visit_location
+from app.domain.visit_check import CheckRules, LocationCheck, check_visit_location
 from server.db.models import RecordRow
 from server.services.bulk import any_of
 

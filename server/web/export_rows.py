@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from app.domain.codec import record_from_dict
 from app.domain.errors import ValidationError
+from app.domain.geometry import Point
 from app.domain.records import JobOpening
 from app.domain.rules import is_competitive
-from app.visit_check import CheckRules, Point
+from app.domain.visit_check import CheckRules
 from server.services.activity import ActivityRow
 from server.services.visit_checks import check_visit
 from server.web.common import KIND_LABELS

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from app.domain.enums import GeotagSource
 from app.domain.records import Geotag
-from app.visit_check import check_visit_location
+from app.domain.visit_check import check_visit_location
 from server.api.deps import ClockDep, DbDep
 from server.services import visit_checks
 from server.services.activity import MapVisit, geotagged_visits
@@ -105,7 +105,7 @@ def _add_location_checks(
     flagged = 0
     for point, visit in zip(points, visits, strict=True):
         employer = known.get(visit.employer_id) if visit.employer_id else None
-        # exact=False: the spherical fast path, which gives the geodesic's flag (app.visit_check).
+        # exact=False: the spherical fast path, which gives the geodesic's flag (app.domain.visit_check).
         check = check_visit_location(_geotag(visit), employer, rules=rules, exact=False)
         flagged += check.flagged
         distance = round(check.distance_m) if check.distance_m is not None else -1

@@ -11,17 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.domain.enums import GeotagSource
+from app.domain.geometry import format_distance, geodesic_m
 from app.domain.records import Geotag
+from app.domain.visit_check import CheckRules, LocationFlag, check_visit_location
 from app.geo import FixedLocation
 from app.state.detail import RecordDetailState
 from app.state.visit_form import VisitFormState
-from app.visit_check import (
-    CheckRules,
-    LocationFlag,
-    check_visit_location,
-    format_distance,
-    geodesic_m,
-)
 
 
 def gps(lat: float, lon: float, accuracy: float | None = 10.0) -> Geotag:

@@ -15,7 +15,7 @@ from typing import TypeVar
 from app.domain.clock import Clock, IdMaker
 from app.domain.codec import from_dict, to_dict
 from app.domain.enums import SeekerStatus
-from app.domain.errors import ValidationError
+from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import (
     Employer,
     EmployerVisit,
@@ -27,7 +27,7 @@ from app.domain.records import (
     stamp,
 )
 from app.domain.rules import check_disclosure, next_support_due
-from app.domain.validation import ensure_valid
+from app.domain.validation import ensure_valid, validate
 from app.store import LocalStore, StoredRecord
 
 R = TypeVar("R", bound=Record)
@@ -46,6 +46,14 @@ class DueItem:
     overdue: bool
     record_kind: str
     record_id: str
+
+
+@dataclass(frozen=True)
+class Problems:
+    """Why a record cannot be saved: field errors, and the disclosure guard's refusal."""
+
+    errors: dict[str, str]
+    disclosure: DisclosureRefused | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +96,16 @@ class RecordService:
         if self.on_saved is not None:
             self.on_saved()  # only after the save is durable
         return stored
+
+    def problems(self, record: Record) -> Problems:
+        """Everything `save` would refuse `record` for, without saving: every field error at once."""
+        stamped = stamp(record, clock=self.clock, new_id=self.new_id)
+        refused: DisclosureRefused | None = None
+        try:
+            check_disclosure(stamped, self.job_seekers_by_id())
+        except DisclosureRefused as exc:
+            refused = exc
+        return Problems(errors=validate(stamped, now=self.clock.now()), disclosure=refused)
 
     # -- reading -------------------------------------------------------------------------------
 

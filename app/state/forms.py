@@ -3,10 +3,15 @@
 A form keeps exactly what the specialist typed (text stays text until save), so a bad date or a
 refused save loses nothing. `on_save` parses, then hands the record to `RecordService.save`;
 parse errors, validation errors and the disclosure guard all come back as state the view shows.
+
+The whole form is checked at once: a date that cannot be read is left empty in the record that is
+then validated, so "Employer is required" shows beside the employer in the same round as the date's
+own error (which wins over "required" for its field), never only after the date is fixed.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -15,6 +20,10 @@ from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import Record
 from app.records import RecordService
 from app.store import StoredRecord, StoreError, StoreFull
+
+# While a form checks itself whole, parse errors are collected here instead of stopping `build()`:
+# every form's build() keeps calling `parse.check()`, and none needs to change to join in.
+_COLLECTING: ContextVar[dict[str, str] | None] = ContextVar("form_parse_errors", default=None)
 
 DATE_HINT = "YYYY-MM-DD"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -30,6 +39,9 @@ class SaveResult:
     @property
     def ok(self) -> bool:
         return self.saved is not None
+
+
+DISCLOSURE_REASON_NEEDED = "Give a reason, or remove them from this record"
 
 
 class FieldErrors(Exception):
@@ -78,12 +90,32 @@ class FormState:
     def build(self) -> Record:
         raise NotImplementedError
 
+    def build_checked(self) -> tuple[Record, dict[str, str]]:
+        """The record as typed (unreadable values left empty) and every error of the whole form:
+        parse errors first for their field, then the domain's validation, then the disclosure guard."""
+        parse_errors: dict[str, str] = {}
+        token = _COLLECTING.set(parse_errors)
+        try:
+            record = self.build()
+        finally:
+            _COLLECTING.reset(token)
+        problems = self.service.problems(record)
+        errors = {_form_field(name): message for name, message in problems.errors.items()}
+        errors.update(parse_errors)
+        if problems.disclosure is not None and errors:
+            # Alone, the refusal comes from save() with its own message; with others, it joins them.
+            self.disclosure_message = str(problems.disclosure)
+            errors.setdefault("disclosure_reason", DISCLOSURE_REASON_NEEDED)
+        return record, errors
+
     def on_save(self) -> SaveResult:
         self.errors = {}
         self.message = None
         try:
-            record = self.build()
-            self.saved = self.service.save(record)
+            record, errors = self.build_checked()
+            if errors:
+                raise FieldErrors(errors)
+            self.saved = self.service.save(record)  # checks again: the one path every save takes
         except FieldErrors as exc:
             self.errors = dict(exc.errors)
         except ValidationError as exc:
@@ -91,7 +123,7 @@ class FormState:
         except DisclosureRefused as exc:
             self.disclosure_message = str(exc)
             self.message = f"Not saved. {exc}"
-            self.errors["disclosure_reason"] = "Give a reason, or remove them from this record"
+            self.errors["disclosure_reason"] = DISCLOSURE_REASON_NEEDED
         except StoreFull as exc:
             self.message = f"Not saved. {exc}."  # nothing saved before is affected
         except StoreError as exc:
@@ -122,7 +154,10 @@ class Parser:
         self.errors: dict[str, str] = {}
 
     def check(self) -> None:
-        if self.errors:
+        collecting = _COLLECTING.get()
+        if collecting is not None:
+            collecting.update(self.errors)  # the form goes on to validate the rest
+        elif self.errors:
             raise FieldErrors(self.errors)
 
     def date(self, name: str, text: str) -> date | None:

@@ -8,6 +8,7 @@ specialist, so a phone edits the records of its user, made on either of the user
 
 from __future__ import annotations
 
+import hashlib
 import random
 import uuid
 from dataclasses import dataclass, field, replace
@@ -43,7 +44,11 @@ class Tokens:
         return f"{self.phone}-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:12]}"
 
     def for_field(self, name: str) -> str:
-        return uuid.UUID(int=self.rng.getrandbits(128)).hex[:12] if name == "code" else self()
+        if name != "code":
+            return self()
+        # Phones share their rng seeds: a short digest of the phone's name keeps codes apart.
+        phone = hashlib.sha1(self.phone.encode()).hexdigest()[:4]
+        return f"{phone}-{uuid.UUID(int=self.rng.getrandbits(128)).hex[:7]}"
 
 
 @dataclass(frozen=True)

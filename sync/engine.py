@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from app.store import LocalStore, OutboxEntry, RemoteChange, SyncOutcome
+from app.domain.outbox import OutboxEntry, RemoteChange, SyncOutcome
 from sync.errors import PayloadTooLarge, SyncError
 from sync.protocol import (
     MAX_BATCH_OPERATIONS,
@@ -25,6 +25,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from sync.store import SyncStore
 from sync.wire import push_request_body
 
 # The API refuses bodies over 8 MiB (server.settings.Settings.max_body_bytes), measured after gzip
@@ -65,7 +66,7 @@ class SyncReport:
 class SyncEngine:
     def __init__(
         self,
-        store: LocalStore,
+        store: SyncStore,
         api: SyncApi,
         *,
         batch_size: int = MAX_BATCH_OPERATIONS,

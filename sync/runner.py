@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.domain.clock import Clock
-from app.store import StoreFull
+from app.domain.outbox import StorageFull
 from sync.backoff import Backoff
 from sync.engine import Progress, SyncReport
 from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateRequired
@@ -146,7 +146,7 @@ class SyncRunner:
             return self._offline(f"The server refused a request: {exc}")
         except SyncError as exc:
             return self._offline(str(exc))
-        except StoreFull as exc:
+        except StorageFull as exc:
             # The phone, not the network: its sentence is for people ("free space and save again").
             return self._phone_problem(str(exc))
         except Exception as exc:  # a store or programming error: the loop must outlive it

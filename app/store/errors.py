@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import errno
 
+from app.domain.outbox import StorageFull
+
 STORAGE_FULL = "Phone storage is full: free space and save again"
 _FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
@@ -27,7 +29,7 @@ class StoreError(Exception):
     """A store operation failed and wrote nothing."""
 
 
-class StoreFull(StoreError):
+class StoreFull(StoreError, StorageFull):
     """The device's storage is full; the operation wrote nothing."""
 
     def __init__(self, message: str = STORAGE_FULL) -> None:

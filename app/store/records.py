@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, cast
 
-SyncState = Literal["pending", "synced", "rejected", "conflict"]
+# The values the store and the sync engine exchange live in the domain, so sync never imports the store.
+from app.domain.outbox import OutboxEntry as OutboxEntry
+from app.domain.outbox import RemoteChange as RemoteChange
+from app.domain.outbox import SyncOutcome as SyncOutcome
+from app.domain.outbox import SyncState as SyncState
+
 ATTENTION_STATES: tuple[SyncState, ...] = ("rejected", "conflict")
 
 
@@ -30,45 +35,6 @@ class StoredRecord:
     sync: SyncInfo
     review: dict[str, Any] | None = None  # opaque supervisor review pulled from the server
     deleted: bool = False  # deleted on this device; kept (only ``get`` shows it) until synced
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    """One record's change waiting to be pushed (at most one per record)."""
-
-    op_id: str
-    kind: str
-    record_id: str
-    queued_at: str
-    attempts: int = 0
-    deleted: bool = False
-
-
-@dataclass(frozen=True)
-class SyncOutcome:
-    """The server's answer to one pushed op."""
-
-    op_id: str
-    kind: str
-    record_id: str
-    state: SyncState  # synced, rejected or conflict
-    server_version: int = 0  # 0 = the server did not say
-    reason: str | None = None
-    field_errors: dict[str, str] = field(default_factory=dict)
-    server_data: dict[str, Any] | None = None  # replaces local data unless edited since
-    # Per-field conflicts as the server reports them: {"field", "kept", "other"} each.
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class RemoteChange:
-    """One change pulled from the server."""
-
-    kind: str
-    record_id: str
-    server_version: int
-    data: dict[str, Any] | None  # None = deleted on the server
-    review: dict[str, Any] | None = None
 
 
 def clone(value: Any) -> Any:

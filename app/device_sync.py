@@ -20,7 +20,7 @@ from typing import Protocol
 from app.credentials import AsyncCredentialStore, CredentialsDamaged
 from app.device_data import Eraser, MemoryData
 from app.domain.clock import Clock
-from app.state.sync_status import SIGNED_OUT, SyncSummary, describe
+from app.state.sync_status import SIGNED_OUT, SyncSummary, describe, remember_last_sync, remembered_last_sync
 from app.store import LocalStore
 from sync.credentials import Credentials, EnrollApi, request_credentials
 from sync.engine import SyncApi, SyncEngine
@@ -178,6 +178,7 @@ class DeviceSync:
             counts=self._counts,
             on_status=self._on_status,
             on_revoked=self._on_revoked,
+            last_success_at=remembered_last_sync(self.store),
             **self.runner_options,  # type: ignore[arg-type]
         )
         self._client, self.runner = client, runner
@@ -192,6 +193,7 @@ class DeviceSync:
         self._was_syncing = status.syncing
         self._emit("status")
         if finished and status.online:
+            remember_last_sync(self.store, status.last_success_at)
             self._emit("pass_done")
 
     def _on_revoked(self) -> None:

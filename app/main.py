@@ -156,6 +156,7 @@ def make_main(
         if sync is None:
             return
         await sync.start(credential_store(page, store_path))
+        watch_connectivity(sync)
         if enroll_code and sync.credentials is None and not code_used and sync.default_server_url:
             code_used = True  # one try: a code works once, and the Connect screen is there for more
             try:
@@ -165,6 +166,18 @@ def make_main(
         shell.go_root(shell.root)
 
     return main
+
+
+def watch_connectivity(sync: DeviceSync) -> None:
+    """Flet's Connectivity service (phones, desktop, and the browser's online/offline events on
+    web): a network that comes back sends an offline runner probing at once, not at its next probe."""
+
+    def changed(event: ft.ConnectivityChangeEvent) -> None:
+        connected = any(kind is not ft.ConnectivityType.NONE for kind in event.connectivity)
+        if sync.runner is not None:
+            sync.runner.connectivity_changed(connected)
+
+    ft.Connectivity(on_change=changed)  # registers itself with this page, which keeps it
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -8,6 +8,7 @@ fills in both the server and the code. `read_enrollment` is the pure parsing.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,6 +51,30 @@ def read_enrollment(text: str) -> EnrollmentInput:
     )
 
 
+def server_address(typed: str) -> str:
+    """A typed address as a URL. A scheme typed is kept; without one, http for this computer and
+    private networks (`make run`, a server in the office, which rarely has a certificate) and https
+    for everything else."""
+    text = typed.strip().rstrip("/")
+    if not text or "://" in text:
+        return text
+    try:
+        host = urlsplit(f"//{text}").hostname or ""
+    except ValueError:  # an unbalanced [ in what was typed: the enrollment says the address is wrong
+        return f"https://{text}"
+    return f"{'http' if _on_this_network(host) else 'https'}://{text}"
+
+
+def _on_this_network(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local
+
+
 class ConnectState:
     title = "Connect to your team"
 
@@ -61,6 +86,7 @@ class ConnectState:
         self.error: str | None = None
         self.busy = False
         self.connected: Credentials | None = None
+        self.assumed_url: str | None = None  # the full address used for one typed without a scheme
 
     @property
     def intro(self) -> str:
@@ -92,11 +118,14 @@ class ConnectState:
         """Enroll; on failure `error` says what to do. Nothing typed is cleared on failure."""
         for text in (self.code, self.server_url):  # a link pasted into either field, not yet read
             self.take_pasted(text)
+        url = server_address(self.server_url)
+        self.assumed_url = url if url != self.server_url.strip().rstrip("/") else None
+        self.server_url = url  # the field shows what was used
         self.error, self.busy = None, True
         try:
-            self.connected = await self.sync.connect(self.server_url, self.code)
+            self.connected = await self.sync.connect(url, self.code)
         except EnrollmentFailed as exc:
-            self.error = exc.message
+            self.error = f"{exc.message} (tried {url})" if self.assumed_url else exc.message
             return False
         finally:
             self.busy = False
@@ -106,4 +135,7 @@ class ConnectState:
     @property
     def success_message(self) -> str:
         c = self.connected
-        return f"Connected to {c.team_name} as {c.user_name}. Syncing now." if c else ""
+        if c is None:
+            return ""
+        at = f" at {self.assumed_url}" if self.assumed_url else ""
+        return f"Connected to {c.team_name} as {c.user_name}{at}. Syncing now."

@@ -116,6 +116,25 @@ class RecordDetailState:
                 self.record.geotag, employer_point(employer), rules=self.rules
             )
 
+    def on_sync(self, event: str) -> bool:
+        """After a sync pass the record may have synced, been refused or reviewed: read it again.
+        True when what the page shows changed (the view redraws only then)."""
+        if event != "pass_done":
+            return False
+        before = self._shown()
+        self.refresh()
+        return self._shown() != before
+
+    def _shown(self) -> tuple[object, ...]:
+        return (
+            self.found,
+            self.sync_label,
+            tuple(self.sync_problems),
+            self.review_label,
+            tuple(self.comments),
+            tuple(self.rows),
+        )
+
     def _related(
         self, employers: dict[str, Employer], seekers: dict[str, JobSeeker]
     ) -> list[tuple[str, str, str, str]]:

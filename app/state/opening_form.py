@@ -53,7 +53,8 @@ class OpeningFormState(FormState):
             }
         else:
             self.values = {
-                "employer_id": employer_id or (self.employers[0].id if self.employers else ""),
+                # No default: a preselected employer invites attaching the opening to the wrong one.
+                "employer_id": employer_id or "",
                 "title": "",
                 "wage": "",
                 "wage_unit": WageUnit.HOUR.value,

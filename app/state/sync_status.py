@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sync.runner import SyncStatus
 
@@ -13,6 +13,8 @@ SIGNED_OUT = (
     "Your team signed this phone out, so Fieldwork deleted everything it kept on it: "
     "records, comments and changes not yet sent."
 )
+
+LAST_SYNC_META = "last_sync_at"  # kept in the store: "Synced 2 h ago" survives a restart
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,20 @@ def describe(
     )
 
 
+def remembered_last_sync(store: _Meta) -> datetime | None:
+    """The last successful sync a previous run of the app saw, if any (unreadable: none)."""
+    value = store.get_meta(LAST_SYNC_META)
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def remember_last_sync(store: _Meta, at: datetime | None) -> None:
+    if at is not None:
+        store.set_meta(LAST_SYNC_META, at.isoformat())
+
+
 class OfflineSyncStatus:
     """A phone with no sync link at all (previews, tests): everything saved stays pending."""
 
@@ -107,6 +123,11 @@ class OfflineSyncStatus:
     def summary(self) -> SyncSummary:
         pending, attention = self.store.pending_count(), len(self.store.needs_attention())
         return describe(None, pending=pending, attention=attention, now=datetime.now().astimezone())
+
+
+class _Meta(Protocol):
+    def get_meta(self, key: str) -> Any: ...
+    def set_meta(self, key: str, value: Any) -> None: ...
 
 
 class _Counts(Protocol):

@@ -23,6 +23,11 @@ class DetailView:
     def reload(self) -> None:
         self.state.refresh()
 
+    def on_sync(self, event: str) -> None:
+        """A pass finished: "waiting to sync" becomes "Synced", a pulled review appears."""
+        if self.state.on_sync(event):
+            self.shell.refresh()
+
     def build(self) -> ft.Control:
         from app.views.screens import detail_screen, form_screen, log_screen
 

@@ -25,6 +25,8 @@ KIND_ICONS = {
 SYNC_ICONS = {"pending": "waiting", "synced": "synced", "rejected": "refused", "conflict": "conflict"}
 FEEDBACK_ICONS = {"needs_changes": ft.Icons.RATE_REVIEW, "changed_since_review": ft.Icons.EDIT_NOTE}
 FEEDBACK_TRAILERS = {"needs_changes": "changes", "changed_since_review": "edited"}
+FAB_MARGIN = 16  # Flutter keeps the floating button this far above the bottom edge
+DEFAULT_FAB_HEIGHT = 60
 
 
 class TodayView:
@@ -79,7 +81,14 @@ class TodayView:
                 else []
             ),
             section("Recent activity", self.recent_rows),
+            # Room to scroll the last row above the floating "Log" button, which otherwise covers it.
+            ft.Container(height=self.fab_clearance(), key="fab-clearance"),
         )
+
+    def fab_clearance(self) -> float:
+        fab = getattr(self.shell.page, "floating_action_button", None)
+        height = getattr(fab, "height", None) or DEFAULT_FAB_HEIGHT
+        return float(height) + FAB_MARGIN
 
     def _recent_row_controls(self) -> list[ft.Control]:
         return [

@@ -161,6 +161,7 @@ def review_record(
     if state == "needs_changes" and not comment.strip():
         context = _load(request, db, supervisor, record_id)
         context["error"] = "Say what needs to change: a comment is required for 'needs changes'."
+        context["chosen"] = state  # the decision just made stays chosen on the error page
         return render(request, "record.html", context, status=422)
     try:
         with db.write() as session:

@@ -13,17 +13,16 @@ from app.state.opening_form import OpeningFormState
 from tests.app.conftest import NOW
 
 
-def test_an_opening_defaults_to_the_most_recent_employer_and_today(service, add_employer):
+def test_an_opening_preselects_no_employer_and_defaults_to_today(service, add_employer):
     add_employer("Café")
     form = OpeningFormState(service)
-    assert form.text("employer_id") == form.employers[0].id
+    assert form.text("employer_id") == ""  # issue 17 item 11: chosen on purpose
     assert form.text("noted_on") == NOW.date().isoformat()
     assert form.text("market") == "open_market" and form.text("found_via") == "job_development"
 
 
 def test_an_opening_with_a_bad_wage_keeps_every_typed_value(service, add_employer):
-    add_employer("Café")
-    form = OpeningFormState(service)
+    form = OpeningFormState(service, employer_id=add_employer("Café").id)
     form.set_field("title", "Barista")
     form.set_field("wage", "eleven pounds")
     form.set_field("hours_per_week", "16")
@@ -40,8 +39,7 @@ def test_an_opening_with_a_bad_wage_keeps_every_typed_value(service, add_employe
 
 
 def test_an_opening_without_a_title_is_refused_on_the_title_field(service, add_employer):
-    add_employer("Café")
-    result = OpeningFormState(service).on_save()
+    result = OpeningFormState(service, employer_id=add_employer("Café").id).on_save()
     assert result.errors == {"title": "Job title is required"}
 
 

@@ -94,3 +94,11 @@ def test_list_devices_escapes_control_characters_in_device_names(
     assert any(
         line.endswith("phone\\x1b[2J\\x1b]0;owned\\x07\\nforged-row  active  \\u202eevil") for line in lines
     )
+
+
+def test_a_specialist_cannot_name_another_specialists_job_seeker_on_an_opening(client, world):
+    seeker = _bobs_seeker(client, world, "consented")
+    opening = sample("job_opening", job_seeker_ids=[seeker])
+    (result,) = push(client, world["alice"], op("job_opening", new_id(), data=opening))
+    assert result["status"] == "rejected"
+    assert result["errors"] == {"job_seeker_ids": NOT_ON_CASELOAD}

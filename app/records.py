@@ -8,7 +8,7 @@ talks to the store directly; screens talk to this service.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -26,7 +26,7 @@ from app.domain.records import (
     kind_of,
     stamp,
 )
-from app.domain.rules import check_disclosure, next_support_due
+from app.domain.rules import check_disclosure, next_step_open, next_support_due
 from app.domain.validation import ensure_valid, validate
 from app.store import LocalStore, StoredRecord
 
@@ -189,25 +189,9 @@ class RecordService:
         last_day = date.fromordinal(today.toordinal() + horizon_days)
         items: list[DueItem] = []
 
-        latest_visit: dict[str, EmployerVisit] = {}
-        for visit in self.visits():
-            current = latest_visit.get(visit.employer_id)
-            if current is None or _sort_time(visit.occurred_at) > _sort_time(current.occurred_at):
-                latest_visit[visit.employer_id] = visit
-        for visit in latest_visit.values():
+        for visit in self.open_next_steps():
             if visit.next_step_on is not None and visit.next_step_on <= last_day:
-                employer = employers.get(visit.employer_id)
-                items.append(
-                    DueItem(
-                        kind="next_step",
-                        title=employer.name if employer else "Unknown employer",
-                        detail=visit.next_step or "Next step",
-                        due_on=visit.next_step_on,
-                        overdue=visit.next_step_on < today,
-                        record_kind="employer_visit",
-                        record_id=visit.id,
-                    )
-                )
+                items.append(_next_step_item(visit, employers, today))
 
         latest_check_in: dict[str, SupportCheckIn] = {}
         for check_in in self.check_ins():
@@ -233,6 +217,25 @@ class RecordService:
                 )
             )
         return sorted(items, key=lambda item: (item.due_on, item.title.casefold()))
+
+    def open_next_steps(self, employer_id: str | None = None) -> list[EmployerVisit]:
+        """Every open next step (of one employer, if given), soonest first; undated ones last.
+        Every visit counts, not only the latest: a later visit without a next step closes nothing."""
+        visits = [
+            visit
+            for visit in self.visits()
+            if next_step_open(visit) and (employer_id is None or visit.employer_id == employer_id)
+        ]
+        return sorted(visits, key=lambda v: (v.next_step_on or date.max, -_sort_time(v.occurred_at)))
+
+    def close_next_step(self, visit_id: str, *, done: bool) -> StoredRecord:
+        """Mark a visit's next step done (today) or dismissed: an edit of that visit, so it syncs."""
+        visit = self.load("employer_visit", visit_id)
+        if not isinstance(visit, EmployerVisit):
+            raise ValidationError({"id": "this visit is no longer on the phone"})
+        if done:
+            return self.save(replace(visit, next_step_done_on=self.clock.now().date()))
+        return self.save(replace(visit, next_step_dismissed=True))
 
     @staticmethod
     def _check_in_due(seeker: JobSeeker, last: SupportCheckIn | None, today: date) -> tuple[date, str] | None:
@@ -264,6 +267,20 @@ class RecordService:
                 rows.append(Activity(kind, record.id, title, detail, at, stored.sync.state))
         rows.sort(key=lambda row: _sort_time(row.at), reverse=True)
         return rows[:limit]
+
+
+def _next_step_item(visit: EmployerVisit, employers: dict[str, Employer], today: date) -> DueItem:
+    assert visit.next_step_on is not None
+    employer = employers.get(visit.employer_id)
+    return DueItem(
+        kind="next_step",
+        title=employer.name if employer else "Unknown employer",
+        detail=visit.next_step or "Next step",
+        due_on=visit.next_step_on,
+        overdue=visit.next_step_on < today,
+        record_kind="employer_visit",
+        record_id=visit.id,
+    )
 
 
 def describe_record(

@@ -95,6 +95,10 @@ class EmployerVisit(Record):
     outcome: str = ""
     next_step: str = ""
     next_step_on: date | None = None
+    # A next step is a task that stays open until closed here, by a later action on this visit
+    # (an edit of this visit, so it syncs and merges field by field like any other edit).
+    next_step_done_on: date | None = None
+    next_step_dismissed: bool = False
     geotag: Geotag = field(default_factory=Geotag)
     disclosure_reason: str = ""  # why a non-consenting job seeker is linked anyway
 

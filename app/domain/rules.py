@@ -41,7 +41,13 @@ def is_competitive(opening: JobOpening, *, minimum_wage: float) -> bool:
 
 def counts_toward_fidelity(visit: EmployerVisit) -> bool:
     """Only face-to-face employer contacts count toward the 6-a-week job development standard."""
-    return visit.contact_mode is ContactMode.FACE_TO_FACE
+    return is_face_to_face(visit.contact_mode)
+
+
+def is_face_to_face(contact_mode: object) -> bool:
+    """The fidelity rule on a contact mode, given as a ContactMode or as stored JSON: the server's
+    derived face_to_face column reads it from a visit's raw data (server.services.derived)."""
+    return contact_mode == ContactMode.FACE_TO_FACE
 
 
 def employer_facing_seeker_ids(record: Record) -> list[str]:
@@ -66,6 +72,13 @@ def check_disclosure(record: Record, job_seekers: Mapping[str, JobSeeker]) -> No
     ]
     if refused:
         raise DisclosureRefused(refused)
+
+
+def next_step_open(visit: EmployerVisit) -> bool:
+    """A visit's next step is a task: open from the visit that set it until it is marked done or
+    dismissed. A later visit to the same employer does not close it (that visit may set its own)."""
+    has_step = bool(visit.next_step.strip()) or visit.next_step_on is not None
+    return has_step and visit.next_step_done_on is None and not visit.next_step_dismissed
 
 
 def next_support_due(*, job_started_on: date, last_contact_on: date | None) -> date:

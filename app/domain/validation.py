@@ -235,6 +235,7 @@ def _check_visit(record: EmployerVisit, now: datetime, errors: Errors) -> None:
     _required(errors, "employer_id", record.employer_id, "Employer")
     _past_time(errors, "occurred_at", record.occurred_at, now, "Visit time")
     _plan_date(errors, "next_step_on", record.next_step_on, now, "Next step date")
+    _past_date(errors, "next_step_done_on", record.next_step_done_on, now, "Date the next step was done")
     validate_geotag(record.geotag, now=now, errors=errors)
 
 

@@ -3,10 +3,12 @@ what was done lately, and a notice when the phone's saved data had to be repaire
 
 from __future__ import annotations
 
+from app.domain.errors import DisclosureRefused, ValidationError
 from app.records import Activity, DueItem, RecordService
 from app.state.feedback import AttentionRow, FeedbackRow, attention_rows, feedback_rows
 from app.state.store_health import dismiss_recovery, recovery_notice
 from app.state.sync_status import StatusSource, SyncSummary
+from app.store import StoreError
 
 RECENT_LIMIT = 8
 UPCOMING_DAYS = 7
@@ -23,6 +25,7 @@ class TodayState:
         self.attention: list[AttentionRow] = []
         self.sync = SyncSummary(connected=False, pending=0, attention=0, label="")
         self.store_notice: str | None = None  # the store was repaired on opening: say so until dismissed
+        self.task_message: str | None = None  # what Done or Dismiss did, or why it could not
         self.refresh()
 
     @property
@@ -48,6 +51,19 @@ class TodayState:
         self.store_notice = recovery_notice(self.service.store)
         self.refresh_sync()
 
+    def mark_done(self, item: DueItem) -> None:
+        self._close(item, done=True)
+
+    def dismiss(self, item: DueItem) -> None:
+        self._close(item, done=False)
+
+    def _close(self, item: DueItem, *, done: bool) -> None:
+        """Close a next step (a task stays on Today until this); check-ins close by logging one."""
+        if item.kind != "next_step":
+            return
+        self.task_message = close_next_step(self.service, item.record_id, done=done)
+        self.refresh()
+
     def dismiss_store_notice(self) -> None:
         dismiss_recovery(self.service.store)
         self.store_notice = None
@@ -59,3 +75,12 @@ class TodayState:
         self.recent = self.service.recent_activity(RECENT_LIMIT)
         self.feedback = feedback_rows(self.service)
         self.attention = attention_rows(self.service)
+
+
+def close_next_step(service: RecordService, visit_id: str, *, done: bool) -> str:
+    """Mark a visit's next step done or dismissed; the sentence to show either way."""
+    try:
+        service.close_next_step(visit_id, done=done)
+    except (ValidationError, DisclosureRefused, StoreError) as exc:
+        return f"Not changed: {exc}"
+    return "Marked done on this phone." if done else "Dismissed on this phone."

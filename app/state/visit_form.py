@@ -51,6 +51,7 @@ class VisitFormState(FormState):
         self.location_checked = base is not None
         self.new_employer_name = ""
         self.new_employer_error: str | None = None
+        self.task_message: str | None = None
         self.reload_choices()
         if base is not None:
             self.title = "Edit visit"
@@ -131,6 +132,20 @@ class VisitFormState(FormState):
         """True while a linked job seeker has not consented to disclosure (warn before save)."""
         chosen = set(self.values.get("job_seeker_ids") or [])
         return any(s.id in chosen and s.disclosure.value != "consented" for s in self.job_seekers)
+
+    @property
+    def open_tasks(self) -> list[EmployerVisit]:
+        """The chosen employer's open next steps from earlier visits: this visit may close them."""
+        employer_id = self.text("employer_id")
+        if not employer_id:
+            return []
+        own_id = self.base.id if self.base is not None else None
+        return [v for v in self.service.open_next_steps(employer_id) if v.id != own_id]
+
+    def close_task(self, visit_id: str, *, done: bool) -> None:
+        from app.state.today import close_next_step  # the same words as on Today
+
+        self.task_message = close_next_step(self.service, visit_id, done=done)
 
     def set_next_step_in(self, days: int) -> None:
         self.set_field("next_step_on", days_from(self.service.clock.now().date(), days))

@@ -19,6 +19,7 @@ data), each with a note. A full disk raises ``StoreFull`` and leaves everything 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,7 +108,8 @@ class JournalStorage(ApplyingStorage):
     """Durable storage in directory ``path`` (created if missing; the files inside are ours).
 
     ``key`` (32 bytes) encrypts the files; without one they are plaintext (tests, benchmarks)
-    and an encrypted store refuses to open (``StoreKeyError``).
+    and an encrypted store refuses to open (``StoreKeyError``). ``old_keys`` also open files (a
+    key rotation cut short, see ``rotation``); whatever is written is sealed with ``key``.
     """
 
     def __init__(
@@ -116,10 +118,11 @@ class JournalStorage(ApplyingStorage):
         *,
         compact_min_bytes: int = DEFAULT_COMPACT_MIN_BYTES,
         key: bytes | None = None,
+        old_keys: Sequence[bytes] = (),
     ) -> None:
         super().__init__()
         self.path = Path(path)
-        self._sealer = Sealer(key) if key is not None else None
+        self._sealer = Sealer(key, older=old_keys) if key is not None else None
         self._compact_min_bytes = compact_min_bytes
         self._fd: int | None = None
         self._journal_bytes = 0
@@ -160,6 +163,19 @@ class JournalStorage(ApplyingStorage):
             self._compact()
         except OSError as exc:
             raise save_failed(exc, "compaction failed") from exc
+
+    def rekey(self, key: bytes, *, step: Callable[[str], None] | None = None) -> None:
+        """Re-seal every file with ``key``: a compaction under it (snapshot, backup, then a fresh
+        journal). Until it returns the old keys still read the files, since a failure or a kill
+        can leave any mix of old and new files; after it no file needs them."""
+        self._check_writable()
+        older = [] if self._sealer is None else [self._sealer.key, *self._sealer.older_keys]
+        self._sealer = Sealer(key, older=older)
+        try:
+            self._compact(step=step)
+        except OSError as exc:
+            raise save_failed(exc, "re-encryption failed") from exc
+        self._sealer = Sealer(key)
 
     def close(self) -> None:
         self._release()
@@ -284,8 +300,8 @@ class JournalStorage(ApplyingStorage):
         # a quarter of it bounds the replay a reopen after a kill has to do (~1.25x a load).
         return max(self._compact_min_bytes, self._snapshot_bytes // 4)
 
-    def _compact(self) -> None:
-        self._snapshot_bytes = write_snapshot(self.path, self._tables, self._sealer)
+    def _compact(self, *, step: Callable[[str], None] | None = None) -> None:
+        self._snapshot_bytes = write_snapshot(self.path, self._tables, self._sealer, step=step)
         # Crash here: new snapshot + old journal. Replaying that journal is harmless, every
         # operation in it is absolute (see codec.apply_ops).
         if self._fd is not None:
@@ -298,6 +314,8 @@ class JournalStorage(ApplyingStorage):
             raise
         self._journal_bytes = 0
         self._next_compaction = self._compaction_threshold()
+        if step is not None:
+            step("journal-reset")
 
     def _reopen_journal(self) -> None:
         """After a failed reset: append to whichever journal is in place now (old or new)."""

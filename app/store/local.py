@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,16 @@ class LocalStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def rotate_key(self, new_key: bytes, *, step: Callable[[str], None] | None = None) -> None:
+        """Re-encrypt every file of the store under ``new_key``; no save runs meanwhile.
+
+        Only the files: keeping the key (pending first, retired old key after) is
+        ``app.store.rotation``'s, which every caller should go through."""
+        if not isinstance(self._storage, JournalStorage):
+            raise StoreError("a store kept in memory has no key to rotate")
+        with self._lock:
+            self._storage.rekey(new_key, step=step)
 
     def __enter__(self) -> LocalStore:
         return self

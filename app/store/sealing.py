@@ -13,6 +13,10 @@ are what a save costs (sealed/plain save p50, interleaved in one process: ~1.10 
 ~1.05 escaped; the sealing itself is ~7 us of CPU).
 A sealed snapshot starts with a header naming the key (an HMAC of it, not the key), so a wrong
 key is refused instead of read as damage.
+
+While a key rotation is under way (``rotation``) a sealer also holds the keys it replaces: it
+writes with its own key only and reads files sealed with any of them, so a store that a kill left
+half re-sealed still opens whole.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from typing import cast
 
 from cryptography.exceptions import InvalidTag
@@ -41,13 +46,19 @@ def new_key() -> bytes:
 
 
 class Sealer:
-    """Seals and opens the store's bytes with one key."""
+    """Seals the store's bytes with one key; opens them with it or with any of ``older``."""
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, *, older: Sequence[bytes] = ()) -> None:
         if not isinstance(key, bytes) or len(key) != KEY_BYTES:
             raise StoreKeyError(f"a store key is {KEY_BYTES} random bytes")
         self._aead = AESGCM(key)
+        self.key = key
         self.key_id = hmac.new(key, b"fieldwork store key id", hashlib.sha256).hexdigest()[:16].encode()
+        self._older = [Sealer(old) for old in dict.fromkeys(older) if old != key]
+
+    @property
+    def older_keys(self) -> list[bytes]:
+        return [sealer.key for sealer in self._older]
 
     def _seal(self, data: bytes, aad: bytes) -> bytes:
         # A random 96-bit nonce per message: a phone writes far fewer than the 2**32 messages
@@ -74,7 +85,11 @@ class Sealer:
         # Every ESC in an escaped line starts a pair, so the first replace finds exactly the
         # escaped newlines and the second exactly the escaped ESCs.
         blob = sealed[1:].replace(_ESC + b"\x01", b"\n").replace(_ESC + b"\x02", _ESC)
-        return self._open(blob, _LINE_AAD)
+        for sealer in (self, *self._older):  # the newest key first: it seals every new line
+            plain = sealer._open(blob, _LINE_AAD)
+            if plain is not None:
+                return plain
+        return None
 
     def seal_snapshot(self, plain: bytes) -> bytes:
         body = self._seal(plain, _SNAPSHOT_AAD)
@@ -87,12 +102,13 @@ class Sealer:
         parts = blob[:end].split(b" ") if end > 0 else []
         if len(parts) != 4 or b" ".join(parts[:2]) != SEALED_SNAPSHOT_MAGIC:
             return None
-        if not hmac.compare_digest(parts[2], self.key_id):
+        named = [sealer for sealer in (self, *self._older) if hmac.compare_digest(parts[2], sealer.key_id)]
+        if not named:
             raise StoreKeyError("this store was encrypted with another key")
         body = memoryview(blob)[end + 1 :]  # slices of a view: no copies of a 30 MB snapshot
         if not parts[3].isdigit() or int(parts[3]) != len(body):
             return None  # truncated or grown: no need to try the decryption
-        return self._open(body, _SNAPSHOT_AAD)
+        return named[0]._open(body, _SNAPSHOT_AAD)
 
 
 def is_sealed_snapshot(blob: bytes) -> bool:

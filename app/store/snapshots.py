@@ -12,6 +12,7 @@ store, read as it is and marked for rewriting, so opening migrates it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,13 +75,22 @@ def _decode_file(file: Path, sealer: Sealer | None) -> Loaded:
     return Loaded(tables=decode_snapshot(plain), size=len(blob), key_checked=True)
 
 
-def write_snapshot(path: Path, tables: Tables, sealer: Sealer | None) -> int:
-    """Write the snapshot and then its backup, durably; returns the snapshot's size."""
+def write_snapshot(
+    path: Path, tables: Tables, sealer: Sealer | None, *, step: Callable[[str], None] | None = None
+) -> int:
+    """Write the snapshot and then its backup, durably; returns the snapshot's size.
+
+    ``step`` hears ``snapshot-written`` and ``backup-written`` as each becomes durable (the key
+    rotation's kill test stops the process there)."""
     blob = encode_snapshot(tables)
     if sealer is not None:
         blob = sealer.seal_snapshot(blob)
     replace_durably(path / SNAPSHOT, blob)
+    if step is not None:
+        step("snapshot-written")
     replace_durably(path / BACKUP, blob)  # before the journal reset: see the module docstring
+    if step is not None:
+        step("backup-written")
     return len(blob)
 
 

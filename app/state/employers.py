@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.domain.records import Employer
+from app.domain.search import matches
 from app.geo import Geocoder, geocode_address
 from app.records import RecordService
 from app.state.forms import FormState, Parser, days_from, format_date, split_list
@@ -34,10 +35,9 @@ class EmployersState:
 
     def refresh(self) -> None:
         visits = self.service.visits()
-        needle = self.query.strip().casefold()
         rows = []
         for employer in self.service.recent_employers():
-            if needle and needle not in f"{employer.name} {employer.sector} {employer.address}".casefold():
+            if not matches(self.query, employer.name, employer.sector, employer.address):
                 continue
             own = [v for v in visits if v.employer_id == employer.id]
             last = max((v.occurred_at for v in own if v.occurred_at), default=None)

@@ -8,6 +8,7 @@ from typing import Any
 from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
 from app.domain.records import Employer, JobSeeker
 from app.domain.rules import CASELOAD_LIMIT
+from app.domain.search import matches
 from app.records import RecordService
 from app.state.forms import FormState, Parser, format_date, split_list
 
@@ -42,12 +43,19 @@ class SeekerRow:
 class JobSeekersState:
     def __init__(self, service: RecordService) -> None:
         self.service = service
+        self.query = ""
+        self.active = 0
         self.rows: list[SeekerRow] = []
+        self.refresh()
+
+    def set_query(self, query: str) -> None:
+        """Filter as the specialist types: code, status, disclosure, preferred jobs."""
+        self.query = query
         self.refresh()
 
     @property
     def caseload_note(self) -> str:
-        active = sum(1 for row in self.rows if "Ended" not in row.detail)
+        active = self.active  # the whole caseload, whatever the search shows
         note = f"{active} active"
         return note + (f" (IPS caseload limit is {CASELOAD_LIMIT})" if active > CASELOAD_LIMIT else "")
 
@@ -59,7 +67,12 @@ class JobSeekersState:
             if item.record_kind == "job_seeker"
         }
         rows = []
-        for seeker in self.service.recent_job_seekers():
+        seekers = self.service.recent_job_seekers()
+        self.active = sum(1 for seeker in seekers if seeker.status is not SeekerStatus.ENDED)
+        for seeker in seekers:
+            searched = (seeker.code, STATUS_LABELS[seeker.status], DISCLOSURE_LABELS[seeker.disclosure])
+            if not matches(self.query, *searched, *seeker.preferred_job_types):
+                continue
             due_item = due_by_seeker.get(seeker.id)
             due = ""
             if due_item is not None:

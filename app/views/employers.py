@@ -9,7 +9,8 @@ import flet as ft
 from app.state.employers import EmployerFormState, EmployersState
 from app.state.visit_form import NEXT_STEP_SHORTCUTS
 from app.views.forms_common import date_with_shortcuts, message_banner, save_button
-from app.views.widgets import big_button, list_row, screen, tagged, text_field
+from app.views.openings import live_search
+from app.views.widgets import big_button, list_row, screen, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -21,35 +22,24 @@ class EmployersView:
     def __init__(self, shell: Shell, state: EmployersState) -> None:
         self.shell = shell
         self.state = state
+        self.rows = ft.Column(spacing=8)
 
     def reload(self) -> None:
         self.state.refresh()
 
     def build(self) -> ft.Control:
-        from app.views.screens import detail_screen, log_screen, nearby_screen
+        from app.views.screens import log_screen, nearby_screen
 
         state = self.state
-
-        def search(e: Any) -> None:
-            state.set_query(e.control.value or "")
-            self.shell.refresh()
-
-        def open_row(record_id: str) -> Any:
-            return self.shell.handler(
-                lambda _e: self.shell.push(detail_screen(self.shell, "employer", record_id))
-            )
-
+        self.rows.controls = self._row_controls()
         return screen(
-            tagged(
+            live_search(
+                self.shell,
                 "employer-search",
-                ft.TextField(
-                    label="Search employers",
-                    value=state.query,
-                    prefix_icon=ft.Icons.SEARCH,
-                    on_submit=self.shell.handler(search),
-                    on_blur=self.shell.handler(search),
-                    text_size=17,
-                ),
+                "Search employers",
+                value=state.query,
+                rows=self.rows,
+                redraw=self._redraw,
             ),
             ft.Row(
                 [
@@ -69,20 +59,36 @@ class EmployersView:
                     ),
                 ]
             ),
-            *(
-                [
-                    list_row(
-                        row.name,
-                        row.detail,
-                        open_row(row.id),
-                        icon=ft.Icons.STOREFRONT,
-                        trailing=f"{row.visits} visit{'s' if row.visits > 1 else ''}" if row.visits else None,
-                    )
-                    for row in state.rows
-                ]
-                or [ft.Text("No employers yet.", size=15)]
-            ),
+            self.rows,
         )
+
+    def _redraw(self, query: str) -> None:
+        self.state.set_query(query)
+        self.rows.controls = self._row_controls()
+
+    def _row_controls(self) -> list[ft.Control]:
+        from app.views.screens import detail_screen
+
+        def open_row(record_id: str) -> Any:
+            return self.shell.handler(
+                lambda _e: self.shell.push(detail_screen(self.shell, "employer", record_id))
+            )
+
+        if not self.state.rows:
+            searching = bool(self.state.query.strip())
+            empty = "No employer matches your search." if searching else "No employers yet."
+            return [ft.Text(empty, size=15)]
+        return [
+            list_row(
+                row.name,
+                row.detail,
+                open_row(row.id),
+                icon=ft.Icons.STOREFRONT,
+                trailing=f"{row.visits} visit{'s' if row.visits > 1 else ''}" if row.visits else None,
+                identifier=f"employer-row-{index}",
+            )
+            for index, row in enumerate(self.state.rows)
+        ]
 
 
 class EmployerFormView:

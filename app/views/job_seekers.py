@@ -15,6 +15,7 @@ from app.state.job_seekers import (
     JobSeekersState,
 )
 from app.views.forms_common import enum_options, message_banner, save_button
+from app.views.openings import live_search
 from app.views.widgets import big_button, choice_chips, dropdown, list_row, screen, section, text_field
 
 if TYPE_CHECKING:
@@ -27,21 +28,54 @@ class JobSeekersView:
     def __init__(self, shell: Shell, state: JobSeekersState) -> None:
         self.shell = shell
         self.state = state
+        self.rows = ft.Column(spacing=8)
 
     def reload(self) -> None:
         self.state.refresh()
 
-    def build(self) -> ft.Control:
-        from app.views.screens import detail_screen, log_screen
+    def _redraw(self, query: str) -> None:
+        self.state.set_query(query)
+        self.rows.controls = self._row_controls()
+
+    def _row_controls(self) -> list[ft.Control]:
+        from app.views.screens import detail_screen
 
         def open_row(record_id: str) -> Any:
             return self.shell.handler(
                 lambda _e: self.shell.push(detail_screen(self.shell, "job_seeker", record_id))
             )
 
-        rows = self.state.rows
+        if not self.state.rows:
+            searching = bool(self.state.query.strip())
+            empty = "No job seeker matches your search." if searching else "No job seekers yet."
+            return [ft.Text(empty, size=15)]
+        return [
+            list_row(
+                row.code,
+                row.detail,
+                open_row(row.id),
+                icon=ft.Icons.PERSON if row.discloses else ft.Icons.LOCK_PERSON,
+                trailing=row.due or None,
+                warn=row.due.startswith("overdue"),
+                identifier=f"job-seeker-row-{index}",
+            )
+            for index, row in enumerate(self.state.rows)
+        ]
+
+    def build(self) -> ft.Control:
+        from app.views.screens import log_screen
+
+        self.rows.controls = self._row_controls()
         return screen(
             ft.Text(self.state.caseload_note, size=15, color=ft.Colors.BLUE_GREY_700),
+            live_search(
+                self.shell,
+                "job-seeker-search",
+                "Search job seekers",
+                value=self.state.query,
+                rows=self.rows,
+                redraw=self._redraw,
+            ),
             ft.Row(
                 [
                     big_button(
@@ -53,20 +87,7 @@ class JobSeekersView:
                     )
                 ]
             ),
-            *(
-                [
-                    list_row(
-                        row.code,
-                        row.detail,
-                        open_row(row.id),
-                        icon=ft.Icons.PERSON if row.discloses else ft.Icons.LOCK_PERSON,
-                        trailing=row.due or None,
-                        warn=row.due.startswith("overdue"),
-                    )
-                    for row in rows
-                ]
-                or [ft.Text("No job seekers yet.", size=15)]
-            ),
+            self.rows,
         )
 
 

@@ -10,6 +10,7 @@ from app.state.employers import EmployerFormState, EmployersState
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState, JobSeekersState
 from app.state.opening_form import OpeningFormState
+from app.state.openings import OpeningsState
 from app.state.today import TodayState
 from app.state.visit_form import VisitFormState
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 def root_screen(shell: Shell, name: str) -> Screen:
     from app.views.employers import EmployersView
     from app.views.job_seekers import JobSeekersView
+    from app.views.openings import OpeningsView
     from app.views.today import TodayView
 
     service = shell.ctx.service
@@ -27,6 +29,8 @@ def root_screen(shell: Shell, name: str) -> Screen:
         return EmployersView(shell, EmployersState(service))
     if name == "job_seekers":
         return JobSeekersView(shell, JobSeekersState(service))
+    if name == "openings":
+        return OpeningsView(shell, OpeningsState(service))
     return TodayView(shell, TodayState(service, sync_status=shell.ctx.sync_status))
 
 

@@ -25,7 +25,7 @@ class Screen(Protocol):
     def build(self) -> ft.Control: ...
 
 
-ROOTS = ("today", "employers", "job_seekers")
+ROOTS = ("today", "employers", "job_seekers", "openings")
 
 
 class Shell:
@@ -45,6 +45,7 @@ class Shell:
                 ft.NavigationBarDestination(icon=ft.Icons.TODAY, label="Today"),
                 ft.NavigationBarDestination(icon=ft.Icons.STOREFRONT, label="Employers"),
                 ft.NavigationBarDestination(icon=ft.Icons.PEOPLE_OUTLINE, label="Job seekers"),
+                ft.NavigationBarDestination(icon=ft.Icons.WORK_OUTLINE, label="Openings"),
             ],
             on_change=self.handler(self._nav_changed),
         )

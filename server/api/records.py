@@ -17,7 +17,7 @@ from server.api.schemas import (
     ReviewBody,
     VersionOut,
 )
-from server.services import reviews
+from server.services import history, reviews
 from sync.protocol import RecordKind
 
 router = APIRouter(prefix="/records", tags=["review"])
@@ -49,9 +49,25 @@ def list_records(
 
 
 @router.get("/{record_id}", response_model=RecordDetailOut, responses=errors(401, 403, 404))
-def get_record(record_id: str, db: DbDep, supervisor: CurrentSupervisor) -> RecordDetailOut:
+def get_record(
+    record_id: str,
+    db: DbDep,
+    supervisor: CurrentSupervisor,
+    before_version: Annotated[
+        int | None, Query(ge=1, le=2_000_000_000, description="page versions older than this one")
+    ] = None,
+    history_limit: Annotated[int, Query(ge=1, le=history.MAX_PAGE)] = history.PAGE,
+) -> RecordDetailOut:
+    """The record with one page of its history: the newest versions, or those older than
+    `before_version` (follow `older_before` to reach the oldest)."""
     with db.read() as session:
-        row, history = reviews.record_history(session, principal=supervisor, record_id=record_id)
+        row, page = reviews.record_history(
+            session,
+            principal=supervisor,
+            record_id=record_id,
+            before_version=before_version,
+            limit=history_limit,
+        )
         return RecordDetailOut(
             record_id=row.record_id,
             kind=row.kind,
@@ -59,7 +75,9 @@ def get_record(record_id: str, db: DbDep, supervisor: CurrentSupervisor) -> Reco
             data=row.data,
             deleted=row.deleted,
             flagged=row.flagged,
-            history=[VersionOut.model_validate(entry, from_attributes=True) for entry in history],
+            # oldest first within the page, as the whole history used to be
+            history=[VersionOut.model_validate(e, from_attributes=True) for e in reversed(page.entries)],
+            older_before=page.older_before,
         )
 
 

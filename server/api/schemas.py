@@ -109,4 +109,7 @@ class RecordDetailOut(BaseModel):
     data: dict[str, Any] | None
     deleted: bool
     flagged: bool
-    history: list[VersionOut]
+    history: list[VersionOut] = Field(description="one page of versions, oldest first; the newest by default")
+    older_before: int | None = Field(
+        None, description="before_version for the next older page; null at the oldest"
+    )

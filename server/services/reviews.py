@@ -11,17 +11,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, cast, get_args
+from typing import Literal, cast, get_args
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
 from app.domain.errors import ValidationError
-from server.db.models import Comment, RecordRow, RecordVersion, User
+from server.db.models import Comment, RecordRow, User
 from server.db.models import Review as ReviewRow
 from server.errors import Forbidden, NotFound
-from server.services import audit
+from server.services import audit, history
 from server.services.accounts import Principal
 from server.services.bulk import any_of
 from server.services.changes import lock_team_counter, store_team_counter
@@ -49,16 +49,6 @@ class RecordSummary:
     flagged: bool
     updated_at: datetime
     review_state: str
-
-
-@dataclass(frozen=True)
-class VersionEntry:
-    version: int
-    data: dict[str, Any] | None
-    author: str | None
-    op_id: str | None
-    conflicts: list[dict[str, Any]]
-    created_at: datetime
 
 
 def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review]:
@@ -267,24 +257,14 @@ def list_records(
 
 
 def record_history(
-    session: Session, *, principal: Principal, record_id: str
-) -> tuple[RecordRow, list[VersionEntry]]:
-    """A record and every stored version, conflicts included, oldest first."""
+    session: Session,
+    *,
+    principal: Principal,
+    record_id: str,
+    before_version: int | None = None,
+    limit: int = history.PAGE,
+) -> tuple[RecordRow, history.HistoryPage]:
+    """A record and one page of its versions, newest first: the `limit` newest below
+    `before_version` (from the newest when None), read page-sized in SQL (server.services.history)."""
     row = _reviewable(session, principal=principal, record_id=record_id)
-    versions = session.execute(
-        select(RecordVersion, User.display_name)
-        .outerjoin(User, User.id == RecordVersion.author_user_id)
-        .where(RecordVersion.record_pk == row.pk)
-        .order_by(RecordVersion.version)
-    ).all()
-    return row, [
-        VersionEntry(
-            version=version.version,
-            data=version.data,
-            author=author,
-            op_id=version.op_id,
-            conflicts=list(version.conflicts),
-            created_at=version.created_at,
-        )
-        for version, author in versions
-    ]
+    return row, history.page(session, record_pk=row.pk, before_version=before_version, limit=limit)

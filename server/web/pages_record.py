@@ -1,20 +1,21 @@
-"""One record: every field, the geotag, the history of versions and conflicts, the review and
-its comment thread. Reviews and comments go through server.services.reviews, which gives the
-record a new change number so the specialist's phone pulls them. A decision on an older version
-than the record's shows as "changed since review" (sync.protocol.changed_since_review)."""
+"""One record: every field, the geotag, one page of its versions and conflicts (with a flagged
+record's older conflicts), the review and its comment thread. Reviews and comments go through
+server.services.reviews, which gives the record a new change number so the specialist's phone
+pulls them. A decision on an older version than the record's shows as "changed since review"
+(sync.protocol.changed_since_review)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.errors import ValidationError
 from server.api.deps import ClockDep, DbDep
 from server.db.models import User
 from server.errors import NotFound
-from server.services import audit, reviews, visit_checks
+from server.services import audit, history, reviews, visit_checks
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -26,13 +27,18 @@ RecordId = str
 HIDDEN_FIELDS = ("id", "geotag", "version", "geocoded_address")
 
 
-def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[str, Any]:
+def _load(
+    request: Request, db: Any, supervisor: Any, record_id: str, before: int | None = None
+) -> dict[str, Any]:
     zone = team_zone(request)
     with db.read() as session:
         try:
-            row, history = reviews.record_history(session, principal=supervisor, record_id=record_id[:64])
+            row, history_page = reviews.record_history(
+                session, principal=supervisor, record_id=record_id[:64], before_version=before
+            )
         except NotFound:
             raise PageError(404, "There is no such record in your team.") from None
+        older = _older_conflicts(session, row, history_page)
         review = reviews.load_reviews(session, record_pks=[row.pk]).get(row.pk)
         data = row.data or {}
         linked = {str(v) for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
@@ -54,24 +60,7 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
         "owner": owner.display_name if owner else "",
         "fields": fields,
         "geotag": geotag if geotag and geotag.get("latitude") is not None else None,
-        "history": [
-            {
-                "version": entry.version,
-                "author": entry.author or "",
-                "at": local_time(as_utc(entry.created_at), zone),
-                "conflicts": [
-                    {
-                        **c,
-                        "kept": _instant_or(c.get("kept"), zone),
-                        "other": _instant_or(c.get("other"), zone),
-                    }
-                    for c in entry.conflicts
-                    if isinstance(c, dict)
-                ],
-                "deleted": entry.data is None,
-            }
-            for entry in reversed(history)
-        ],
+        **_history(history_page, older, zone, version=row.version, before=before),
         "review": review,
         "comments": [
             {"author": c.author, "body": c.body, "at": _instant_or(c.created_at, zone)}
@@ -82,6 +71,49 @@ def _load(request: Request, db: Any, supervisor: Any, record_id: str) -> dict[st
         "zone": zone.key,
         "location_check": location_check,
         "last_visit": local_time(as_utc(last_visit), zone) if last_visit else None,
+    }
+
+
+def _older_conflicts(session: Any, row: Any, page: history.HistoryPage) -> list[history.VersionEntry]:
+    """A flagged record's conflicts below this page: the flag must stay explainable on any page."""
+    if not row.flagged or page.older_before is None:
+        return []
+    return history.older_conflicts(session, record_pk=row.pk, before_version=page.older_before)
+
+
+def _history(
+    page: history.HistoryPage,
+    older: list[history.VersionEntry],
+    zone: Any,
+    *,
+    version: int,
+    before: int | None,
+) -> dict[str, Any]:
+    """The history table's page, its paging links (plain links: no script needed) and the older
+    conflicts. Versions are numbered 1, 2, ... without gaps, so the newer page starts PAGE above."""
+    newer = None
+    if before is not None and page.entries:
+        start = page.entries[0].version + history.PAGE + 1
+        newer = start if start <= version else 0  # 0: the newest page, no cursor
+    return {
+        "history": [_version_row(entry, zone) for entry in page.entries],
+        "older_before": page.older_before,
+        "newer_before": newer,
+        "older_conflicts": [_version_row(entry, zone) for entry in older],
+    }
+
+
+def _version_row(entry: history.VersionEntry, zone: Any) -> dict[str, Any]:
+    return {
+        "version": entry.version,
+        "author": entry.author or "",
+        "at": local_time(as_utc(entry.created_at), zone),
+        "conflicts": [
+            {**c, "kept": _instant_or(c.get("kept"), zone), "other": _instant_or(c.get("other"), zone)}
+            for c in entry.conflicts
+            if isinstance(c, dict)
+        ],
+        "deleted": entry.data is None,
     }
 
 
@@ -129,9 +161,15 @@ def _show(key: str, value: Any, names: dict[str, str]) -> str:
 
 @router.get("/{record_id}", response_class=HTMLResponse)
 def record_page(
-    request: Request, record_id: RecordId, db: DbDep, clock: ClockDep, supervisor: Supervisor
+    request: Request,
+    record_id: RecordId,
+    db: DbDep,
+    clock: ClockDep,
+    supervisor: Supervisor,
+    before: Annotated[int | None, Query(ge=1, le=2_000_000_000)] = None,
 ) -> HTMLResponse:
-    context = _load(request, db, supervisor, record_id)
+    """The record with its newest versions, or with those older than `before` (paging links)."""
+    context = _load(request, db, supervisor, record_id, before)
     with db.write() as session:  # only a record of the viewer's team gets here (else 404)
         audit.record_view(
             session,

@@ -15,6 +15,8 @@ import math
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from app.domain.rules import is_face_to_face
+
 
 def _parse_instant(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
@@ -58,7 +60,7 @@ def face_to_face_of(kind: str, data: dict[str, Any] | None) -> bool | None:
     """A visit's contact mode is face to face (True) or not (False); None for other records."""
     if kind != "employer_visit" or data is None:
         return None
-    return data.get("contact_mode") == "face_to_face"
+    return is_face_to_face(data.get("contact_mode"))
 
 
 def seeker_ids_of(kind: str, data: dict[str, Any] | None) -> str | None:

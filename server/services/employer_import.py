@@ -30,8 +30,8 @@ from app.domain.errors import ValidationError
 from app.domain.records import Employer
 from app.domain.validation import validate
 from server.db.models import RecordRow, RecordVersion
+from server.services.apply import RecordState
 from server.services.changes import lock_team_counter, store_team_counter
-from server.services.derived import location_columns, metric_columns, review_columns
 
 CHUNK = 500  # rows per transaction: the team lock is held briefly, and progress is real
 MAX_ROWS = 50_000
@@ -255,24 +255,9 @@ def _write_chunk(
         data = to_dict(employer)
         data.update(id=ids[key], version=1, created_at=now.isoformat(), updated_at=now.isoformat())
         datas.append(data)
-        new_rows.append(
-            {
-                "team_id": team_id,
-                "record_id": ids[key],
-                "kind": "employer",
-                "owner_user_id": owner_user_id,
-                "version": 1,
-                "data": data,
-                "deleted": False,
-                "flagged": False,
-                "seq": last_seq,
-                "updated_at": now,
-                "changed_by_device_id": None,  # every phone of the team pulls it
-                **review_columns("employer", data),
-                **metric_columns("employer", data),
-                **location_columns("employer", data),
-            }
-        )
+        # Written as a push writes a row (derived columns and all); no device: every phone pulls it.
+        state = RecordState(ids[key], "employer", owner_user_id, 1, data, seq=last_seq, updated_at=now)
+        new_rows.append(state.row_values(team_id=team_id))
     if not new_rows:
         return 0
     session.execute(insert(RecordRow), new_rows)

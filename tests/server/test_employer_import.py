@@ -4,6 +4,7 @@ duplicates by normalised name and address, idempotent re-import, CSV and XLSX. S
 from __future__ import annotations
 
 import csv
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from server import cli
 from server.db.models import RecordRow, RecordVersion, TeamChangeCounter
+from server.services.apply import RecordState
 from server.services.employer_import import match_key
 from tests.server.world import new_id, op, pull_all, push, sample
 
@@ -119,6 +121,22 @@ def test_an_employer_a_phone_already_added_is_a_duplicate(
     rows = [["Lakeland Print", "print", "mintsfeet road.", "", "", "", "", "", ""]]
     assert run(settings, write_csv(tmp_path / "one.csv", rows)) == 0
     assert "0 employers imported, 1 already in the directory, 0 rows refused" in capsys.readouterr().out
+
+
+def test_an_imported_employer_row_is_written_as_a_push_writes_it(settings, world, database, tmp_path):
+    # One path to a records row: every derived column (review, fidelity, point, map) as a push fills it.
+    assert run(settings, write_csv(tmp_path / "employers.csv", ROWS[:1])) == 0
+    with database.read() as session:
+        row = session.scalars(select(RecordRow).where(RecordRow.kind == "employer")).one()
+        state = RecordState(row.record_id, "employer", row.owner_user_id, 1, row.data, seq=row.seq)
+        expected = state.row_values(team_id=row.team_id)
+    plain = {"team_id", "record_id", "kind", "owner_user_id", "data", "updated_at", "occurred_at"}
+    derived = set(expected) - plain
+    assert {column: getattr(row, column) for column in derived} == {c: expected[c] for c in derived}
+    assert (row.latitude, row.longitude) == (54.328, -2.746)
+    # SQLite gives the time back without its zone (stored as UTC).
+    occurred = row.occurred_at if row.occurred_at.tzinfo else row.occurred_at.replace(tzinfo=UTC)
+    assert occurred == expected["occurred_at"]
 
 
 def test_imported_employers_reach_every_phone_of_the_team(settings, world, client, tmp_path):

@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, event, select, text
 
+from app.domain.enums import ContactMode
+from app.domain.records import EmployerVisit
+from app.domain.rules import counts_toward_fidelity
 from server.db.migrate import upgrade
 from server.db.models import RecordRow
 from server.services import metrics_queries as q
@@ -25,6 +28,12 @@ def test_a_visit_is_face_to_face_only_when_its_contact_mode_says_so():
     assert face_to_face_of("employer_visit", {"contact_mode": "phone"}) is False
     assert face_to_face_of("employer_visit", {}) is False
     assert face_to_face_of("support_check_in", {"mode": "face_to_face"}) is None
+
+
+def test_the_face_to_face_column_follows_the_domain_rule_for_every_contact_mode():
+    for mode in ContactMode:
+        by_domain = counts_toward_fidelity(EmployerVisit(contact_mode=mode))
+        assert face_to_face_of("employer_visit", {"contact_mode": mode.value}) is by_domain
 
 
 def test_seeker_ids_are_the_job_seekers_a_visit_names_in_order():

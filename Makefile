@@ -26,6 +26,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy app sync server scripts
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/vulture
 
 ## Every benchmark side by side with its peers (Kinto, TinyDB, the machine's floor) into bench/RESULTS.md;
 ## installs the peers into bench/.peers-venv; needs PostgreSQL; ~10 minutes. bench/review.py at 500k runs alone.

@@ -167,9 +167,6 @@ class SyncRunner:
         elif not loop.is_closed():
             loop.call_soon_threadsafe(functools.partial(self._publish, progress=progress))
 
-    def refresh_counts(self) -> None:
-        self._publish()
-
     def _unreachable(self) -> float:
         """No answer at all: probe health again soon, on the short cap."""
         self._publish(syncing=False, online=False, problem=NO_CONNECTION)

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from app.domain.errors import ValidationError
-from app.domain.records import RECORD_KINDS, Geotag, R, Record, kind_of
+from app.domain.records import RECORD_KINDS, Geotag, R, Record
 
 
 def to_dict(record: Record) -> dict[str, Any]:
@@ -58,10 +58,6 @@ def from_dict(kind: str, data: typing.Mapping[str, Any]) -> Record:
 
 def record_from_dict(cls: type[R], data: typing.Mapping[str, Any]) -> R:
     return typing.cast(R, _build(cls, data))
-
-
-def kind_and_dict(record: Record) -> tuple[str, dict[str, Any]]:
-    return kind_of(record), to_dict(record)
 
 
 Decoder = typing.Callable[[Any], Any]

@@ -59,7 +59,6 @@ class RecordDetailState:
         self.rows: list[tuple[str, str]] = []
         self.sync_label = ""
         self.sync_problems: list[str] = []
-        self.review_comment: str | None = None  # the newest comment
         self.review_state = "unreviewed"  # as shown: changed_since_review after an edit
         self.review_label = REVIEW_LABELS["unreviewed"]
         self.comments: list[Comment] = []
@@ -108,7 +107,6 @@ class RecordDetailState:
         legacy = review.get("comment")  # an older review shape: one comment string
         if legacy and not self.comments:
             self.comments = [Comment("Supervisor", str(legacy), "")]
-        self.review_comment = self.comments[-1].body if self.comments else None
         self.related = self._related(employers, seekers)
         if isinstance(self.record, EmployerVisit):
             employer = employers.get(self.record.employer_id)

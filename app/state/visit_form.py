@@ -48,7 +48,6 @@ class VisitFormState(FormState):
         self.job_seekers: list[JobSeeker] = []
         self.fix: Geotag | None = base.geotag if base is not None else None
         self.locating = False
-        self.location_checked = base is not None
         self.new_employer_name = ""
         self.new_employer_error: str | None = None
         self.task_message: str | None = None
@@ -180,7 +179,6 @@ class VisitFormState(FormState):
             fix = await provider.current_fix(timeout_s)
         finally:
             self.locating = False
-            self.location_checked = True
         if fix is not None:
             self.fix = fix
 

@@ -151,11 +151,6 @@ class JournalStorage(ApplyingStorage):
     def journal_bytes(self) -> int:
         return self._journal_bytes
 
-    @property
-    def compaction_threshold(self) -> int:
-        """Journal size past which the next transaction triggers a compaction."""
-        return self._compaction_threshold()
-
     def compact(self) -> None:
         """Fold the journal into a new snapshot and start an empty journal."""
         self._check_writable()

@@ -85,7 +85,7 @@ class Sealer:
         # Every ESC in an escaped line starts a pair, so the first replace finds exactly the
         # escaped newlines and the second exactly the escaped ESCs.
         blob = sealed[1:].replace(_ESC + b"\x01", b"\n").replace(_ESC + b"\x02", _ESC)
-        for sealer in (self,):  # BROKEN
+        for sealer in (self, *self._older):  # the newest key first: it seals every new line
             plain = sealer._open(blob, _LINE_AAD)
             if plain is not None:
                 return plain

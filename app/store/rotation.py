@@ -66,22 +66,24 @@ async def rotate_async(store: LocalStore, keys: AsyncRotatingKeys, *, step: Step
     _say(step, "rotated")
 
 
-def open_store(path: str | Path, keys: RotatingKeys) -> LocalStore:
+def open_store(path: str | Path, keys: RotatingKeys, *, step: Step | None = None) -> LocalStore:
     """The store in ``path`` with the key ``keys`` hold, finishing a rotation a kill cut short."""
     current = keys.load_or_create()
     pending = keys.load_pending()
     store = open_with_keys(path, current, pending=pending)
-    if pending is not None and _reseal(store, pending):
-        keys.finish_rotation(pending)
+    if pending is not None and _reseal(store, pending, step):
+        keys.finish_rotation(pending, step=step)
     return store
 
 
-async def open_store_async(path: str | Path, keys: AsyncRotatingKeys) -> LocalStore:
+async def open_store_async(
+    path: str | Path, keys: AsyncRotatingKeys, *, step: Step | None = None
+) -> LocalStore:
     current = await keys.load_or_create()
     pending = await keys.load_pending()
     store = await asyncio.to_thread(open_with_keys, path, current, pending=pending)
-    if pending is not None and await asyncio.to_thread(_reseal, store, pending):
-        await keys.finish_rotation(pending)
+    if pending is not None and await asyncio.to_thread(_reseal, store, pending, step):
+        await keys.finish_rotation(pending, step=step)
     return store
 
 
@@ -92,10 +94,10 @@ def open_with_keys(path: str | Path, current: bytes, *, pending: bytes | None) -
     return LocalStore(JournalStorage(path, key=pending, old_keys=(current,)))
 
 
-def _reseal(store: LocalStore, pending: bytes) -> bool:
+def _reseal(store: LocalStore, pending: bytes, step: Step | None) -> bool:
     """Finish an interrupted rotation's re-sealing; False (old key kept) if it cannot be done now."""
     try:
-        store.rotate_key(pending)
+        store.rotate_key(pending, step=step)
     except StoreError as exc:
         # E.g. a full disk: the store works with both keys, and the next open tries again.
         store.recovery_notes.append(f"a change of encryption key could not be finished yet ({exc})")

@@ -26,10 +26,10 @@ from typing import Protocol
 
 from app.store import LocalStore
 from app.store.files import fsync_dir
+from app.store.rotation import AsyncRotatingKeys, open_store_async
 
 
-class KeyStore(Protocol):
-    async def load_or_create(self) -> bytes: ...
+class KeyStore(AsyncRotatingKeys, Protocol):
     async def forget(self) -> None: ...
 
 
@@ -76,8 +76,8 @@ class DeviceData:
     async def open(self) -> LocalStore:
         if erased_folder(self.store_path).exists():
             await self._finish_erase()  # the last erase was cut short
-        key = await self.keys.load_or_create()
-        return await asyncio.to_thread(open_store, self.store_path, key)
+        await asyncio.to_thread(self.store_path.parent.mkdir, parents=True, exist_ok=True)
+        return await open_store_async(self.store_path, self.keys)  # finishes a key rotation cut short
 
     async def erase(self, store: LocalStore) -> LocalStore:
         store.close()

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.device_data import DeviceData
 from app.store import LocalStore, RemoteChange, StoreKeyError, SyncOutcome
 from app.store.rotation import main as rotate_command
 from app.store.rotation import open_store, open_store_async, rotate, rotate_async
@@ -128,8 +129,8 @@ def test_an_interrupted_rotation_is_finished_when_the_app_opens_the_store(tmp_pa
     with pytest.raises(StoreKeyError):
         LocalStore.open(tmp_path / "device", key=keys.load_or_create())  # the old key alone fails
 
-    async def reopen() -> LocalStore:
-        return await open_store_async(tmp_path / "device", FileKeysInThread(keys))
+    async def reopen() -> LocalStore:  # as app.main opens the store on a computer
+        return await DeviceData(tmp_path / "device", FileKeysInThread(keys)).open()
 
     with asyncio.run(reopen()) as reopened:
         assert everything(reopened) == before and reopened.recovery_notes == []

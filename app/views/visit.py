@@ -47,6 +47,7 @@ class VisitView:
         return screen(
             *message_banner(state),
             self._employer_section(),
+            *self._open_tasks(),
             # Right under the employer: a visit far from the employer's address is flagged where
             # the specialist looks first, not below the fold.
             self._location_slot(),
@@ -153,6 +154,26 @@ class VisitView:
             )
         return section("Employer", *controls)
 
+    def _open_tasks(self) -> list[ft.Control]:
+        """The employer's open next steps from earlier visits: this visit may have done them."""
+        state = self.state
+        tasks = state.open_tasks
+        if not tasks and not state.task_message:
+            return []
+        rows = [
+            task_row(
+                self.shell,
+                f"task-{index}",
+                visit.next_step or "Next step",
+                f"due {visit.next_step_on:%a %-d %b}" if visit.next_step_on else "no date",
+                on_done=lambda _e, vid=visit.id: state.close_task(vid, done=True),
+                on_dismiss=lambda _e, vid=visit.id: state.close_task(vid, done=False),
+            )
+            for index, visit in enumerate(tasks)
+        ]
+        note = [ft.Text(state.task_message, size=14)] if state.task_message else []
+        return [section("Open tasks with this employer", *rows, *note)]
+
     def _start_adding(self) -> None:
         self.adding_employer = True
 
@@ -189,3 +210,47 @@ class VisitView:
         text = " · ".join(part for part in (state.location_text, warning, distance) if part)
         flagged = bool(warning) or state.location_check.flagged
         return banner(text, kind="warn" if flagged else "info", identifier="visit-location")
+
+
+def task_row(
+    shell: Shell,
+    identifier: str,
+    title: str,
+    detail: str,
+    *,
+    on_done: Any,
+    on_dismiss: Any,
+) -> ft.Control:
+    """One open task with its two ways to close it, each a full-size target for a thumb."""
+    return tagged(
+        identifier,
+        ft.Container(
+            ft.Column(
+                [
+                    ft.Text(title, size=16, weight=ft.FontWeight.W_500),
+                    ft.Text(detail, size=14, color=ft.Colors.BLUE_GREY_700),
+                    ft.Row(
+                        [
+                            tagged(
+                                f"{identifier}-done",
+                                ft.FilledTonalButton(
+                                    "Done",
+                                    icon=ft.Icons.CHECK,
+                                    height=48,
+                                    on_click=shell.then_refresh(on_done),
+                                ),
+                            ),
+                            tagged(
+                                f"{identifier}-dismiss",
+                                ft.TextButton("Dismiss", height=48, on_click=shell.then_refresh(on_dismiss)),
+                            ),
+                        ],
+                        wrap=True,
+                    ),
+                ],
+                spacing=4,
+                tight=True,
+            ),
+            padding=ft.Padding.symmetric(horizontal=8, vertical=4),
+        ),
+    )

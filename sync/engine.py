@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from app.domain.outbox import OutboxEntry, RemoteChange, SyncOutcome
+from app.domain.outbox import OutboxEntry, RemoteChange, SyncOutcome, conflict_reason
 from sync.errors import PayloadTooLarge, SyncError
 from sync.protocol import (
     MAX_BATCH_OPERATIONS,
@@ -265,10 +265,9 @@ def _outcome(result: OperationResult, sent: Operation) -> SyncOutcome:
         merged = None if result.data == sent.data else result.data
         return SyncOutcome(state="synced", server_data=merged, **common)
     if result.status == "conflict":
-        fields = ", ".join(conflict.field for conflict in result.conflicts) or "some fields"
         return SyncOutcome(
             state="conflict",
-            reason=f"Also changed on the server; the server's {fields} was kept. Check and edit if needed.",
+            reason=conflict_reason([conflict.field for conflict in result.conflicts]),
             server_data=result.data,
             conflicts=[dataclasses.asdict(conflict) for conflict in result.conflicts],
             **common,

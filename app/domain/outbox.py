@@ -11,6 +11,12 @@ from typing import Any, Literal
 SyncState = Literal["pending", "synced", "rejected", "conflict"]
 
 
+def conflict_reason(fields: list[str]) -> str:
+    """What the specialist reads on a record whose values the server did not keep."""
+    named = ", ".join(fields) or "some fields"
+    return f"Also changed on the server; the server's {named} was kept. Check and edit if needed."
+
+
 class StorageFull(Exception):
     """The device's storage is full and the write was refused (app.store.StoreFull is one)."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.outbox import conflict_reason
 from app.store.layout import OUTBOX, SYNC, row_key
 from app.store.records import ATTENTION_STATES, RemoteChange, SyncInfo, SyncOutcome, sync_doc
 from app.store.txn import Doc, Transaction
@@ -53,11 +54,6 @@ def carry_conflict(sync: Doc, outcome: SyncOutcome, local: Doc | None) -> Doc:
     the values the server did not keep wait in the sync state until the newer op's answer."""
     lost = _losing_values(outcome, local or {}) or {}
     return {**sync, CARRIED: {**(sync.get(CARRIED) or {}), **lost}}
-
-
-def conflict_reason(fields: list[str]) -> str:
-    named = ", ".join(fields) or "some fields"
-    return f"Also changed on the server; the server's {named} was kept. Check and edit if needed."
 
 
 def _losing_values(outcome: SyncOutcome, local: Doc) -> dict[str, Any] | None:

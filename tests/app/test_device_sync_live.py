@@ -4,7 +4,7 @@ sync a visit, then a supervisor revokes the phone and everything it kept is gone
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from server.db.database import Database
 from server.services import accounts
 from sync.client import SyncClient
 from sync.credentials import FileCredentialStore
-from tests.sync.harness import ServerProcess, Team, make_team, migrated_database
+from tests.sync.harness import ServerProcess, Team, make_team
 from tests.sync.records import employer, job_seeker
 from tests.sync.server_view import server_records
 
@@ -29,21 +29,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = migrated_database(f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.db'}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(database: Database) -> Iterator[ServerProcess]:
-    process = ServerProcess(database.url)
-    process.start()
-    yield process
-    process.kill()
 
 
 async def until(condition: Callable[[], bool]) -> None:

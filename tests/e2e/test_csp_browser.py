@@ -19,7 +19,7 @@ from server.db.database import Database
 from server.services import accounts
 from server.services.accounts import Role
 from tests.e2e.field_app import CHROMIUM_ARGS, chromium_or_fail
-from tests.sync.harness import ServerProcess, Team, enroll_device, make_team, migrated_database
+from tests.sync.harness import ServerProcess, Team, enroll_device, make_team
 from tests.sync.records import employer, save, visit
 
 pytestmark = pytest.mark.browser
@@ -34,21 +34,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
   window.__violations.push(e.violatedDirective + " " + e.blockedURI);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = migrated_database(f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.db'}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(database: Database) -> Iterator[ServerProcess]:
-    process = ServerProcess(database.url)
-    process.start()
-    yield process
-    process.kill()
 
 
 @pytest.fixture

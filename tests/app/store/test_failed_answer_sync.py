@@ -3,7 +3,6 @@ record again, and the real server keeps it exactly once. Real store on disk, rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,27 +13,12 @@ from server.db.database import Database
 from sync.client import SyncClient
 from sync.engine import SyncEngine
 from sync.protocol import Operation, PullResponse, PushResponse
-from tests.sync.harness import ServerProcess, Team, enroll_device, make_team, migrated_database
+from tests.sync.harness import ServerProcess, Team, enroll_device, make_team
 from tests.sync.records import employer, save
 from tests.sync.server_view import server_records
 
 from .conftest import SEALED_KEY
 from .faults import JournalFaults
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = migrated_database(f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.db'}")
-    yield db
-    db.dispose()
-
-
-@pytest.fixture(scope="module")
-def server(database: Database) -> Iterator[ServerProcess]:
-    process = ServerProcess(database.url)
-    process.start()
-    yield process
-    process.kill()
 
 
 @dataclass

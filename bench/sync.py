@@ -86,7 +86,7 @@ def run(server: ServerProcess, team_users: tuple, folder: Path, *, count: int, f
 
     transport = FaultyTransport(plan, server=server)
     client = SyncClient(server.url, enrolled.token, transport=transport, timeout=httpx.Timeout(30.0))
-    store = LocalStore.open(folder / f"device-{fault_rate}", key=new_key())  # encrypted, as the app runs it
+    store = LocalStore.open(folder, key=new_key())  # encrypted, as the app runs it; a fresh folder per run
     fill(store, count)
     engine = SyncEngine(store, client, batch_size=MAX_BATCH_OPERATIONS)
     started = time.perf_counter()
@@ -126,7 +126,8 @@ def main() -> None:
             for label, rate in (("no faults", 0.0), (f"{args.fault_rate:.0%} faulted", args.fault_rate)):
                 team = make_team(database)
                 team.add("bench")
-                results[label] = run(server, (team, "bench"), folder, count=args.records, fault_rate=rate)
+                device = folder / f"device-{len(results)}"  # per run: two runs may share a fault rate
+                results[label] = run(server, (team, "bench"), device, count=args.records, fault_rate=rate)
         finally:
             server.kill()
             database.dispose()

@@ -33,6 +33,7 @@ from sync.wire import push_request_body
 # a little lower, and is still a few hundred full-length visits per request.
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 _EMPTY_BODY_BYTES = len(push_request_body(PushRequest(operations=[])))
+_MIN_BATCH_BYTES = 16 * 1024  # a lowered aim never goes below this; one record always goes alone
 
 
 class SyncApi(Protocol):
@@ -77,7 +78,10 @@ class SyncEngine:
         self._store = store
         self._api = api
         self._batch_size = min(batch_size, MAX_BATCH_OPERATIONS)
-        self._max_batch_bytes = max_batch_bytes
+        self._max_batch_bytes = max_batch_bytes  # a record over it is rejected on the phone
+        # What a batch aims for: lowered by a 413 (a server or a proxy with a smaller body limit),
+        # so the rest of the pass, and later passes, do not meet the same refusal batch by batch.
+        self._batch_bytes = max_batch_bytes
         self._pull_limit = pull_limit
         self._on_progress = on_progress or (lambda progress: None)
 
@@ -124,7 +128,12 @@ class SyncEngine:
                 except PayloadTooLarge as refused:
                     response = None
                     report.requests += 1
+                    self._lower_batch_bytes(batch, refused)
                     complete = self._send_in_halves(batch, refused, report, total=total)
+                    if upcoming and _body_bytes(upcoming) > self._batch_bytes:
+                        # Built before the refusal: nothing is in flight, so build it again smaller.
+                        upcoming, recut = self._next_batch(busy=frozenset(), report=report, total=total)
+                        rounds = min(rounds + 1, total + 3) if recut else rounds
                 except SyncError:
                     self._store.bump_attempts([operation.op_id for operation in batch])
                     raise
@@ -155,7 +164,7 @@ class SyncEngine:
             needed = encoded + (1 if batch else 0)
             if _EMPTY_BODY_BYTES + encoded > self._max_batch_bytes:
                 too_large.append(operation)  # it cannot go in any batch
-            elif size + needed > self._max_batch_bytes:
+            elif batch and size + needed > self._batch_bytes:
                 cut = True
                 break
             else:
@@ -166,6 +175,12 @@ class SyncEngine:
         if batch and isinstance(self._api, PreparesPush):
             self._api.prepare_push(batch)  # here, while the server works on the batch in flight
         return batch, cut
+
+    def _lower_batch_bytes(self, batch: list[Operation], refused: PayloadTooLarge) -> None:
+        """Aim later batches at half the server's stated body limit (the default bound's own
+        margin), or at half the refused batch when it did not say; never below one record."""
+        target = refused.limit_bytes if refused.limit_bytes else _body_bytes(batch)
+        self._batch_bytes = min(self._batch_bytes, max(target // 2, _MIN_BATCH_BYTES))
 
     def _send_in_halves(
         self, batch: list[Operation], refused: PayloadTooLarge, report: SyncReport, *, total: int
@@ -278,6 +293,11 @@ def _outcome(result: OperationResult, sent: Operation) -> SyncOutcome:
         field_errors=dict(result.errors),
         **common,
     )
+
+
+def _body_bytes(operations: list[Operation]) -> int:
+    """The push body's size for these operations, as _next_batch counts it."""
+    return _EMPTY_BODY_BYTES + sum(_encoded_bytes(operation) + 1 for operation in operations) - 1
 
 
 def _encoded_bytes(operation: Operation) -> int:

@@ -209,3 +209,46 @@ def test_one_record_the_server_refuses_even_alone_is_rejected_with_the_servers_l
     assert states(device.store, "employer", [before.id, after.id]) == ["synced", "synced"]
     assert report.rejected == 1 and report.requests == 5 + 1  # five pushes, one pull
     assert device.store.pending_count() == 0
+
+
+def test_after_a_413_the_rest_of_the_pass_aims_at_the_servers_limit_instead_of_meeting_it_batch_by_batch(
+    narrow_server: ServerProcess, team: Team
+):
+    device = enroll_device(narrow_server, team, "alice")
+    records = [employer(f"Employer {n}", notes=long_text()) for n in range(20)]  # ~10.5 KB each
+    for record in records:
+        save(device.store, record)
+    watching = Watching(device.client)
+
+    report = SyncEngine(device.store, watching, batch_size=8).sync_once()
+
+    # One refusal, then batches within half the stated 64 KiB limit (three records), never eight.
+    assert len(watching.refused) == 1
+    sizes = [len(batch) for batch in watching.batches]
+    assert sizes[:3] == [8, 4, 4] and 2 <= max(sizes[3:]) <= 3, sizes
+    assert [op.record_id for batch in watching.batches[1:] for op in batch] == [r.id for r in records]
+    assert report.rejected == 0 and device.store.pending_count() == 0
+
+
+def test_a_record_over_the_lowered_aim_but_under_the_servers_limit_still_goes_alone(
+    narrow_server: ServerProcess, team: Team
+):
+    device = enroll_device(narrow_server, team, "alice")
+    small = [employer(f"Employer {n}", notes=long_text()) for n in range(8)]
+    # ~42 KB, each field within its cap: over the lowered aim of 32 KiB, under the server's 64 KiB.
+    middle = employer(
+        "Middle Notes Ltd",
+        notes=long_text(),
+        hiring_needs=long_text(),
+        next_step=long_text(),
+        contacts=[long_text(100) for _ in range(20)],
+    )
+    for record in [*small, middle]:
+        save(device.store, record)
+    watching = Watching(device.client)
+
+    report = SyncEngine(device.store, watching, batch_size=8).sync_once()
+
+    assert [[op.record_id for op in batch] for batch in watching.batches][-1] == [middle.id]
+    assert states(device.store, "employer", [middle.id]) == ["synced"]
+    assert report.rejected == 0 and device.store.pending_count() == 0

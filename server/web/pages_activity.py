@@ -27,6 +27,7 @@ from server.services.activity import (
     names_for,
     team_members,
 )
+from server.services.derived import point_of
 from server.services.reviews import SHOWN_STATES
 from server.web.common import KIND_LABELS, PageError, Supervisor, render, team_zone
 from server.web.export_rows import CSV_COLUMNS, ExportContext, csv_row, employer_ids, geojson_properties
@@ -239,11 +240,10 @@ def export_geojson(
 
 
 def geojson_feature(row: ActivityRow, context: ExportContext) -> dict[str, Any] | None:
-    geotag = row.data.get("geotag")
-    lat, lon = (geotag.get("latitude"), geotag.get("longitude")) if isinstance(geotag, dict) else (None, None)
-    if isinstance(lat, bool) or isinstance(lon, bool):
-        return None
-    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+    if row.kind != "employer_visit":
+        return None  # the export maps where visits happened, not where employers are
+    lat, lon = point_of(row.kind, row.data)
+    if lat is None or lon is None:
         return None
     return {
         "type": "Feature",

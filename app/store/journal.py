@@ -42,6 +42,7 @@ from app.store.files import (
     replace_durably,
     write_all,
 )
+from app.store.photo_files import reseal as reseal_photos
 from app.store.sealing import SEALED_LINE, Sealer
 from app.store.snapshots import SNAPSHOT, read_snapshot, set_aside, write_snapshot
 
@@ -148,6 +149,11 @@ class JournalStorage(ApplyingStorage):
             raise
 
     @property
+    def sealer(self) -> Sealer | None:
+        """What seals this store's files now (photo files use it too: ``photo_files``)."""
+        return self._sealer
+
+    @property
     def journal_bytes(self) -> int:
         return self._journal_bytes
 
@@ -167,6 +173,7 @@ class JournalStorage(ApplyingStorage):
         older = [] if self._sealer is None else [self._sealer.key, *self._sealer.older_keys]
         self._sealer = Sealer(key, older=older)
         try:
+            reseal_photos(self.path, self._sealer)  # photo files first, while both keys read
             self._compact(step=step)
         except OSError as exc:
             raise save_failed(exc, "re-encryption failed") from exc

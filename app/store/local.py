@@ -88,6 +88,17 @@ class LocalStore:
         with self._lock:
             self._storage.rekey(new_key, step=step)
 
+    # -- for app.store.attachments: photo entries in their own table, files in the store folder --
+
+    @property
+    def storage(self) -> ApplyingStorage:
+        return self._storage
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held by every read and write of the store (and by a key rotation)."""
+        return self._lock
+
     def __enter__(self) -> LocalStore:
         return self
 

@@ -39,6 +39,7 @@ _ESC = b"\x1b"
 SEALED_SNAPSHOT_MAGIC = b"fieldwork-sealed-snapshot 1"
 _LINE_AAD = b"fieldwork journal line"  # a line cannot be passed off as a snapshot, or back
 _SNAPSHOT_AAD = b"fieldwork snapshot"
+_PHOTO_AAD = b"fieldwork photo "  # + the attachment id: one photo's file cannot pass as another's
 
 
 def new_key() -> bytes:
@@ -109,6 +110,18 @@ class Sealer:
         if not parts[3].isdigit() or int(parts[3]) != len(body):
             return None  # truncated or grown: no need to try the decryption
         return named[0]._open(body, _SNAPSHOT_AAD)
+
+    def seal_photo(self, plain: bytes, photo_id: str) -> bytes:
+        return self._seal(plain, _PHOTO_AAD + photo_id.encode())
+
+    def open_photo(self, blob: bytes, photo_id: str) -> tuple[bytes, bool] | None:
+        """A photo's bytes and whether its file was sealed with an older key (so needs re-sealing);
+        None if it does not authenticate under any key held."""
+        for sealer in (self, *self._older):
+            plain = sealer._open(blob, _PHOTO_AAD + photo_id.encode())
+            if plain is not None:
+                return plain, sealer is not self
+        return None
 
 
 def is_sealed_snapshot(blob: bytes) -> bool:

@@ -8,8 +8,9 @@ from fastapi import APIRouter, FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.domain.clock import Clock, SystemClock
-from server.api import accounts, records, sync, team
+from app.domain.clock import Clock, IdMaker, SystemClock
+from app.domain.clock import new_id as random_id
+from server.api import accounts, records, replies, sync, team
 from server.api.deps import SESSION_COOKIE
 from server.api.errors import ContainUnexpected, install_error_handlers
 from server.api.openapi import install_openapi
@@ -28,7 +29,11 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, database: Database | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    new_id: IdMaker | None = None,
+    database: Database | None = None,
 ) -> FastAPI:
     settings.check_safe_to_serve()  # raises UnsafeSettings: e.g. PostgreSQL with the dev secret key
     app = FastAPI(
@@ -40,12 +45,14 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
+    app.state.new_id = new_id or random_id  # the ids of users, teams, devices, sessions, comments
     app.state.db = database or Database(settings.database_url)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(sync.router)
     api.include_router(accounts.router)
     api.include_router(team.router)
     api.include_router(records.router)
+    api.include_router(replies.router)
 
     @api.get("/health", tags=["health"])
     def health() -> dict[str, str | int]:

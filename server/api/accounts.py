@@ -10,6 +10,7 @@ from server.api.deps import (
     ClockDep,
     CurrentUser,
     DbDep,
+    NewIdDep,
     SessionTokenDep,
     SettingsDep,
 )
@@ -24,13 +25,24 @@ router = APIRouter(tags=["accounts"])
 
 @router.post("/enroll", response_model=EnrollResponse, responses=errors(401, 422, 429))
 def enroll(
-    body: EnrollBody, db: DbDep, clock: ClockDep, settings: SettingsDep, address: AddressDep
+    body: EnrollBody,
+    db: DbDep,
+    clock: ClockDep,
+    new_id: NewIdDep,
+    settings: SettingsDep,
+    address: AddressDep,
 ) -> EnrollResponse:
     """Exchange a one-time enrollment code for a device token (returned once, stored as a hash).
 
     Too many wrong codes from one address: 429 with Retry-After."""
     return attempts.enroll(
-        db, code=body.code, device_name=body.device_name, address=address, clock=clock, settings=settings
+        db,
+        code=body.code,
+        device_name=body.device_name,
+        address=address,
+        clock=clock,
+        settings=settings,
+        new_id=new_id,
     )
 
 
@@ -51,6 +63,7 @@ async def login(
     response: Response,
     db: DbDep,
     clock: ClockDep,
+    new_id: NewIdDep,
     settings: SettingsDep,
     address: AddressDep,
 ) -> Me:
@@ -67,6 +80,7 @@ async def login(
         clock=clock,
         settings=settings,
         via="api",
+        new_id=new_id,
     )
     response.set_cookie(
         SESSION_COOKIE,

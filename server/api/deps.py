@@ -1,4 +1,4 @@
-"""Annotated dependencies: the database, clock and settings built by create_app, and the caller.
+"""Annotated dependencies: the database, clock, id maker and settings built by create_app, and the caller.
 
 `CurrentDevice` reads a bearer device token; `CurrentSupervisor` reads the web session cookie (or a
 bearer session token, for scripts) and requires a supervisor or admin. Both look the credential up
@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
+from app.domain.clock import Clock, IdMaker
 from server.db.database import Database
 from server.errors import Forbidden, NotAuthenticated
 from server.services import accounts
@@ -37,6 +37,11 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
+def get_new_id(request: Request) -> IdMaker:
+    new_id: IdMaker = request.app.state.new_id
+    return new_id
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -50,6 +55,7 @@ def client_address(request: Request) -> str:
 DbDep = Annotated[Database, Depends(get_db)]
 AddressDep = Annotated[str, Depends(client_address)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+NewIdDep = Annotated[IdMaker, Depends(get_new_id)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 

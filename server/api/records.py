@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from server.api.deps import ClockDep, CurrentSupervisor, DbDep
+from server.api.deps import ClockDep, CurrentSupervisor, DbDep, NewIdDep
 from server.api.openapi import errors
 from server.api.schemas import (
     CommentBody,
@@ -98,11 +98,16 @@ def set_review(
     responses=errors(401, 403, 404, 422),
 )
 def add_comment(
-    record_id: str, body: CommentBody, db: DbDep, clock: ClockDep, supervisor: CurrentSupervisor
+    record_id: str,
+    body: CommentBody,
+    db: DbDep,
+    clock: ClockDep,
+    new_id: NewIdDep,
+    supervisor: CurrentSupervisor,
 ) -> CommentOut:
     with db.write() as session:
         comment_id = reviews.add_comment(
-            session, principal=supervisor, record_id=record_id, body=body.body, clock=clock
+            session, principal=supervisor, record_id=record_id, body=body.body, clock=clock, new_id=new_id
         )
     return CommentOut(comment_id=comment_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from server.api.deps import ClockDep, CurrentAdmin, CurrentSupervisor, DbDep, SettingsDep
+from server.api.deps import ClockDep, CurrentAdmin, CurrentSupervisor, DbDep, NewIdDep, SettingsDep
 from server.api.openapi import errors
 from server.api.schemas import DeviceOut, EnrollmentCodeBody, EnrollmentCodeOut, NewUserBody, NewUserOut
 from server.services import accounts, team_admin
@@ -19,7 +19,12 @@ router = APIRouter(tags=["team"])
     responses=errors(401, 403, 404, 422),
 )
 def issue_code(
-    body: EnrollmentCodeBody, db: DbDep, clock: ClockDep, settings: SettingsDep, supervisor: CurrentSupervisor
+    body: EnrollmentCodeBody,
+    db: DbDep,
+    clock: ClockDep,
+    new_id: NewIdDep,
+    settings: SettingsDep,
+    supervisor: CurrentSupervisor,
 ) -> EnrollmentCodeOut:
     """A one-time code for a member of your team to enroll a phone (shown once, short-lived).
     Supervisors: for the team's specialists and their own phone only (server.services.team_admin)."""
@@ -32,6 +37,7 @@ def issue_code(
             clock=clock,
             secret=settings.secret_key.get_secret_value(),
             minutes=settings.enrollment_code_minutes,
+            new_id=new_id,
         )
     return EnrollmentCodeOut(code=issued.code, username=body.username, expires_at=issued.expires_at)
 
@@ -73,7 +79,9 @@ def revoke_device(device_id: str, db: DbDep, clock: ClockDep, supervisor: Curren
     status_code=status.HTTP_201_CREATED,
     responses=errors(401, 403, 409, 422),
 )
-def create_user(body: NewUserBody, db: DbDep, clock: ClockDep, admin: CurrentAdmin) -> NewUserOut:
+def create_user(
+    body: NewUserBody, db: DbDep, clock: ClockDep, new_id: NewIdDep, admin: CurrentAdmin
+) -> NewUserOut:
     """Add a user to your team (admins only)."""
     with db.write() as session:
         user_id = accounts.create_user(
@@ -85,5 +93,6 @@ def create_user(body: NewUserBody, db: DbDep, clock: ClockDep, admin: CurrentAdm
             password=body.password,
             clock=clock,
             actor_user_id=admin.user_id,
+            new_id=new_id,
         )
     return NewUserOut(user_id=user_id)

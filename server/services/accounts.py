@@ -7,7 +7,6 @@ every server instance.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,7 +15,8 @@ from typing import Any
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
+from app.domain.clock import Clock, IdMaker
+from app.domain.clock import new_id as random_id
 from server import security
 from server.db.models import (
     Device,
@@ -58,26 +58,24 @@ class Principal:
         return self.role in REVIEWER_ROLES
 
 
-def _id() -> str:
-    return str(uuid.uuid4())
-
-
-def create_organisation(session: Session, *, name: str, clock: Clock) -> str:
+def create_organisation(session: Session, *, name: str, clock: Clock, new_id: IdMaker = random_id) -> str:
     if session.scalar(select(Organisation.id).where(Organisation.name == name)):
         raise AlreadyExists(f"an organisation called {name!r} exists")
-    org = Organisation(id=_id(), name=name, created_at=clock.now())
+    org = Organisation(id=new_id(), name=name, created_at=clock.now())
     session.add(org)
     session.flush()
     return org.id
 
 
-def create_team(session: Session, *, organisation_id: str, name: str, clock: Clock) -> str:
+def create_team(
+    session: Session, *, organisation_id: str, name: str, clock: Clock, new_id: IdMaker = random_id
+) -> str:
     if session.get(Organisation, organisation_id) is None:
         raise NotFound("no such organisation")
     taken = select(Team.id).where(Team.organisation_id == organisation_id, Team.name == name)
     if session.scalar(taken):
         raise AlreadyExists(f"a team called {name!r} exists in this organisation")
-    team = Team(id=_id(), organisation_id=organisation_id, name=name, created_at=clock.now())
+    team = Team(id=new_id(), organisation_id=organisation_id, name=name, created_at=clock.now())
     session.add(team)
     session.flush()
     # The counter row exists from the start: push transactions lock it and never need to insert it.
@@ -96,6 +94,7 @@ def create_user(
     password: str | None,
     clock: Clock,
     actor_user_id: str | None = None,
+    new_id: IdMaker = random_id,
 ) -> str:
     """A new user, audited (`actor_user_id`: the admin who added them; None for the operator)."""
     if session.get(Team, team_id) is None:
@@ -105,7 +104,7 @@ def create_user(
         # than "choose another", so an admin cannot learn which names other organisations use.
         raise AlreadyExists("this username cannot be used; choose another")
     user = User(
-        id=_id(),
+        id=new_id(),
         team_id=team_id,
         username=username,
         display_name=display_name,
@@ -136,7 +135,14 @@ def set_password(session: Session, *, user_id: str, password: str) -> None:
 
 
 def issue_enrollment_code(
-    session: Session, *, user_id: str, issued_by: str | None, clock: Clock, secret: str, minutes: int
+    session: Session,
+    *,
+    user_id: str,
+    issued_by: str | None,
+    clock: Clock,
+    secret: str,
+    minutes: int,
+    new_id: IdMaker = random_id,
 ) -> tuple[str, datetime]:
     """A one-time code the user types into the field app; returned once, stored only as an HMAC."""
     if session.get(User, user_id) is None:
@@ -146,7 +152,7 @@ def issue_enrollment_code(
     expires_at = now + timedelta(minutes=minutes)
     session.add(
         EnrollmentCode(
-            id=_id(),
+            id=new_id(),
             code_hash=security.code_hash(code, secret=secret),
             user_id=user_id,
             issued_by=issued_by,
@@ -159,7 +165,7 @@ def issue_enrollment_code(
 
 
 def enroll_device(
-    session: Session, *, code: str, device_name: str, clock: Clock, secret: str
+    session: Session, *, code: str, device_name: str, clock: Clock, secret: str, new_id: IdMaker = random_id
 ) -> EnrollResponse:
     """Exchange a valid, unused, unexpired code for a new device token (shown only here)."""
     now = clock.now()
@@ -181,7 +187,7 @@ def enroll_device(
     assert team is not None  # foreign key
     token = security.new_token()
     device = Device(
-        id=_id(),
+        id=new_id(),
         user_id=user.id,
         name=device_name[:200],
         token_hash=security.token_hash(token),
@@ -325,7 +331,9 @@ def sign_in_candidate(session: Session, *, username: str) -> SignInCandidate:
     )
 
 
-def open_web_session(session: Session, *, user_id: str, clock: Clock, hours: int) -> tuple[str, Principal]:
+def open_web_session(
+    session: Session, *, user_id: str, clock: Clock, hours: int, new_id: IdMaker = random_id
+) -> tuple[str, Principal]:
     """A web session for a user whose password was right; refused if they were disabled meanwhile.
     The token goes in a cookie, its hash in the table."""
     user = session.get(User, user_id)
@@ -335,7 +343,7 @@ def open_web_session(session: Session, *, user_id: str, clock: Clock, hours: int
     token = security.new_token()
     session.add(
         WebSession(
-            id=_id(),
+            id=new_id(),
             token_hash=security.token_hash(token),
             user_id=user.id,
             created_at=now,
@@ -346,14 +354,14 @@ def open_web_session(session: Session, *, user_id: str, clock: Clock, hours: int
 
 
 def login(
-    session: Session, *, username: str, password: str, clock: Clock, hours: int
+    session: Session, *, username: str, password: str, clock: Clock, hours: int, new_id: IdMaker = random_id
 ) -> tuple[str, Principal]:
     """Check a password and open a web session in one go (scripts and tests; the sign-in routes go
     through server.services.attempts, which hashes outside any transaction)."""
     candidate = sign_in_candidate(session, username=username)
     if not security.verify_password(candidate.password_hash, password) or candidate.user_id is None:
         raise NotAuthenticated("wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
-    return open_web_session(session, user_id=candidate.user_id, clock=clock, hours=hours)
+    return open_web_session(session, user_id=candidate.user_id, clock=clock, hours=hours, new_id=new_id)
 
 
 def authenticate_session(session: Session, *, token: str, clock: Clock) -> Principal:

@@ -34,7 +34,8 @@ from anyio import to_thread
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
+from app.domain.clock import Clock, IdMaker
+from app.domain.clock import new_id as random_id
 from server import security
 from server.db.database import Database
 from server.db.models import Device, User
@@ -142,6 +143,7 @@ def finish_sign_in(
     clock: Clock,
     settings: Settings,
     via: str,
+    new_id: IdMaker = random_id,
 ) -> tuple[str, Principal]:
     """A session for a right password (its reservation given back), else the failure stays counted."""
     who: dict[str, Any] = {"team_id": candidate.team_id, "actor_user_id": candidate.user_id, "via": via}
@@ -151,7 +153,7 @@ def finish_sign_in(
             if not password_ok or candidate.user_id is None:
                 raise NotAuthenticated("wrong username or password", code=ErrorCode.INVALID_CREDENTIALS)
             token, principal = accounts.open_web_session(
-                session, user_id=candidate.user_id, clock=clock, hours=settings.session_hours
+                session, user_id=candidate.user_id, clock=clock, hours=settings.session_hours, new_id=new_id
             )
         except NotAuthenticated as exc:
             audit.record(session, clock=clock, action=audit.Action.SIGN_IN, outcome=audit.FAILURE, **who)
@@ -164,7 +166,15 @@ def finish_sign_in(
 
 
 async def sign_in(
-    db: Database, *, username: str, password: str, address: str, clock: Clock, settings: Settings, via: str
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    clock: Clock,
+    settings: Settings,
+    via: str,
+    new_id: IdMaker = random_id,
 ) -> tuple[str, Principal]:
     """A web session for a right password; NotAuthenticated, or RateLimited after too many failures.
 
@@ -185,12 +195,20 @@ async def sign_in(
             clock=clock,
             settings=settings,
             via=via,
+            new_id=new_id,
         )
     )
 
 
 def enroll(
-    db: Database, *, code: str, device_name: str, address: str, clock: Clock, settings: Settings
+    db: Database,
+    *,
+    code: str,
+    device_name: str,
+    address: str,
+    clock: Clock,
+    settings: Settings,
+    new_id: IdMaker = random_id,
 ) -> EnrollResponse:
     """A device token for a valid code; NotAuthenticated, or RateLimited after too many failures."""
     secret = settings.secret_key.get_secret_value()
@@ -207,7 +225,7 @@ def enroll(
         else:
             try:
                 enrolled = accounts.enroll_device(
-                    session, code=code, device_name=device_name, clock=clock, secret=secret
+                    session, code=code, device_name=device_name, clock=clock, secret=secret, new_id=new_id
                 )
             except NotAuthenticated as exc:
                 audit.record(session, clock=clock, action=audit.Action.ENROLLMENT, outcome=audit.FAILURE)

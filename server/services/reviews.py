@@ -8,7 +8,6 @@ record is reviewed again (sync.protocol.changed_since_review; its SQL form is he
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, cast, get_args
@@ -16,7 +15,8 @@ from typing import Literal, cast, get_args
 from sqlalchemy import ColumnElement, and_, case, func, not_, select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
+from app.domain.clock import Clock, IdMaker
+from app.domain.clock import new_id as random_id
 from app.domain.errors import ValidationError
 from server.db.models import Comment, RecordRow, User
 from server.db.models import Review as ReviewRow
@@ -65,16 +65,27 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
         .where(any_of(session, ReviewRow.record_pk, record_pks))
     ).all()
     comments = session.execute(
-        select(Comment.record_pk, Comment.id, User.display_name, Comment.body, Comment.created_at)
+        select(
+            Comment.record_pk,
+            Comment.id,
+            User.display_name,
+            Comment.body,
+            Comment.created_at,
+            Comment.author_user_id == RecordRow.owner_user_id,  # a reply (server.services.replies)
+        )
         .join(User, User.id == Comment.author_user_id)
+        .join(RecordRow, RecordRow.pk == Comment.record_pk)
         .where(any_of(session, Comment.record_pk, record_pks))
         .order_by(Comment.created_at, Comment.id)
     ).all()
     by_record: dict[int, list[WireComment]] = {}
-    for pk, comment_id, author, body, created_at in comments:
+    replies: dict[int, list[str]] = {}
+    for pk, comment_id, author, body, created_at, is_reply in comments:
         by_record.setdefault(pk, []).append(
             WireComment(id=comment_id, author=author, body=body, created_at=iso(created_at) or "")
         )
+        if is_reply:
+            replies.setdefault(pk, []).append(comment_id)
     reviews: dict[int, Review] = {}
     for pk, state, reviewer, reviewed_at, reviewed_version in states:
         reviews[pk] = Review(
@@ -83,9 +94,10 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
             reviewed_by=reviewer,
             reviewed_at=iso(reviewed_at),
             reviewed_version=reviewed_version,
+            reply_ids=replies.get(pk, []),
         )
     for pk, items in by_record.items():
-        reviews[pk] = Review(comments=items)
+        reviews[pk] = Review(comments=items, reply_ids=replies.get(pk, []))
     return reviews
 
 
@@ -137,13 +149,21 @@ def set_review(
     _audit(session, audit.Action.REVIEW, principal=principal, record_id=record_id, clock=clock, state=state)
 
 
-def add_comment(session: Session, *, principal: Principal, record_id: str, body: str, clock: Clock) -> str:
+def add_comment(
+    session: Session,
+    *,
+    principal: Principal,
+    record_id: str,
+    body: str,
+    clock: Clock,
+    new_id: IdMaker = random_id,
+) -> str:
     text = body.strip()
     if not text or len(text) > MAX_COMMENT:
         raise ValidationError({"body": f"write a comment of 1 to {MAX_COMMENT} characters"})
     lock_team_counter(session, team_id=principal.team_id)
     row = _reviewable(session, principal=principal, record_id=record_id)
-    comment_id = str(uuid.uuid4())
+    comment_id = new_id()
     session.add(
         Comment(
             id=comment_id,

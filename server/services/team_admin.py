@@ -23,7 +23,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
+from app.domain.clock import Clock, IdMaker
+from app.domain.clock import new_id as random_id
 from server.db.models import Device, User
 from server.errors import ApiError, ErrorCode, Forbidden, NotFound
 from server.services import accounts, audit
@@ -113,7 +114,14 @@ def may_issue_code(actor: Principal, target: User) -> bool:
 
 
 def issue_code(
-    session: Session, *, actor: Principal, target: User, clock: Clock, secret: str, minutes: int
+    session: Session,
+    *,
+    actor: Principal,
+    target: User,
+    clock: Clock,
+    secret: str,
+    minutes: int,
+    new_id: IdMaker = random_id,
 ) -> IssuedCode:
     """A one-time enrollment code for `target`'s phone (see the module's rules)."""
     if target.team_id != actor.team_id:
@@ -121,7 +129,13 @@ def issue_code(
     if not may_issue_code(actor, target):
         raise Forbidden("supervisors issue codes for their team's active specialists only")
     code, expires_at = accounts.issue_enrollment_code(
-        session, user_id=target.id, issued_by=actor.user_id, clock=clock, secret=secret, minutes=minutes
+        session,
+        user_id=target.id,
+        issued_by=actor.user_id,
+        clock=clock,
+        secret=secret,
+        minutes=minutes,
+        new_id=new_id,
     )
     audit.record(
         session,
@@ -144,7 +158,14 @@ def revoke_phone(session: Session, *, actor: Principal, device_id: str, clock: C
 
 
 def create_member(
-    session: Session, *, actor: Principal, username: str, display_name: str, role: str, clock: Clock
+    session: Session,
+    *,
+    actor: Principal,
+    username: str,
+    display_name: str,
+    role: str,
+    clock: Clock,
+    new_id: IdMaker = random_id,
 ) -> tuple[str, str | None]:
     """Admins add a specialist (no password: phones enroll with codes) or a supervisor (a new
     password, returned once). Returns (user id, password or None)."""
@@ -167,6 +188,7 @@ def create_member(
         password=password,
         clock=clock,
         actor_user_id=actor.user_id,  # accounts.create_user audits it
+        new_id=new_id,
     )
     return user_id, password
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.domain.clock import Clock
-from server.api.deps import SESSION_COOKIE, AddressDep, ClockDep, DbDep, SettingsDep
+from server.api.deps import SESSION_COOKIE, AddressDep, ClockDep, DbDep, NewIdDep, SettingsDep
 from server.db.database import Database
 from server.errors import NotAuthenticated, RateLimited
 from server.services import accounts, attempts
@@ -36,6 +36,7 @@ async def login(
     request: Request,
     db: DbDep,
     clock: ClockDep,
+    new_id: NewIdDep,
     settings: SettingsDep,
     address: AddressDep,
     username: Annotated[str, Form(max_length=100)],
@@ -51,6 +52,7 @@ async def login(
             clock=clock,
             settings=settings,
             via="web",
+            new_id=new_id,
         )
     except RateLimited as limited:
         minutes = -(-limited.retry_after // 60)

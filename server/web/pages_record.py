@@ -12,10 +12,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.errors import ValidationError
-from server.api.deps import ClockDep, DbDep
+from server.api.deps import ClockDep, DbDep, NewIdDep
 from server.db.models import User
 from server.errors import NotFound
-from server.services import audit, history, reviews, visit_checks
+from server.services import audit, history, replies, reviews, visit_checks
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -40,6 +40,7 @@ def _load(
             raise PageError(404, "There is no such record in your team.") from None
         older = _older_conflicts(session, row, history_page)
         review = reviews.load_reviews(session, record_pks=[row.pk]).get(row.pk)
+        waiting = replies.reply_waiting(session, record_pk=row.pk)
         data = row.data or {}
         linked = {str(v) for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
         linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
@@ -63,9 +64,15 @@ def _load(
         **_history(history_page, older, zone, version=row.version, before=before),
         "review": review,
         "comments": [
-            {"author": c.author, "body": c.body, "at": _instant_or(c.created_at, zone)}
+            {
+                "author": c.author,
+                "body": c.body,
+                "at": _instant_or(c.created_at, zone),
+                "reply": c.id in review.reply_ids,  # the specialist's, from the phone
+            }
             for c in (review.comments if review else [])
         ],
+        "reply_waiting": waiting,
         "reviewed_at": _instant_or(review.reviewed_at, zone) if review else None,
         **_review_state(review, version=row.version),
         "zone": zone.key,
@@ -187,6 +194,7 @@ def review_record(
     record_id: RecordId,
     db: DbDep,
     clock: ClockDep,
+    new_id: NewIdDep,
     supervisor: Supervisor,
     state: Annotated[str, Form(max_length=20)],
     comment: Annotated[str, Form(max_length=reviews.MAX_COMMENT)] = "",
@@ -213,7 +221,12 @@ def review_record(
             )
             if comment.strip():
                 reviews.add_comment(
-                    session, principal=supervisor, record_id=record_id, body=comment, clock=clock
+                    session,
+                    principal=supervisor,
+                    record_id=record_id,
+                    body=comment,
+                    clock=clock,
+                    new_id=new_id,
                 )
     except NotFound:
         raise PageError(404, "There is no such record in your team.") from None
@@ -226,12 +239,15 @@ def comment_record(
     record_id: RecordId,
     db: DbDep,
     clock: ClockDep,
+    new_id: NewIdDep,
     supervisor: Supervisor,
     body: Annotated[str, Form(max_length=reviews.MAX_COMMENT)] = "",
 ) -> Response:
     try:
         with db.write() as session:
-            reviews.add_comment(session, principal=supervisor, record_id=record_id, body=body, clock=clock)
+            reviews.add_comment(
+                session, principal=supervisor, record_id=record_id, body=body, clock=clock, new_id=new_id
+            )
     except ValidationError:
         context = _load(request, db, supervisor, record_id)
         context["comment_error"] = "Write a comment first."

@@ -18,7 +18,7 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from server.api.deps import ClockDep, DbDep, SettingsDep
+from server.api.deps import ClockDep, DbDep, NewIdDep, SettingsDep
 from server.errors import AlreadyExists, Forbidden, NotFound
 from server.services import team_admin
 from server.services.accounts import Principal, Role
@@ -50,6 +50,7 @@ def issue_code(
     request: Request,
     db: DbDep,
     clock: ClockDep,
+    new_id: NewIdDep,
     settings: SettingsDep,
     supervisor: Supervisor,
     user_id: UserId,
@@ -63,6 +64,7 @@ def issue_code(
             clock=clock,
             secret=settings.secret_key.get_secret_value(),
             minutes=settings.enrollment_code_minutes,
+            new_id=new_id,
         )
     return _render(request, db, clock, supervisor, code=_code_panel(request, issued, clock.now()))
 
@@ -79,6 +81,7 @@ def add_member(
     request: Request,
     db: DbDep,
     clock: ClockDep,
+    new_id: NewIdDep,
     supervisor: Supervisor,
     username: Annotated[str, Form(max_length=100)],
     display_name: Annotated[str, Form(max_length=200)],
@@ -93,6 +96,7 @@ def add_member(
                 display_name=display_name,
                 role=role,
                 clock=clock,
+                new_id=new_id,
             )
     except (InvalidMember, AlreadyExists) as refused:
         form = {"username": username, "display_name": display_name, "role": role, "error": refused.message}

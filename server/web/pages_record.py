@@ -15,7 +15,7 @@ from app.domain.errors import ValidationError
 from server.api.deps import ClockDep, DbDep, NewIdDep
 from server.db.models import User
 from server.errors import NotFound
-from server.services import audit, history, replies, reviews, visit_checks
+from server.services import audit, history, reviews, visit_checks
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -40,7 +40,6 @@ def _load(
             raise PageError(404, "There is no such record in your team.") from None
         older = _older_conflicts(session, row, history_page)
         review = reviews.load_reviews(session, record_pks=[row.pk]).get(row.pk)
-        waiting = replies.reply_waiting(session, record_pk=row.pk)
         data = row.data or {}
         linked = {str(v) for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
         linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
@@ -64,15 +63,9 @@ def _load(
         **_history(history_page, older, zone, version=row.version, before=before),
         "review": review,
         "comments": [
-            {
-                "author": c.author,
-                "body": c.body,
-                "at": _instant_or(c.created_at, zone),
-                "reply": c.id in review.reply_ids,  # the specialist's, from the phone
-            }
+            {"author": c.author, "body": c.body, "at": _instant_or(c.created_at, zone)}
             for c in (review.comments if review else [])
         ],
-        "reply_waiting": waiting,
         "reviewed_at": _instant_or(review.reviewed_at, zone) if review else None,
         **_review_state(review, version=row.version),
         "zone": zone.key,

@@ -6,16 +6,22 @@ pulls them. A decision on an older version than the record's shows as "changed s
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.domain.errors import ValidationError
+from app.domain.visit_check import LocationCheck
 from server.api.deps import ClockDep, DbDep, NewIdDep
-from server.db.models import User
+from server.db.database import Database
+from server.db.models import RecordRow, User
 from server.errors import NotFound
 from server.services import audit, history, reviews, visit_checks
+from server.services.accounts import Principal
 from server.services.activity import names_for
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -28,7 +34,7 @@ HIDDEN_FIELDS = ("id", "geotag", "version", "geocoded_address")
 
 
 def _load(
-    request: Request, db: Any, supervisor: Any, record_id: str, before: int | None = None
+    request: Request, db: Database, supervisor: Principal, record_id: str, before: int | None = None
 ) -> dict[str, Any]:
     zone = team_zone(request)
     with db.read() as session:
@@ -74,7 +80,9 @@ def _load(
     }
 
 
-def _older_conflicts(session: Any, row: Any, page: history.HistoryPage) -> list[history.VersionEntry]:
+def _older_conflicts(
+    session: Session, row: RecordRow, page: history.HistoryPage
+) -> list[history.VersionEntry]:
     """A flagged record's conflicts below this page: the flag must stay explainable on any page."""
     if not row.flagged or page.older_before is None:
         return []
@@ -84,7 +92,7 @@ def _older_conflicts(session: Any, row: Any, page: history.HistoryPage) -> list[
 def _history(
     page: history.HistoryPage,
     older: list[history.VersionEntry],
-    zone: Any,
+    zone: ZoneInfo,
     *,
     version: int,
     before: int | None,
@@ -103,7 +111,7 @@ def _history(
     }
 
 
-def _version_row(entry: history.VersionEntry, zone: Any) -> dict[str, Any]:
+def _version_row(entry: history.VersionEntry, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "version": entry.version,
         "author": entry.author or "",
@@ -129,11 +137,13 @@ def _review_state(review: Review | None, *, version: int) -> dict[str, Any]:
     }
 
 
-def _instant_or(value: Any, zone: Any) -> Any:
+def _instant_or(value: Any, zone: ZoneInfo) -> Any:  # value: a JSON value from the record
     return local_instant(value, zone) or value
 
 
-def _geography(request: Request, session: Any, row: Any, team_id: str) -> tuple[Any, Any]:
+def _geography(
+    request: Request, session: Session, row: RecordRow, team_id: str
+) -> tuple[LocationCheck | None, datetime | None]:
     """A visit's location check against its employer; an employer's last visit (derived)."""
     data = row.data or {}
     if row.kind == "employer_visit" and not row.deleted:

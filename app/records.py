@@ -33,6 +33,8 @@ from app.store import LocalStore, StoredRecord
 R = TypeVar("R", bound=Record)
 
 ACTIVITY_KINDS = ("employer_visit", "job_opening", "support_check_in")
+# What a specialist may archive from the phone: their own records (employers are the team's).
+ARCHIVABLE_KINDS = ("employer_visit", "job_opening", "support_check_in", "job_seeker")
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,46 @@ class RecordService:
         if done:
             return self.save(replace(visit, next_step_done_on=self.clock.now().date()))
         return self.save(replace(visit, next_step_dismissed=True))
+
+    # -- archive and undo ------------------------------------------------------------------------
+
+    def archive_refusal(self, kind: str, record_id: str) -> str | None:
+        """Why this record cannot be archived from the phone, or None when it can. Only the
+        specialist's own records: a phone holds no one else's visits, openings, check-ins or job
+        seekers (the pull sends none), but employers are the team's shared directory."""
+        if kind not in ARCHIVABLE_KINDS:
+            return "Employers are shared by the team, so they are not archived from a phone."
+        stored = self.store.get(kind, record_id)
+        if stored is None or stored.deleted:
+            return "This record is not on this phone."
+        if kind == "job_seeker" and self._named_anywhere(record_id):
+            return "Visits, openings or check-ins name this job seeker: set their status to Ended instead."
+        return None
+
+    def archive(self, kind: str, record_id: str) -> StoredRecord:
+        """Archive a record (a delete that syncs as a tombstone); returns it as it was, for `restore`.
+        Raises ValidationError with the reason when `archive_refusal` has one."""
+        refusal = self.archive_refusal(kind, record_id)
+        if refusal is not None:
+            raise ValidationError({"record": refusal})
+        archived = self.store.get(kind, record_id)
+        assert archived is not None
+        self.store.delete(kind, record_id, op_id=self.new_id(), queued_at=self.clock.now().isoformat())
+        if self.on_saved is not None:
+            self.on_saved()
+        return archived
+
+    def restore(self, archived: StoredRecord) -> StoredRecord:
+        """Undo `archive`, whether its delete is still queued, on the air or applied by the server."""
+        restored = self.store.restore(archived, op_id=self.new_id(), queued_at=self.clock.now().isoformat())
+        if self.on_saved is not None:
+            self.on_saved()
+        return restored
+
+    def _named_anywhere(self, seeker_id: str) -> bool:
+        return any(seeker_id in visit.job_seeker_ids for visit in self.visits()) or any(
+            seeker_id in opening.job_seeker_ids for opening in self.openings()
+        ) or any(check_in.job_seeker_id == seeker_id for check_in in self.check_ins())
 
     @staticmethod
     def _check_in_due(seeker: JobSeeker, last: SupportCheckIn | None, today: date) -> tuple[date, str] | None:

@@ -19,6 +19,7 @@ from app.domain.records import (
 )
 from app.geo import describe
 from app.records import RecordService, describe_record
+from app.store import StoredRecord
 from app.state.checkin_form import CheckInFormState
 from app.state.employers import EmployerFormState
 from app.state.feedback import REVIEW_LABELS, Comment, comments_of, shown_review_state
@@ -73,6 +74,8 @@ class RecordDetailState:
 
     def refresh(self) -> None:
         stored = self.service.stored(self.kind, self.record_id)
+        if stored is not None and stored.deleted:
+            stored = None  # archived on this phone: gone from every screen until undone
         self.record = self.service.load(self.kind, self.record_id) if stored is not None else None
         if stored is None or self.record is None:
             self.title, self.rows = "Record not found", []
@@ -164,6 +167,42 @@ class RecordDetailState:
         if isinstance(record, JobSeeker):
             return JobSeekerFormState(self.service, base=record)
         return None
+
+    @property
+    def can_archive(self) -> bool:
+        return self.found and self.service.archive_refusal(self.kind, self.record_id) is None
+
+    def archive(self) -> ArchiveUndo:
+        """Archive the record at once (no confirmation: the undo is the safety net); the record
+        leaves every list, Today, search and count, and its delete is queued for sync."""
+        archived = self.service.archive(self.kind, self.record_id)
+        label = KIND_LABELS.get(self.kind, "Record")
+        text = f"{label} archived" + (f": {self.title}" if self.title else "")
+        self.refresh()
+        return ArchiveUndo(self.service, archived, text)
+
+
+# How long the Undo stays on screen after an archive: long enough to reach it with a thumb.
+UNDO_SECONDS = 10
+
+
+class ArchiveUndo:
+    """The Undo offered after an archive. It brings the record back once, whether its delete is
+    still on the phone, on the air, or already applied by the server (RecordService.restore)."""
+
+    def __init__(self, service: RecordService, archived: StoredRecord, message: str) -> None:
+        self.service = service
+        self.archived = archived
+        self.message = message
+        self.undone = False
+
+    def undo(self) -> bool:
+        """Restore the record; False when it was already undone (a second tap does nothing)."""
+        if self.undone:
+            return False
+        self.service.restore(self.archived)
+        self.undone = True
+        return True
 
 
 def _label(name: str) -> str:

@@ -36,6 +36,7 @@ from app.store.records import (
     SyncState,
     clone,
     outbox_entry,
+    sync_doc,
     sync_info,
 )
 from app.store.sync_rules import apply_remote_change, carry_conflict, pending_sync, settle_outcome
@@ -135,6 +136,41 @@ class LocalStore:
             txn.put(SYNC, key, pending_sync(txn.get(SYNC, key), deleted=True))
             self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=True)
             txn.commit()
+
+    def restore(self, archived: StoredRecord, *, op_id: str, queued_at: str) -> StoredRecord:
+        """Undo ``delete`` (the app's "Archive"), in one durable write; ``archived`` is the record
+        as ``get`` gave it just before the delete.
+
+        The queued delete may not have been sent, may be on the air, or may already be answered
+        (and the record purged): this cannot tell the first two apart, so it never just drops the
+        delete. The record's data is kept (or, once purged, written back from ``archived``) and an
+        edit of it replaces the delete in the queue, on the base the record had before the archive.
+        A delete that never reached the server makes that edit change nothing there; one the server
+        applied is undone by it (a tombstone this device made is restored by its next edit: see
+        ``server.services.apply``). The answer to a delete still on the air is ignored, as for any
+        op a newer save replaced. A record that is not deleted is returned unchanged."""
+        kind, record_id = archived.kind, str(archived.data.get("id", ""))
+        check_kind(kind)
+        if not record_id:
+            raise StoreError(f"a {kind} record needs a non-empty string 'id'")
+        with self._lock:
+            txn = Transaction(self._storage)
+            key = row_key(kind, record_id)
+            sync = txn.get(SYNC, key)
+            if txn.get(kind, record_id) is not None and not (sync or {}).get("deleted", False):
+                record = self._record(kind, record_id)
+                assert record is not None
+                return record  # not archived (undone twice): nothing to do
+            if txn.get(kind, record_id) is None:  # the server confirmed the delete: it was purged
+                txn.put(kind, record_id, dict(archived.data))
+                before = SyncInfo(server_version=archived.sync.server_version)
+                sync = sync_doc(before, review=archived.review)
+            txn.put(SYNC, key, pending_sync(sync, deleted=False))
+            self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=False)
+            txn.commit()
+            record = self._record(kind, record_id)
+        assert record is not None
+        return record
 
     def _queue(
         self,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.state.detail import KIND_LABELS, RecordDetailState
+from app.state.detail import KIND_LABELS, UNDO_SECONDS, RecordDetailState
 from app.views.widgets import banner, big_button, list_row, screen, section, tagged
 
 if TYPE_CHECKING:
@@ -75,6 +75,16 @@ class DetailView:
                     filled=False,
                 )
             )
+        if state.can_archive:
+            actions.append(
+                big_button(
+                    "Archive",
+                    ft.Icons.ARCHIVE_OUTLINED,
+                    self.shell.handler(lambda _e: self._archive()),
+                    identifier="archive-record",
+                    filled=False,
+                )
+            )
         sync_kind = {"synced": "ok", "rejected": "error", "conflict": "warn"}.get(state.sync_state, "info")
         return screen(
             ft.Text(state.title, size=22, weight=ft.FontWeight.W_600),
@@ -112,6 +122,28 @@ class DetailView:
                 else []
             ),
         )
+
+    def _archive(self) -> None:
+        """Archive at once, go back to the list, and offer Undo for UNDO_SECONDS."""
+        undo = self.state.archive()
+        self.shell.back()
+
+        def on_undo(_e: Any) -> None:
+            if undo.undo():
+                # Re-read whatever screen is on top now, so the record is listed again.
+                reload = getattr(self.shell.stack[-1], "reload", None)
+                if callable(reload):
+                    reload()
+                self.shell.notify("Restored. It syncs back as it was.")
+                self.shell.refresh()
+
+        snack = ft.SnackBar(
+            ft.Text(undo.message, size=15, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
+            action=ft.SnackBarAction("Undo", on_click=self.shell.handler(on_undo)),
+            duration=UNDO_SECONDS * 1000,
+            persist=False,
+        )
+        self.shell.page.show_dialog(snack)
 
     def _location_check(self) -> list[ft.Control]:
         check = self.state.location_check

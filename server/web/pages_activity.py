@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
+from sqlalchemy.orm import Session
 
+from app.domain.clock import Clock
 from server.api.deps import ClockDep, DbDep
+from server.db.database import Database
 from server.services import audit, visit_checks
 from server.services.activity import (
     ACTIVITY_KINDS,
@@ -124,7 +128,7 @@ def activity_page(
     )
 
 
-def _view(row: ActivityRow, names: dict[str, str], zone: Any) -> dict[str, Any]:
+def _view(row: ActivityRow, names: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
     return {
         "record_id": row.record_id,
         "kind": row.kind,
@@ -136,7 +140,9 @@ def _view(row: ActivityRow, names: dict[str, str], zone: Any) -> dict[str, Any]:
     }
 
 
-def _audit_export(db: Any, clock: Any, supervisor: Supervisor, filtered: FilterQuery, fmt: str) -> None:
+def _audit_export(
+    db: Database, clock: Clock, supervisor: Supervisor, filtered: FilterQuery, fmt: str
+) -> None:
     """Exports leave the building: each is in the audit log with its filters (ids and dates only)."""
     typed = {key: value for key, value in filtered.typed.items() if value}
     with db.write() as session:
@@ -151,7 +157,9 @@ def _audit_export(db: Any, clock: Any, supervisor: Supervisor, filtered: FilterQ
         )
 
 
-def _export_context(session: Any, request: Request, team_id: str, rows: list[ActivityRow]) -> ExportContext:
+def _export_context(
+    session: Session, request: Request, team_id: str, rows: list[ActivityRow]
+) -> ExportContext:
     """Names and employer points for one chunk of rows (each looked up with one parameter)."""
     settings = request.app.state.settings
     employers = employer_ids(rows)

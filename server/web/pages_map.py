@@ -15,6 +15,7 @@ import pydantic_core
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from app.domain.enums import GeotagSource
 from app.domain.records import Geotag
@@ -95,7 +96,7 @@ def map_page(
 
 
 def _add_location_checks(
-    session: Any, request: Request, team_id: str, points: list[list[Any]], visits: list[MapVisit]
+    session: Session, request: Request, team_id: str, points: list[list[Any]], visits: list[MapVisit]
 ) -> int:
     """Append each point's location flags and distance; returns how many are flagged."""
     known = visit_checks.employer_points(

@@ -13,12 +13,15 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.domain.clock import Clock
 from server.api.deps import ClockDep, DbDep, NewIdDep, SettingsDep
+from server.db.database import Database
 from server.errors import AlreadyExists, Forbidden, NotFound
 from server.services import team_admin
 from server.services.accounts import Principal, Role
@@ -147,7 +150,7 @@ def _forbidden_message(reason: str) -> str:
 
 
 def _render(
-    request: Request, db: Any, clock: Any, supervisor: Principal, *, status: int = 200, **extra: Any
+    request: Request, db: Database, clock: Clock, supervisor: Principal, *, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     with db.read() as session:
         members = team_admin.roster(session, team_id=supervisor.team_id)
@@ -164,7 +167,7 @@ def _render(
     return render(request, "team.html", context, status=status)
 
 
-def _member_row(member: MemberView, viewer: Principal, now: datetime, zone: Any) -> dict[str, Any]:
+def _member_row(member: MemberView, viewer: Principal, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     may_code = member.active and (
         viewer.role is Role.ADMIN or member.role is Role.SPECIALIST or member.user_id == viewer.user_id
     )
@@ -186,7 +189,7 @@ def _member_row(member: MemberView, viewer: Principal, now: datetime, zone: Any)
     }
 
 
-def _phone_row(phone: PhoneView, now: datetime, zone: Any) -> dict[str, Any]:
+def _phone_row(phone: PhoneView, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     synced = as_utc(phone.last_sync_at) if phone.last_sync_at else None
     quiet = synced is None or now - synced > STALE
     waiting = phone.pending if phone.pending is not None else None

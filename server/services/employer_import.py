@@ -18,7 +18,9 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +151,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         workbook.close()
 
 
-def _cell_text(cell: Any) -> str:
+def _cell_text(cell: Any) -> str:  # Any: openpyxl has no types
     if hasattr(cell, "date") and hasattr(cell, "isoformat"):  # a date or datetime cell
         return str(cell.date().isoformat() if hasattr(cell, "hour") else cell.isoformat())
     if isinstance(cell, float) and cell.is_integer():
@@ -157,7 +159,7 @@ def _cell_text(cell: Any) -> str:
     return str(cell)
 
 
-def parse_row(values: dict[str, str], *, now: Any) -> Employer:
+def parse_row(values: dict[str, str], *, now: datetime) -> Employer:
     """A row as an employer record; raises ValidationError naming each bad field."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -186,12 +188,12 @@ def parse_row(values: dict[str, str], *, now: Any) -> Employer:
 
 
 def import_employers(
-    session_factory: Callable[[], Any],
+    session_factory: Callable[[], AbstractContextManager[Session]],
     *,
     team_id: str,
     owner_user_id: str,
     rows: Iterable[tuple[int, dict[str, str]]],
-    now: Any,
+    now: datetime,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import rows in chunks; `session_factory()` is a context manager of one write transaction."""
@@ -232,7 +234,7 @@ def _write_chunk(
     team_id: str,
     owner_user_id: str,
     chunk: Sequence[tuple[int, Employer, str]],
-    now: Any,
+    now: datetime,
     report: ImportReport,
 ) -> int:
     last_seq = lock_team_counter(session, team_id=team_id)  # the team lock first, as every writer

@@ -8,6 +8,7 @@ changes the answer for every visit to it at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,20 +20,17 @@ from app.domain.records import Geotag
 from app.domain.visit_check import CheckRules, LocationCheck, check_visit_location
 from server.db.models import RecordRow
 from server.services.bulk import any_of
+from server.settings import Settings
 
 CHUNK = 500  # ids per lookup (one array parameter on PostgreSQL, see server.services.bulk.any_of)
 
 
-def rules_from(settings: Any) -> CheckRules:
+def rules_from(settings: Settings) -> CheckRules:
     """The thresholds from the server settings (FIELDWORK_VISIT_DISTANCE_M, ..._ACCURACY_M)."""
-    defaults = CheckRules()
-    return CheckRules(
-        max_distance_m=float(getattr(settings, "visit_distance_m", defaults.max_distance_m)),
-        max_accuracy_m=float(getattr(settings, "visit_accuracy_m", defaults.max_accuracy_m)),
-    )
+    return CheckRules(max_distance_m=settings.visit_distance_m, max_accuracy_m=settings.visit_accuracy_m)
 
 
-def employer_points(session: Session, *, team_id: str, employer_ids: Iterable[Any]) -> dict[str, Point]:
+def employer_points(session: Session, *, team_id: str, employer_ids: Iterable[object]) -> dict[str, Point]:
     """The map location of each of these employers that has one (one indexed lookup per chunk)."""
     wanted = sorted({i for i in employer_ids if isinstance(i, str) and i})
     points: dict[str, Point] = {}
@@ -53,7 +51,7 @@ def employer_points(session: Session, *, team_id: str, employer_ids: Iterable[An
     return points
 
 
-def last_visit_at(session: Session, *, team_id: str, employer_id: str) -> Any:
+def last_visit_at(session: Session, *, team_id: str, employer_id: str) -> datetime | None:
     """When the team last visited this employer (derived from visits, never stored on it)."""
     return session.scalar(
         select(func.max(RecordRow.occurred_at)).where(

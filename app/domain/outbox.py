@@ -9,10 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SyncState = Literal["pending", "synced", "rejected", "conflict"]
+# The conflict's field when an edit reached a record archived (deleted) elsewhere: the whole record.
+ARCHIVED_FIELD = "record"
 
 
 def conflict_reason(fields: list[str]) -> str:
     """What the specialist reads on a record whose values the server did not keep."""
+    if fields == [ARCHIVED_FIELD]:
+        return (
+            "Archived on another phone, so the server kept it archived; your copy is still here."
+            " Save it again to bring it back."
+        )
     named = ", ".join(fields) or "some fields"
     return f"Also changed on the server; the server's {named} was kept. Check and edit if needed."
 

@@ -18,6 +18,7 @@ from app.domain.records import (
     kind_of,
 )
 from app.geo import describe
+from app.domain.outbox import ARCHIVED_FIELD
 from app.records import RecordService, describe_record
 from app.store import StoredRecord
 from app.state.checkin_form import CheckInFormState
@@ -102,6 +103,7 @@ class RecordDetailState:
         self.conflict_rows = [
             (_label(name), _show(value, employers=employers, seekers=seekers))
             for name, value in (sync.conflict or {}).items()
+            if name != ARCHIVED_FIELD  # the whole record, archived elsewhere: the reason says so
         ]
         review = stored.review or {}
         self.review_state = shown_review_state(stored)

@@ -155,7 +155,10 @@ class Batch:
         if state is None:
             return self._create(op, canonical)
         if state.deleted and op.base_version < state.version:
-            return self._edit_after_delete(op, state, canonical)
+            archived = self._archived_by_this_device(op, state)
+            if archived is None:
+                return self._edit_after_delete(op, state, canonical)
+            return self._edit(op, state, canonical, live=archived)  # its undo: restored
         return self._edit(op, state, canonical)
 
     def _read_record(
@@ -219,23 +222,48 @@ class Batch:
             return self._result(op, state, "applied")
         return self._new_version(op, state, None)
 
+    def _archived_by_this_device(self, op: Operation, state: RecordState) -> tuple[int, dict[str, Any]] | None:
+        """(version, data) the record had before its tombstone, when that tombstone is a delete this
+        device pushed (the specialist's Archive): an edit from the same device on an older base is
+        its undo (sent before or after the delete's answer arrived), so it restores the record."""
+        history = self.history.get(op.record_id, {})
+        tombstone, before = history.get(state.version), history.get(state.version - 1)
+        if tombstone is None or before is None or before.data is None:
+            return None
+        if tombstone.device_id != self.principal.device_id or tombstone.device_data is not None:
+            return None  # someone else's delete, or an edit that already lost to one
+        return state.version - 1, before.data
+
     def _edit_after_delete(
         self, op: Operation, state: RecordState, canonical: dict[str, Any]
     ) -> OperationResult:
-        """An edit made before the device learned of a delete: the delete stands, the edit is kept."""
+        """An edit made before the device learned of a delete (another device's archive): the
+        delete stands, the edit is kept in the history; the device's next save, on the tombstone's
+        version, restores the record."""
         conflict = FieldConflict(field="record", kept=None, other=canonical)
-        message = "the record was deleted on the server; your copy is kept in its history"
+        message = (
+            "the record was archived on another phone; your copy is kept in its history."
+            " Save it again to bring the record back"
+        )
         return self._new_version(
             op, state, None, conflicts=[conflict], message=message, device_data=canonical
         )
 
-    def _edit(self, op: Operation, state: RecordState, canonical: dict[str, Any]) -> OperationResult:
-        current = state.data or {}
-        if op.base_version == state.version:
+    def _edit(
+        self,
+        op: Operation,
+        state: RecordState,
+        canonical: dict[str, Any],
+        *,
+        live: tuple[int, dict[str, Any]] | None = None,
+    ) -> OperationResult:
+        """`live`: the version and data before a tombstone this edit undoes (merged against them)."""
+        top, current = live if live is not None else (state.version, state.data or {})
+        if op.base_version == top:
             base: dict[str, Any] = current
             changed_by_others: set[str] = set()
         else:
-            base, changed_by_others = self._stale_base(op, state, canonical)
+            base, changed_by_others = self._stale_base(op, canonical, top=top, current=current)
         merged = merge_fields(
             base=base, current=current, device=canonical, changed_by_others=changed_by_others
         )
@@ -246,7 +274,7 @@ class Batch:
             # one side, the disclosure reason cleared on the other).
             problem = self._combination_problem(op.kind, merged.data)
             if problem is not None:
-                return self._keep_server_copy(op, state, base, canonical, problem)
+                return self._keep_server_copy(op, state, base, canonical, problem, current=current)
         data = dict(merged.data)
         data["id"] = op.record_id
         data["created_at"] = current.get("created_at", canonical.get("created_at"))
@@ -262,7 +290,7 @@ class Batch:
         )
 
     def _stale_base(
-        self, op: Operation, state: RecordState, canonical: dict[str, Any]
+        self, op: Operation, canonical: dict[str, Any], *, top: int, current: dict[str, Any]
     ) -> tuple[dict[str, Any], set[str]]:
         """(what this device's edit is compared with, the fields others changed since its base).
 
@@ -272,14 +300,16 @@ class Batch:
         flight), and the edit was made on top of what the device sent then, not on the base. Reading
         it against the base instead would take the device's stale copies of others' values as its own
         changes: a lost update, or, from an empty base (base_version 0), false conflicts.
+        `top` is the version the edit lands on: the current one, or for the undo of an archive the
+        one before the tombstone (whose data is `current`).
         """
         history = self.history.get(op.record_id, {})
-        later = [history[v] for v in range(op.base_version + 1, state.version + 1) if v in history]
+        later = [history[v] for v in range(op.base_version + 1, top + 1) if v in history]
         known_base = op.base_version == 0 or op.base_version in history
         base = (history[op.base_version].data or {}) if op.base_version in history else {}
-        if len(later) != state.version - op.base_version or not known_base:
+        if len(later) != top - op.base_version or not known_base:
             # History incomplete: assume the worst, so nothing is overwritten unseen.
-            return base, set(user_fields(state.data or {}, canonical))
+            return base, set(user_fields(current, canonical))
         changed_by_others = fields_changed_by_others(
             [(version.data, version.device_id) for version in later],
             base=base,
@@ -306,9 +336,11 @@ class Batch:
         base: dict[str, Any],
         canonical: dict[str, Any],
         problem: str,
+        *,
+        current: dict[str, Any],
     ) -> OperationResult:
-        """The server's copy stands whole; each field the device changed is kept as a conflict."""
-        current = state.data or {}
+        """The server's copy (`current`) stands whole; each field the device changed is kept as a
+        conflict."""
         conflicts = [
             FieldConflict(field=name, kept=current.get(name), other=canonical.get(name))
             for name in user_fields(current, canonical)

@@ -117,6 +117,7 @@ class JobOpening(Record):
     job_seeker_ids: list[str] = field(default_factory=list)
     noted_on: date | None = None
     started_on: date | None = None  # set when a matched job seeker starts the job
+    disclosure_reason: str = ""  # why a non-consenting job seeker is matched anyway
 
 
 @dataclass(frozen=True, kw_only=True)

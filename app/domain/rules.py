@@ -52,7 +52,8 @@ def is_face_to_face(contact_mode: object) -> bool:
 
 def employer_facing_seeker_ids(record: Record) -> list[str]:
     """Job seekers whose link to this record is seen by, or discussed with, an employer."""
-    if isinstance(record, EmployerVisit):
+    if isinstance(record, EmployerVisit | JobOpening):
+        # An opening's matched job seekers are put forward to its employer.
         return list(record.job_seeker_ids)
     if isinstance(record, SupportCheckIn) and record.with_whom is not CheckInWith.WORKER:
         return [record.job_seeker_id] if record.job_seeker_id else []

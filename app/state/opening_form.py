@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.domain.enums import FoundVia, Market, OpeningStatus, Permanence, WageUnit
+from app.domain.enums import Disclosure, FoundVia, Market, OpeningStatus, Permanence, WageUnit
 from app.domain.records import Employer, JobOpening, JobSeeker
 from app.records import RecordService
 from app.state.forms import FormState, Parser, format_date
@@ -50,7 +50,10 @@ class OpeningFormState(FormState):
                 "job_seeker_ids": list(base.job_seeker_ids),
                 "noted_on": format_date(base.noted_on),
                 "started_on": format_date(base.started_on),
+                "disclosure_reason": base.disclosure_reason,
             }
+            if base.disclosure_reason:
+                self.disclosure_message = "This opening matches someone who has not agreed to disclosure."
         else:
             self.values = {
                 # No default: a preselected employer invites attaching the opening to the wrong one.
@@ -66,6 +69,7 @@ class OpeningFormState(FormState):
                 "job_seeker_ids": [],
                 "noted_on": format_date(service.clock.now().date()),
                 "started_on": "",
+                "disclosure_reason": "",
             }
 
     def toggle_job_seeker(self, seeker_id: str) -> None:
@@ -75,6 +79,15 @@ class OpeningFormState(FormState):
         else:
             ids.append(seeker_id)
         self.set_field("job_seeker_ids", ids)
+        if not self.needs_disclosure_reason():
+            self.disclosure_message = None
+            self.errors.pop("disclosure_reason", None)
+
+    def needs_disclosure_reason(self) -> bool:
+        """True while a matched job seeker has not consented to disclosure: an opening's matches are
+        put forward to its employer, so the form warns before save as the visit form does."""
+        chosen = set(self.values.get("job_seeker_ids") or [])
+        return any(s.id in chosen and s.disclosure is not Disclosure.CONSENTED for s in self.job_seekers)
 
     def build(self) -> JobOpening:
         parse = Parser(self.service.clock.now().tzinfo)
@@ -96,6 +109,7 @@ class OpeningFormState(FormState):
             "job_seeker_ids": list(self.values.get("job_seeker_ids") or []),
             "noted_on": noted_on,
             "started_on": started_on,
+            "disclosure_reason": self.text("disclosure_reason").strip(),
         }
         if isinstance(self.base, JobOpening):
             return replace(self.base, **fields)

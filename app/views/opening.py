@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.enums import FoundVia, Market, Permanence
+from app.domain.enums import Disclosure, FoundVia, Market, Permanence
 from app.state.opening_form import STATUS_LABELS, WAGE_UNIT_LABELS, OpeningFormState
-from app.views.forms_common import enum_options, message_banner, save_button
+from app.views.forms_common import disclosure_block, enum_options, message_banner, save_button
 from app.views.widgets import choice_chips, dropdown, screen, section, text_field
 
 if TYPE_CHECKING:
@@ -42,7 +42,10 @@ class OpeningView:
 
     def build(self) -> ft.Control:
         state = self.state
-        seekers = [(s.id, s.code) for s in state.job_seekers[:8]]
+        seekers = [
+            (s.id, s.code if s.disclosure is Disclosure.CONSENTED else f"{s.code} (no disclosure)")
+            for s in state.job_seekers[:8]
+        ]
         return screen(
             *message_banner(state),
             dropdown(
@@ -89,12 +92,14 @@ class OpeningView:
                             seekers,
                             state.value("job_seeker_ids") or [],
                             self.shell.handler(self._toggle),
+                            identifier="opening-seeker-choice",
                         ),
                     )
                 ]
                 if seekers
                 else []
             ),
+            *disclosure_block(state, state.needs_disclosure_reason()),
             text_field(state, "noted_on", "Noted on (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME),
             text_field(
                 state,

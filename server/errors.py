@@ -33,6 +33,12 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     VALIDATION_FAILED = "validation_failed"
     INTERNAL = "internal_error"
+    # Photo uploads (server.services.attachments)
+    ATTACHMENT_TOO_LARGE = "attachment_too_large"
+    NOT_AN_IMAGE = "not_an_image"
+    UPLOAD_OFFSET_MISMATCH = "upload_offset_mismatch"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    RECORD_NOT_SYNCED = "record_not_synced"
 
 
 class ApiError(Exception):
@@ -129,3 +135,14 @@ class RateLimited(ApiError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class Refused(ApiError):
+    """A request the caller can tell apart by its code and status (e.g. an upload's 409 or 415)."""
+
+    def __init__(
+        self, status: int, code: ErrorCode, message: str, *, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message, details=details)
+        self.status = status
+        self.code = code

@@ -24,6 +24,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -238,6 +239,29 @@ class Comment(Base):
     author_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+
+
+class AttachmentRow(Base):
+    """A photo a phone attached to a record (migration 0014; server.services.attachments).
+
+    Uploaded in chunks: `received` bytes of `size` are in `data` so far; `complete` once the last
+    chunk matched `sha256` and decoded as an image. Kept in the database, like everything else, so
+    any instance behind the load balancer can take the next chunk."""
+
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the phone's attachment id
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"))
+    record_pk: Mapped[int] = mapped_column(ForeignKey("records.pk"), index=True)
+    owner_user_id: Mapped[str] = mapped_column(Id)  # who uploads it: the record's owner
+    device_id: Mapped[str | None] = mapped_column(Id)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(Stamp)
+    completed_at: Mapped[datetime | None] = mapped_column(Stamp)
 
 
 # The security tables (audit log, rate-limit counters) live in their own module on the same Base.

@@ -132,6 +132,36 @@ class Batch:
         """Changed records in the order of their last change (so seqs follow the batch order)."""
         return list(self._changed.values())
 
+    def flag(self, state: RecordState, *, conflicts: list[dict[str, Any]]) -> None:
+        """A version the server makes itself, with no operation: the same data, flagged for the
+        supervisor, `conflicts` saying why (server.services.disclosure_sweep). Its change reaches
+        every device, the owner's too."""
+        assert state.data is not None
+        state.version += 1
+        state.data = {**state.data, "version": state.version}
+        state.flagged = True
+        state.updated_at = self.now
+        state.changed_by_device_id = None
+        self._changed.pop(state.record_id, None)
+        self._changed[state.record_id] = state
+        self.history.setdefault(state.record_id, {})[state.version] = Version(state.data, None)
+        self.versions.append(
+            (
+                state.record_id,
+                {
+                    "version": state.version,
+                    "data": state.data,
+                    "deleted": False,
+                    "op_id": None,
+                    "author_user_id": self.principal.user_id,
+                    "author_device_id": None,
+                    "conflicts": conflicts,
+                    "device_data": None,
+                    "created_at": self.now,
+                },
+            )
+        )
+
     def _decide(self, op: Operation) -> OperationResult:
         state = self.records.get(op.record_id)
         if state is not None and state.kind != op.kind:

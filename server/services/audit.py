@@ -42,6 +42,7 @@ class Action(StrEnum):
     USER_CREATED = "user_created"
     PASSWORD_RESET = "password_reset"
     RECORD_VIEWED = "record_viewed"
+    PHOTO_VIEWED = "photo_viewed"
 
 
 SUCCESS, FAILURE, BLOCKED = "success", "failure", "blocked"
@@ -122,6 +123,23 @@ def record_view(session: Session, *, clock: Clock, team_id: str, viewer_user_id:
         team_id=team_id,
         actor_user_id=viewer_user_id,
         target=record_id,
+    )
+
+
+def photo_view(
+    session: Session, *, clock: Clock, team_id: str, viewer_user_id: str, record_id: str, attachment_id: str
+) -> None:
+    """A supervisor or admin opened a photo of a record: one row per viewer, photo and hour."""
+    start = int(clock.now().timestamp() // VIEW_WINDOW_S) * VIEW_WINDOW_S
+    record_repeat(
+        session,
+        clock=clock,
+        action=Action.PHOTO_VIEWED,
+        window_start=start,
+        team_id=team_id,
+        actor_user_id=viewer_user_id,
+        target=record_id,
+        photo=attachment_id,
     )
 
 

@@ -19,6 +19,7 @@ from app.domain.clock import Clock
 from app.domain.codec import record_from_dict
 from app.domain.records import JobSeeker
 from server.db.models import AppliedOperation, RecordRow, RecordVersion
+from server.services import disclosure_sweep
 from server.services.accounts import Principal
 from server.services.apply import Batch, History, RecordState, Version
 from server.services.bulk import any_of, insert_rows, update_rows
@@ -51,9 +52,23 @@ def push_operations(
     batch.records = _load_records(session, team_id=principal.team_id, record_ids={op.record_id for op in ops})
     batch.history = _load_history(session, batch=batch, ops=ops)
     batch.job_seekers = _load_job_seekers(session, team_id=principal.team_id, ops=ops, batch=batch)
+    before = disclosure_sweep.consent_before(batch)
     results = [op if isinstance(op, OperationResult) else batch.apply(op) for op in operations]
+    _sweep_disclosure(session, batch=batch, before=before)
     _write(session, batch=batch, last_seq=last_seq)
     return results
+
+
+def _sweep_disclosure(session: Session, *, batch: Batch, before: dict[str, disclosure_sweep.Consent]) -> None:
+    """Records that named a job seeker before the server knew them as not consenting get flagged
+    (server.services.disclosure_sweep): the guard's outcome does not depend on arrival order."""
+    withheld = disclosure_sweep.withheld_seekers(batch, before)
+    if not withheld:
+        return
+    stored = disclosure_sweep.load_naming(
+        session, team_id=batch.principal.team_id, seeker_ids=withheld, skip=batch.records
+    )
+    disclosure_sweep.flag_undisclosed(batch, withheld=withheld, stored=stored)
 
 
 def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -> dict[str, OperationResult]:

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "device_revoked": "Phone revoked",
     "user_disabled": "User disabled",
     "record_viewed": "Record viewed",
+    "photo_viewed": "Photo viewed",
     "user_created": "User added",
     "password_reset": "Password reset",
 }

@@ -23,6 +23,7 @@ from server.errors import NotFound
 from server.services import audit, history, reviews, visit_checks
 from server.services.accounts import Principal
 from server.services.activity import names_for
+from server.services.attachments import photo_for_reviewer, photos_for_record
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
 from server.web.present import local_instant, local_time, words
@@ -51,6 +52,7 @@ def _load(
         linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
         names = names_for(session, team_id=supervisor.team_id, record_ids=linked)
         owner = session.get(User, row.owner_user_id)
+        photos = photos_for_record(session, record_pk=row.pk)
         location_check, last_visit = _geography(request, session, row, supervisor.team_id)
     fields = [
         (words(key).capitalize(), local_instant(value, zone) or _show(key, value, names))
@@ -76,6 +78,14 @@ def _load(
         **_review_state(review, version=row.version),
         "zone": zone.key,
         "location_check": location_check,
+        "photos": [
+            {
+                "id": photo.id,
+                "kb": max(1, round(photo.size / 1024)),
+                "at": local_time(as_utc(photo.created_at), zone),
+            }
+            for photo in photos
+        ],
         "last_visit": local_time(as_utc(last_visit), zone) if last_visit else None,
     }
 
@@ -268,3 +278,30 @@ def resolve_record(record_id: RecordId, db: DbDep, clock: ClockDep, supervisor: 
     except NotFound:
         raise PageError(404, "There is no such record in your team.") from None
     return RedirectResponse(f"/review/records/{record_id}#history", status_code=303)
+
+
+@router.get("/{record_id}/photos/{attachment_id}", response_model=None)
+def record_photo(
+    record_id: RecordId, attachment_id: str, db: DbDep, clock: ClockDep, supervisor: Supervisor
+) -> Response:
+    """A photo the record's owner attached, for the team's supervisors only; each viewing is audited."""
+    with db.write() as session:
+        try:
+            data, content_type = photo_for_reviewer(
+                session,
+                team_id=supervisor.team_id,
+                record_id=record_id[:64],
+                attachment_id=attachment_id[:64],
+            )
+        except NotFound:
+            raise PageError(404, "There is no such photo in your team.") from None
+        audit.photo_view(
+            session,
+            clock=clock,
+            team_id=supervisor.team_id,
+            viewer_user_id=supervisor.user_id,
+            record_id=record_id[:64],
+            attachment_id=attachment_id[:64],
+        )
+    # Cache-Control: no-store and nosniff come from SecurityHeaders, on every answer.
+    return Response(data, media_type=content_type, headers={"Content-Disposition": "inline"})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import select
 
 from server import cli
@@ -40,6 +43,9 @@ RULES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/records/{record_id}/review"): SUPERVISOR,
     ("POST", "/api/v1/records/{record_id}/comments"): SUPERVISOR,
     ("POST", "/api/v1/records/{record_id}/resolve"): SUPERVISOR,
+    ("PUT", "/api/v1/attachments/{attachment_id}"): DEVICE,
+    ("GET", "/api/v1/attachments/{attachment_id}"): DEVICE,
+    ("PUT", "/api/v1/attachments/{attachment_id}/content"): DEVICE,
 }
 
 # caller -> (device token?, web role or None)
@@ -103,12 +109,18 @@ def test_every_role_against_every_endpoint(client, world, database, clock, calle
         "/api/v1/users": {"username": f"u{new_id()[:8]}", "display_name": "New", "role": "specialist"},
         "/api/v1/records/{record_id}/review": {"state": "approved"},
         "/api/v1/records/{record_id}/comments": {"body": "Looks good"},
+        "/api/v1/attachments/{attachment_id}": photo_upload(client, world, device),
     }
     for (method, path), rule in sorted(RULES.items()):
         url = path.replace("{record_id}", seeker).replace("{device_id}", world["carl"].device_id or "")
+        url = url.replace("{attachment_id}", PHOTO_ID)
         if path.endswith("/logout"):
             continue  # checked last: it ends the session the other calls use
-        response = client.request(method, url, json=bodies.get(path), headers=headers)
+        if path.endswith("/content"):  # raw bytes: the first half of the declared photo
+            chunk = {"Content-Range": "bytes 0-9/20", "Content-Type": "application/octet-stream"}
+            response = client.request(method, url, content=b"0123456789", headers={**headers, **chunk})
+        else:
+            response = client.request(method, url, json=bodies.get(path), headers=headers)
         client.cookies.clear()  # the login call sets a cookie; each call must carry only `headers`
         status = response.status_code
         assert status < 500, (method, path, caller, response.text)
@@ -123,6 +135,21 @@ def test_every_role_against_every_endpoint(client, world, database, clock, calle
             assert "error" in response.json()
     logout = client.post("/api/v1/auth/logout", headers=headers)
     assert logout.status_code == (204 if _allowed(USER, caller) else 401)
+
+
+PHOTO_ID = "photo-1"
+
+
+def photo_upload(client, world, device) -> dict[str, Any]:
+    """A photo declared (not yet sent) for a visit of the caller's device user (alice's otherwise):
+    only a record's owner uploads its photos."""
+    owner = world[device if device in ("alice", "sue") else "alice"]
+    visit = new_id()
+    push(client, owner, op("employer_visit", visit))
+    body = {"record_id": visit, "record_kind": "employer_visit", "size": 20, "sha256": "0" * 64,
+            "content_type": "image/jpeg"}  # fmt: skip
+    assert client.put(f"/api/v1/attachments/{PHOTO_ID}", json=body, headers=owner.bearer).status_code == 201
+    return body
 
 
 # -- own team / other team on the JSON API ---------------------------------------------------------
@@ -175,6 +202,7 @@ PAGE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/review/map"): SUPERVISOR,
     ("GET", "/review/audit"): ADMIN,
     ("GET", "/review/records/{record_id}"): SUPERVISOR,
+    ("GET", "/review/records/{record_id}/photos/{attachment_id}"): SUPERVISOR,
     ("POST", "/review/records/{record_id}/review"): SUPERVISOR,
     ("POST", "/review/records/{record_id}/comments"): SUPERVISOR,
     ("POST", "/review/records/{record_id}/resolve"): SUPERVISOR,
@@ -232,6 +260,20 @@ def _page_routes(app) -> set[tuple[str, str]]:
     return pages
 
 
+def sent_photo(client, owner, visit: str) -> str:
+    """A photo of ``visit`` uploaded whole by its owner's phone; its id."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="JPEG")
+    data = out.getvalue()
+    body = {"record_id": visit, "record_kind": "employer_visit", "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "content_type": "image/jpeg"}  # fmt: skip
+    client.put("/api/v1/attachments/page-photo", json=body, headers=owner.bearer)
+    headers = {**owner.bearer, "Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"}
+    sent = client.put("/api/v1/attachments/page-photo/content", content=data, headers=headers)
+    assert sent.json()["complete"] is True, sent.text
+    return "page-photo"
+
+
 def test_every_page_has_a_rule(app):
     assert _page_routes(app) == set(PAGE_RULES)
 
@@ -255,6 +297,7 @@ def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, da
     with database.write() as session:
         accounts.create_user(session, team_id=world.team_b, username="bea", display_name="Bea",
                              role=accounts.Role.ADMIN, password=PASSWORD, clock=clock)  # fmt: skip
+    photo = sent_photo(client, world["alice"], seeded.alice_visit)
     username = PAGE_CALLERS[caller]
     token = None
     if username is not None:
@@ -273,7 +316,7 @@ def test_every_page_for_every_role_and_team_leaks_nothing(app, client, world, da
         if rule == PUBLIC:
             continue  # sign-in and sign-out: tests/server/test_web_pages.py
         url = path.replace("{record_id}", seeded.alice_visit).replace("{user_id}", world["bob"].user_id)
-        url = url.replace("{device_id}", world["alice"].device_id or "")
+        url = url.replace("{device_id}", world["alice"].device_id or "").replace("{attachment_id}", photo)
         fields = {
             key: value.replace("{bob}", world["bob"].user_id)
             for key, value in PAGE_FORMS.get(path, {}).items()

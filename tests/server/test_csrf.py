@@ -27,6 +27,8 @@ NOT_COOKIE_AUTHENTICATED = {
     ("POST", "/api/v1/enroll"): "a one-time enrollment code in a JSON body",
     ("POST", "/api/v1/auth/login"): "a password in a JSON body; it sets the session, uses none",
     ("POST", "/api/v1/sync/push"): "the phone's bearer device token",
+    ("PUT", "/api/v1/attachments/{attachment_id}"): "the phone's bearer device token",
+    ("PUT", "/api/v1/attachments/{attachment_id}/content"): "the phone's bearer device token",
 }
 FOREIGN = [
     {"Origin": "https://evil.example"},

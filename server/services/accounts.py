@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock, IdMaker
@@ -235,7 +235,28 @@ def device_lookup(token: str) -> Select[*tuple[Any, ...]]:
     )
 
 
-def device_principal(row: Row[Any] | None) -> Principal:
+class DeviceHolder(Protocol):
+    """What `device_principal` reads of a `device_lookup` row."""
+
+    @property
+    def device_id(self) -> str: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def team_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+
+
+def device_principal(row: DeviceHolder | None) -> Principal:
     """The caller behind a `device_lookup` row; 401 for an unknown, revoked or disabled one."""
     if row is None:
         raise NotAuthenticated("unknown device token", code=ErrorCode.INVALID_TOKEN)

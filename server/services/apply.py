@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from app.domain.codec import from_dict, record_from_dict, to_dict
 from app.domain.errors import DisclosureRefused, ValidationError
@@ -44,6 +44,33 @@ class Version(NamedTuple):
 History = dict[int, Version]
 
 
+class StoredRecord(Protocol):
+    """A `records` row as RecordState.from_row reads it: a row of RecordState.COLUMNS, or a RecordRow."""
+
+    @property
+    def record_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def owner_user_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def data(self) -> dict[str, Any] | None: ...
+    @property
+    def deleted(self) -> bool: ...
+    @property
+    def flagged(self) -> bool: ...
+    @property
+    def pk(self) -> int | None: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def changed_by_device_id(self) -> str | None: ...
+
+
 @dataclass(eq=False)
 class RecordState:
     record_id: str
@@ -65,7 +92,7 @@ class RecordState:
     )
 
     @classmethod
-    def from_row(cls, row: Any) -> RecordState:
+    def from_row(cls, row: StoredRecord) -> RecordState:
         return cls(
             record_id=row.record_id,
             kind=row.kind,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.orm import Session
@@ -65,7 +65,18 @@ def _changes(
     return values, where
 
 
-def needs_note(row: Any, *, report: DeviceReport, now: datetime) -> bool:
+class LastReport(Protocol):
+    """What a device row says of the phone's last report: a `device_lookup` row or a Device."""
+
+    @property
+    def last_sync_at(self) -> datetime | None: ...
+    @property
+    def reported_pending(self) -> int | None: ...
+    @property
+    def app_version(self) -> str | None: ...
+
+
+def needs_note(row: LastReport, *, report: DeviceReport, now: datetime) -> bool:
     """Would `note_sync` change the device row? `row` is the pull's own device lookup
     (server.services.accounts.device_lookup carries these columns), so a pull that changes
     nothing reads nothing more and takes no write transaction (on SQLite, no wait on the lock)."""

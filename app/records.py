@@ -275,9 +275,11 @@ class RecordService:
         return restored
 
     def _named_anywhere(self, seeker_id: str) -> bool:
-        return any(seeker_id in visit.job_seeker_ids for visit in self.visits()) or any(
-            seeker_id in opening.job_seeker_ids for opening in self.openings()
-        ) or any(check_in.job_seeker_id == seeker_id for check_in in self.check_ins())
+        return (
+            any(seeker_id in visit.job_seeker_ids for visit in self.visits())
+            or any(seeker_id in opening.job_seeker_ids for opening in self.openings())
+            or any(check_in.job_seeker_id == seeker_id for check_in in self.check_ins())
+        )
 
     @staticmethod
     def _check_in_due(seeker: JobSeeker, last: SupportCheckIn | None, today: date) -> tuple[date, str] | None:

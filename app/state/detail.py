@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from app.domain.outbox import ARCHIVED_FIELD
 from app.domain.records import (
     Employer,
     EmployerVisit,
@@ -18,9 +19,7 @@ from app.domain.records import (
     kind_of,
 )
 from app.geo import describe
-from app.domain.outbox import ARCHIVED_FIELD
 from app.records import RecordService, describe_record
-from app.store import StoredRecord
 from app.state.checkin_form import CheckInFormState
 from app.state.employers import EmployerFormState
 from app.state.feedback import REVIEW_LABELS, Comment, comments_of, shown_review_state
@@ -28,6 +27,7 @@ from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState
 from app.state.opening_form import OpeningFormState
 from app.state.visit_form import VisitFormState, employer_point
+from app.store import StoredRecord
 from app.visit_check import CheckRules, LocationCheck, check_visit_location
 
 KIND_LABELS = {

@@ -279,7 +279,9 @@ class Batch:
             return self._result(op, state, "applied")
         return self._new_version(op, state, None)
 
-    def _archived_by_this_device(self, op: Operation, state: RecordState) -> tuple[int, dict[str, Any]] | None:
+    def _archived_by_this_device(
+        self, op: Operation, state: RecordState
+    ) -> tuple[int, dict[str, Any]] | None:
         """(version, data) the record had before its tombstone, when that tombstone is a delete this
         device pushed (the specialist's Archive): an edit from the same device on an older base is
         its undo (sent before or after the delete's answer arrived), so it restores the record."""

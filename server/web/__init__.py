@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from server.web import (
     auth,
     pages_activity,
+    pages_archived,
     pages_audit,
     pages_fidelity,
     pages_map,
@@ -26,7 +27,8 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def install_web(app: FastAPI) -> None:
-    for module in (auth, pages_activity, pages_audit, pages_fidelity, pages_map, pages_record, pages_team):
+    pages = (pages_activity, pages_archived, pages_audit, pages_fidelity, pages_map, pages_record, pages_team)
+    for module in (auth, *pages):
         app.include_router(module.router)
     install_page_errors(app)
     app.mount("/static/leaflet", StaticFiles(directory=ASSETS / "leaflet"), name="leaflet")

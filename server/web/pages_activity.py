@@ -31,6 +31,7 @@ from server.services.activity import (
     names_for,
     team_members,
 )
+from server.services.archive import count_archived
 from server.services.derived import point_of
 from server.services.reviews import SHOWN_STATES
 from server.web.common import KIND_LABELS, PageError, Supervisor, render, team_zone
@@ -107,6 +108,7 @@ def activity_page(
         )
         names = names_for(session, team_id=supervisor.team_id, record_ids=mentioned_ids(rows[:PAGE_SIZE]))
         members = team_members(session, team_id=supervisor.team_id)
+        archived = count_archived(session, team_id=supervisor.team_id, owner_user_id=filters.owner_user_id)
     query = filtered.typed
     kept = {key: value for key, value in query.items() if value}
     return render(
@@ -124,6 +126,9 @@ def activity_page(
             "next_url": f"/review?{urlencode({**kept, 'page': page + 1})}" if len(rows) > PAGE_SIZE else None,
             "export_query": urlencode(kept),
             "zone": zone.key,
+            "archived_count": archived,
+            "archived_url": "/review/archived"
+            + (f"?{urlencode({'owner': filters.owner_user_id})}" if filters.owner_user_id else ""),
         },
     )
 

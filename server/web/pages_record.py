@@ -23,6 +23,7 @@ from server.errors import NotFound
 from server.services import audit, history, reviews, visit_checks
 from server.services.accounts import Principal
 from server.services.activity import names_for
+from server.services.archive import archive_notes
 from server.services.attachments import photo_for_reviewer, photos_for_record
 from server.timeutil import as_utc
 from server.web.common import CsrfChecked, PageError, Supervisor, render, team_zone
@@ -47,7 +48,9 @@ def _load(
             raise PageError(404, "There is no such record in your team.") from None
         older = _older_conflicts(session, row, history_page)
         review = reviews.load_reviews(session, record_pks=[row.pk]).get(row.pk)
-        data = row.data or {}
+        # An archived record (a tombstone) shows what it said last, and who archived it when.
+        archived = archive_notes(session, record_pks=[row.pk]).get(row.pk) if row.deleted else None
+        data = (archived.data if archived is not None else row.data) or {}
         linked = {str(v) for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
         linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
         names = names_for(session, team_id=supervisor.team_id, record_ids=linked)
@@ -65,6 +68,9 @@ def _load(
     return {
         "user": supervisor,
         "row": row,
+        "archived": None
+        if archived is None
+        else {"by": archived.by, "at": local_time(archived.at, zone), "version": archived.version},
         "owner": owner.display_name if owner else "",
         "fields": fields,
         "geotag": geotag if geotag and geotag.get("latitude") is not None else None,

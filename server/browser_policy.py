@@ -4,7 +4,8 @@
 their scripts from /static; the map's points travel in a `<script type="application/json">`
 block, which is data, not script), `frame-ancestors 'none'`, nosniff, a Referrer-Policy, and
 `Cache-Control: no-store` on everything but static files (pages, exports and the API all carry
-personal data, which must not stay in a shared or back-button cache).
+personal data, which must not stay in a shared or back-button cache). It is the outermost layer
+(server.main), so the 500 that ContainUnexpected makes of an unexpected error carries them too.
 
 `OriginGuard` refuses, with 403 and the standard error body, every state-changing request that a
 browser says came from another origin (Origin, and Sec-Fetch-Site where the browser sends it),

@@ -75,14 +75,14 @@ def create_app(
     app.add_middleware(GZipAnswers, skip=frozenset({f"{API_PREFIX}/sync/push"}))
     app.add_middleware(ProtocolGate, prefix=f"{API_PREFIX}/sync/")  # refuses before reading the body
     app.add_middleware(NulGuard)
+    app.add_middleware(ContainUnexpected)  # every exception left unhandled above becomes a 500
     tiles = tile_origin(settings.map_tile_url)
     images = (tiles,) if tiles else ()
-    app.add_middleware(  # on every answer from the layers inside it, refusals included
+    app.add_middleware(  # outermost: on every answer, refusals and ContainUnexpected's 500 included
         SecurityHeaders,
         page_policy=content_security_policy(image_origins=images),
         docs_policy=content_security_policy(image_origins=images, docs=True),
     )
-    app.add_middleware(ContainUnexpected)  # outermost: every exception left unhandled above
     return app
 
 

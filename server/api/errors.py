@@ -1,7 +1,8 @@
 """Every error leaves as `sync.protocol.ErrorBody` JSON with a stable code (server.errors.ErrorCode).
 
-An exception no handler takes is caught by `ContainUnexpected` (the outermost layer): a 500 for
-the client, and for the log its type and where it was raised, never its text. A database error's
+An exception no handler takes is caught by `ContainUnexpected` (the outermost layer but one: its
+500 passes through server.browser_policy.SecurityHeaders like every answer): a 500 for the
+client, and for the log its type and where it was raised, never its text. A database error's
 text quotes what it could not store (PostgreSQL's CONTEXT line holds the record: personal data),
 and an exception let out of the app would be logged a second time, text and all, by the ASGI
 server.

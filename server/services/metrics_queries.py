@@ -14,10 +14,26 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVarTuple, overload
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, bindparam, case, cast, func, literal, select, text, true
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Row,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.codec import record_from_dict
@@ -28,15 +44,22 @@ from server.services.metrics import Contact, Seeker, first_contacts, week_bounds
 from server.timeutil import as_utc
 
 VISIT = "employer_visit"
+Columns = TypeVarTuple("Columns")
 
 
-def _rows(session: Session, query: Any) -> Sequence[Any]:
+@overload
+def _rows(session: Session, query: Select[*Columns]) -> Sequence[Row[*Columns]]: ...
+@overload
+def _rows(session: Session, query: TextClause) -> Sequence[Row[*tuple[Any, ...]]]: ...
+def _rows(session: Session, query: Select[*Columns] | TextClause) -> Sequence[Row[*tuple[Any, ...]]]:
     """Rows of a column query run by Core on the session's connection: the ORM's result handling
     costs four times the query itself on the fidelity page's thousands of plain rows."""
     return session.connection().execute(query).all()
 
 
-def _live(team_id: Any, kind: str, row: Any = RecordRow) -> Any:
+def _live(
+    team_id: str | BindParameter[str], kind: str, row: type[RecordRow] = RecordRow
+) -> tuple[ColumnElement[bool], ...]:
     kind_is = row.kind == literal(kind, literal_execute=True)  # in the SQL text (see above)
     return (row.team_id == team_id, kind_is, row.deleted.is_(False))
 
@@ -52,7 +75,7 @@ def week_totals(
         # Not the CASE here: at 52 weeks its SQL outgrows psycopg's statement cache (4 KiB) and
         # would be parsed again on every request.
         local = func.timezone(zone.key, RecordRow.occurred_at)
-        week: Any = cast(func.date_trunc("week", local), Date)
+        week: ColumnElement[date] | ColumnElement[int] = cast(func.date_trunc("week", local), Date)
     else:
         week = case(*((RecordRow.occurred_at < as_utc(end), i) for i, (_, end) in enumerate(bounds)))
     visits = (
@@ -91,7 +114,7 @@ def first_meetings(
 
 
 @functools.cache
-def _first_meetings_query(dialect: str) -> Any:
+def _first_meetings_query(dialect: str) -> Select[str, datetime | None]:
     """Built once per database kind with bound parameters: building it and working out its cache
     key cost SQLAlchemy three times what PostgreSQL takes to run it."""
     team, start, end = (
@@ -155,7 +178,7 @@ def contacts_between(session: Session, *, team_id: str, start: datetime, end: da
     ]
 
 
-def _between(start: datetime, end: datetime) -> tuple[Any, Any]:
+def _between(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     # UTC bounds: SQLite keeps a stamp's wall-clock time and drops its offset.
     return RecordRow.occurred_at >= as_utc(start), RecordRow.occurred_at < as_utc(end)
 

@@ -34,6 +34,7 @@ from app.credentials import (
 from app.device_data import DeviceData, Eraser
 from app.device_sync import DeviceSync
 from app.domain.clock import new_id
+from app.domain.rules import DEFAULT_CURRENCY, DEFAULT_MINIMUM_WAGE, WageRules
 from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation, default_geocoder
 from app.geocoding import GeocodeQueue, run_when_online
 from app.records import RecordService
@@ -224,6 +225,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=float(os.environ.get("FIELDWORK_VISIT_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)),
         help="flag a visit whose GPS fix is farther than this from its employer",
     )
+    parser.add_argument(
+        "--minimum-wage",
+        type=float,
+        default=float(os.environ.get("FIELDWORK_MINIMUM_WAGE", DEFAULT_MINIMUM_WAGE)),
+        help="per hour: the opening form says when a wage is below it",
+    )
+    parser.add_argument(
+        "--currency",
+        default=os.environ.get("FIELDWORK_CURRENCY", DEFAULT_CURRENCY),
+        help="the sign wages are shown with",
+    )
     return parser.parse_args(argv)
 
 
@@ -248,6 +260,7 @@ def prepared_context(store: LocalStore, args: argparse.Namespace, *, device_data
     ctx = build_context(store, device_data=device_data, server_url=args.server, geocoder=geocoder)
     ctx.fix_timeout_s = args.fix_timeout
     ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
+    ctx.wages = WageRules(currency=args.currency, minimum_wage=args.minimum_wage)
     if args.demo:
         from app.demo import load_demo
 

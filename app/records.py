@@ -16,6 +16,7 @@ from app.domain.clock import Clock, IdMaker
 from app.domain.codec import from_dict, to_dict
 from app.domain.enums import SeekerStatus
 from app.domain.errors import DisclosureRefused, ValidationError
+from app.domain.labels import label
 from app.domain.records import (
     Employer,
     EmployerVisit,
@@ -340,27 +341,27 @@ def describe_record(
         return ", ".join(seekers[i].code for i in ids if i in seekers)
 
     if isinstance(record, EmployerVisit):
-        mode = "Visit" if record.contact_mode.value == "face_to_face" else record.contact_mode.value.title()
+        mode = "Visit" if record.contact_mode.value == "face_to_face" else label(record.contact_mode)
         who = seeker_codes(record.job_seeker_ids)
-        detail = f"{mode} · {record.purpose.value.replace('_', ' ')}" + (f" · {who}" if who else "")
+        detail = f"{mode} · {label(record.purpose)}" + (f" · {who}" if who else "")
         return employer_name(record.employer_id), detail, record.occurred_at or record.updated_at
     if isinstance(record, JobOpening):
         return (
             record.title or "Job opening",
-            f"Opening at {employer_name(record.employer_id)} · {record.status.value}",
+            f"Opening at {employer_name(record.employer_id)} · {label(record.status)}",
             record.updated_at,
         )
     if isinstance(record, SupportCheckIn):
         seeker = seekers.get(record.job_seeker_id)
         return (
             seeker.code if seeker else "Unknown worker",
-            f"Check-in with {record.with_whom.value}",
+            f"Check-in with {label(record.with_whom).lower()}",
             record.occurred_at or record.updated_at,
         )
     if isinstance(record, Employer):
         return record.name, f"Employer · {record.sector or 'no sector'}", record.updated_at
     if isinstance(record, JobSeeker):
-        return record.code, f"Job seeker · {record.status.value.replace('_', ' ')}", record.updated_at
+        return record.code, f"Job seeker · {label(record.status)}", record.updated_at
     return kind_of(record), "", record.updated_at
 
 

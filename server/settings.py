@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.domain.rules import DEFAULT_MINIMUM_WAGE
+
 DEFAULT_DATABASE_URL = "sqlite:///var/fieldwork.db"
 INSECURE_DEV_KEY = "fieldwork-dev-only-change-me"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -30,7 +32,7 @@ class Settings(BaseSettings):
     )
     # Keys the HMAC of enrollment codes: they are short, so a plain hash would be brute-forced offline.
     secret_key: SecretStr = SecretStr(INSECURE_DEV_KEY)
-    minimum_wage: float = 12.21  # per hour; "competitive" work is derived against it
+    minimum_wage: float = DEFAULT_MINIMUM_WAGE  # per hour; "competitive" work is derived against it
     enrollment_code_minutes: int = 15
     session_hours: int = 12
     # None: Secure cookies, except on the embedded SQLite default reached on a loopback address

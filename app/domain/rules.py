@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.domain.enums import CheckInWith, ContactMode, Disclosure, Market, WageUnit
@@ -14,6 +15,10 @@ MONTHS_PER_YEAR = 12.0
 FIDELITY_CONTACTS_PER_WEEK = 6
 DAYS_TO_FIRST_EMPLOYER_CONTACT = 30
 CASELOAD_LIMIT = 20
+# Per hour: the UK National Living Wage from April 2025. The server's FIELDWORK_MINIMUM_WAGE and
+# the field app's --minimum-wage default to it; the currency below goes with it.
+DEFAULT_MINIMUM_WAGE = 12.21
+DEFAULT_CURRENCY = "£"
 
 
 def hourly_wage(opening: JobOpening) -> float | None:
@@ -37,6 +42,25 @@ def is_competitive(opening: JobOpening, *, minimum_wage: float) -> bool:
     """IPS competitive work: open to anyone (not set aside) and paying at least the minimum wage."""
     hourly = hourly_wage(opening)
     return opening.market is Market.OPEN_MARKET and hourly is not None and hourly >= minimum_wage
+
+
+@dataclass(frozen=True)
+class WageRules:
+    """How wages read on the phone: the currency sign, and the minimum wage per hour below which
+    an opening is not competitive work (is_competitive) and the opening form says so."""
+
+    currency: str = DEFAULT_CURRENCY
+    minimum_wage: float = DEFAULT_MINIMUM_WAGE
+
+    def money(self, amount: float) -> str:
+        """12.5 -> "£12.50"; a negative amount keeps its sign in front: "-£3.00"."""
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self.currency}{abs(amount):,.2f}"
+
+    def below_minimum(self, opening: JobOpening) -> bool:
+        """True when the opening's pay per hour is known and under the minimum wage."""
+        hourly = hourly_wage(opening)
+        return hourly is not None and hourly < self.minimum_wage
 
 
 def counts_toward_fidelity(visit: EmployerVisit) -> bool:

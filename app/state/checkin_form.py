@@ -10,13 +10,12 @@ from app.domain.records import Employer, JobSeeker, SupportCheckIn
 from app.records import RecordService
 from app.state.forms import FormState, Parser, days_from, format_date, format_time, split_list
 
-WITH_LABELS = {CheckInWith.WORKER: "Worker", CheckInWith.EMPLOYER: "Employer", CheckInWith.BOTH: "Both"}
-PLACE_LABELS = {CheckInPlace.WORKPLACE: "At work", CheckInPlace.ELSEWHERE: "Elsewhere"}
 NEXT_CHECK_IN_SHORTCUTS = (("In 3 days", 3), ("In 1 week", 7), ("In 1 month", 30))
 
 
 class CheckInFormState(FormState):
     title = "Log a check-in"
+    noun = "Check-in"
 
     def __init__(
         self, service: RecordService, *, base: SupportCheckIn | None = None, job_seeker_id: str | None = None
@@ -88,9 +87,6 @@ class CheckInFormState(FormState):
         if not self.needs_disclosure_reason():
             self.disclosure_message = None
             self.errors.pop("disclosure_reason", None)
-
-    def set_next_check_in_in(self, days: int) -> None:
-        self.set_field("next_check_in_on", days_from(self.service.clock.now().date(), days))
 
     def build(self) -> SupportCheckIn:
         parse = Parser(self.tz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.domain.rules import WageRules
 from app.geo import DEFAULT_FIX_TIMEOUT_S, Geocoder, LocationProvider, NoLocation
 from app.records import RecordService
 from app.state.sync_status import StatusSource
@@ -22,6 +23,7 @@ class AppContext:
     geocoder: Geocoder | None = None
     fix_timeout_s: float = DEFAULT_FIX_TIMEOUT_S
     check_rules: CheckRules = field(default_factory=CheckRules)  # visit-location check thresholds
+    wages: WageRules = field(default_factory=WageRules)  # currency sign and minimum wage per hour
     sync: DeviceSync | None = None  # None: a preview with no server link at all
 
     @classmethod

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from app.domain.labels import field_label, label
 from app.domain.outbox import ARCHIVED_FIELD
 from app.domain.records import (
     Employer,
@@ -18,6 +19,7 @@ from app.domain.records import (
     SupportCheckIn,
     kind_of,
 )
+from app.domain.rules import WageRules
 from app.geo import describe
 from app.records import RecordService, describe_record
 from app.state.checkin_form import CheckInFormState
@@ -48,10 +50,17 @@ SYNC_LABELS = {
 
 class RecordDetailState:
     def __init__(
-        self, service: RecordService, kind: str, record_id: str, *, rules: CheckRules | None = None
+        self,
+        service: RecordService,
+        kind: str,
+        record_id: str,
+        *,
+        rules: CheckRules | None = None,
+        wages: WageRules | None = None,
     ) -> None:
         self.service = service
         self.rules = rules or CheckRules()
+        self.wages = wages or WageRules()  # a wage shows with its currency
         self.location_check: LocationCheck | None = None  # visits only
         self.kind = kind
         self.record_id = record_id
@@ -67,6 +76,8 @@ class RecordDetailState:
         self.sync_state = "pending"
         self.conflict_rows: list[tuple[str, str]] = []  # (field, the value that was not kept)
         self.related: list[tuple[str, str, str, str]] = []  # (kind, id, title, detail)
+        self.open_tasks: list[EmployerVisit] = []  # an employer's open next steps, soonest first
+        self.task_message: str | None = None  # what Done or Dismiss did, or why it could not
         self.refresh()
 
     @property
@@ -89,6 +100,9 @@ class RecordDetailState:
             for f in dataclasses.fields(self.record)
             if f.name not in HIDDEN
         ]
+        if isinstance(self.record, JobOpening) and self.record.wage is not None:
+            wage = f"{self.wages.money(self.record.wage)} {label(self.record.wage_unit)}"
+            self.rows = [(name, wage if name == _label("wage") else value) for name, value in self.rows]
         reason = getattr(self.record, "disclosure_reason", "")
         if reason:
             self.rows.append(("Reason for linking without disclosure consent", reason))
@@ -113,6 +127,8 @@ class RecordDetailState:
         if legacy and not self.comments:
             self.comments = [Comment("Supervisor", str(legacy), "")]
         self.related = self._related(employers, seekers)
+        if isinstance(self.record, Employer):
+            self.open_tasks = self.service.open_next_steps(self.record.id)
         if isinstance(self.record, EmployerVisit):
             employer = employers.get(self.record.employer_id)
             self.location_check = check_visit_location(
@@ -156,12 +172,19 @@ class RecordDetailState:
             rows.append((kind_of(item), item.id, title, when + detail))
         return rows
 
+    def close_task(self, visit_id: str, *, done: bool) -> None:
+        """Done or Dismiss on one of the employer's open tasks (the same words as on Today)."""
+        from app.state.today import close_next_step
+
+        self.task_message = close_next_step(self.service, visit_id, done=done)
+        self.refresh()
+
     def edit_form(self) -> FormState | None:
         record = self.record
         if isinstance(record, EmployerVisit):
             return VisitFormState(self.service, base=record, rules=self.rules)
         if isinstance(record, JobOpening):
-            return OpeningFormState(self.service, base=record)
+            return OpeningFormState(self.service, base=record, wages=self.wages)
         if isinstance(record, SupportCheckIn):
             return CheckInFormState(self.service, base=record)
         if isinstance(record, Employer):
@@ -208,9 +231,7 @@ class ArchiveUndo:
 
 
 def _label(name: str) -> str:
-    words = name.replace("_ids", "s").replace("_id", "").replace("_on", "").replace("_at", "").split("_")
-    text = " ".join(words).strip()
-    return text[:1].upper() + text[1:]
+    return field_label(name)  # one table for the phone (app.domain.labels): no two rows alike
 
 
 def _show(value: Any, *, employers: dict[str, Employer], seekers: dict[str, JobSeeker]) -> str:
@@ -221,7 +242,7 @@ def _show(value: Any, *, employers: dict[str, Employer], seekers: dict[str, JobS
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, Enum):
-        return str(value.value).replace("_", " ").capitalize()
+        return label(value)
     if isinstance(value, datetime):
         return f"{value:%a %-d %b %Y, %H:%M}"
     if isinstance(value, date):

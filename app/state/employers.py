@@ -49,6 +49,7 @@ class EmployersState:
 
 class EmployerFormState(FormState):
     title = "Add employer"
+    noun = "Employer"
 
     def __init__(
         self, service: RecordService, *, base: Employer | None = None, geocoder: Geocoder | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from app.domain.errors import DisclosureRefused, ValidationError
@@ -56,6 +56,7 @@ class FormState:
     """Base for entry forms. Subclasses define `build()` returning the record to save."""
 
     title = "Record"
+    noun = "Record"  # what the save message names: "Visit saved on this phone."
 
     def __init__(self, service: RecordService, *, base: Record | None = None) -> None:
         self.service = service
@@ -86,6 +87,50 @@ class FormState:
         self.errors.pop(name, None)
         if name == "disclosure_reason" and str(value).strip():
             self.errors.pop("disclosure_reason", None)
+
+    # -- dates from the pickers and the quick buttons ---------------------------------------------
+    # A picked date or time becomes the same text a person would type, through set_field, so it is
+    # read and checked at save exactly like typed text (typing stays the fallback).
+
+    def today(self) -> date:
+        return self.service.clock.now().date()
+
+    def set_date(self, name: str, picked: date | datetime) -> None:
+        """A date field's value from the date picker."""
+        self.set_field(name, picked_date(picked).isoformat())
+
+    def set_days_from_today(self, name: str, days: int) -> None:
+        """A quick button: today, tomorrow, in 1 week..."""
+        self.set_field(name, days_from(self.today(), days))
+
+    def set_date_part(self, name: str, picked: date | datetime) -> None:
+        """A date-and-time field's date from the date picker; the time typed so far is kept."""
+        kept = self.typed_time(name) or self.service.clock.now().time()
+        self.set_field(name, f"{picked_date(picked).isoformat()} {kept:%H:%M}")
+
+    def set_time_part(self, name: str, picked: time) -> None:
+        """A date-and-time field's time from the time picker; the date typed so far is kept."""
+        kept = self.typed_date(name) or self.today()
+        self.set_field(name, f"{kept.isoformat()} {picked:%H:%M}")
+
+    def typed_date(self, name: str) -> date | None:
+        """The date in a date or date-and-time field as typed, if it can be read (the picker opens
+        on it); None otherwise."""
+        text = self.text(name).strip()
+        try:
+            return datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
+        except ValueError:
+            return None
+
+    def typed_time(self, name: str) -> time | None:
+        try:
+            return datetime.fromisoformat(self.text(name).strip()).time().replace(second=0, microsecond=0)
+        except ValueError:
+            return None
+
+    @property
+    def saved_message(self) -> str:
+        return f"{self.noun} saved on this phone."
 
     def build(self) -> Record:
         raise NotImplementedError
@@ -134,7 +179,7 @@ class FormState:
             return SaveResult(
                 errors=dict(self.errors), disclosure_message=self.disclosure_message, message=self.message
             )
-        self.message = "Saved on this phone."
+        self.message = self.saved_message
         return SaveResult(saved=self.saved, message=self.message)
 
 
@@ -200,6 +245,17 @@ def format_time(value: datetime | None, tz: tzinfo | None = None) -> str:
 
 def format_date(value: date | None) -> str:
     return value.isoformat() if value is not None else ""
+
+
+def picked_date(value: date | datetime) -> date:
+    """The calendar day a date picker answered. A naive datetime is that day; an aware one is the
+    picker's local midnight sent in UTC (23:00 the day before in London in summer), so it is taken
+    to the nearest midnight, which is the day picked for any offset within 12 hours of UTC."""
+    if not isinstance(value, datetime):
+        return value
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.date()
+    return (value + timedelta(hours=12)).date()
 
 
 def days_from(today: date, days: int) -> str:

@@ -6,29 +6,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
+from app.domain.labels import label
 from app.domain.records import Employer, JobSeeker
 from app.domain.rules import CASELOAD_LIMIT
 from app.domain.search import matches
 from app.records import RecordService
 from app.state.forms import FormState, Parser, format_date, split_list
-
-STATUS_LABELS = {
-    SeekerStatus.ENGAGED: "Engaged",
-    SeekerStatus.JOB_SEARCHING: "Job searching",
-    SeekerStatus.WORKING: "Working",
-    SeekerStatus.EDUCATION: "Education",
-    SeekerStatus.ENDED: "Ended",
-}
-DISCLOSURE_LABELS = {
-    Disclosure.CONSENTED: "Agreed to disclose",
-    Disclosure.NOT_CONSENTED: "Does not disclose",
-    Disclosure.UNDECIDED: "Undecided",
-}
-BENEFITS_LABELS = {
-    BenefitsCounselling.NOT_OFFERED: "Not offered",
-    BenefitsCounselling.OFFERED: "Offered",
-    BenefitsCounselling.DONE: "Done",
-}
 
 
 @dataclass(frozen=True)
@@ -70,14 +53,14 @@ class JobSeekersState:
         seekers = self.service.recent_job_seekers()
         self.active = sum(1 for seeker in seekers if seeker.status is not SeekerStatus.ENDED)
         for seeker in seekers:
-            searched = (seeker.code, STATUS_LABELS[seeker.status], DISCLOSURE_LABELS[seeker.disclosure])
+            searched = (seeker.code, label(seeker.status), label(seeker.disclosure))
             if not matches(self.query, *searched, *seeker.preferred_job_types):
                 continue
             due_item = due_by_seeker.get(seeker.id)
             due = ""
             if due_item is not None:
                 due = f"{'overdue' if due_item.overdue else 'due'} {due_item.due_on:%-d %b}"
-            detail = f"{STATUS_LABELS[seeker.status]} · {DISCLOSURE_LABELS[seeker.disclosure]}"
+            detail = f"{label(seeker.status)} · {label(seeker.disclosure)}"
             discloses = seeker.disclosure is Disclosure.CONSENTED
             rows.append(SeekerRow(seeker.id, seeker.code, detail, discloses, due))
         self.rows = rows
@@ -85,6 +68,7 @@ class JobSeekersState:
 
 class JobSeekerFormState(FormState):
     title = "Add job seeker"
+    noun = "Job seeker"
 
     def __init__(self, service: RecordService, *, base: JobSeeker | None = None) -> None:
         super().__init__(service, base=base)
@@ -104,6 +88,7 @@ class JobSeekerFormState(FormState):
             "disclosure": source.disclosure.value,
             "status": source.status.value,
             "benefits_counselling": source.benefits_counselling.value,
+            "benefits_counselling_on": format_date(source.benefits_counselling_on),
             "job_started_on": format_date(source.job_started_on),
             "current_employer_id": source.current_employer_id or "",
         }
@@ -112,6 +97,7 @@ class JobSeekerFormState(FormState):
         parse = Parser(None)
         referral_date = parse.date("referral_date", self.text("referral_date"))
         job_started_on = parse.date("job_started_on", self.text("job_started_on"))
+        counselling_on = parse.date("benefits_counselling_on", self.text("benefits_counselling_on"))
         parse.check()
         fields: dict[str, Any] = {
             "code": self.text("code").strip(),
@@ -125,6 +111,7 @@ class JobSeekerFormState(FormState):
             "disclosure": Disclosure(self.text("disclosure")),
             "status": SeekerStatus(self.text("status")),
             "benefits_counselling": BenefitsCounselling(self.text("benefits_counselling")),
+            "benefits_counselling_on": counselling_on,
             "job_started_on": job_started_on,
             "current_employer_id": self.text("current_employer_id") or None,
         }

@@ -7,32 +7,25 @@ from typing import Any
 
 from app.domain.enums import Disclosure, FoundVia, Market, OpeningStatus, Permanence, WageUnit
 from app.domain.records import Employer, JobOpening, JobSeeker
+from app.domain.rules import WageRules
 from app.records import RecordService
 from app.state.forms import FormState, Parser, format_date
-
-STATUS_LABELS = {
-    OpeningStatus.IDENTIFIED: "Identified",
-    OpeningStatus.INTERESTED: "Job seeker interested",
-    OpeningStatus.APPLIED: "Applied",
-    OpeningStatus.INTERVIEW: "Interview",
-    OpeningStatus.HIRED: "Hired",
-    OpeningStatus.CLOSED: "Closed",
-}
-WAGE_UNIT_LABELS = {
-    WageUnit.HOUR: "per hour",
-    WageUnit.WEEK: "per week",
-    WageUnit.MONTH: "per month",
-    WageUnit.YEAR: "per year",
-}
 
 
 class OpeningFormState(FormState):
     title = "Log a job opening"
+    noun = "Job opening"
 
     def __init__(
-        self, service: RecordService, *, base: JobOpening | None = None, employer_id: str | None = None
+        self,
+        service: RecordService,
+        *,
+        base: JobOpening | None = None,
+        employer_id: str | None = None,
+        wages: WageRules | None = None,
     ) -> None:
         super().__init__(service, base=base)
+        self.wages = wages or WageRules()
         self.employers: list[Employer] = service.recent_employers()
         self.job_seekers: list[JobSeeker] = service.recent_job_seekers()
         if base is not None:
@@ -88,6 +81,25 @@ class OpeningFormState(FormState):
         put forward to its employer, so the form warns before save as the visit form does."""
         chosen = set(self.values.get("job_seeker_ids") or [])
         return any(s.id in chosen and s.disclosure is not Disclosure.CONSENTED for s in self.job_seekers)
+
+    @property
+    def wage_label(self) -> str:
+        return f"Wage ({self.wages.currency})"
+
+    @property
+    def wage_hint(self) -> str | None:
+        """ "Below the minimum wage" while the wage typed so far, per hour, is under it; None when it
+        is not, or cannot be told yet (no wage, or a weekly wage with no hours)."""
+        parse = Parser(None)
+        wage = parse.number("wage", self.text("wage"))
+        hours = parse.number("hours_per_week", self.text("hours_per_week"))
+        if wage is None or parse.errors or not self.text("wage_unit"):
+            return None
+        typed = JobOpening(wage=wage, wage_unit=WageUnit(self.text("wage_unit")), hours_per_week=hours)
+        if not self.wages.below_minimum(typed):
+            return None
+        minimum = self.wages.money(self.wages.minimum_wage)
+        return f"Below the minimum wage ({minimum} an hour): not competitive work in IPS."
 
     def build(self) -> JobOpening:
         parse = Parser(self.service.clock.now().tzinfo)

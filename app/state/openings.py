@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.labels import label
 from app.domain.records import JobOpening
+from app.domain.rules import WageRules
 from app.domain.search import matches
 from app.records import RecordService
-from app.state.opening_form import STATUS_LABELS, WAGE_UNIT_LABELS
 
 # Hired and closed openings go after the ones still being worked on.
 FINISHED = ("hired", "closed")
@@ -22,8 +23,9 @@ class OpeningRow:
 
 
 class OpeningsState:
-    def __init__(self, service: RecordService) -> None:
+    def __init__(self, service: RecordService, *, wages: WageRules | None = None) -> None:
         self.service = service
+        self.wages = wages or WageRules()
         self.query = ""
         self.rows: list[OpeningRow] = []
         self.total = 0
@@ -43,10 +45,10 @@ class OpeningsState:
         for opening in openings:
             employer = employers.get(opening.employer_id)
             employer_name = employer.name if employer is not None else "Unknown employer"
-            status = STATUS_LABELS[opening.status]
+            status = label(opening.status)
             if not matches(self.query, opening.title, employer_name, status):
                 continue
-            detail = " · ".join(part for part in (employer_name, status, _wage(opening)) if part)
+            detail = " · ".join(part for part in (employer_name, status, _wage(opening, self.wages)) if part)
             rows.append(OpeningRow(opening.id, opening.title or "Job opening", detail, opening.status.value))
         self.rows = rows
 
@@ -62,7 +64,7 @@ def _newest_first(opening: JobOpening) -> float:
     return -at.timestamp() if at is not None else 0.0
 
 
-def _wage(opening: JobOpening) -> str:
+def _wage(opening: JobOpening, wages: WageRules) -> str:
     if opening.wage is None:
         return ""
-    return f"{opening.wage:,.2f} {WAGE_UNIT_LABELS[opening.wage_unit]}"
+    return f"{wages.money(opening.wage)} {label(opening.wage_unit)}"

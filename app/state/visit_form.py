@@ -13,25 +13,13 @@ from app.records import RecordService
 from app.state.forms import FormState, Parser, days_from, format_date, format_time
 from app.visit_check import CheckRules, LocationCheck, LocationFlag, check_visit_location, format_distance
 
-PURPOSE_LABELS = {
-    VisitPurpose.INTRODUCE_IPS: "Introduce IPS",
-    VisitPurpose.LEARN_BUSINESS: "Learn the business",
-    VisitPurpose.FOR_JOB_SEEKER: "For a job seeker",
-    VisitPurpose.FOLLOW_UP: "Follow-up",
-    VisitPurpose.IN_WORK_SUPPORT: "In-work support",
-}
-MODE_LABELS = {
-    ContactMode.FACE_TO_FACE: "Face to face",
-    ContactMode.PHONE: "Phone",
-    ContactMode.EMAIL: "Email",
-    ContactMode.VIDEO: "Video",
-}
 NEXT_STEP_SHORTCUTS = (("Tomorrow", 1), ("In 1 week", 7), ("In 2 weeks", 14))
 RECENT_CHOICES = 4
 
 
 class VisitFormState(FormState):
     title = "Log a visit"
+    noun = "Visit"
 
     def __init__(
         self,

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from app.state.checkin_form import NEXT_CHECK_IN_SHORTCUTS, PLACE_LABELS, WITH_LABELS, CheckInFormState
-from app.state.visit_form import MODE_LABELS
+from app.domain.enums import CheckInPlace, CheckInWith, ContactMode
+from app.domain.labels import options
+from app.state.checkin_form import NEXT_CHECK_IN_SHORTCUTS, CheckInFormState
 from app.views.forms_common import (
-    date_with_shortcuts,
+    date_field,
     disclosure_block,
-    enum_options,
     message_banner,
     save_button,
 )
@@ -56,7 +56,7 @@ class CheckInView:
             section(
                 "With",
                 choice_chips(
-                    enum_options(WITH_LABELS),
+                    options(CheckInWith),
                     state.text("with_whom"),
                     self.shell.then_refresh(state.set_with_whom),
                     identifier="with",
@@ -74,24 +74,20 @@ class CheckInView:
             section(
                 "How and where",
                 choice_chips(
-                    enum_options(MODE_LABELS),
+                    options(ContactMode),
                     state.text("mode"),
                     self.shell.then_refresh(lambda v: state.set_field("mode", v)),
                 ),
                 choice_chips(
-                    enum_options(PLACE_LABELS),
+                    options(CheckInPlace),
                     state.text("place"),
                     self.shell.then_refresh(lambda v: state.set_field("place", v)),
                 ),
             ),
-            text_field(state, "occurred_at", "When (YYYY-MM-DD HH:MM)", keyboard=ft.KeyboardType.DATETIME),
+            date_field(self.shell, state, "occurred_at", "When", shortcuts=(), with_time=True),
             text_field(state, "topics", "Topics (comma separated)", hint="hours, travel, a new manager"),
             text_field(state, "concerns", "Concerns", multiline=True),
-            date_with_shortcuts(
-                state,
-                "next_check_in_on",
-                "Next check-in",
-                NEXT_CHECK_IN_SHORTCUTS,
-                self.shell.then_refresh(state.set_next_check_in_in),
+            date_field(
+                self.shell, state, "next_check_in_on", "Next check-in", shortcuts=NEXT_CHECK_IN_SHORTCUTS
             ),
         )

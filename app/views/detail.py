@@ -97,6 +97,7 @@ class DetailView:
             *self._not_kept(),
             *self._location_check(),
             ft.Row(actions, spacing=8),
+            *self._open_tasks(),
             *self._review(),
             *[
                 ft.Column(
@@ -144,6 +145,27 @@ class DetailView:
             persist=False,
         )
         self.shell.page.show_dialog(snack)
+
+    def _open_tasks(self) -> list[ft.Control]:
+        """An employer's open next steps, each with Done and Dismiss (as on Today and the visit form)."""
+        from app.views.visit import task_row
+
+        state = self.state
+        if not state.open_tasks and not state.task_message:
+            return []
+        rows = [
+            task_row(
+                self.shell,
+                f"employer-task-{index}",
+                visit.next_step or "Next step",
+                f"Due {visit.next_step_on:%a %-d %b}" if visit.next_step_on else "No date set",
+                on_done=lambda _e, vid=visit.id: state.close_task(vid, done=True),
+                on_dismiss=lambda _e, vid=visit.id: state.close_task(vid, done=False),
+            )
+            for index, visit in enumerate(state.open_tasks)
+        ]
+        note = [ft.Text(state.task_message, size=15)] if state.task_message else []
+        return [section("Open tasks", *rows, *note)]
 
     def _location_check(self) -> list[ft.Control]:
         check = self.state.location_check

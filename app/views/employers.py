@@ -8,7 +8,7 @@ import flet as ft
 
 from app.state.employers import EmployerFormState, EmployersState
 from app.state.visit_form import NEXT_STEP_SHORTCUTS
-from app.views.forms_common import date_with_shortcuts, message_banner, save_button
+from app.views.forms_common import date_field, message_banner, save_button
 from app.views.openings import live_search
 from app.views.widgets import big_button, list_row, screen, text_field
 
@@ -106,7 +106,7 @@ class EmployerFormView:
 
         def locate(_e: Any) -> None:
             if state.locate_address():
-                self.shell.notify("Address found")
+                self.shell.notify("Address found on the map.")
             self.shell.refresh()
 
         if state.text("latitude"):
@@ -136,11 +136,5 @@ class EmployerFormView:
             text_field(state, "hiring_needs", "Hiring needs", multiline=True),
             text_field(state, "notes", "Notes", multiline=True),
             text_field(state, "next_step", "Next step with this employer"),
-            date_with_shortcuts(
-                state,
-                "next_step_on",
-                "Next step due",
-                NEXT_STEP_SHORTCUTS,
-                self.shell.then_refresh(state.set_next_step_in),
-            ),
+            date_field(self.shell, state, "next_step_on", "Next step due", shortcuts=NEXT_STEP_SHORTCUTS),
         )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.state.forms import FormState
-from app.views.widgets import banner, big_button, choice_chips, section, text_field
+from app.views.widgets import MIN_TARGET, banner, big_button, choice_chips, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -46,18 +47,119 @@ def disclosure_block(form: FormState, warn: bool) -> list[ft.Control]:
     ]
 
 
-def date_with_shortcuts(
+TODAY = (("Today", 0),)
+# How far back and ahead the calendar goes: the validation's own window (app.domain.validation)
+# still decides what may be saved, as for typed dates.
+PICKER_YEARS_BACK = 30
+PICKER_YEARS_AHEAD = 3
+
+
+def date_field(
+    shell: Shell,
     form: FormState,
     name: str,
     label: str,
-    shortcuts: tuple[tuple[str, int], ...],
-    pick: Callable[[int], None],
+    *,
+    shortcuts: tuple[tuple[str, int], ...] = TODAY,
+    with_time: bool = False,
 ) -> ft.Control:
-    labels = [(str(days), text) for text, days in shortcuts]
-    return section(
-        label,
-        choice_chips(labels, "", lambda days: pick(int(days)), identifier=f"{name}-shortcut"),
-        text_field(form, name, f"{label} (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME),
+    """A date (or date and time) field: typed text, a calendar button (and a clock button for a
+    time) beside it, and quick buttons under it. Every way in ends in the form's setters, so a
+    picked date is checked at save exactly as a typed one."""
+    today = form.today()
+
+    def picked_date(e: Any) -> None:
+        if e.control.value is not None:
+            (form.set_date_part if with_time else form.set_date)(name, e.control.value)
+        shell.refresh()
+
+    def picked_time(e: Any) -> None:
+        if e.control.value is not None:
+            form.set_time_part(name, e.control.value)
+        shell.refresh()
+
+    def open_calendar(_e: Any) -> None:
+        shown = form.typed_date(name) or today
+        first = date(today.year - PICKER_YEARS_BACK, 1, 1)
+        last = date(today.year + PICKER_YEARS_AHEAD, 12, 31)
+        shell.page.show_dialog(
+            ft.DatePicker(
+                value=datetime.combine(min(max(shown, first), last), time()),
+                first_date=datetime.combine(first, time()),
+                last_date=datetime.combine(last, time()),
+                current_date=datetime.combine(today, time()),
+                help_text=label,
+                on_change=shell.handler(picked_date),
+            )
+        )
+
+    def open_clock(_e: Any) -> None:
+        shell.page.show_dialog(
+            ft.TimePicker(
+                value=form.typed_time(name) or shell.ctx.service.clock.now().time(),
+                hour_format=ft.TimePickerHourFormat.H24,
+                help_text=label,
+                on_change=shell.handler(picked_time),
+            )
+        )
+
+    hint = "YYYY-MM-DD HH:MM" if with_time else "YYYY-MM-DD"
+    buttons = [
+        picker_button(
+            f"{name}-calendar",
+            ft.Icons.CALENDAR_MONTH,
+            f"Pick {label.lower()} on a calendar",
+            shell.handler(open_calendar),
+        )
+    ]
+    if with_time:
+        buttons.append(
+            picker_button(
+                f"{name}-clock",
+                ft.Icons.SCHEDULE,
+                f"Pick the time of {label.lower()}",
+                shell.handler(open_clock),
+            )
+        )
+    field = ft.Row(
+        [
+            ft.Container(
+                text_field(
+                    form,
+                    name,
+                    label,
+                    hint=hint,
+                    keyboard=ft.KeyboardType.DATETIME,
+                    helper=f"Or type it: {hint}",
+                ),
+                expand=True,
+            ),
+            *buttons,
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+        spacing=4,
+    )
+    if not shortcuts:
+        return field
+    quick = [(str(days), text) for text, days in shortcuts]
+    setter = shell.then_refresh(lambda days: form.set_days_from_today(name, int(days)))
+    return ft.Column([field, choice_chips(quick, "", setter, identifier=f"{name}-shortcut")], spacing=8)
+
+
+def picker_button(
+    identifier: str, icon: ft.IconData, tooltip: str, on_click: Callable[..., Any]
+) -> ft.Control:
+    return tagged(
+        identifier,
+        ft.IconButton(
+            icon,
+            tooltip=tooltip,
+            icon_size=28,
+            on_click=on_click,
+            width=MIN_TARGET + 4,
+            height=MIN_TARGET + 4,
+        ),
+        label=tooltip,
     )
 
 
@@ -67,15 +169,9 @@ def save_button(
     def save(_e: Any) -> None:
         result = form.on_save()
         if result.ok:
-            shell.notify(
-                f"{form.title.replace('Log a ', '').replace('Log an ', '').capitalize()} saved on this phone"
-            )
+            shell.notify(form.saved_message)
             after()
         else:
             shell.refresh()
 
     return ft.Row([big_button(label, ft.Icons.SAVE, shell.handler(save), identifier=identifier)])
-
-
-def enum_options(labels: dict[Any, str]) -> list[tuple[str, str]]:
-    return [(member.value, text) for member, text in labels.items()]

@@ -6,15 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
+from app.domain.labels import options
 from app.domain.validation import CODE_FORMAT
-from app.state.job_seekers import (
-    BENEFITS_LABELS,
-    DISCLOSURE_LABELS,
-    STATUS_LABELS,
-    JobSeekerFormState,
-    JobSeekersState,
-)
-from app.views.forms_common import enum_options, message_banner, save_button
+from app.state.job_seekers import JobSeekerFormState, JobSeekersState
+from app.views.forms_common import date_field, message_banner, save_button
 from app.views.openings import live_search
 from app.views.widgets import big_button, choice_chips, dropdown, list_row, screen, section, text_field
 
@@ -113,20 +109,14 @@ class JobSeekerFormView:
         return screen(
             *message_banner(state),
             text_field(state, "code", "Code or first name", helper=CODE_FORMAT.explanation),
-            text_field(
-                state, "referral_date", "Referral date (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME
-            ),
+            date_field(self.shell, state, "referral_date", "Referral date"),
             text_field(state, "referral_source", "Referred by"),
             text_field(state, "clinical_team", "Clinical team"),
             section(
                 "Disclosure to employers",
-                choice_chips(
-                    enum_options(DISCLOSURE_LABELS), state.text("disclosure"), self._set("disclosure")
-                ),
+                choice_chips(options(Disclosure), state.text("disclosure"), self._set("disclosure")),
             ),
-            section(
-                "Status", choice_chips(enum_options(STATUS_LABELS), state.text("status"), self._set("status"))
-            ),
+            section("Status", choice_chips(options(SeekerStatus), state.text("status"), self._set("status"))),
             text_field(state, "preferred_job_types", "Jobs they want (comma separated)"),
             text_field(state, "preferred_hours", "Hours they want"),
             text_field(state, "preferred_places", "Where they want to work"),
@@ -134,10 +124,11 @@ class JobSeekerFormView:
             section(
                 "Benefits counselling",
                 choice_chips(
-                    enum_options(BENEFITS_LABELS),
+                    options(BenefitsCounselling),
                     state.text("benefits_counselling"),
                     self._set("benefits_counselling"),
                 ),
+                date_field(self.shell, state, "benefits_counselling_on", "Benefits counselling date"),
             ),
             dropdown(
                 "Current employer",
@@ -145,7 +136,5 @@ class JobSeekerFormView:
                 state.text("current_employer_id"),
                 self._set("current_employer_id"),
             ),
-            text_field(
-                state, "job_started_on", "Job started on (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME
-            ),
+            date_field(self.shell, state, "job_started_on", "Job started on"),
         )

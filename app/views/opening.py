@@ -6,17 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.enums import Disclosure, FoundVia, Market, Permanence
-from app.state.opening_form import STATUS_LABELS, WAGE_UNIT_LABELS, OpeningFormState
-from app.views.forms_common import disclosure_block, enum_options, message_banner, save_button
-from app.views.widgets import choice_chips, dropdown, screen, section, text_field
+from app.domain.enums import Disclosure, FoundVia, Market, OpeningStatus, Permanence, WageUnit
+from app.domain.labels import options
+from app.state.opening_form import OpeningFormState
+from app.views.forms_common import date_field, disclosure_block, message_banner, save_button
+from app.views.widgets import banner, choice_chips, dropdown, screen, section, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
-
-PERMANENCE = {Permanence.PERMANENT: "Permanent", Permanence.TEMPORARY: "Temporary"}
-MARKET = {Market.OPEN_MARKET: "Open to anyone", Market.SET_ASIDE: "Set aside"}
-FOUND = {FoundVia.JOB_DEVELOPMENT: "Job development", FoundVia.ADVERT: "Advert"}
 
 
 class OpeningView:
@@ -24,6 +21,16 @@ class OpeningView:
         self.shell = shell
         self.state = state
         self.title = state.title
+        # Redrawn in place as the wage or hours are typed: rebuilding the form would take the keyboard.
+        self.wage_hint = ft.Container()
+
+    def _wage_hint(self) -> ft.Control | None:
+        hint = self.state.wage_hint
+        return banner(hint, kind="warn", identifier="wage-hint") if hint else None
+
+    def _retype_hint(self) -> None:
+        self.wage_hint.content = self._wage_hint()
+        self.shell.update_in_place(self.wage_hint)
 
     def _set(self, name: str) -> Any:
         def run(value: str) -> None:
@@ -35,6 +42,10 @@ class OpeningView:
     def _toggle(self, seeker_id: str) -> None:
         self.state.toggle_job_seeker(seeker_id)
         self.shell.refresh()
+
+    def _hint_slot(self) -> ft.Control:
+        self.wage_hint.content = self._wage_hint()
+        return self.wage_hint
 
     def footer(self) -> ft.Control:
         state = self.state
@@ -60,19 +71,35 @@ class OpeningView:
             ft.Row(
                 [
                     ft.Container(
-                        text_field(state, "wage", "Wage (£)", keyboard=ft.KeyboardType.NUMBER), expand=1
+                        text_field(
+                            state,
+                            "wage",
+                            state.wage_label,
+                            keyboard=ft.KeyboardType.NUMBER,
+                            on_typed=self._retype_hint,
+                        ),
+                        expand=1,
                     ),
                     ft.Container(
-                        text_field(state, "hours_per_week", "Hours/week", keyboard=ft.KeyboardType.NUMBER),
+                        text_field(
+                            state,
+                            "hours_per_week",
+                            "Hours a week",
+                            keyboard=ft.KeyboardType.NUMBER,
+                            on_typed=self._retype_hint,
+                        ),
                         expand=1,
                     ),
                 ]
             ),
-            choice_chips(enum_options(WAGE_UNIT_LABELS), state.text("wage_unit"), self._set("wage_unit")),
+            choice_chips(
+                options(WageUnit), state.text("wage_unit"), self._set("wage_unit"), identifier="wage-unit"
+            ),
+            self._hint_slot(),
             section(
                 "Status",
                 choice_chips(
-                    enum_options(STATUS_LABELS),
+                    options(OpeningStatus),
                     state.text("status"),
                     self._set("status"),
                     identifier="opening-status",
@@ -80,9 +107,9 @@ class OpeningView:
             ),
             section(
                 "Kind of job",
-                choice_chips(enum_options(PERMANENCE), state.text("permanence"), self._set("permanence")),
-                choice_chips(enum_options(MARKET), state.text("market"), self._set("market")),
-                choice_chips(enum_options(FOUND), state.text("found_via"), self._set("found_via")),
+                choice_chips(options(Permanence), state.text("permanence"), self._set("permanence")),
+                choice_chips(options(Market), state.text("market"), self._set("market")),
+                choice_chips(options(FoundVia), state.text("found_via"), self._set("found_via")),
             ),
             *(
                 [
@@ -100,11 +127,6 @@ class OpeningView:
                 else []
             ),
             *disclosure_block(state, state.needs_disclosure_reason()),
-            text_field(state, "noted_on", "Noted on (YYYY-MM-DD)", keyboard=ft.KeyboardType.DATETIME),
-            text_field(
-                state,
-                "started_on",
-                "Job started on, if hired (YYYY-MM-DD)",
-                keyboard=ft.KeyboardType.DATETIME,
-            ),
+            date_field(self.shell, state, "noted_on", "Noted on"),
+            date_field(self.shell, state, "started_on", "Job started on, if hired"),
         )

@@ -30,7 +30,7 @@ def root_screen(shell: Shell, name: str) -> Screen:
     if name == "job_seekers":
         return JobSeekersView(shell, JobSeekersState(service))
     if name == "openings":
-        return OpeningsView(shell, OpeningsState(service))
+        return OpeningsView(shell, OpeningsState(service, wages=shell.ctx.wages))
     return TodayView(shell, TodayState(service, sync_status=shell.ctx.sync_status))
 
 
@@ -43,7 +43,7 @@ def log_screen(
             shell, VisitFormState(service, employer_id=employer_id, rules=shell.ctx.check_rules)
         )
     if kind == "opening":
-        return form_screen(shell, OpeningFormState(service, employer_id=employer_id))
+        return form_screen(shell, OpeningFormState(service, employer_id=employer_id, wages=shell.ctx.wages))
     if kind == "check_in":
         return form_screen(shell, CheckInFormState(service, job_seeker_id=job_seeker_id))
     if kind == "employer":
@@ -63,6 +63,7 @@ def form_screen(shell: Shell, state: FormState) -> Screen:
     if isinstance(state, VisitFormState):
         return VisitView(shell, state)
     if isinstance(state, OpeningFormState):
+        state.wages = shell.ctx.wages  # an edit opened from a record page
         return OpeningView(shell, state)
     if isinstance(state, CheckInFormState):
         return CheckInView(shell, state)
@@ -78,7 +79,10 @@ def detail_screen(shell: Shell, kind: str, record_id: str) -> Screen:
     from app.views.detail import DetailView
 
     return DetailView(
-        shell, RecordDetailState(shell.ctx.service, kind, record_id, rules=shell.ctx.check_rules)
+        shell,
+        RecordDetailState(
+            shell.ctx.service, kind, record_id, rules=shell.ctx.check_rules, wages=shell.ctx.wages
+        ),
     )
 
 

@@ -86,5 +86,5 @@ class SyncLine:
             self.shell.push(connect_screen(self.shell))
         else:
             sync.sync_now()
-            self.shell.notify("Syncing now")
+            self.shell.notify("Syncing with the server now.")
             self.shell.page.update()

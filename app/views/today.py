@@ -3,6 +3,7 @@ recent work. The sync line and the two sync-fed sections redraw in place when th
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -73,10 +74,19 @@ class TodayView:
             ),
             section(
                 f"Due · {state.headline}",
-                *([self._due(item) for item in state.due] or [ft.Text("You are up to date.", size=15)]),
+                *(
+                    [self._due(item, index) for index, item in enumerate(state.due)]
+                    or [ft.Text("You are up to date.", size=15)]
+                ),
+                *([ft.Text(state.task_message, size=15)] if state.task_message else []),
             ),
             *(
-                [section("Coming up this week", *[self._due(item) for item in state.upcoming])]
+                [
+                    section(
+                        "Coming up this week",
+                        *[self._due(item, len(state.due) + i) for i, item in enumerate(state.upcoming)],
+                    )
+                ]
                 if state.upcoming
                 else []
             ),
@@ -172,8 +182,9 @@ class TodayView:
         )
         return ft.Container(tagged(identifier, button, label=f"Log {label.lower()}"), expand=True)
 
-    def _due(self, item: DueItem) -> ft.Control:
+    def _due(self, item: DueItem, index: int) -> ft.Control:
         from app.views.screens import log_screen
+        from app.views.visit import task_row
 
         def act(_e: Any) -> None:
             if item.kind == "next_step":
@@ -188,15 +199,36 @@ class TodayView:
             if item.overdue
             else ("today" if item.due_on == self._today() else f"{item.due_on:%a %-d}")
         )
-        icon = ft.Icons.STOREFRONT if item.kind == "next_step" else ft.Icons.HANDSHAKE
+        if item.kind == "next_step":
+            # A next step is a task: done or dismissed from here, or done by logging the visit.
+            return task_row(
+                self.shell,
+                f"due-task-{index}",
+                f"{item.title}: {item.detail}",
+                task_when(item, self._today()),
+                on_done=lambda _e: self.state.mark_done(item),
+                on_dismiss=lambda _e: self.state.dismiss(item),
+                on_log=self.shell.handler(act),
+                warn=item.overdue,
+            )
+        icon = ft.Icons.HANDSHAKE
         return list_row(
             item.title, item.detail, self.shell.handler(act), icon=icon, trailing=when, warn=item.overdue
         )
 
-    def _today(self) -> Any:
+    def _today(self) -> date:
         return self.state.service.clock.now().date()
 
     def _open(self, kind: str, record_id: str) -> Any:
         from app.views.screens import detail_screen
 
         return self.shell.handler(lambda _e: self.shell.push(detail_screen(self.shell, kind, record_id)))
+
+
+def task_when(item: DueItem, today: date) -> str:
+    """When a task is due, as a sentence: "Overdue: due Mon 4 May", "Due today", "Due Thu 7 May"."""
+    if item.due_on < today:
+        return f"Overdue: due {item.due_on:%a %-d %b}"
+    if item.due_on == today:
+        return "Due today"
+    return f"Due {item.due_on:%a %-d %b}"

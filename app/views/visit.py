@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.state.visit_form import MODE_LABELS, NEXT_STEP_SHORTCUTS, PURPOSE_LABELS, VisitFormState
+from app.domain.enums import ContactMode, VisitPurpose
+from app.domain.labels import options
+from app.state.visit_form import NEXT_STEP_SHORTCUTS, VisitFormState
 from app.views.forms_common import (
-    date_with_shortcuts,
+    date_field,
     disclosure_block,
-    enum_options,
     message_banner,
     save_button,
 )
@@ -54,19 +55,19 @@ class VisitView:
             section(
                 "How and why",
                 choice_chips(
-                    enum_options(MODE_LABELS),
+                    options(ContactMode),
                     state.text("contact_mode"),
                     self.shell.then_refresh(lambda v: state.set_field("contact_mode", v)),
                     identifier="mode",
                 ),
                 choice_chips(
-                    enum_options(PURPOSE_LABELS),
+                    options(VisitPurpose),
                     state.text("purpose"),
                     self.shell.then_refresh(lambda v: state.set_field("purpose", v)),
                     identifier="purpose",
                 ),
             ),
-            text_field(state, "occurred_at", "When (YYYY-MM-DD HH:MM)", keyboard=ft.KeyboardType.DATETIME),
+            date_field(self.shell, state, "occurred_at", "When", shortcuts=(), with_time=True),
             ft.Switch(
                 label="Met the hiring manager",
                 value=bool(state.value("met_hiring_manager")),
@@ -79,13 +80,7 @@ class VisitView:
             *disclosure_block(state, state.needs_disclosure_reason()),
             text_field(state, "outcome", "Outcome", multiline=True),
             text_field(state, "next_step", "Next step"),
-            date_with_shortcuts(
-                state,
-                "next_step_on",
-                "Next step date",
-                NEXT_STEP_SHORTCUTS,
-                self.shell.then_refresh(state.set_next_step_in),
-            ),
+            date_field(self.shell, state, "next_step_on", "Next step due", shortcuts=NEXT_STEP_SHORTCUTS),
         )
 
     def _employer_section(self) -> ft.Control:
@@ -220,15 +215,28 @@ def task_row(
     *,
     on_done: Any,
     on_dismiss: Any,
+    on_log: Any = None,
+    warn: bool = False,
 ) -> ft.Control:
-    """One open task with its two ways to close it, each a full-size target for a thumb."""
+    """One open task with its two ways to close it, each a full-size target for a thumb; on Today
+    also a third, to log the visit that does it."""
+    log = (
+        [
+            tagged(
+                f"{identifier}-log",
+                ft.TextButton("Log visit", icon=ft.Icons.STOREFRONT, height=48, on_click=on_log),
+            )
+        ]
+        if on_log is not None
+        else []
+    )
     return tagged(
         identifier,
         ft.Container(
             ft.Column(
                 [
                     ft.Text(title, size=16, weight=ft.FontWeight.W_500),
-                    ft.Text(detail, size=14, color=ft.Colors.BLUE_GREY_700),
+                    ft.Text(detail, size=14, color=ft.Colors.RED_700 if warn else ft.Colors.BLUE_GREY_700),
                     ft.Row(
                         [
                             tagged(
@@ -244,6 +252,7 @@ def task_row(
                                 f"{identifier}-dismiss",
                                 ft.TextButton("Dismiss", height=48, on_click=shell.then_refresh(on_dismiss)),
                             ),
+                            *log,
                         ],
                         wrap=True,
                     ),

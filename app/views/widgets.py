@@ -14,6 +14,7 @@ import flet as ft
 from app.state.forms import FormState
 
 MIN_TARGET = 52
+SECTION = "section"  # a section heading's data: tests read a form's headings with its field labels
 Handler = Callable[..., Any]
 
 
@@ -31,9 +32,12 @@ def text_field(
     multiline: bool = False,
     keyboard: ft.KeyboardType = ft.KeyboardType.TEXT,
     helper: str | None = None,
+    on_typed: Callable[[], None] | None = None,
 ) -> ft.Control:
     def changed(e: ft.Event[ft.TextField]) -> None:
         form.set_field(name, e.control.value or "")
+        if on_typed is not None:
+            on_typed()  # e.g. a hint beside the field, redrawn in place (the keyboard stays)
 
     field = ft.TextField(
         label=label,
@@ -117,7 +121,10 @@ def big_button(
 
 def section(title: str, *controls: ft.Control) -> ft.Control:
     return ft.Column(
-        [ft.Text(title, size=14, weight=ft.FontWeight.W_600, color=ft.Colors.BLUE_GREY_700), *controls],
+        [
+            ft.Text(title, size=14, weight=ft.FontWeight.W_600, color=ft.Colors.BLUE_GREY_700, data=SECTION),
+            *controls,
+        ],
         spacing=8,
     )
 

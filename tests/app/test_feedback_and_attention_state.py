@@ -96,7 +96,7 @@ def test_a_refused_record_is_listed_with_the_servers_reason_and_editing_it_queue
     assert today.sync.attention == 1 and today.sync.label.endswith("1 needs attention")
     detail = RecordDetailState(service, "employer_visit", visit)
     assert detail.sync_state == "rejected"
-    assert detail.sync_problems == ["The server did not accept this record.", "Occurred: is in the future"]
+    assert detail.sync_problems == ["The server did not accept this record.", "When: is in the future"]
 
     form = detail.edit_form()
     assert form is not None

@@ -41,7 +41,7 @@ def test_detail_shows_fields_names_not_ids_and_the_sync_state(service, add_emplo
     detail = RecordDetailState(service, "employer_visit", stored.data["id"])
     rows = dict(detail.rows)
     assert rows["Employer"] == "Riverside Café" and rows["Job seekers"] == "KD-101"
-    assert rows["Geotag"] == "No location"
+    assert rows["Location"] == "No location"
     assert detail.sync_label == "Saved on this phone, waiting to sync"
     assert isinstance(detail.edit_form(), VisitFormState)
 

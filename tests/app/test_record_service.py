@@ -138,6 +138,6 @@ def test_recent_activity_lists_field_work_newest_first_with_sync_state(service, 
     service.save(JobOpening(employer_id=cafe.id, title="Barista"))
     rows = service.recent_activity()
     assert [r.title for r in rows] == ["Barista", "Café"]
-    assert rows[1].detail.startswith("Visit · learn business")
+    assert rows[1].detail.startswith("Visit · Learn the business")
     assert {r.sync_state for r in rows} == {"pending"}
     assert isinstance(rows[0].at, datetime)

@@ -56,7 +56,7 @@ def test_openings_list_every_opening_newest_first_with_its_employer_and_finished
     service.save(JobOpening(employer_id=bakery.id, title="Counter assistant"))
     state = OpeningsState(service)
     assert [row.title for row in state.rows] == ["Counter assistant", "Barista", "Baker"]
-    assert state.rows[1].detail == "Riverside Café · Identified · 11.50 per hour"
+    assert state.rows[1].detail == "Riverside Café · Identified · £11.50 per hour"
     state.set_query("cafe")
     assert [row.title for row in state.rows] == ["Barista"]
     state.set_query("hired")

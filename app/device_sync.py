@@ -22,8 +22,10 @@ from app.device_data import Eraser, MemoryData
 from app.domain.clock import Clock
 from app.state.sync_status import SIGNED_OUT, SyncSummary, describe, remember_last_sync, remembered_last_sync
 from app.store import LocalStore
+from app.store.attachments import PhotoStore
+from sync.attachments import AttachmentApi, PhotoUploader
 from sync.credentials import Credentials, EnrollApi, request_credentials
-from sync.engine import SyncApi, SyncEngine
+from sync.engine import SyncApi, SyncEngine, SyncReport
 from sync.runner import SyncRunner, SyncStatus
 
 Listener = Callable[[str], None]
@@ -35,7 +37,7 @@ ERASE_FAILED = (
 SIGNED_OUT_META = "signed_out"  # kept in the new store: the notice outlives a restart until reconnecting
 
 
-class DeviceApi(SyncApi, EnrollApi, Protocol):
+class DeviceApi(SyncApi, EnrollApi, AttachmentApi, Protocol):
     def health(self) -> bool: ...
 
 
@@ -171,8 +173,15 @@ class DeviceSync:
                 runner.report_progress(update)  # type: ignore[arg-type]
 
         engine = SyncEngine(self.store, client, on_progress=progress)
+        uploader = PhotoUploader(lambda: PhotoStore(self.store), client)
+
+        def sync_pass() -> SyncReport:
+            report = engine.sync_once()  # the records first: a photo never holds one back
+            uploader.upload_waiting()  # then a few photos whose records the server now has
+            return report
+
         runner = SyncRunner(
-            engine.sync_once,
+            sync_pass,
             clock=self.clock,
             health=client.health,
             counts=self._counts,

@@ -17,6 +17,7 @@ transport detail:
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from sync.attachments import UploadProgress, decode_progress
 from sync.errors import Offline, PayloadTooLarge, ProtocolFault, SyncError, Unauthorized, UpdateRequired
 from sync.protocol import (
     PROTOCOL_HEADER,
@@ -139,6 +141,43 @@ class SyncClient:
     def enroll(self, code: str, *, device_name: str) -> EnrollResponse:
         body = encode(EnrollRequest(code=code, device_name=device_name))
         return _decoded(decode_enroll_response, self._send("POST", f"{API}/enroll", body=body))
+
+    # -- photo uploads (sync.attachments) ------------------------------------------------------
+
+    def declare_attachment(
+        self,
+        attachment_id: str,
+        *,
+        record_kind: str,
+        record_id: str,
+        size: int,
+        sha256: str,
+        content_type: str,
+    ) -> UploadProgress:
+        body = json.dumps(
+            {
+                "record_kind": record_kind,
+                "record_id": record_id,
+                "size": size,
+                "sha256": sha256,
+                "content_type": content_type,
+            }
+        ).encode()
+        answer = self._send("PUT", f"{API}/attachments/{attachment_id}", body=body)
+        return _decoded(decode_progress, answer)
+
+    def attachment_status(self, attachment_id: str) -> UploadProgress:
+        return _decoded(decode_progress, self._send("GET", f"{API}/attachments/{attachment_id}"))
+
+    def put_attachment_chunk(
+        self, attachment_id: str, chunk: bytes, *, start: int, total: int
+    ) -> UploadProgress:
+        headers = {
+            "Content-Type": "application/octet-stream",  # a JPEG: gzip would only cost time
+            "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{total}",
+        }
+        answer = self._request("PUT", f"{API}/attachments/{attachment_id}/content", chunk, headers)
+        return _decoded(decode_progress, answer)
 
     def _send(
         self, method: str, path: str, *, body: bytes | None = None, params: dict[str, Any] | None = None

@@ -114,6 +114,11 @@ class PhotoStore:
         entries = [_entry(key, row) for key, row in rows.items()]
         return sorted(entries, key=lambda entry: (entry.added_at, entry.id))
 
+    def record_on_server(self, kind: str, record_id: str) -> bool:
+        """Whether the record reached the server (its photos may go up only then)."""
+        record = self._store.get(kind, record_id)
+        return record is not None and record.sync.server_version > 0
+
     def mark_sent(self, attachment_id: str) -> None:
         self._set_state(attachment_id, SENT, None)
 

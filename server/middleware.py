@@ -89,7 +89,7 @@ class BodyLimitMiddleware:
         return {"limit_bytes": self.max_body_bytes}  # the phone halves its batches below this
 
     async def _read(self, receive: Receive, *, gzipped: bool) -> bytes | None:
-        inflater: Any = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if gzipped else None
         parts: list[bytes] = []
         size = 0
         more = True
@@ -114,7 +114,7 @@ class BodyLimitMiddleware:
             parts.append(tail)
         return b"".join(parts)
 
-    def _inflate(self, inflater: Any, chunk: bytes, size: int) -> list[bytes]:
+    def _inflate(self, inflater: zlib._Decompress, chunk: bytes, size: int) -> list[bytes]:
         """Inflate in bounded steps so a bomb is stopped after at most limit + CHUNK bytes."""
         pieces: list[bytes] = []
         data = chunk

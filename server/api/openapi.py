@@ -14,7 +14,7 @@ REF = "#/components/schemas/{model}"
 _EXTRA_SCHEMAS: dict[str, Any] = {}
 
 
-def body_schema(wire_type: Any) -> dict[str, Any]:
+def body_schema(wire_type: type) -> dict[str, Any]:
     """`openapi_extra` for a route that reads its JSON body itself (to answer per operation)."""
     schema = TypeAdapter(wire_type).json_schema(ref_template=REF)
     _EXTRA_SCHEMAS.update(schema.pop("$defs", {}))

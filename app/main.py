@@ -43,6 +43,7 @@ from app.state.store_health import remember_recovery
 from app.store import LocalStore, StoreError
 from app.store_key import FileKeysInThread, FileKeyStore, SecureStorageKeyStore, key_file
 from app.views.shell import Shell
+from app.views.timing import install_from_env as install_timing_from_env
 from app.visit_check import DEFAULT_MAX_DISTANCE_M, CheckRules
 from sync.client import SyncClient
 from sync.credentials import EnrollmentFailed
@@ -299,6 +300,7 @@ def run(argv: Sequence[str] | None = None) -> None:
         ft.run(make_phone_main(args))
         return
     refuse_other_addresses(args.host, os.environ)
+    install_timing_from_env()  # FIELDWORK_UI_TIMING=file: bench/ui.py's in-app timing of each tap
     data = file_device_data(args.store)
     try:
         store = asyncio.run(data.open())

@@ -1,0 +1,501 @@
+"""The field app's own latency, measured from outside: the real app in web mode, driven by Playwright
+in Debian's Chromium at phone size (390x844), medians of --samples taps, the load average beside each.
+
+    python bench/ui.py [--sizes demo,5k,2k-employers,50k] [--samples 10] [--starts 10]
+                       [--app-root DIR] [--json OUT]
+
+Rows, per store: process start -> first usable Today; page reload -> Today; tap "Visit" on Today ->
+visit form; Back -> Today; Save on a filled visit form -> "saved" visible; Employers tab -> first
+row; Today tab -> Today. Each tap row also gives the app's own part (event received -> last UI
+message sent, and of that, Flet's diff + serialisation + send), read from the app process's opt-in
+timing hook (app/views/timing.py, FIELDWORK_UI_TIMING). A floor row times an empty round trip of the
+page's websocket (a tap on the already-selected Today tab: an event whose handler draws nothing new).
+
+Stores are seeded through the real LocalStore, opened as the app opens it (file key beside it): the
+demo caseload, then records applied as pulled changes (synced, like a phone that has worked a while).
+--app-root runs another checkout's app (e.g. a `git worktree` of the commit before a change) against
+the same seeded stores, so before and after are measured in one run on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT: Any = {"width": 390, "height": 844}
+TIMEOUT_MS = 120_000
+SIZES = {
+    # name: (employers, job seekers, visits, check-ins) added to the demo caseload
+    "demo": (0, 0, 0, 0),
+    "5k": (200, 100, 4_500, 200),
+    "2k-employers": (2_000, 0, 0, 0),
+    "50k": (500, 300, 48_000, 1_200),
+}
+SAVE_EMPLOYER = "Castle Street Pharmacy"  # a demo employer, among the recent ones in the visit form
+# Run the app of --app-root with the in-app timing hook of this checkout when that root has none.
+LAUNCHER = """
+import importlib.util, os, sys
+root, hook = sys.argv[1], sys.argv[2]
+sys.path.insert(0, root)
+if not os.path.exists(os.path.join(root, "app", "views", "timing.py")):
+    spec = importlib.util.spec_from_file_location("fieldwork_bench_timing", hook)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.install(os.environ["FIELDWORK_UI_TIMING"])
+from app.main import run
+run(sys.argv[3:])
+"""
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+# -- seeding ---------------------------------------------------------------------------------------
+
+
+def seed(path: Path, size: str) -> int:
+    """The demo caseload plus SIZES[size] more records, through the real LocalStore; returns the count."""
+    from app.demo import load_demo
+    from app.domain.clock import new_id
+    from app.domain.codec import to_dict
+    from app.domain.enums import SeekerStatus
+    from app.domain.records import Employer, EmployerVisit, JobSeeker, SupportCheckIn
+    from app.main import LocalClock, file_device_data
+    from app.records import RecordService
+    from app.store import RemoteChange
+
+    store = asyncio.run(file_device_data(path).open())
+    try:
+        clock = LocalClock()
+        service = RecordService(store, clock=clock, new_id=new_id)
+        load_demo(service)
+        employers, seekers, visits, check_ins = SIZES[size]
+        now = clock.now()
+        today = now.date()
+        made: list[tuple[str, Any]] = []
+        employer_ids: list[str] = []
+        seeker_ids: list[str] = []
+        for i in range(employers):
+            employer = Employer(
+                id=new_id(),
+                created_at=now,
+                updated_at=now,
+                name=f"Bench employer {i:05d}",
+                sector=("Retail", "Care", "Hospitality", "Logistics")[i % 4],
+                address=f"{i} High Street",
+            )
+            employer_ids.append(employer.id)
+            made.append(("employer", employer))
+        for i in range(seekers):
+            working = i % 3 == 0
+            seeker = JobSeeker(
+                id=new_id(),
+                created_at=now,
+                updated_at=now,
+                code=f"BN-{i:04d}",
+                status=SeekerStatus.WORKING if working else SeekerStatus.ENGAGED,
+                job_started_on=today - timedelta(days=30 + i % 200) if working else None,
+            )
+            seeker_ids.append(seeker.id)
+            made.append(("job_seeker", seeker))
+        for i in range(visits):
+            at = now - timedelta(days=1 + i % 700, minutes=i % 600)
+            step_on: date | None = today + timedelta(days=(i % 60) - 30) if i % 20 == 0 else None
+            visit = EmployerVisit(
+                id=new_id(),
+                created_at=at,
+                updated_at=at,
+                employer_id=employer_ids[i % len(employer_ids)],
+                occurred_at=at,
+                outcome=f"Talked about roles, visit {i}",
+                next_step="Call back" if step_on else "",
+                next_step_on=step_on,
+            )
+            made.append(("employer_visit", visit))
+        for i in range(check_ins):
+            at = now - timedelta(days=1 + i % 300)
+            check_in = SupportCheckIn(
+                id=new_id(),
+                created_at=at,
+                updated_at=at,
+                job_seeker_id=seeker_ids[i % len(seeker_ids)],
+                occurred_at=at,
+                next_check_in_on=today + timedelta(days=i % 40 - 10),
+            )
+            made.append(("support_check_in", check_in))
+        for start in range(0, len(made), 2_000):
+            batch = made[start : start + 2_000]
+            store.apply_remote(
+                [RemoteChange(kind, record.id, 1, to_dict(record)) for kind, record in batch],
+                cursor=f"bench-{start}",
+            )
+        return sum(
+            len(store.all(kind))
+            for kind in ("employer", "job_seeker", "employer_visit", "job_opening", "support_check_in")
+        )
+    finally:
+        store.close()
+
+
+# -- the app and the page --------------------------------------------------------------------------
+
+
+@contextmanager
+def app_process(app_root: Path, store: Path, timing: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    log = (store.parent / f"app-{port}.log").open("wb")
+    env = os.environ | {
+        "PYTHONUNBUFFERED": "1",
+        "FIELDWORK_GEOCODER": "off",
+        "FIELDWORK_UI_TIMING": str(timing),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            LAUNCHER,
+            str(app_root),
+            str(ROOT / "app" / "views" / "timing.py"),
+            "--web",
+            "--port",
+            str(port),
+            "--store",
+            str(store),
+            "--no-gps",
+        ],
+        cwd=app_root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def wait_served(url: str, process: subprocess.Popen[bytes], deadline_s: float = 120) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError("the field app exited while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the field app did not start serving")
+
+
+def sel(identifier: str) -> str:
+    return f'[flt-semantics-identifier="{identifier}"]'
+
+
+def open_today(page: Any, url: str | None) -> None:
+    """Load (or reload) the page, turn on the accessibility tree, wait for the usable Today."""
+    if url is None:
+        page.reload()
+    else:
+        page.goto(url)
+    page.wait_for_selector("flt-semantics-placeholder", state="attached")
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    page.wait_for_selector(sel("log-visit"), state="attached")
+
+
+def tap(page: Any, identifier: str) -> None:
+    page.locator(sel(identifier)).locator("[flt-tappable]").first.click()
+
+
+class Timer:
+    """Wall time of one action until its result shows, and the app's events meanwhile."""
+
+    def __init__(self, timing: Path) -> None:
+        self.timing = timing
+        self.offset = 0
+
+    def events(self) -> list[dict[str, Any]]:
+        if not self.timing.exists():
+            return []
+        with self.timing.open() as source:
+            source.seek(self.offset)
+            text = source.read()
+            self.offset = source.tell()
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def time(
+        self, action: Callable[[], None], done: Callable[[], None]
+    ) -> tuple[float, list[dict[str, Any]]]:
+        self.events()  # skip what came before
+        started = time.perf_counter()
+        action()
+        done()
+        took = time.perf_counter() - started
+        return took * 1000, self.events()
+
+
+# -- one store -------------------------------------------------------------------------------------
+
+
+def measure_store(app_root: Path, store: Path, samples: int, starts: int, work: Path) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.field_app import free_port
+
+    rows: dict[str, dict[str, Any]] = {}
+    timing = work / "timing.jsonl"
+
+    def add(
+        name: str,
+        wall_ms: list[float],
+        app_ms: list[float] | None = None,
+        patch_ms: list[float] | None = None,
+    ) -> None:
+        rows[name] = {
+            "median_ms": round(statistics.median(wall_ms), 1),
+            "samples": len(wall_ms),
+            "load": round(load(), 2),
+        }
+        if app_ms:
+            rows[name]["app_ms"] = round(statistics.median(app_ms), 1)
+        if patch_ms:
+            rows[name]["patch_ms"] = round(statistics.median(patch_ms), 1)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # process start -> first usable Today (a fresh app process and a fresh page each time)
+            start_ms: list[float] = []
+            for _ in range(starts):
+                port = free_port()
+                url = f"http://127.0.0.1:{port}/"
+                context = browser.new_context(viewport=VIEWPORT)
+                page = context.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                started = time.perf_counter()
+                with app_process(app_root, store, timing, port) as process:
+                    wait_served(url, process)
+                    open_today(page, url)
+                    start_ms.append((time.perf_counter() - started) * 1000)
+                context.close()
+            add("process start -> first usable Today", start_ms)
+
+            port = free_port()
+            url = f"http://127.0.0.1:{port}/"
+            with app_process(app_root, store, timing, port) as process:
+                wait_served(url, process)
+                context = browser.new_context(viewport=VIEWPORT)
+                page = context.new_page()
+                page.set_default_timeout(TIMEOUT_MS)
+                open_today(page, url)
+                timer = Timer(timing)
+
+                def app_part(events: list[dict[str, Any]]) -> tuple[float, float]:
+                    return sum(e["ms"] for e in events), sum(e["patch_ms"] for e in events)
+
+                def series(
+                    name: str,
+                    action: Callable[[], None],
+                    done: Callable[[], None],
+                    before: Callable[[], None] | None = None,
+                ) -> None:
+                    wall: list[float] = []
+                    app: list[float] = []
+                    patch: list[float] = []
+                    for _ in range(samples):
+                        if before is not None:
+                            before()
+                        took, events = timer.time(action, done)
+                        wall.append(took)
+                        a, p = app_part(events)
+                        app.append(a)
+                        patch.append(p)
+                    add(name, wall, app, patch)
+
+                def today_shown() -> None:
+                    page.wait_for_selector(sel("log-visit"), state="attached")
+
+                def form_shown() -> None:
+                    page.wait_for_selector(sel("save-visit"), state="attached")
+
+                def back_to_today() -> None:
+                    page.wait_for_selector(sel("save-visit"), state="detached")
+                    today_shown()
+
+                # floor: an event whose handler changes nothing on screen (Today tab while on Today)
+                def tap_today_tab() -> None:
+                    page.get_by_role("tab", name="Today").click()
+
+                series("floor: tap the selected Today tab (event round trip)", tap_today_tab, today_shown)
+
+                wall: list[float] = []
+                for _ in range(samples):
+                    took, _events = timer.time(lambda: open_today(page, None), lambda: None)
+                    wall.append(took)
+                add("page reload -> Today", wall)
+
+                def leave_form() -> None:
+                    if page.locator(sel("save-visit")).count():
+                        tap(page, "back")
+                        back_to_today()
+                    today_shown()
+
+                series(
+                    "tap Visit on Today -> visit form",
+                    lambda: tap(page, "log-visit"),
+                    form_shown,
+                    before=leave_form,
+                )
+                leave_form()
+
+                # each Back sample needs the form open first (not timed)
+                def form_open() -> None:
+                    tap(page, "log-visit")
+                    form_shown()
+
+                series("Back -> Today", lambda: tap(page, "back"), back_to_today, before=form_open)
+
+                def fill_visit() -> None:
+                    tap(page, "log-visit")
+                    form_shown()
+                    chip = page.get_by_role("checkbox", name=SAVE_EMPLOYER)
+                    chip.click()
+                    page.locator(
+                        f'[role="checkbox"][aria-label="{SAVE_EMPLOYER}"][aria-checked="true"]'
+                    ).wait_for(state="attached")
+                    page.locator(sel("field-outcome")).locator("textarea, input").first.fill("Bench visit")
+                    page.wait_for_timeout(150)  # Flutter web takes typed text a moment after fill
+
+                def saved() -> None:
+                    page.get_by_text("saved on this phone", exact=False).first.wait_for(state="attached")
+
+                def after_save() -> None:
+                    page.get_by_text("saved on this phone", exact=False).first.wait_for(state="detached")
+
+                wall, app, patch = [], [], []
+                for _ in range(samples):
+                    fill_visit()
+                    took, events = timer.time(lambda: tap(page, "save-visit"), saved)
+                    wall.append(took)
+                    a, p = app_part(events)
+                    app.append(a)
+                    patch.append(p)
+                    today_shown()
+                    after_save()
+                add('tap Save on a filled visit form -> "saved" visible', wall, app, patch)
+
+                def employers_shown() -> None:
+                    page.wait_for_selector(sel("employer-row-0"), state="attached")
+
+                def to_today() -> None:
+                    page.get_by_role("tab", name="Today").click()
+                    today_shown()
+
+                series(
+                    "Employers tab -> first row",
+                    lambda: page.get_by_role("tab", name="Employers").click(),
+                    employers_shown,
+                    before=to_today,
+                )
+
+                def to_employers() -> None:
+                    page.get_by_role("tab", name="Employers").click()
+                    employers_shown()
+
+                series(
+                    "Today tab -> Today",
+                    lambda: page.get_by_role("tab", name="Today").click(),
+                    today_shown,
+                    before=to_employers,
+                )
+                context.close()
+        finally:
+            browser.close()
+    return rows
+
+
+def run(sizes: list[str], samples: int, starts: int, app_roots: dict[str, Path]) -> dict[str, Any]:
+    results: dict[str, Any] = {"cores": os.cpu_count(), "at": datetime.now().isoformat(timespec="seconds")}
+    with tempfile.TemporaryDirectory(prefix="fieldwork-ui-bench-") as tmp:
+        for size in sizes:
+            base = Path(tmp) / size / "seed"
+            started = time.perf_counter()
+            count = seed(base, size)
+            print(f"seeded {size}: {count:,} records in {time.perf_counter() - started:.1f} s", flush=True)
+            for label, app_root in app_roots.items():
+                work = Path(tmp) / size / label
+                # every app gets the same store, and its key file beside it (store.key)
+                shutil.copytree(base, work / "store")
+                shutil.copy2(base.parent / "seed.key", work / "store.key")
+                rows = measure_store(app_root, work / "store", samples, starts, work)
+                results.setdefault(size, {})[label] = {"records": count, "rows": rows}
+                for name, row in rows.items():
+                    app = ""
+                    if "app_ms" in row:
+                        app = f"  app {row['app_ms']:.1f} ms (Flet patch {row['patch_ms']:.1f})"
+                    print(
+                        f"{size:>12} {label:>6} | {name:<55} {row['median_ms']:>9.1f} ms{app}"
+                        f"  [load {row['load']:.2f}, n={row['samples']}]",
+                        flush=True,
+                    )
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python bench/ui.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="demo,5k,2k-employers")
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--starts", type=int, default=10)
+    parser.add_argument(
+        "--app-root",
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="another checkout to measure too, e.g. before=/tmp/ui-before",
+    )
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    roots: dict[str, Path] = {}
+    for spec in args.app_root:
+        label, _, path = spec.partition("=")
+        roots[label] = Path(path).resolve()
+    roots["this"] = ROOT
+    results = run([s for s in args.sizes.split(",") if s], args.samples, args.starts, roots)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -75,16 +75,20 @@ class DetailView:
                     filled=False,
                 )
             )
+        archive_row: list[ft.Control] = []
         if state.can_archive:
-            actions.append(
-                big_button(
-                    "Archive",
-                    ft.Icons.ARCHIVE_OUTLINED,
-                    self.shell.handler(lambda _e: self._archive()),
-                    identifier="archive-record",
-                    filled=False,
-                )
+            archive = big_button(
+                "Archive",
+                ft.Icons.ARCHIVE_OUTLINED,
+                self.shell.handler(lambda _e: self._archive()),
+                identifier="archive-record",
+                filled=False,
             )
+            # Two big buttons fit a phone's width, three do not (a job seeker has Check-in).
+            if len(actions) < 2:
+                actions.append(archive)
+            else:
+                archive_row = [ft.Row([archive], spacing=8)]
         sync_kind = {"synced": "ok", "rejected": "error", "conflict": "warn"}.get(state.sync_state, "info")
         return screen(
             ft.Text(state.title, size=22, weight=ft.FontWeight.W_600),
@@ -97,6 +101,7 @@ class DetailView:
             *self._not_kept(),
             *self._location_check(),
             ft.Row(actions, spacing=8),
+            *archive_row,
             *self._open_tasks(),
             *self._review(),
             *[

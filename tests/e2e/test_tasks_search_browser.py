@@ -66,3 +66,24 @@ def test_search_openings_tasks_and_whole_form_errors(tmp_path):
         assert by_id(page, "task-0").count() == 0
         assert page.locator('[aria-label*="Call about start dates"]').count() == 0
         shot(page, "field-app-visit-task-done.png")
+
+        # Issue 17, item 6: Archive an opening from its page, no confirmation; it leaves the list
+        # at once and the bar's Undo brings it back.
+        page.get_by_role("tab", name="Openings").click()
+        first = by_id(page, "opening-row-0")
+        title = first.inner_text() or str(first.get_attribute("aria-label"))
+        rows = page.locator('[flt-semantics-identifier^="opening-row-"]').count()
+        tap(page, "opening-row-0")
+        by_id(page, "archive-record").wait_for()
+        shot(page, "field-app-record-archive-button.png")
+        tap(page, "archive-record")
+        undo = page.get_by_role("button", name="Undo")
+        undo.wait_for()
+        page.get_by_text("Job opening archived", exact=False).first.wait_for()
+        by_id(page, f"opening-row-{rows - 1}").wait_for(state="detached")
+        shot(page, "field-app-archived-with-undo.png")
+        undo.click()
+        by_id(page, f"opening-row-{rows - 1}").wait_for()
+        page.get_by_text("Restored", exact=False).first.wait_for()
+        assert title.split("\n")[0] in (by_id(page, "opening-row-0").inner_text() or "")
+        shot(page, "field-app-archive-undone.png")

@@ -115,7 +115,7 @@ async def pull(
         now = clock.now()
         stale: list[bool] = []
 
-        def seen(row: Any) -> None:
+        def seen(row: devices.LastReport) -> None:
             stale.append(devices.needs_note(row, report=report, now=now))
 
         with db.read() as session:

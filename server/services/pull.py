@@ -19,6 +19,7 @@ from server.db.models import Review as ReviewRow
 from server.services.accounts import Principal, device_lookup, device_principal
 from server.services.apply import SHARED_KINDS
 from server.services.changes import committed_high_water, encode_cursor
+from server.services.devices import LastReport
 from server.services.reviews import load_reviews
 from sync.protocol import PROTOCOL_VERSION, Review
 
@@ -62,7 +63,12 @@ class PulledPage:
 
 
 def pull_for_device(
-    session: Session, *, token: str, after_seq: int, limit: int, seen: Callable[[Any], None] | None = None
+    session: Session,
+    *,
+    token: str,
+    after_seq: int,
+    limit: int,
+    seen: Callable[[LastReport], None] | None = None,
 ) -> PulledPage:
     """A device's pull. Its token is checked and its team's high-water mark read in one statement,
     so a pull that finds nothing new is one round trip to the database. `seen` gets that row of an

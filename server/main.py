@@ -88,10 +88,10 @@ def create_app(
 
 class GZipAnswers(GZipMiddleware):
     """Answers compressed for clients that accept it: a pull page of 1,000 changes is ~400 KiB of
-    JSON, and a phone on a poor connection pays for every byte. Level 1 took a page of bench
-    employers from 435 to 8 KiB in ~0.5 ms (level 5 saved 2 KiB more for twice the time). Push
-    answers are left out: the device waits on each one before its next batch, and compressing
-    them cost ~5 ms of a ~65 ms push on loopback."""
+    JSON, and a phone on a poor connection pays for every byte. Level 1: nearly all of level 5's
+    saving for half its time. Push answers are left out: the device waits on each one before its
+    next batch, and compressing them was a noticeable share of a push on loopback (the measured
+    figures: README, Benchmarks: figures behind the code)."""
 
     def __init__(self, app: ASGIApp, *, skip: frozenset[str]) -> None:
         super().__init__(app, minimum_size=1024, compresslevel=1)
@@ -107,7 +107,8 @@ class GZipAnswers(GZipMiddleware):
 def serving_app(settings: Settings) -> FastAPI:
     """The app a server process runs for its whole life. Once it is built, its ~135k long-lived
     objects are moved out of the cyclic collector's sight (gc.freeze): otherwise every full
-    collection rescans them, a pause of ~100 ms under load that lands on some request's p95."""
+    collection rescans them, a pause under load that lands on some request's p95 (README,
+    Benchmarks: figures behind the code)."""
     app = create_app(settings)
     gc.freeze()
     return app

@@ -30,7 +30,7 @@ from sync.errors import Offline, ProtocolFault, SyncError, Unauthorized, UpdateR
 UPDATE_THE_APP = "Update the app to keep syncing. Your records are safe on this phone."
 NO_CONNECTION = "No connection. Your records are safe on this phone."
 SERVER_TROUBLE = "The server has a problem and Fieldwork will try again. Your records are safe on this phone."
-# Full jitter draws up to this; with one pass on top, records arrive within ~35 s of the API's return.
+# Full jitter draws up to this; records arrive within this and one pass of the API's return.
 PROBE_CAP_S = 25.0
 SYNC_STOPPED = "Sync stopped on a problem on this phone and will try again. Saved records are kept."
 log = logging.getLogger(__name__)

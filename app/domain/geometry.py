@@ -2,8 +2,8 @@
 the server alike.
 
 `distance_m` is the spherical (haversine) distance, microseconds a pair, within 0.6 % of the
-ellipsoid anywhere; `geodesic_m` is geopy's geodesic on the WGS-84 ellipsoid, exact and ~0.1 ms a
-pair, for when a threshold is close.
+ellipsoid anywhere; `geodesic_m` is geopy's geodesic on the WGS-84 ellipsoid, exact and far slower
+(README, Benchmarks: figures behind the code), for when a threshold is close.
 """
 
 from __future__ import annotations

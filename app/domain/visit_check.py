@@ -6,10 +6,11 @@ asks a person to look; it accuses nobody: the employer's pin may be wrong, or th
 café down the road. A geotag copied from the employer's address proves nothing, so it is never
 checked; a visit with no location, or an employer not yet geocoded, is "not checked".
 
-Distances are geopy's geodesic (WGS-84 ellipsoid). It costs ~0.1 ms a pair, which is too slow for
-a map of thousands of visits, so `exact=False` first takes the spherical distance (microseconds),
-whose error is under 0.6 %, and only computes the geodesic when that lands within 1 % of the
-threshold: the flag is then always the one the geodesic gives (tests/app/test_visit_check.py).
+Distances are geopy's geodesic (WGS-84 ellipsoid). It is too slow for a map of thousands of visits
+(its cost: README, Benchmarks: figures behind the code), so `exact=False` first takes the
+spherical distance (far cheaper), whose error is under 0.6 %, and only computes the geodesic when
+that lands within 1 % of the threshold: the flag is then always the one the geodesic gives
+(tests/app/test_visit_check.py).
 
 Pure (no flet, no location service): the phone's forms and the server's pages share it.
 """

@@ -299,7 +299,7 @@ class JournalStorage(ApplyingStorage):
 
     def _compaction_threshold(self) -> int:
         # Growing with the snapshot keeps the amortised cost of compaction per save constant;
-        # a quarter of it bounds the replay a reopen after a kill has to do (~1.25x a load).
+        # a quarter of it bounds the replay a reopen after a kill has to do (a load and a quarter).
         return max(self._compact_min_bytes, self._snapshot_bytes // 4)
 
     def _compact(self, *, step: Callable[[str], None] | None = None) -> None:

@@ -9,8 +9,8 @@ A sealed journal line is ``<crc32> ~<escaped(nonce | ciphertext | tag)>``: the t
 and ESC are escaped as ESC 1 and ESC 2 so ciphertext keeps the newline framing of ``codec.frame``,
 and the CRC still tells a torn or damaged line from a good one before any decryption. Escaping
 grows a line by ~1% where base64 grew it by a third: with fsync dominating a save, bytes written
-are what a save costs (sealed/plain save p50, interleaved in one process: ~1.10 with base64,
-~1.05 escaped; the sealing itself is ~7 us of CPU).
+are what a save costs, not the sealing's CPU (the measured figures: README, Benchmarks: figures
+behind the code).
 A sealed snapshot starts with a header naming the key (an HMAC of it, not the key), so a wrong
 key is refused instead of read as damage.
 

@@ -1,9 +1,9 @@
 """A record's version history, read one page at a time.
 
-A shared employer can hold 15,000 versions: read whole, they made the record page take 6.6 s and
-1.6 MB and the records API answer 34 MB. Each query here is cut in SQL (ORDER BY version, LIMIT),
-served by the unique (record_pk, version) index. Callers check who may read the record
-(server.services.reviews.record_history).
+A shared employer can hold 15,000 versions: read whole, they made the record page and the records
+API answer slow and megabytes large (README, Benchmarks: figures behind the code). Each query here
+is cut in SQL (ORDER BY version, LIMIT), served by the unique (record_pk, version) index. Callers
+check who may read the record (server.services.reviews.record_history).
 """
 
 from __future__ import annotations

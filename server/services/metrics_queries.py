@@ -52,8 +52,8 @@ def _rows(session: Session, query: Select[*Columns]) -> Sequence[Row[*Columns]]:
 @overload
 def _rows(session: Session, query: TextClause) -> Sequence[Row[*tuple[Any, ...]]]: ...
 def _rows(session: Session, query: Select[*Columns] | TextClause) -> Sequence[Row[*tuple[Any, ...]]]:
-    """Rows of a column query run by Core on the session's connection: the ORM's result handling
-    costs four times the query itself on the fidelity page's thousands of plain rows."""
+    """Rows of a column query run by Core on the session's connection: on the fidelity page's
+    thousands of plain rows the ORM's result handling costs more than the query itself."""
     return session.connection().execute(query).all()
 
 
@@ -116,7 +116,7 @@ def first_meetings(
 @functools.cache
 def _first_meetings_query(dialect: str) -> Select[str, datetime | None]:
     """Built once per database kind with bound parameters: building it and working out its cache
-    key cost SQLAlchemy three times what PostgreSQL takes to run it."""
+    key cost SQLAlchemy more than PostgreSQL takes to run it."""
     team, start, end = (
         bindparam("team", type_=String),
         bindparam("start", type_=Stamp),

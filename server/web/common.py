@@ -79,7 +79,7 @@ def team_zone(request: Request) -> ZoneInfo:
 
 
 # Review queries read a few thousand index entries each: on PostgreSQL, compiling them with JIT
-# (~40 ms a query at 500k visits) or starting parallel workers costs more than running them.
+# or starting parallel workers costs more than running them (README, Benchmarks: figures behind the code).
 _REVIEW_SETTINGS = text(
     "SELECT set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)"
 )

@@ -201,6 +201,8 @@ PAGE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/review/fidelity"): SUPERVISOR,
     ("GET", "/review/map"): SUPERVISOR,
     ("GET", "/review/audit"): ADMIN,
+    ("GET", "/review/archived"): SUPERVISOR,
+    ("GET", "/review/archived/export.csv"): SUPERVISOR,
     ("GET", "/review/records/{record_id}"): SUPERVISOR,
     ("GET", "/review/records/{record_id}/photos/{attachment_id}"): SUPERVISOR,
     ("POST", "/review/records/{record_id}/review"): SUPERVISOR,

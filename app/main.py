@@ -23,6 +23,7 @@ from pathlib import Path
 
 import flet as ft
 
+from app.attachments import PhotoAttacher
 from app.credentials import (
     AsyncCredentialStore,
     CheckedFileCredentialStore,
@@ -41,6 +42,7 @@ from app.records import RecordService
 from app.state.context import AppContext
 from app.state.store_health import remember_recovery
 from app.store import LocalStore, StoreError
+from app.store.attachments import PhotoStore
 from app.store_key import FileKeysInThread, FileKeyStore, SecureStorageKeyStore, key_file
 from app.views.shell import Shell
 from app.views.timing import install_from_env as install_timing_from_env
@@ -117,6 +119,8 @@ def build_context(
     )
     service = RecordService(store, clock=clock, new_id=new_id, on_saved=sync.after_save)
     ctx = AppContext(service=service, sync_status=sync, location=NoLocation(), sync=sync)
+    # Photos are shrunk and sealed on their own thread, on whichever store the service has now.
+    ctx.photos = PhotoAttacher(lambda: PhotoStore(service.store), clock=clock, new_id=new_id)
     ctx.geocoder = geocoder  # type: ignore[assignment]
     return ctx
 

@@ -12,6 +12,7 @@ from app.state.sync_status import StatusSource
 from app.visit_check import CheckRules
 
 if TYPE_CHECKING:
+    from app.attachments import PhotoAttacher
     from app.device_sync import DeviceSync
 
 
@@ -25,6 +26,7 @@ class AppContext:
     check_rules: CheckRules = field(default_factory=CheckRules)  # visit-location check thresholds
     wages: WageRules = field(default_factory=WageRules)  # currency sign and minimum wage per hour
     sync: DeviceSync | None = None  # None: a preview with no server link at all
+    photos: PhotoAttacher | None = None  # None: a preview that cannot attach photos
 
     @classmethod
     def offline(cls, service: RecordService, sync_status: StatusSource) -> AppContext:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.detail import KIND_LABELS, UNDO_SECONDS, RecordDetailState
+from app.state.photos import photos_for
+from app.views.photos import PhotosSection
 from app.views.widgets import banner, big_button, list_row, screen, section, tagged
 
 if TYPE_CHECKING:
@@ -19,6 +21,7 @@ class DetailView:
         self.shell = shell
         self.state = state
         self.title = KIND_LABELS.get(state.kind, "Record")
+        self.photos = PhotosSection(shell, photos_for(shell.ctx, state.kind, state.record_id))
 
     def reload(self) -> None:
         self.state.refresh()
@@ -104,6 +107,7 @@ class DetailView:
             *archive_row,
             *self._open_tasks(),
             *self._review(),
+            *self.photos.build(),
             *[
                 ft.Column(
                     [

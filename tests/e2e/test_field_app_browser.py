@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap, text_of
@@ -106,3 +107,23 @@ def test_disclosure_guard_shows_its_message_and_a_reason_field(page):
         except PlaywrightTimeout:
             continue
     assert pending(page) == before + 1
+
+
+def test_attach_a_photo_to_an_opening_from_the_file_picker(page, tmp_path):
+    """Add photo opens the picker (an image file chooser in the browser); the photo is shrunk off
+    the UI thread and shown with its state, waiting to send after its record."""
+    picked = tmp_path / "job-posting.jpg"
+    Image.new("RGB", (2400, 1800), (200, 120, 40)).save(picked, format="JPEG", quality=90)
+    by_id(page, "sync-status").wait_for(state="attached")
+    page.get_by_role("tab", name="Openings").click()
+    tap(page, "opening-row-0")
+    by_id(page, "add-photo").wait_for()
+    with page.expect_file_chooser() as chooser:
+        tap(page, "add-photo")
+    assert chooser.value.element.get_attribute("accept") == "image/*"  # FilePickerFileType.IMAGE
+    chooser.value.set_files(str(picked))
+    photo = by_id(page, "photo-0")
+    photo.wait_for(state="attached")
+    assert text_of(photo).startswith("Photo 1: Waiting to send")
+    assert "Photo kept on this phone" in text_of(by_id(page, "photo-message"))
+    shot(page, "field-app-opening-photo.png")

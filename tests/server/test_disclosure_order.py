@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from server.services.disclosure_sweep import UNDISCLOSED_NOTE
 from tests.server.world import Member, new_id, op, pull_all, push, sample
 
@@ -58,33 +56,21 @@ EMPLOYER_FACING = {
 }
 
 
-@pytest.mark.parametrize("kind", EMPLOYER_FACING)
-def test_a_record_before_its_non_consenting_job_seeker_in_one_push_is_flagged(client, world, kind):
-    record_kind, make = EMPLOYER_FACING[kind]
-    seeker, record_id = new_id(), new_id()
-    data = make(seeker)
-    results = push(
-        client,
-        world["alice"],
-        op(record_kind, record_id, data=data),
-        op("job_seeker", seeker, data=_seeker("undecided")),
-    )
-    assert [r["status"] for r in results] == ["applied", "applied"]
-    _assert_flagged_and_kept(client, world, record_id, data)
-
-
-@pytest.mark.parametrize("kind", EMPLOYER_FACING)
-def test_the_same_record_after_its_job_seeker_in_one_push_is_refused(client, world, kind):
-    record_kind, make = EMPLOYER_FACING[kind]
-    seeker = new_id()
-    results = push(
-        client,
-        world["alice"],
-        op("job_seeker", seeker, data=_seeker("undecided")),
-        op(record_kind, new_id(), data=make(seeker)),
-    )
-    assert [r["status"] for r in results] == ["applied", "rejected"]
-    assert set(results[1]["errors"]) == {"disclosure_reason"}
+def test_in_one_push_a_record_before_its_job_seeker_is_flagged_and_one_after_is_refused(client, world):
+    for kind, (record_kind, make) in EMPLOYER_FACING.items():
+        before, after, record_id = new_id(), new_id(), new_id()
+        data = make(before)
+        results = push(
+            client,
+            world["alice"],
+            op(record_kind, record_id, data=data),
+            op("job_seeker", before, data=_seeker("undecided")),
+            op("job_seeker", after, data=_seeker("undecided")),
+            op(record_kind, new_id(), data=make(after)),
+        )
+        assert [r["status"] for r in results] == ["applied", "applied", "applied", "rejected"], kind
+        assert set(results[3]["errors"]) == {"disclosure_reason"}, kind
+        _assert_flagged_and_kept(client, world, record_id, data)
 
 
 def test_a_job_seeker_arriving_later_from_another_device_flags_the_visit(client, world):

@@ -7,10 +7,11 @@ talks to the store directly; screens talk to this service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from app.domain.clock import Clock, IdMaker
 from app.domain.codec import from_dict, to_dict
@@ -18,6 +19,7 @@ from app.domain.enums import SeekerStatus
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.labels import label
 from app.domain.records import (
+    RECORD_KINDS,
     Employer,
     EmployerVisit,
     JobOpening,
@@ -30,6 +32,8 @@ from app.domain.records import (
 from app.domain.rules import check_disclosure, next_step_open, next_support_due
 from app.domain.validation import ensure_valid, validate
 from app.store import LocalStore, StoredRecord
+from app.store.layout import row_key
+from app.store.records import ATTENTION_STATES
 
 R = TypeVar("R", bound=Record)
 
@@ -71,6 +75,100 @@ class Activity:
     sync_state: str
 
 
+class CachedRecord(NamedTuple):
+    record: Record | None  # None: deleted on this phone, or data this app version cannot read
+    sync_state: str
+    deleted: bool
+    reviewed: bool  # the supervisor asked for changes or commented: a candidate for feedback rows
+
+
+class RecordCache:
+    """The decoded records of one store, kept in memory and brought up to date from the store's
+    change listener, so a screen refresh decodes nothing that did not change.
+
+    The listener (on the writing thread, with the store's lock held) only marks the written
+    (kind, id) pairs dirty; the next read re-reads and decodes just those. Derived views (sorted
+    lists, what is due, recent activity) are memoised until the next change. A kind is loaded
+    whole on its first read. Entries keep the store's order: a record deleted on this phone stays
+    as a placeholder until the store forgets it."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+        self._lock = threading.RLock()  # readers; taken before the store's lock, never inside it
+        self._dirty_lock = threading.Lock()  # only around the dirty sets; the listener takes it
+        self._dirty: set[tuple[str, str]] = set()
+        self._wiped: set[str] = set()
+        self._kinds: dict[str, dict[str, CachedRecord]] = {}
+        self._memo: dict[Hashable, Any] = {}
+        self._generation = 0  # bumped by every change caught up with
+        self._remove = store.add_change_listener(self._changed)
+
+    def close(self) -> None:
+        self._remove()
+
+    def _changed(self, records: set[tuple[str, str]], kinds: set[str]) -> None:
+        with self._dirty_lock:
+            self._dirty |= records
+            self._wiped |= kinds
+
+    def _catch_up(self) -> None:
+        with self._dirty_lock:
+            dirty, wiped = self._dirty, self._wiped
+            self._dirty, self._wiped = set(), set()
+        if not dirty and not wiped:
+            return
+        self._generation += 1
+        self._memo.clear()
+        for kind in wiped:
+            self._kinds.pop(kind, None)
+        for kind, record_id in sorted(dirty):
+            table = self._kinds.get(kind)
+            if table is None:
+                continue  # not loaded yet: its first read loads it whole
+            stored = self.store.get(kind, record_id)
+            if stored is None:
+                table.pop(record_id, None)
+            else:
+                table[record_id] = _cached(stored)
+
+    def table(self, kind: str) -> dict[str, CachedRecord]:
+        """The live entries of `kind` (the caller holds `lock`; never mutate them)."""
+        self._catch_up()
+        table = self._kinds.get(kind)
+        if table is None:
+            table = {stored.data["id"]: _cached(stored) for stored in self.store.all(kind)}
+            self._kinds[kind] = table
+        return table
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """`compute()`'s value, kept until the store next changes."""
+        with self._lock:
+            self._catch_up()
+            if key in self._memo:
+                return self._memo[key]
+            generation = self._generation
+            value = compute()
+            if generation == self._generation:  # no change was caught up with while computing
+                self._memo[key] = value
+            return value
+
+    @property
+    def lock(self) -> threading.RLock:
+        return self._lock
+
+
+def _cached(stored: StoredRecord) -> CachedRecord:
+    review = stored.review or {}
+    reviewed = review.get("state") == "needs_changes" or bool(review.get("comments"))
+    record: Record | None = None
+    if not stored.deleted:
+        try:
+            record = from_dict(stored.kind, stored.data)
+        except ValidationError:
+            record = None  # a record the device cannot read is shown under "needs attention"
+    return CachedRecord(record, stored.sync.state, stored.deleted, reviewed)
+
+
 class RecordService:
     def __init__(
         self,
@@ -80,10 +178,20 @@ class RecordService:
         new_id: IdMaker,
         on_saved: Callable[[], None] | None = None,
     ) -> None:
-        self.store = store
+        self._cache = RecordCache(store)
         self.clock = clock
         self.new_id = new_id
         self.on_saved = on_saved  # e.g. the sync runner's debounced after_save
+
+    @property
+    def store(self) -> LocalStore:
+        return self._cache.store
+
+    @store.setter
+    def store(self, store: LocalStore) -> None:
+        """A new store (after a sign-out erased the old one): a new cache over it."""
+        self._cache.close()
+        self._cache = RecordCache(store)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -120,21 +228,29 @@ class RecordService:
         return self.store.get(kind, record_id)
 
     def all(self, kind: str, cls: type[R]) -> list[R]:
-        records: list[R] = []
-        for stored in self.store.all(kind):
-            try:
-                record = from_dict(kind, stored.data)
-            except ValidationError:
-                continue  # a record the device cannot read is shown under "needs attention", not here
-            if isinstance(record, cls):
-                records.append(record)
-        return records
+        """Every readable record of `kind` not deleted on this phone, from memory (RecordCache)."""
+        with self._cache.lock:
+            return [
+                entry.record for entry in self._cache.table(kind).values() if isinstance(entry.record, cls)
+            ]
+
+    def _memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        return self._cache.memo(key, compute)
 
     def employers(self) -> list[Employer]:
-        return sorted(self.all("employer", Employer), key=lambda e: e.name.casefold())
+        return list(
+            self._memo(
+                "employers", lambda: sorted(self.all("employer", Employer), key=lambda e: e.name.casefold())
+            )
+        )
 
     def job_seekers(self) -> list[JobSeeker]:
-        return sorted(self.all("job_seeker", JobSeeker), key=lambda s: s.code.casefold())
+        return list(
+            self._memo(
+                "job_seekers",
+                lambda: sorted(self.all("job_seeker", JobSeeker), key=lambda s: s.code.casefold()),
+            )
+        )
 
     def visits(self) -> list[EmployerVisit]:
         return self.all("employer_visit", EmployerVisit)
@@ -146,10 +262,47 @@ class RecordService:
         return self.all("support_check_in", SupportCheckIn)
 
     def job_seekers_by_id(self) -> dict[str, JobSeeker]:
-        return {seeker.id: seeker for seeker in self.all("job_seeker", JobSeeker)}
+        return dict(self._memo("seekers_by_id", lambda: {s.id: s for s in self.all("job_seeker", JobSeeker)}))
 
     def employers_by_id(self) -> dict[str, Employer]:
-        return {employer.id: employer for employer in self.all("employer", Employer)}
+        return dict(self._memo("employers_by_id", lambda: {e.id: e for e in self.all("employer", Employer)}))
+
+    def attention_records(self) -> list[StoredRecord]:
+        """Records the server refused or that ended in a conflict, not deleted here (as
+        `LocalStore.needs_attention` orders them), read from memory but the few rows themselves."""
+        return list(
+            self._memo("attention", lambda: self._stored_where(lambda e: e.sync_state in ATTENTION_STATES))
+        )
+
+    def reviewed_records(self) -> list[StoredRecord]:
+        """Records a supervisor asked to change or commented on, not deleted here."""
+        return list(self._memo("reviewed", lambda: self._stored_where(lambda e: e.reviewed)))
+
+    def _stored_where(self, wanted: Callable[[CachedRecord], bool]) -> list[StoredRecord]:
+        with self._cache.lock:
+            keys = [
+                (kind, record_id)
+                for kind in RECORD_KINDS
+                for record_id, entry in self._cache.table(kind).items()
+                if not entry.deleted and wanted(entry)
+            ]
+            found = [
+                self.store.get(kind, record_id) for kind, record_id in sorted(keys, key=lambda k: row_key(*k))
+            ]
+        return [stored for stored in found if stored is not None and not stored.deleted]
+
+    def employer_visit_stats(self) -> dict[str, tuple[int, datetime | None]]:
+        """Per employer id: how many visits, and when the latest happened."""
+
+        def compute() -> dict[str, tuple[int, datetime | None]]:
+            stats: dict[str, tuple[int, datetime | None]] = {}
+            for visit in self.visits():
+                count, last = stats.get(visit.employer_id, (0, None))
+                at = visit.occurred_at
+                stats[visit.employer_id] = (count + 1, at if at and (last is None or at > last) else last)
+            return stats
+
+        return dict(self._memo("visit_stats", compute))
 
     def pending_count(self) -> int:
         return int(self.store.pending_count())
@@ -158,6 +311,10 @@ class RecordService:
 
     def recent_employers(self, limit: int | None = None) -> list[Employer]:
         """All employers, the most recently visited or used first, then by name."""
+        ordered: list[Employer] = self._memo("recent_employers", self._recent_employers)
+        return list(ordered if limit is None else ordered[:limit])
+
+    def _recent_employers(self) -> list[Employer]:
         last_used: dict[str, datetime] = {}
         for visit in self.visits():
             _touch(last_used, visit.employer_id, visit.occurred_at or visit.updated_at)
@@ -165,10 +322,14 @@ class RecordService:
             _touch(last_used, opening.employer_id, opening.updated_at)
         for check_in in self.check_ins():
             _touch(last_used, check_in.employer_id, check_in.occurred_at or check_in.updated_at)
-        return _by_last_use(self.employers(), last_used, limit)
+        return _by_last_use(self.employers(), last_used, None)
 
     def recent_job_seekers(self, limit: int | None = None) -> list[JobSeeker]:
         """All job seekers, the most recently discussed or supported first, then by code."""
+        ordered: list[JobSeeker] = self._memo("recent_job_seekers", self._recent_job_seekers)
+        return list(ordered if limit is None else ordered[:limit])
+
+    def _recent_job_seekers(self) -> list[JobSeeker]:
         last_used: dict[str, datetime] = {}
         for visit in self.visits():
             for seeker_id in visit.job_seeker_ids:
@@ -178,7 +339,7 @@ class RecordService:
         for opening in self.openings():
             for seeker_id in opening.job_seeker_ids:
                 _touch(last_used, seeker_id, opening.updated_at)
-        return _by_last_use(self.job_seekers(), last_used, limit)
+        return _by_last_use(self.job_seekers(), last_used, None)
 
     def visits_to(self, employer_id: str) -> list[EmployerVisit]:
         visits = [visit for visit in self.visits() if visit.employer_id == employer_id]
@@ -188,6 +349,9 @@ class RecordService:
 
     def due_items(self, today: date, *, horizon_days: int = 0) -> list[DueItem]:
         """Next steps and check-ins due by `today` (+ horizon), overdue first, then by date."""
+        return list(self._memo(("due", today, horizon_days), lambda: self._due_items(today, horizon_days)))
+
+    def _due_items(self, today: date, horizon_days: int) -> list[DueItem]:
         employers = self.employers_by_id()
         last_day = date.fromordinal(today.toordinal() + horizon_days)
         items: list[DueItem] = []
@@ -224,12 +388,13 @@ class RecordService:
     def open_next_steps(self, employer_id: str | None = None) -> list[EmployerVisit]:
         """Every open next step (of one employer, if given), soonest first; undated ones last.
         Every visit counts, not only the latest: a later visit without a next step closes nothing."""
-        visits = [
-            visit
-            for visit in self.visits()
-            if next_step_open(visit) and (employer_id is None or visit.employer_id == employer_id)
-        ]
-        return sorted(visits, key=lambda v: (v.next_step_on or date.max, -_sort_time(v.occurred_at)))
+
+        def compute() -> list[EmployerVisit]:
+            visits = [visit for visit in self.visits() if next_step_open(visit)]
+            return sorted(visits, key=lambda v: (v.next_step_on or date.max, -_sort_time(v.occurred_at)))
+
+        every: list[EmployerVisit] = self._memo("open_next_steps", compute)
+        return [visit for visit in every if employer_id is None or visit.employer_id == employer_id]
 
     def close_next_step(self, visit_id: str, *, done: bool) -> StoredRecord:
         """Mark a visit's next step done (today) or dismissed: an edit of that visit, so it syncs."""
@@ -299,19 +464,26 @@ class RecordService:
     # -- recent activity -----------------------------------------------------------------------
 
     def recent_activity(self, limit: int = 10) -> list[Activity]:
+        return list(self._memo(("recent", limit), lambda: self._recent_activity(limit)))
+
+    def _recent_activity(self, limit: int) -> list[Activity]:
         employers = self.employers_by_id()
         seekers = self.job_seekers_by_id()
+        with self._cache.lock:
+            entries = [
+                (kind, entry)
+                for kind in ACTIVITY_KINDS
+                for entry in self._cache.table(kind).values()
+                if entry.record is not None
+            ]
+        # Newest first; only the rows shown are described (heapq would not keep the stable order).
+        entries.sort(key=lambda item: _sort_time(_activity_time(item[1].record)), reverse=True)
         rows: list[Activity] = []
-        for kind in ACTIVITY_KINDS:
-            for stored in self.store.all(kind):
-                try:
-                    record = from_dict(kind, stored.data)
-                except ValidationError:
-                    continue
-                title, detail, at = describe_record(record, employers=employers, seekers=seekers)
-                rows.append(Activity(kind, record.id, title, detail, at, stored.sync.state))
-        rows.sort(key=lambda row: _sort_time(row.at), reverse=True)
-        return rows[:limit]
+        for kind, entry in entries[:limit]:
+            assert entry.record is not None
+            title, detail, at = describe_record(entry.record, employers=employers, seekers=seekers)
+            rows.append(Activity(kind, entry.record.id, title, detail, at, entry.sync_state))
+        return rows
 
 
 def _next_step_item(visit: EmployerVisit, employers: dict[str, Employer], today: date) -> DueItem:
@@ -363,6 +535,13 @@ def describe_record(
     if isinstance(record, JobSeeker):
         return record.code, f"Job seeker · {label(record.status)}", record.updated_at
     return kind_of(record), "", record.updated_at
+
+
+def _activity_time(record: Record | None) -> datetime | None:
+    """The time `describe_record` gives an activity row."""
+    if isinstance(record, EmployerVisit | SupportCheckIn):
+        return record.occurred_at or record.updated_at
+    return record.updated_at if record is not None else None
 
 
 def _sort_time(value: datetime | None) -> float:

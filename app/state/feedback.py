@@ -103,21 +103,24 @@ def feedback_rows(service: RecordService, *, limit: int = 8) -> list[FeedbackRow
     """Records a supervisor asked to change first, then those with comments, newest comment first."""
     names = {"employers": service.employers_by_id(), "seekers": service.job_seekers_by_id()}
     rows: list[FeedbackRow] = []
-    for kind in FEEDBACK_KINDS:
-        for stored in service.store.all(kind):
-            review = stored.review or {}
-            comments = comments_of(review)
-            if review.get("state") != "needs_changes" and not comments:
-                continue
-            state = shown_review_state(stored)
-            title, _ = _title(service, stored, names)
-            latest = comments[-1] if comments else None
-            detail = f"{latest.author}: {latest.body}" if latest else REVIEW_LABELS[state]
-            if latest and state in FEEDBACK_PREFIXES:
-                detail = f"{FEEDBACK_PREFIXES[state]} · {detail}"
-            rows.append(
-                FeedbackRow(kind, str(stored.data["id"]), title, detail, state, latest.at if latest else "")
+    # From memory, not a pass over every record; grouped by kind as FEEDBACK_KINDS orders them.
+    reviewed = [stored for stored in service.reviewed_records() if stored.kind in FEEDBACK_KINDS]
+    for stored in sorted(reviewed, key=lambda stored: FEEDBACK_KINDS.index(stored.kind)):
+        review = stored.review or {}
+        comments = comments_of(review)
+        if review.get("state") != "needs_changes" and not comments:
+            continue
+        state = shown_review_state(stored)
+        title, _ = _title(service, stored, names)
+        latest = comments[-1] if comments else None
+        detail = f"{latest.author}: {latest.body}" if latest else REVIEW_LABELS[state]
+        if latest and state in FEEDBACK_PREFIXES:
+            detail = f"{FEEDBACK_PREFIXES[state]} · {detail}"
+        rows.append(
+            FeedbackRow(
+                stored.kind, str(stored.data["id"]), title, detail, state, latest.at if latest else ""
             )
+        )
     rows.sort(key=lambda row: row.latest_at, reverse=True)
     rows.sort(key=lambda row: row.state != "needs_changes")  # stable: needs_changes first
     return rows[:limit]
@@ -127,9 +130,7 @@ def attention_rows(service: RecordService) -> list[AttentionRow]:
     """Records the server refused or that ended in a conflict: they stay here until fixed."""
     names = {"employers": service.employers_by_id(), "seekers": service.job_seekers_by_id()}
     rows = []
-    for stored in service.store.needs_attention():
-        if stored.deleted:
-            continue
+    for stored in service.attention_records():  # from memory, not deleted here
         title, _ = _title(service, stored, names)
         default = "Refused by the server" if stored.sync.state == "rejected" else "Changed elsewhere too"
         rows.append(

@@ -42,7 +42,11 @@ from app.store.records import (
 from app.store.sync_rules import apply_remote_change, carry_conflict, pending_sync, settle_outcome
 from app.store.txn import Transaction
 
+# Told after each durable write: the (kind, record id) pairs that changed, and the kinds wiped whole.
+ChangeListener = Callable[[set[tuple[str, str]], set[str]], None]
+
 __all__ = [
+    "ChangeListener",
     "LocalStore",
     "OutboxEntry",
     "RemoteChange",
@@ -60,6 +64,7 @@ class LocalStore:
         self._storage: ApplyingStorage = storage
         self._db = open_db(storage)
         self._lock = threading.RLock()
+        self._listeners: list[ChangeListener] = []
         self.recovery_notes: list[str] = list(storage.recovery_notes)
         self.lost_changes = storage.lost_changes  # unreadable transactions found on opening
         # Read the live rows: TinyDB's all() would build a Document per queued op on every open.
@@ -78,6 +83,39 @@ class LocalStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    # -- change listeners ----------------------------------------------------------------
+
+    def add_change_listener(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call ``listener(records, kinds)`` after every durable write: the (kind, record id) of
+        each record whose data, sync state, review or queued op changed, and every kind wiped whole.
+        It runs on the writing thread with the store's lock held: keep it short, and never call
+        the store from it. Returns a function that removes it."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    def _commit(self, txn: Transaction) -> None:
+        txn.commit()
+        if not self._listeners:
+            return
+        written, dropped = txn.touched()
+        records: set[tuple[str, str]] = set()
+        for table, doc_id in written:
+            if table in (SYNC, OUTBOX):
+                records.add(split_key(doc_id))
+            elif not table.startswith("_"):
+                records.add((table, doc_id))
+        kinds = {table for table in dropped if not table.startswith("_")}
+        if records or kinds:
+            for listener in list(self._listeners):
+                listener(records, kinds)
 
     def rotate_key(self, new_key: bytes, *, step: Callable[[str], None] | None = None) -> None:
         """Re-encrypt every file of the store under ``new_key``; no save runs meanwhile.
@@ -120,7 +158,7 @@ class LocalStore:
             txn.put(kind, record_id, dict(data))
             txn.put(SYNC, key, pending_sync(txn.get(SYNC, key), deleted=False))
             self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=False)
-            txn.commit()
+            self._commit(txn)
             record = self._record(kind, record_id)
         assert record is not None
         return record
@@ -135,7 +173,7 @@ class LocalStore:
             key = row_key(kind, record_id)
             txn.put(SYNC, key, pending_sync(txn.get(SYNC, key), deleted=True))
             self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=True)
-            txn.commit()
+            self._commit(txn)
 
     def restore(self, archived: StoredRecord, *, op_id: str, queued_at: str) -> StoredRecord:
         """Undo ``delete`` (the app's "Archive"), in one durable write; ``archived`` is the record
@@ -167,7 +205,7 @@ class LocalStore:
                 sync = sync_doc(before, review=archived.review)
             txn.put(SYNC, key, pending_sync(sync, deleted=False))
             self._queue(txn, kind, record_id, op_id=op_id, queued_at=queued_at, deleted=False)
-            txn.commit()
+            self._commit(txn)
             record = self._record(kind, record_id)
         assert record is not None
         return record
@@ -301,7 +339,7 @@ class LocalStore:
                     continue
                 txn.delete(OUTBOX, key)
                 settle_outcome(txn, outcome, sync, was_delete=queued["deleted"])
-            txn.commit()
+            self._commit(txn)
 
     def apply_remote(self, changes: Sequence[RemoteChange], *, cursor: str) -> None:
         """Apply pulled changes and advance the cursor together, in one durable write."""
@@ -311,7 +349,7 @@ class LocalStore:
                 check_kind(change.kind)
                 apply_remote_change(txn, change)
             txn.put(CURSOR, "pull", {"cursor": cursor})
-            txn.commit()
+            self._commit(txn)
 
     def cursor(self) -> str | None:
         with self._lock:
@@ -325,7 +363,7 @@ class LocalStore:
             for row in self._db.table(OUTBOX).all():
                 if row["op_id"] in wanted:
                     txn.put(OUTBOX, str(row.doc_id), {**row, "attempts": row["attempts"] + 1})
-            txn.commit()
+            self._commit(txn)
 
     def wipe_kind(self, kind: str) -> None:
         """Forget every record of ``kind``, with its sync state and queued ops."""
@@ -338,7 +376,7 @@ class LocalStore:
                 for key in self._db.table(table).ids():
                     if key.startswith(prefix):
                         txn.delete(table, key)
-            txn.commit()
+            self._commit(txn)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -351,7 +389,7 @@ class LocalStore:
         with self._lock:
             txn = Transaction(self._storage)
             txn.put(META, key, {"value": value})
-            txn.commit()
+            self._commit(txn)
 
 
 def _queue_order(row: Mapping[str, Any]) -> int:

@@ -44,3 +44,7 @@ class Transaction:
 
     def commit(self) -> None:
         self._storage.apply(self._changes)
+
+    def touched(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """The (table, document id) pairs this transaction wrote, and the tables it dropped."""
+        return {key for key in self._pending if key[0] not in self._dropped}, set(self._dropped)

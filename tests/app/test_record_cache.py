@@ -1,0 +1,224 @@
+"""RecordService keeps decoded records and derived views in memory (app.records.RecordCache): after
+every kind of write the store sees (a save, a pulled change and delete, an archive and its undo, a
+push's conflict and refusal, a supervisor's review, a remote wipe, an unreadable record), what the
+service answers equals what a fresh service decoding the whole store answers."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from app.domain.clock import FakeClock
+from app.domain.codec import to_dict
+from app.domain.enums import SeekerStatus
+from app.domain.records import Employer, EmployerVisit, JobOpening, JobSeeker, SupportCheckIn
+from app.records import RecordService
+from app.state.feedback import attention_rows, feedback_rows
+from app.store import LocalStore, RemoteChange, SyncOutcome
+from tests.app.conftest import NOW
+
+TODAY = NOW.date()
+
+
+def views(service: RecordService) -> dict[str, Any]:
+    """Every read a screen makes, in a comparable form."""
+
+    def by_id(records: list[Any]) -> list[Any]:
+        return sorted(records, key=lambda record: record.id)
+
+    def stored(rows: list[Any]) -> list[Any]:
+        return [(row.kind, row.data, row.sync, row.review) for row in rows]
+
+    return {
+        "employers": service.employers(),
+        "job_seekers": service.job_seekers(),
+        "visits": by_id(service.visits()),
+        "openings": by_id(service.openings()),
+        "check_ins": by_id(service.check_ins()),
+        "employers_by_id": service.employers_by_id(),
+        "seekers_by_id": service.job_seekers_by_id(),
+        "recent_employers": service.recent_employers(),
+        "recent_job_seekers": service.recent_job_seekers(),
+        "due": service.due_items(TODAY, horizon_days=7),
+        "due_today": service.due_items(TODAY),
+        "open_next_steps": service.open_next_steps(),
+        "recent": service.recent_activity(50),
+        "recent_8": service.recent_activity(8),
+        "attention": stored(service.attention_records()),
+        "reviewed": stored(service.reviewed_records()),
+        "visit_stats": service.employer_visit_stats(),
+        "feedback_rows": feedback_rows(service),
+        "attention_rows": attention_rows(service),
+    }
+
+
+def fresh(store: LocalStore, clock: FakeClock) -> dict[str, Any]:
+    """What a service that has cached nothing yet answers: a full decode of the store."""
+    counter = itertools.count(1)
+    other = RecordService(store, clock=clock, new_id=lambda: f"other-{next(counter)}")
+    try:
+        return views(other)
+    finally:
+        other.store = LocalStore.in_memory()  # drops its listener on `store`
+
+
+def check(service: RecordService, store: LocalStore, clock: FakeClock) -> dict[str, Any]:
+    cached = views(service)
+    assert cached == fresh(store, clock)
+    return cached
+
+
+def push_all(store: LocalStore, state: str = "synced", **fields: Any) -> None:
+    """The server took every queued op, as a push answers."""
+    outcomes = [
+        SyncOutcome(entry.op_id, entry.kind, entry.record_id, state, server_version=1, **fields)  # type: ignore[arg-type]
+        for entry in store.outbox()
+    ]
+    store.record_outcomes(outcomes)
+
+
+def test_cached_views_equal_a_fresh_decode_after_every_kind_of_write(
+    service: RecordService,
+    store: LocalStore,
+    clock: FakeClock,
+    add_employer: Callable[..., Employer],
+    add_seeker: Callable[..., JobSeeker],
+) -> None:
+    cafe = add_employer("Riverside Café", sector="Hospitality")
+    garden = add_employer("Fellside Garden Centre")
+    worker = add_seeker("KD-101", status=SeekerStatus.WORKING, job_started_on=TODAY - timedelta(days=40))
+    searching = add_seeker("KD-102")
+    visits = [
+        service.save(
+            EmployerVisit(
+                employer_id=(cafe if i % 2 else garden).id,
+                occurred_at=NOW - timedelta(days=i + 1, minutes=i),
+                job_seeker_ids=[searching.id] if i == 3 else [],
+                next_step=f"Call back {i}" if i % 3 == 0 else "",
+                next_step_on=TODAY + timedelta(days=i - 3) if i % 3 == 0 else None,
+            )
+        ).data["id"]
+        for i in range(9)
+    ]
+    check_in = service.save(
+        SupportCheckIn(
+            job_seeker_id=worker.id,
+            occurred_at=NOW - timedelta(days=2),
+            next_check_in_on=TODAY + timedelta(days=1),
+        )
+    ).data["id"]
+    opening = service.save(JobOpening(employer_id=cafe.id, title="Barista", job_seeker_ids=[searching.id]))
+    before = check(service, store, clock)  # the cache is loaded now
+    assert len(before["visits"]) == 9 and before["due"] and before["recent"]
+
+    # a save: a next step closed from Today, and a new visit
+    service.close_next_step(visits[0], done=True)
+    service.save(
+        EmployerVisit(employer_id=garden.id, occurred_at=NOW, next_step="Send CV", next_step_on=TODAY)
+    )
+    after = check(service, store, clock)
+    assert after["due"] != before["due"] and after["recent"] != before["recent"]
+
+    # pushed: every record synced (the rows' "waiting" becomes "synced")
+    push_all(store)
+    assert {row.sync_state for row in check(service, store, clock)["recent"]} == {"synced"}
+
+    # pulled: a new visit, a renamed employer (every row naming it), a check-in deleted elsewhere
+    new_visit = EmployerVisit(
+        id="pulled-visit", employer_id=cafe.id, occurred_at=NOW - timedelta(hours=1),
+        next_step="Meet the owner", next_step_on=TODAY - timedelta(days=1), created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    renamed = replace(cafe, name="Riverside Coffee House", version=2)
+    store.apply_remote(
+        [
+            RemoteChange("employer_visit", new_visit.id, 1, to_dict(new_visit)),
+            RemoteChange("employer", cafe.id, 2, to_dict(renamed)),
+            RemoteChange("support_check_in", check_in, 2, None),
+        ],
+        cursor="c1",
+    )
+    pulled = check(service, store, clock)
+    assert any(item.title == "Riverside Coffee House" for item in pulled["due"])
+    assert pulled["check_ins"] == []
+
+    # archived on this phone, then the archive undone
+    archived = service.archive("job_opening", opening.data["id"])
+    assert check(service, store, clock)["openings"] == []
+    service.restore(archived)
+    assert len(check(service, store, clock)["openings"]) == 1
+
+    # a push that ends in a conflict, and one the server refuses
+    service.save(replace(renamed, notes="Owner prefers mornings"))
+    push_all(store, "conflict", reason="Changed elsewhere too")
+    service.save(Employer(name="Kent Valley Care Home"))
+    push_all(store, "rejected", reason="Name already used")
+    conflicted = check(service, store, clock)
+    assert {row.state for row in conflicted["attention_rows"]} == {"conflict", "rejected"}
+
+    # a supervisor's review pulled down
+    review = {
+        "state": "needs_changes",
+        "comments": [{"author": "Sam", "body": "Add the outcome", "created_at": "x"}],
+    }
+    visit = store.get("employer_visit", visits[4])
+    assert visit is not None
+    store.apply_remote([RemoteChange("employer_visit", visits[4], 2, visit.data, review=review)], cursor="c2")
+    assert [row.record_id for row in check(service, store, clock)["feedback_rows"]] == [visits[4]]
+
+    # a record this app version cannot read (shown under attention only when it needs it)
+    store.apply_remote(
+        [RemoteChange("employer_visit", "unreadable", 1, {"id": "unreadable", "occurred_at": 5})], cursor="c3"
+    )
+    assert "unreadable" not in {visit.id for visit in check(service, store, clock)["visits"]}
+
+    # the job seekers wiped by the server (a remote wipe)
+    store.wipe_kind("job_seeker")
+    wiped = check(service, store, clock)
+    assert wiped["job_seekers"] == [] and all(item.kind == "next_step" for item in wiped["due"])
+
+
+def test_a_save_from_another_thread_is_seen_by_the_next_read(
+    service: RecordService, store: LocalStore, add_employer: Callable[..., Employer]
+) -> None:
+    """The sync engine writes on its own thread: the next read on the UI thread shows it."""
+    employer = add_employer("Riverside Café")
+    push_all(store)  # synced, so a pulled edit replaces it
+    assert [e.name for e in service.employers()] == ["Riverside Café"]
+
+    def pull() -> None:
+        store.apply_remote(
+            [RemoteChange("employer", employer.id, 2, to_dict(replace(employer, name="Riverside Coffee")))],
+            cursor="c",
+        )
+
+    thread = threading.Thread(target=pull)
+    thread.start()
+    thread.join()
+    assert [e.name for e in service.employers()] == ["Riverside Coffee"]
+
+
+def test_reading_twice_decodes_nothing_new(
+    service: RecordService, add_employer: Callable[..., Employer]
+) -> None:
+    """The point of the cache: a refresh with no change returns the same decoded records."""
+    add_employer("Riverside Café")
+    first = service.employers()[0]
+    again = service.employers()[0]
+    assert again is first  # the same object, not a second decode
+    service.save(Employer(name="Fellside Garden Centre"))
+    names = [e.name for e in service.employers()]
+    assert names == ["Fellside Garden Centre", "Riverside Café"]
+    assert service.employers()[1] is first  # an unchanged record is not decoded again
+
+
+def test_a_new_store_after_sign_out_starts_a_new_cache(
+    service: RecordService, add_employer: Callable[..., Employer]
+) -> None:
+    add_employer("Riverside Café")
+    assert service.employers()
+    service.store = LocalStore.in_memory()
+    assert service.employers() == [] and service.due_items(date(2026, 5, 4)) == []

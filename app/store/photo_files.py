@@ -10,8 +10,6 @@ the new key replaces the old one.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 
 from app.store.errors import StoreError, save_failed
@@ -49,11 +47,6 @@ def read_photo(store_folder: Path, photo_id: str, sealer: Sealer | None) -> byte
     if opened is None:
         raise StoreError(f"photo {photo_id} cannot be read with this store's key")
     return opened[0]
-
-
-def delete_photo(store_folder: Path, photo_id: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(photo_path(store_folder, photo_id))
 
 
 def reseal(store_folder: Path, sealer: Sealer) -> int:

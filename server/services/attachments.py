@@ -53,7 +53,7 @@ class UploadState:
 class PhotoEntry:
     id: str
     size: int
-    created_at: datetime
+    received_at: datetime  # when its last chunk arrived
 
 
 def check_id(attachment_id: str) -> str:
@@ -159,13 +159,13 @@ def append(
 
 
 def photos_for_record(session: Session, *, record_pk: int) -> list[PhotoEntry]:
-    """The record's complete photos, oldest first (no bytes read)."""
+    """The record's complete photos, in the order they arrived (no bytes read)."""
     rows = session.execute(
-        select(AttachmentRow.id, AttachmentRow.size, AttachmentRow.created_at)
+        select(AttachmentRow.id, AttachmentRow.size, AttachmentRow.completed_at)
         .where(AttachmentRow.record_pk == record_pk, AttachmentRow.complete.is_(True))
-        .order_by(AttachmentRow.created_at, AttachmentRow.id)
+        .order_by(AttachmentRow.completed_at, AttachmentRow.id)
     ).all()
-    return [PhotoEntry(id=row.id, size=row.size, created_at=row.created_at) for row in rows]
+    return [PhotoEntry(id=row.id, size=row.size, received_at=row.completed_at) for row in rows]
 
 
 def photo_for_reviewer(

@@ -88,7 +88,7 @@ def _load(
             {
                 "id": photo.id,
                 "kb": max(1, round(photo.size / 1024)),
-                "at": local_time(as_utc(photo.created_at), zone),
+                "at": local_time(as_utc(photo.received_at), zone),
             }
             for photo in photos
         ],

@@ -111,7 +111,7 @@ def test_an_edit_made_before_a_delete_was_seen_keeps_the_delete_and_the_edit(cli
     (result,) = push(
         client, bob, op("employer", employer, base=1, data=sample("employer", notes="new manager"))
     )
-    assert result["status"] == "conflict" and result["data"] is None
+    assert result["status"] == "conflict" and result.get("data") is None
     detail = client.get(f"/api/v1/records/{employer}", headers=sue.web).json()
     assert detail["deleted"] and detail["flagged"]
     assert detail["history"][-1]["conflicts"][0]["other"]["notes"] == "new manager"

@@ -28,7 +28,7 @@ def test_a_resent_stale_copy_of_another_phones_field_does_not_overwrite_it(clien
     second = {**first, "hiring_needs": "two baristas"}
     (result,) = push(client, bob, op("employer", employer, base=1, data=second))
     assert result["status"] == "applied", result
-    assert result["conflicts"] == []
+    assert result.get("conflicts", []) == []  # an empty list is left out of the answer
     final = _current(client, alice, employer)
     assert final["data"]["sector"] == "logistics"  # Alice's accepted value survives
     assert final["data"]["notes"] == "met the manager"
@@ -44,7 +44,7 @@ def test_an_edit_on_base_zero_after_its_own_create_raises_no_false_conflict(clie
     push(client, alice, op("employer", employer, base=1, data={**created, "sector": "logistics"}))
     (result,) = push(client, bob, op("employer", employer, base=0, data={**created, "notes": "call Tue"}))
     assert result["status"] == "applied", result
-    assert result["conflicts"] == []
+    assert result.get("conflicts", []) == []  # an empty list is left out of the answer
     assert result["data"]["sector"] == "logistics"
     assert result["data"]["notes"] == "call Tue"
     assert not _current(client, alice, employer)["flagged"]
@@ -78,7 +78,7 @@ def test_a_value_another_phone_replaced_after_seeing_it_is_not_a_conflict(client
     push(client, alice, op("employer", employer, base=2, data={**first, "sector": "logistics"}))
     (result,) = push(client, bob, op("employer", employer, base=1, data={**first, "notes": "new note"}))
     assert result["status"] == "applied", result
-    assert result["conflicts"] == []
+    assert result.get("conflicts", []) == []  # an empty list is left out of the answer
     assert result["data"]["sector"] == "logistics"
     assert result["data"]["notes"] == "new note"
 

@@ -51,7 +51,9 @@ def test_archive_hides_the_record_everywhere_at_once_and_undo_brings_it_back_exa
     visit_id = _visit(service, cafe.id)
     opening_id = str(service.save(JobOpening(employer_id=cafe.id, title="Barista")).data["id"])
     before = store.get("employer_visit", visit_id)
-    assert before is not None and all(_shown_everywhere(service, visit_id)[k] for k in ("today due", "visits"))
+    assert before is not None and all(
+        _shown_everywhere(service, visit_id)[k] for k in ("today due", "visits")
+    )
 
     detail = RecordDetailState(service, "employer_visit", visit_id)
     assert detail.can_archive

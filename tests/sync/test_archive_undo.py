@@ -40,7 +40,9 @@ def _assert_restored(phone: Device, team: Team, before: StoredRecord, *, version
         k: v for k, v in before.data.items() if k != "version"
     }
     assert phone.store.outbox() == []
-    assert [v.id for v in RecordService(phone.store, clock=SystemClock(), new_id=new_id).visits()] == [record_id]
+    assert [v.id for v in RecordService(phone.store, clock=SystemClock(), new_id=new_id).visits()] == [
+        record_id
+    ]
 
 
 def test_undo_before_any_sync_cancels_the_archive_and_changes_nothing_on_the_server(server, team):

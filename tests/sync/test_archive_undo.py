@@ -115,3 +115,23 @@ def test_an_edit_from_another_phone_of_an_archived_record_is_a_conflict_and_keep
     other.engine.sync_once()
     on_server = server_records(team)[record_id]
     assert not on_server["deleted"] and on_server["data"]["outcome"] == "they want a trial shift"
+
+
+def test_a_record_archived_before_it_ever_synced_comes_back_once_after_undo(server, team):
+    phone = enroll_device(server, team, "alice")
+    service = RecordService(phone.store, clock=SystemClock(), new_id=new_id)
+    shop = employer("Harbour Bakery")
+    save(phone.store, shop)
+    first = save(phone.store, visit(shop.id, outcome="met the manager")).data["id"]
+    second = save(phone.store, visit(shop.id, outcome="met the manager")).data["id"]
+    undone_early = service.archive("employer_visit", first)
+    service.restore(undone_early)  # the create never left the phone
+    undone_late = service.archive("employer_visit", second)
+    phone.engine.sync_once()  # the server never had it: nothing to delete there
+    assert second not in server_records(team)
+    service.restore(undone_late)
+    phone.engine.sync_once()
+    records = server_records(team)
+    for record_id in (first, second):
+        assert records[record_id]["versions"] == 1 and not records[record_id]["deleted"]
+    assert phone.store.outbox() == []

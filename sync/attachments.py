@@ -28,6 +28,7 @@ from sync.wire import WireError
 
 CHUNK_BYTES = 256 * 1024
 MAX_PER_PASS = 4
+UNREADABLE = "The photo could not be read on this phone."
 RETRY_CODES = frozenset({"record_not_synced", "checksum_mismatch", "upload_offset_mismatch"})
 
 
@@ -132,7 +133,10 @@ class PhotoUploader:
         return report
 
     def _upload(self, photos: PhotoSource, photo: WaitingPhoto) -> None:
-        data = photos.read(photo.id)
+        try:
+            data = photos.read(photo.id)
+        except Exception:  # a photo file lost or damaged on the phone must not stop every pass
+            raise ProtocolFault(UNREADABLE, code="unreadable_on_phone") from None
         progress = self._api.declare_attachment(
             photo.id,
             record_kind=photo.kind,
@@ -158,6 +162,8 @@ class PhotoUploader:
 
 
 def _reason(exc: ProtocolFault) -> str:
+    if exc.code == "unreadable_on_phone":
+        return UNREADABLE
     if isinstance(exc, PayloadTooLarge) and exc.limit_bytes:
         return f"The photo is too large for the server (at most {exc.limit_bytes // (1024 * 1024)} MB)."
     return f"The server refused the photo: {exc}"

@@ -45,6 +45,7 @@ class RecordPhotosState:
         self.error: str | None = None
         self.adding = 0  # photos picked and still being shrunk
         self._thumbnails: dict[str, bytes | None] = {}
+        self._shown: list[str] = []  # the labels last drawn
 
     @property
     def can_attach(self) -> bool:
@@ -52,7 +53,16 @@ class RecordPhotosState:
 
     def rows(self) -> list[PhotoRow]:
         photos = self._photos()
-        return [self._row(photos, entry) for entry in photos.for_record(self.kind, self.record_id)]
+        rows = [self._row(photos, entry) for entry in photos.for_record(self.kind, self.record_id)]
+        self._shown = [row.label for row in rows]
+        return rows
+
+    def on_sync(self, event: str) -> bool:
+        """True when a finished pass changed where a shown photo stands (sent, or refused)."""
+        if event != "pass_done":
+            return False
+        entries = self._photos().for_record(self.kind, self.record_id)
+        return [_label(entry) for entry in entries] != self._shown
 
     def attach(self, picked: bytes) -> Future[Attachment]:
         """Start attaching; call ``finished`` with the future once it is done."""
@@ -81,10 +91,12 @@ class RecordPhotosState:
                 self._thumbnails[entry.id] = thumbnail(photos.read(entry.id))
             except (StoreError, OSError, ValueError):
                 self._thumbnails[entry.id] = None
-        label = STATE_LABELS.get(entry.state, "Waiting to send")
-        if entry.state == REFUSED and entry.reason:
-            label = f"{label}: {entry.reason}"
-        return PhotoRow(entry.id, label, max(1, round(entry.size / 1024)), self._thumbnails[entry.id])
+        return PhotoRow(entry.id, _label(entry), max(1, round(entry.size / 1024)), self._thumbnails[entry.id])
+
+
+def _label(entry: Attachment) -> str:
+    label = STATE_LABELS.get(entry.state, "Waiting to send")
+    return f"{label}: {entry.reason}" if entry.state == REFUSED and entry.reason else label
 
 
 def photos_for(ctx: AppContext, kind: str, record_id: str) -> RecordPhotosState:

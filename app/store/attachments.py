@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from app.store.errors import StoreError
 from app.store.journal import JournalStorage
@@ -28,6 +29,7 @@ from app.store.sealing import Sealer
 from app.store.txn import Transaction
 
 ATTACHMENTS = "_attachments"
+_MEMORY: WeakKeyDictionary[LocalStore, dict[str, bytes]] = WeakKeyDictionary()
 WAITING, SENT, REFUSED = "waiting", "sent", "refused"
 CONTENT_TYPE = "image/jpeg"  # the phone shrinks every photo to a JPEG
 
@@ -52,7 +54,8 @@ class PhotoStore:
         self._store = store
         storage = store.storage
         self._journal = storage if isinstance(storage, JournalStorage) else None
-        self._in_memory: dict[str, bytes] = {}
+        # A store in memory keeps its photos here, one dict per store, whoever asks.
+        self._in_memory = _MEMORY.setdefault(store, {})
 
     @property
     def store(self) -> LocalStore:

@@ -28,7 +28,8 @@ class DetailView:
 
     def on_sync(self, event: str) -> None:
         """A pass finished: "waiting to sync" becomes "Synced", a pulled review appears."""
-        if self.state.on_sync(event):
+        # Both asked: a photo may have gone up in a pass that changed nothing else here.
+        if self.state.on_sync(event) | self.photos.on_sync(event):
             self.shell.refresh()
 
     def build(self) -> ft.Control:

@@ -53,6 +53,9 @@ class PhotosSection:
             controls.append(ft.Text("No photos.", size=15))
         return [section("Photos", *controls)]
 
+    def on_sync(self, event: str) -> bool:
+        return self.state.on_sync(event)
+
     async def _pick(self, _e: Any) -> None:
         if self._picker is None:
             self._picker = ft.FilePicker()  # a service: registers with this page as it is made

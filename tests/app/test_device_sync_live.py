@@ -4,10 +4,12 @@ sync a visit, then a supervisor revokes the phone and everything it kept is gone
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from app.credentials import InThread
 from app.device_sync import DeviceSync
@@ -15,6 +17,7 @@ from app.domain.clock import SystemClock, new_id
 from app.domain.records import EmployerVisit
 from app.records import RecordService
 from app.store import LocalStore
+from app.store.attachments import PhotoStore
 from server.db.database import Database
 from server.services import accounts
 from sync.client import SyncClient
@@ -29,6 +32,12 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (90, 90, 200)).save(out, format="JPEG")
+    return out.getvalue()
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -68,7 +77,11 @@ async def test_a_revoked_phone_stops_syncing_and_erases_its_store(
         EmployerVisit(employer_id=bakery.id, occurred_at=clock.now(), job_seeker_ids=[seeker.id])
     )
     visit_id = visit.data["id"]
+    photos = PhotoStore(store)  # a photo of the visit goes up after it, in the app's own passes
+    photos.add(attachment_id="p1", kind="employer_visit", record_id=visit_id, photo=jpeg(), added_at="t")
+    link.after_save()  # as the screen does once a photo is kept
     await until(lambda: visit_id in server_records(team) and store.pending_count() == 0)
+    await until(lambda: photos.all()[0].state == "sent")
     await until(lambda: link.status is not None and not link.status.syncing)
     assert link.summary().label.startswith("Online · Synced")
 

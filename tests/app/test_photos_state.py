@@ -36,7 +36,9 @@ def test_a_visit_gets_a_photo_and_shows_where_it_stands(clock: FakeClock) -> Non
     with Image.open(io.BytesIO(row.thumbnail)) as small:
         assert max(small.size) <= 160
 
+    assert not state.on_sync("pass_done")  # nothing changed since drawn
     photos.mark_refused("p1", "The photo is too large for the server (at most 5 MB).")
+    assert state.on_sync("pass_done") and not state.on_sync("status")  # the screen redraws
     assert state.rows()[0].label == "Not sent: The photo is too large for the server (at most 5 MB)."
     photos.mark_sent("p1")
     assert state.rows()[0].label == "Sent"

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import httpx
 from PIL import Image
 from sqlalchemy import func, select
 
 from app.attachments import shrink_photo
+from app.store import LocalStore, SyncOutcome
 from app.store.attachments import REFUSED, SENT, WAITING, PhotoStore
+from app.store.photo_files import photo_path
 from server.db.database import Database
 from server.db.models import AttachmentRow
-from sync.attachments import PhotoUploader
+from sync.attachments import UNREADABLE, PhotoUploader
 from tests.sync.harness import Fault, ServerProcess, Team, enroll_device
 from tests.sync.records import employer, save, visit
 
@@ -129,3 +132,24 @@ def test_a_refused_photo_stays_on_the_phone_with_the_servers_reason(
     assert refused["too-big"].reason == "The photo is too large for the server (at most 5 MB)."
     assert photos.read("too-big") == huge  # kept on the phone
     assert uploader.upload_waiting().refused == 0  # a refused photo is not sent again
+
+
+def test_a_photo_lost_on_the_phone_is_marked_and_does_not_stop_the_pass(tmp_path: Path) -> None:
+    """No server needed: the photo's file is gone before any request is made."""
+    store = LocalStore.open(tmp_path / "device", key=bytes(range(32)))
+    store.save("employer_visit", {"id": "v1"}, op_id="op-1", queued_at="t1")
+    store.record_outcomes([SyncOutcome("op-1", "employer_visit", "v1", "synced", server_version=1)])
+    photos = PhotoStore(store)
+    photos.add(attachment_id="gone", kind="employer_visit", record_id="v1", photo=b"jpeg", added_at="t1")
+    photo_path(tmp_path / "device", "gone").unlink()
+    calls: list[str] = []
+
+    class NoCalls:
+        def __getattr__(self, name: str) -> object:
+            calls.append(name)
+            raise AssertionError(name)
+
+    report = PhotoUploader(lambda: photos, NoCalls()).upload_waiting()  # type: ignore[arg-type]
+    assert report.refused == 1 and calls == []
+    assert photos.all()[0].reason == UNREADABLE
+    store.close()

@@ -34,16 +34,16 @@ class EmployersState:
         self.refresh()
 
     def refresh(self) -> None:
-        visits = self.service.visits()
+        stats = self.service.employer_visit_stats()  # one pass over the visits, kept until a change
+        searching = bool(self.query.strip())  # folding every name for an empty query is wasted
         rows = []
         for employer in self.service.recent_employers():
-            if not matches(self.query, employer.name, employer.sector, employer.address):
+            if searching and not matches(self.query, employer.name, employer.sector, employer.address):
                 continue
-            own = [v for v in visits if v.employer_id == employer.id]
-            last = max((v.occurred_at for v in own if v.occurred_at), default=None)
+            count, last = stats.get(employer.id, (0, None))
             when = f"last visit {last:%-d %b}" if last else "not visited yet"
             detail = " · ".join(part for part in (employer.sector, when) if part)
-            rows.append(EmployerRow(employer.id, employer.name, detail, last, len(own)))
+            rows.append(EmployerRow(employer.id, employer.name, detail, last, count))
         self.rows = rows
 
 

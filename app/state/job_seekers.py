@@ -49,12 +49,13 @@ class JobSeekersState:
             for item in self.service.due_items(today, horizon_days=30)
             if item.record_kind == "job_seeker"
         }
+        searching = bool(self.query.strip())  # folding every name for an empty query is wasted
         rows = []
         seekers = self.service.recent_job_seekers()
         self.active = sum(1 for seeker in seekers if seeker.status is not SeekerStatus.ENDED)
         for seeker in seekers:
             searched = (seeker.code, label(seeker.status), label(seeker.disclosure))
-            if not matches(self.query, *searched, *seeker.preferred_job_types):
+            if searching and not matches(self.query, *searched, *seeker.preferred_job_types):
                 continue
             due_item = due_by_seeker.get(seeker.id)
             due = ""

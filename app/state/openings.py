@@ -41,12 +41,13 @@ class OpeningsState:
         self.total = len(openings)
         openings.sort(key=_newest_first)
         openings.sort(key=lambda opening: opening.status.value in FINISHED)  # stable: keeps newest first
+        searching = bool(self.query.strip())  # folding every name for an empty query is wasted
         rows = []
         for opening in openings:
             employer = employers.get(opening.employer_id)
             employer_name = employer.name if employer is not None else "Unknown employer"
             status = label(opening.status)
-            if not matches(self.query, opening.title, employer_name, status):
+            if searching and not matches(self.query, opening.title, employer_name, status):
                 continue
             detail = " · ".join(part for part in (employer_name, status, _wage(opening, self.wages)) if part)
             rows.append(OpeningRow(opening.id, opening.title or "Job opening", detail, opening.status.value))

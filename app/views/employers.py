@@ -10,6 +10,7 @@ from app.state.employers import EmployerFormState, EmployersState
 from app.state.visit_form import NEXT_STEP_SHORTCUTS
 from app.views.forms_common import date_field, message_banner, save_button
 from app.views.openings import live_search
+from app.views.paging import Pager
 from app.views.widgets import big_button, list_row, screen, text_field
 
 if TYPE_CHECKING:
@@ -23,6 +24,9 @@ class EmployersView:
         self.shell = shell
         self.state = state
         self.rows = ft.Column(spacing=8)
+        self.pager = Pager(
+            shell, self.rows, "employer-rows", total=lambda: len(self.state.rows), build=self._rows_between
+        )
 
     def reload(self) -> None:
         self.state.refresh()
@@ -67,6 +71,13 @@ class EmployersView:
         self.rows.controls = self._row_controls()
 
     def _row_controls(self) -> list[ft.Control]:
+        if not self.state.rows:
+            searching = bool(self.state.query.strip())
+            empty = "No employer matches your search." if searching else "No employers yet."
+            return [ft.Text(empty, size=15)]
+        return self.pager.first_page()  # only the first page is built and sent
+
+    def _rows_between(self, start: int, end: int) -> list[ft.Control]:
         from app.views.screens import detail_screen
 
         def open_row(record_id: str) -> Any:
@@ -74,10 +85,6 @@ class EmployersView:
                 lambda _e: self.shell.push(detail_screen(self.shell, "employer", record_id))
             )
 
-        if not self.state.rows:
-            searching = bool(self.state.query.strip())
-            empty = "No employer matches your search." if searching else "No employers yet."
-            return [ft.Text(empty, size=15)]
         return [
             list_row(
                 row.name,
@@ -87,7 +94,7 @@ class EmployersView:
                 trailing=f"{row.visits} visit{'s' if row.visits > 1 else ''}" if row.visits else None,
                 identifier=f"employer-row-{index}",
             )
-            for index, row in enumerate(self.state.rows)
+            for index, row in enumerate(self.state.rows[start:end], start)
         ]
 
 

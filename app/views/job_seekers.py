@@ -12,6 +12,7 @@ from app.domain.validation import CODE_FORMAT
 from app.state.job_seekers import JobSeekerFormState, JobSeekersState
 from app.views.forms_common import date_field, message_banner, save_button
 from app.views.openings import live_search
+from app.views.paging import Pager
 from app.views.widgets import big_button, choice_chips, dropdown, list_row, screen, section, text_field
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ class JobSeekersView:
         self.shell = shell
         self.state = state
         self.rows = ft.Column(spacing=8)
+        self.pager = Pager(
+            shell, self.rows, "job-seeker-rows", total=lambda: len(self.state.rows), build=self._rows_between
+        )
 
     def reload(self) -> None:
         self.state.refresh()
@@ -34,6 +38,13 @@ class JobSeekersView:
         self.rows.controls = self._row_controls()
 
     def _row_controls(self) -> list[ft.Control]:
+        if not self.state.rows:
+            searching = bool(self.state.query.strip())
+            empty = "No job seeker matches your search." if searching else "No job seekers yet."
+            return [ft.Text(empty, size=15)]
+        return self.pager.first_page()  # only the first page is built and sent
+
+    def _rows_between(self, start: int, end: int) -> list[ft.Control]:
         from app.views.screens import detail_screen
 
         def open_row(record_id: str) -> Any:
@@ -41,10 +52,6 @@ class JobSeekersView:
                 lambda _e: self.shell.push(detail_screen(self.shell, "job_seeker", record_id))
             )
 
-        if not self.state.rows:
-            searching = bool(self.state.query.strip())
-            empty = "No job seeker matches your search." if searching else "No job seekers yet."
-            return [ft.Text(empty, size=15)]
         return [
             list_row(
                 row.code,
@@ -55,7 +62,7 @@ class JobSeekersView:
                 warn=row.due.startswith("overdue"),
                 identifier=f"job-seeker-row-{index}",
             )
-            for index, row in enumerate(self.state.rows)
+            for index, row in enumerate(self.state.rows[start:end], start)
         ]
 
     def build(self) -> ft.Control:

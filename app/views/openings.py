@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.openings import OpeningsState
+from app.views.paging import Pager
 from app.views.widgets import big_button, list_row, screen, tagged
 
 if TYPE_CHECKING:
@@ -46,6 +47,9 @@ class OpeningsView:
         self.shell = shell
         self.state = state
         self.rows = ft.Column(spacing=8)
+        self.pager = Pager(
+            shell, self.rows, "opening-rows", total=lambda: len(self.state.rows), build=self._rows_between
+        )
 
     def reload(self) -> None:
         self.state.refresh()
@@ -55,6 +59,11 @@ class OpeningsView:
         self.rows.controls = self._row_controls()
 
     def _row_controls(self) -> list[ft.Control]:
+        if not self.state.rows:
+            return [ft.Text(self.state.empty_text, size=15)]
+        return self.pager.first_page()  # only the first page is built and sent
+
+    def _rows_between(self, start: int, end: int) -> list[ft.Control]:
         from app.views.screens import detail_screen
 
         def open_row(record_id: str) -> Any:
@@ -70,8 +79,8 @@ class OpeningsView:
                 icon=STATUS_ICONS.get(row.status, ft.Icons.WORK_OUTLINE),
                 identifier=f"opening-row-{index}",
             )
-            for index, row in enumerate(self.state.rows)
-        ] or [ft.Text(self.state.empty_text, size=15)]
+            for index, row in enumerate(self.state.rows[start:end], start)
+        ]
 
     def build(self) -> ft.Control:
         from app.views.screens import log_screen

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.records import DueItem
 from app.state.today import TodayState
+from app.views.paging import Pager
 from app.views.sync_line import SyncLine
 from app.views.widgets import banner, list_row, screen, section, tagged
 
@@ -28,6 +29,7 @@ FEEDBACK_ICONS = {"needs_changes": ft.Icons.RATE_REVIEW, "changed_since_review":
 FEEDBACK_TRAILERS = {"needs_changes": "changes", "changed_since_review": "edited"}
 FAB_MARGIN = 16  # Flutter keeps the floating button this far above the bottom edge
 DEFAULT_FAB_HEIGHT = 60
+DUE_PAGE = 20  # due and upcoming rows built at first; "Show more" adds the rest a page at a time
 
 
 class TodayView:
@@ -39,6 +41,29 @@ class TodayView:
         self.sync_line = SyncLine(shell)
         self.sync_sections = ft.Column(spacing=16)
         self.recent_rows = ft.Column(spacing=8)
+        self.due_rows = ft.Column(spacing=8)
+        self.upcoming_rows = ft.Column(spacing=8)
+        self.due_pager = Pager(
+            shell,
+            self.due_rows,
+            "due-rows",
+            total=lambda: len(self.state.due),
+            build=lambda start, end: [
+                self._due(item, index) for index, item in enumerate(self.state.due[start:end], start)
+            ],
+            page_size=DUE_PAGE,
+        )
+        self.upcoming_pager = Pager(
+            shell,
+            self.upcoming_rows,
+            "upcoming-rows",
+            total=lambda: len(self.state.upcoming),
+            build=lambda start, end: [
+                self._due(item, len(self.state.due) + index)
+                for index, item in enumerate(self.state.upcoming[start:end], start)
+            ],
+            page_size=DUE_PAGE,
+        )
 
     def reload(self) -> None:
         self.state.refresh()
@@ -59,6 +84,8 @@ class TodayView:
         state = self.state
         self.sync_sections.controls = self._sync_section_controls()
         self.recent_rows.controls = self._recent_row_controls()
+        self.due_rows.controls = self.due_pager.first_page()
+        self.upcoming_rows.controls = self.upcoming_pager.first_page()
         return screen(
             ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
             *self._store_notice(),
@@ -74,22 +101,10 @@ class TodayView:
             ),
             section(
                 f"Due · {state.headline}",
-                *(
-                    [self._due(item, index) for index, item in enumerate(state.due)]
-                    or [ft.Text("You are up to date.", size=15)]
-                ),
+                self.due_rows if state.due else ft.Text("You are up to date.", size=15),
                 *([ft.Text(state.task_message, size=15)] if state.task_message else []),
             ),
-            *(
-                [
-                    section(
-                        "Coming up this week",
-                        *[self._due(item, len(state.due) + i) for i, item in enumerate(state.upcoming)],
-                    )
-                ]
-                if state.upcoming
-                else []
-            ),
+            *([section("Coming up this week", self.upcoming_rows)] if state.upcoming else []),
             section("Recent activity", self.recent_rows),
             # Room to scroll the last row above the floating "Log" button, which otherwise covers it.
             ft.Container(height=self.fab_clearance(), key="fab-clearance"),

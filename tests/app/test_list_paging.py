@@ -1,0 +1,81 @@
+"""Long lists build only their first page (app.views.paging.Pager): the Employers tab with 95
+employers builds 40 rows and a "Show more" button; each tap appends the next page and keeps the
+rows already shown (the same controls, so Flet sends only the new ones); a search shows the first
+page of its matches. Views are built without a page: only the shell's handler and in-place update
+are used, and the update is recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from app.records import RecordService
+from app.state.employers import EmployersState
+from app.views.employers import EmployersView
+from app.views.paging import PAGE_SIZE
+
+
+class RecordingShell:
+    """What a list view asks of the shell when it is built and its rows paged."""
+
+    def __init__(self) -> None:
+        self.updated: list[ft.Control] = []
+
+    def handler(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        return fn
+
+    def update_in_place(self, control: ft.Control) -> None:
+        self.updated.append(control)
+
+
+def identifiers(column: ft.Column) -> list[str]:
+    return [str(getattr(control, "identifier", "")) for control in column.controls]
+
+
+def tap_more(column: ft.Column) -> None:
+    more = column.controls[-1]
+    assert isinstance(more, ft.Semantics) and more.identifier == "employer-rows-more"
+    button = more.content
+    assert isinstance(button, ft.TextButton) and button.on_click is not None
+    button.on_click(None)  # type: ignore[call-arg]
+
+
+def test_the_employers_tab_builds_one_page_then_appends_a_page_per_tap(service: RecordService) -> None:
+    from app.domain.records import Employer
+
+    for i in range(95):
+        service.save(Employer(name=f"Employer {i:03d}"))
+    shell = RecordingShell()
+    view = EmployersView(shell, EmployersState(service))  # type: ignore[arg-type]
+    view.build()
+
+    first = identifiers(view.rows)
+    assert first == [f"employer-row-{i}" for i in range(PAGE_SIZE)] + ["employer-rows-more"]
+    shown = list(view.rows.controls[:PAGE_SIZE])
+    more = view.rows.controls[-1]
+    assert isinstance(more, ft.Semantics) and isinstance(more.content, ft.TextButton)
+    assert more.content.content == "Show more (55 more)"
+
+    tap_more(view.rows)
+    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(80)] + ["employer-rows-more"]
+    assert all(
+        a is b for a, b in zip(view.rows.controls[:PAGE_SIZE], shown, strict=True)
+    )  # kept, not rebuilt
+    assert shell.updated == [view.rows]  # only the list redraws
+
+    tap_more(view.rows)
+    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(95)]  # no button left
+
+    view._redraw("employer 01")  # the search box's keystroke handler
+    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(11)]  # Employer 001, 010..019
+
+
+def test_a_short_list_has_no_show_more(service: RecordService) -> None:
+    from app.domain.records import Employer
+
+    service.save(Employer(name="Riverside Café"))
+    view = EmployersView(RecordingShell(), EmployersState(service))  # type: ignore[arg-type]
+    view.build()
+    assert identifiers(view.rows) == ["employer-row-0"]

@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from app.domain.clock import new_id
 from app.domain.enums import ContactMode, GeotagSource, VisitPurpose
 from app.domain.records import Geotag, JobOpening, SupportCheckIn
+from app.store.attachments import PhotoStore
 from server.db.database import Database
 from server.services import accounts
 from server.services.accounts import Role
+from sync.attachments import PhotoUploader
 from tests.e2e.field_app import CHROMIUM_ARGS, chromium_or_fail
 from tests.sync.harness import ServerProcess, Team, enroll_device, make_team
 from tests.sync.records import employer, job_seeker, save, visit
@@ -94,6 +97,12 @@ def test_a_supervisor_comment_reaches_the_phone_that_pushed_the_visit(
     visit_id, employer_name = _field_week(phone, seeker.id)
     report = phone.engine.sync_once()
     assert report.rejected == 0 and phone.store.pending_count() == 0
+    photo = io.BytesIO()  # a business card photographed at the visit, sent after the visit
+    Image.new("RGB", (640, 400), (230, 200, 120)).save(photo, format="JPEG")
+    PhotoStore(phone.store).add(
+        attachment_id="card", kind="employer_visit", record_id=visit_id, photo=photo.getvalue(), added_at="t"
+    )
+    assert PhotoUploader(lambda: PhotoStore(phone.store), phone.client).upload_waiting().sent == 1
 
     context = browser.new_context(viewport={"width": 1024, "height": 900}, accept_downloads=True)
     page = context.new_page()
@@ -121,6 +130,9 @@ def test_a_supervisor_comment_reaches_the_phone_that_pushed_the_visit(
     page.locator(f'a[href="/review/records/{visit_id}"]').click()
     page.get_by_role("heading", name="Fields").wait_for()
     assert employer_name in page.content() and "± 9 m" in page.content()
+    card = page.get_by_alt_text("Photo 1 attached from the phone")
+    card.wait_for()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=card.element_handle())
     page.get_by_role("radio", name="Needs changes").check()
     page.get_by_role("button", name="Save review").click()  # no comment: refused
     page.get_by_role("alert").wait_for()

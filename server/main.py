@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.domain.clock import Clock, IdMaker, SystemClock
 from app.domain.clock import new_id as random_id
-from server.api import accounts, attachments, records, sync, team
+from server.api import accounts, attachments, records, replies, sync, team
 from server.api.deps import SESSION_COOKIE
 from server.api.errors import ContainUnexpected, install_error_handlers
 from server.api.openapi import install_openapi
@@ -52,6 +52,7 @@ def create_app(
     api.include_router(accounts.router)
     api.include_router(team.router)
     api.include_router(records.router)
+    api.include_router(replies.router)
     api.include_router(attachments.router)
 
     @api.get("/health", tags=["health"])

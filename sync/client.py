@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 
@@ -36,6 +37,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    Reply,
 )
 from sync.wire import (
     WireError,
@@ -137,6 +139,15 @@ class SyncClient:
         headers = {PENDING_HEADER: str(self._pending())} if self._pending is not None else {}
         answer = self._request("GET", f"{API}/sync/pull", None, headers, params=params)
         return _decoded(decode_pull_response, answer)
+
+    def send_reply(self, record_id: str, reply: Reply) -> bool:
+        """Send one reply to a record's thread; True when stored now, False when it was already
+        (the same id sent before, whose answer was lost). A refusal raises ProtocolFault (4xx)."""
+        path = f"{API}/records/{quote(record_id, safe='')}/replies"
+        answer = self._send("POST", path, body=encode(reply))
+        if not isinstance(answer, dict) or not isinstance(answer.get("stored"), bool):
+            raise ProtocolFault("reply answer: expected an object with 'stored'")
+        return bool(answer["stored"])
 
     def enroll(self, code: str, *, device_name: str) -> EnrollResponse:
         body = encode(EnrollRequest(code=code, device_name=device_name))

@@ -25,6 +25,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from sync.replies import KeepsReplies, SendsReplies, send_waiting_replies
 from sync.store import SyncStore
 from sync.wire import push_request_body
 
@@ -90,6 +91,8 @@ class SyncEngine:
         whatever completed before that is already durable, so the next pass resumes from there."""
         report = SyncReport()
         self.push_outbox(report)
+        if isinstance(self._store, KeepsReplies) and isinstance(self._api, SendsReplies):
+            report.requests += send_waiting_replies(self._store, self._api)  # their records are up
         self.pull_changes(report)
         return report
 

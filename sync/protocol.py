@@ -82,9 +82,18 @@ class PushResponse:
 @dataclass(frozen=True)
 class Comment:
     id: str
-    author: str  # the supervisor's display name
+    author: str  # the display name of whoever wrote it: a supervisor, or the specialist's reply
     body: str
-    created_at: str  # ISO 8601 with time zone
+    created_at: str  # ISO 8601 with time zone, on the server's clock (the thread's order)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The specialist's answer in a record's comment thread, sent by the phone with an id it made
+    (POST /api/v1/records/{record_id}/replies): sending it again stores it once."""
+
+    id: str  # a UUID the phone made when the reply was written
+    body: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,10 @@ class Review:
     # The record version the decision was made on (None from servers before it was sent; older
     # apps ignore it: sync.wire reads a review's fields by name).
     reviewed_version: int | None = None
+    # Ids of the comments the record's owner wrote (replies from the phone); the others are the
+    # supervisors'. On the review, not on each Comment: apps before replies build a Comment from
+    # every key it has, so a new key there would break their pull; a review's keys are read by name.
+    reply_ids: list[str] = field(default_factory=list)
 
 
 def changed_since_review(state: str, *, reviewed_version: int | None, version: int) -> bool:

@@ -55,14 +55,21 @@ def _review(raw: Any) -> Review | None:
     if raw is None:
         return None
     data = _obj(raw, "review")
-    comments = [Comment(**_obj(c, "comment")) for c in data.get("comments", [])]
+    comments = [_comment(_obj(c, "comment")) for c in data.get("comments", [])]
+    replies = data.get("reply_ids")
     return Review(
         state=data.get("state", "unreviewed"),
         comments=comments,
         reviewed_by=data.get("reviewed_by"),
         reviewed_at=data.get("reviewed_at"),
         reviewed_version=_version_or_none(data.get("reviewed_version")),
+        reply_ids=[str(i) for i in replies if isinstance(i, str)] if isinstance(replies, list) else [],
     )
+
+
+def _comment(data: Mapping[str, Any]) -> Comment:
+    """A comment's fields by name, so a server that adds one does not break this app's pull."""
+    return Comment(id=data["id"], author=data["author"], body=data["body"], created_at=data["created_at"])
 
 
 def _version_or_none(value: Any) -> int | None:

@@ -24,10 +24,11 @@ from app.geo import describe
 from app.records import RecordService, describe_record
 from app.state.checkin_form import CheckInFormState
 from app.state.employers import EmployerFormState
-from app.state.feedback import REVIEW_LABELS, Comment, comments_of, shown_review_state
+from app.state.feedback import REVIEW_LABELS, Comment, shown_review_state
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState
 from app.state.opening_form import OpeningFormState
+from app.state.replies import thread, write_reply
 from app.state.visit_form import VisitFormState, employer_point
 from app.store import StoredRecord
 from app.visit_check import CheckRules, LocationCheck, check_visit_location
@@ -72,7 +73,9 @@ class RecordDetailState:
         self.sync_problems: list[str] = []
         self.review_state = "unreviewed"  # as shown: changed_since_review after an edit
         self.review_label = REVIEW_LABELS["unreviewed"]
-        self.comments: list[Comment] = []
+        self.comments: list[Comment] = []  # the thread: supervisors' comments and this phone's replies
+        self.reply_draft = ""  # kept here so a redraw (a sync pass) never loses what is typed
+        self.reply_error: str | None = None
         self.sync_state = "pending"
         self.conflict_rows: list[tuple[str, str]] = []  # (field, the value that was not kept)
         self.related: list[tuple[str, str, str, str]] = []  # (kind, id, title, detail)
@@ -122,7 +125,7 @@ class RecordDetailState:
         review = stored.review or {}
         self.review_state = shown_review_state(stored)
         self.review_label = REVIEW_LABELS[self.review_state]
-        self.comments = comments_of(review)
+        self.comments = thread(self.service, kind=self.kind, record_id=self.record_id, review=review)
         legacy = review.get("comment")  # an older review shape: one comment string
         if legacy and not self.comments:
             self.comments = [Comment("Supervisor", str(legacy), "")]
@@ -134,6 +137,21 @@ class RecordDetailState:
             self.location_check = check_visit_location(
                 self.record.geotag, employer_point(employer), rules=self.rules
             )
+
+    @property
+    def can_reply(self) -> bool:
+        """A thread to answer: the supervisor has commented or reviewed."""
+        return self.review_state != "unreviewed" or any(not c.mine for c in self.comments)
+
+    def send_reply(self) -> bool:
+        """Keep the draft as a reply on this phone, to be sent on the next sync; False (and
+        `reply_error`, the draft kept) when it cannot be a reply."""
+        body = self.reply_draft
+        self.reply_error = write_reply(self.service, kind=self.kind, record_id=self.record_id, body=body)
+        if self.reply_error is None:
+            self.reply_draft = ""
+        self.refresh()
+        return self.reply_error is None
 
     def on_sync(self, event: str) -> bool:
         """After a sync pass the record may have synced, been refused or reviewed: read it again.

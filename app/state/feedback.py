@@ -29,6 +29,8 @@ class Comment:
     author: str
     body: str
     at: str  # ISO 8601 as the server wrote it
+    mine: bool = False  # the specialist's own reply (app.state.replies), not a supervisor's comment
+    note: str = ""  # a reply still on this phone: "Waiting to send", or why it was not sent
 
     @property
     def when(self) -> str:
@@ -78,9 +80,13 @@ def shown_review_state(stored: StoredRecord) -> str:
 
 def comments_of(review: dict[str, Any] | None) -> list[Comment]:
     raw = (review or {}).get("comments") or []
+    mine = set((review or {}).get("reply_ids") or [])  # the specialist's replies, as the server has them
     comments = [
         Comment(
-            str(c.get("author") or "Supervisor"), str(c.get("body") or ""), str(c.get("created_at") or "")
+            str(c.get("author") or "Supervisor"),
+            str(c.get("body") or ""),
+            str(c.get("created_at") or ""),
+            mine=c.get("id") in mine,
         )
         for c in raw
         if isinstance(c, dict)

@@ -13,6 +13,7 @@ SYNC = "_sync"  # sync state, review and local-deletion mark per record
 OUTBOX = "_outbox"  # at most one queued op per record
 META = "_meta"  # small settings: {"value": ...} per key
 CURSOR = "_cursor"  # the pull cursor, document "pull"
+REPLIES = "_replies"  # the specialist's replies not yet in a pulled thread, by reply id
 
 
 def check_kind(kind: str) -> None:

@@ -19,12 +19,13 @@ from typing import Any
 from tinydb import where
 from tinydb.queries import QueryLike
 
+from app.domain.replies import LocalReply, ReplyOutcome
 from app.store.base import ApplyingStorage
 from app.store.codec import paused_gc
 from app.store.db import open_db
 from app.store.errors import StoreError
 from app.store.journal import JournalStorage
-from app.store.layout import CURSOR, META, OUTBOX, SYNC, check_kind, row_key, split_key
+from app.store.layout import CURSOR, META, OUTBOX, REPLIES, SYNC, check_kind, row_key, split_key
 from app.store.memory import MemoryJournalStorage
 from app.store.records import (
     ATTENTION_STATES,
@@ -39,6 +40,7 @@ from app.store.records import (
     sync_doc,
     sync_info,
 )
+from app.store.replies import drop_pulled_replies, local_reply, reply_doc, settle_reply
 from app.store.sync_rules import apply_remote_change, carry_conflict, pending_sync, settle_outcome
 from app.store.txn import Transaction
 
@@ -348,6 +350,7 @@ class LocalStore:
             for change in changes:
                 check_kind(change.kind)
                 apply_remote_change(txn, change)
+                drop_pulled_replies(txn, change)
             txn.put(CURSOR, "pull", {"cursor": cursor})
             self._commit(txn)
 
@@ -376,6 +379,37 @@ class LocalStore:
                 for key in self._db.table(table).ids():
                     if key.startswith(prefix):
                         txn.delete(table, key)
+            self._commit(txn)
+
+    # -- replies to the supervisor --------------------------------------------------------
+
+    def save_reply(self, reply: LocalReply) -> None:
+        """Keep a reply, waiting to be sent, in one durable write (app.domain.replies)."""
+        check_kind(reply.kind)
+        with self._lock:
+            txn = Transaction(self._storage)
+            txn.put(REPLIES, reply.reply_id, reply_doc(reply))
+            self._commit(txn)
+
+    def replies(self, kind: str, record_id: str) -> list[LocalReply]:
+        """This record's replies not yet back in a pulled thread, oldest first."""
+        with self._lock:
+            rows = self._db.table(REPLIES).raw_values()
+            found = [local_reply(r) for r in rows if r["kind"] == kind and r["record_id"] == record_id]
+        return sorted(found, key=lambda reply: reply.created_at)
+
+    def waiting_replies(self) -> list[LocalReply]:
+        """Replies the server has not taken yet (refused ones are not sent again), oldest first."""
+        with self._lock:
+            found = [local_reply(r) for r in self._db.table(REPLIES).raw_values() if r["state"] == "waiting"]
+        return sorted(found, key=lambda reply: reply.created_at)
+
+    def record_reply_outcomes(self, outcomes: Sequence[ReplyOutcome]) -> None:
+        """What the server said to sent replies, in one durable write."""
+        with self._lock:
+            txn = Transaction(self._storage)
+            for outcome in outcomes:
+                settle_reply(txn, outcome)
             self._commit(txn)
 
     # -- settings ------------------------------------------------------------------------

@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.domain.replies import MAX_REPLY_CHARS
 from app.state.detail import KIND_LABELS, UNDO_SECONDS, RecordDetailState
+from app.state.feedback import Comment
 from app.state.photos import photos_for
+from app.state.replies import NOT_SENT
 from app.views.photos import PhotosSection
 from app.views.widgets import banner, big_button, list_row, screen, section, tagged
 
@@ -224,23 +227,67 @@ class DetailView:
             padding=ft.Padding.symmetric(horizontal=12, vertical=8),
             border_radius=20,
         )
-        thread = [
-            tagged(
-                f"comment-{index}",
-                ft.Container(
-                    ft.Column(
-                        [
-                            ft.Text(f"{c.author} · {c.when}", size=13, color=ft.Colors.BLUE_GREY_600),
-                            ft.Text(c.body, size=16, selectable=True),
-                        ],
-                        spacing=2,
-                    ),
-                    bgcolor=ft.Colors.BLUE_GREY_50,
-                    padding=12,
-                    border_radius=10,
-                ),
-                label=f"{c.author}: {c.body}",
+        thread = [_comment_card(index, c) for index, c in enumerate(state.comments)]
+        return [
+            section(
+                "Supervisor review",
+                tagged("review-state", chip, label=state.review_label),
+                *thread,
+                *self._reply(),
             )
-            for index, c in enumerate(state.comments)
         ]
-        return [section("Supervisor review", tagged("review-state", chip, label=state.review_label), *thread)]
+
+    def _reply(self) -> list[ft.Control]:
+        """The box to answer the supervisor: the reply is kept on this phone at once, and sent on
+        the next sync (app.state.replies)."""
+        state = self.state
+        if not state.can_reply:
+            return []
+
+        def typed(e: ft.Event[ft.TextField]) -> None:
+            state.reply_draft = e.control.value or ""
+
+        def send(_e: Any) -> None:
+            if state.send_reply():
+                self.shell.notify("Reply saved on this phone. It goes to your supervisor on the next sync.")
+            self.shell.refresh()
+
+        box = ft.TextField(
+            label="Reply to your supervisor",
+            value=state.reply_draft,
+            error=state.reply_error,
+            multiline=True,
+            min_lines=2,
+            max_lines=5,
+            max_length=MAX_REPLY_CHARS,
+            keyboard_type=ft.KeyboardType.MULTILINE,
+            on_change=typed,
+            text_size=17,
+        )
+        button = big_button("Send reply", ft.Icons.SEND, self.shell.handler(send), identifier="send-reply")
+        return [ft.Row([ft.Container(tagged("field-reply", box), expand=True)]), ft.Row([button])]
+
+
+def _comment_card(index: int, c: Comment) -> ft.Control:
+    """One comment of the thread; the specialist's replies sit to the right, in green, with what
+    became of a reply still on this phone ("Waiting to send", or why it was not sent)."""
+    refused = c.note.startswith(NOT_SENT)
+    card = ft.Container(
+        ft.Column(
+            [
+                ft.Text(
+                    " · ".join(part for part in (c.author, c.when, c.note) if part),
+                    size=13,
+                    color=ft.Colors.BROWN_800 if refused else ft.Colors.BLUE_GREY_600,
+                ),
+                ft.Text(c.body, size=16, selectable=True),
+            ],
+            spacing=2,
+        ),
+        bgcolor=ft.Colors.GREEN_50 if c.mine else ft.Colors.BLUE_GREY_50,
+        padding=12,
+        border_radius=10,
+        margin=ft.Margin.only(left=32) if c.mine else None,
+    )
+    label = f"{c.author}: {c.body}" + (f" ({c.note})" if c.note else "")
+    return tagged(f"comment-{index}", card, label=label)

@@ -113,3 +113,15 @@ class RecordDetailOut(BaseModel):
     older_before: int | None = Field(
         None, description="before_version for the next older page; null at the oldest"
     )
+
+
+class ReplyBody(Strict):
+    """A specialist's reply, sent by the phone (sync.protocol.Reply)."""
+
+    id: Annotated[str, Field(min_length=36, max_length=36, description="a UUID the phone made")]
+    body: Annotated[Text, Field(min_length=1, max_length=4000)]
+
+
+class ReplyOut(BaseModel):
+    id: str
+    stored: bool = Field(description="true when stored now; false when this id was stored before")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from server.db.models import RecordRow, User
 from server.db.models import Review as ReviewRow
 from server.services.bulk import any_of
+from server.services.replies import reply_waiting_clause
 from server.services.reviews import review_state_filter, shown_review_state
 from server.timeutil import as_utc
 
@@ -35,6 +36,7 @@ class ActivityFilter:
     since: date | None = None  # first day included, in the team's zone
     until: date | None = None  # last day included
     review_state: str | None = None  # one of server.services.reviews.SHOWN_STATES
+    reply_waiting: bool = False  # only records whose latest word is the specialist's reply
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ActivityRow:
     flagged: bool
     data: dict[str, Any]
     subject_id: str | None
+    reply_waiting: bool = False  # a reply no supervisor has answered (server.services.replies)
 
 
 def day_start(day: date, zone: ZoneInfo) -> datetime:
@@ -54,9 +57,9 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone)
 
 
-def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[RecordRow, str, str]:
+def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[RecordRow, str, str, bool]:
     query = (
-        select(RecordRow, User.display_name, shown_review_state())
+        select(RecordRow, User.display_name, shown_review_state(), reply_waiting_clause())
         .join(User, User.id == RecordRow.owner_user_id)
         .outerjoin(ReviewRow, ReviewRow.record_pk == RecordRow.pk)
         .where(RecordRow.team_id == team_id, RecordRow.deleted.is_(False))
@@ -65,6 +68,8 @@ def _query(team_id: str, filters: ActivityFilter, zone: ZoneInfo) -> Select[Reco
     query = _filtered(query.where(RecordRow.kind.in_(kinds)), filters, zone)
     if filters.review_state:
         query = query.where(review_state_filter(filters.review_state))
+    if filters.reply_waiting:
+        query = query.where(reply_waiting_clause())
     return query.order_by(RecordRow.occurred_at.desc(), RecordRow.pk.desc())
 
 
@@ -136,7 +141,7 @@ def geotagged_visits(
     ]
 
 
-def _row(record: RecordRow, owner: str, state: str) -> ActivityRow:
+def _row(record: RecordRow, owner: str, state: str, waiting: bool) -> ActivityRow:
     return ActivityRow(
         record_id=record.record_id,
         kind=record.kind,
@@ -146,6 +151,7 @@ def _row(record: RecordRow, owner: str, state: str) -> ActivityRow:
         flagged=record.flagged,
         data=record.data or {},
         subject_id=record.subject_id,
+        reply_waiting=bool(waiting),
     )
 
 
@@ -153,7 +159,7 @@ def list_activity(
     session: Session, *, team_id: str, filters: ActivityFilter, zone: ZoneInfo, limit: int, offset: int = 0
 ) -> list[ActivityRow]:
     rows = session.execute(_query(team_id, filters, zone).limit(limit).offset(offset)).all()
-    return [_row(record, owner, state) for record, owner, state in rows]
+    return [_row(*row) for row in rows]
 
 
 def iter_activity(
@@ -163,8 +169,8 @@ def iter_activity(
     result = session.execute(
         _query(team_id, filters, zone).limit(EXPORT_LIMIT).execution_options(yield_per=1000)
     )
-    for record, owner, state in result:
-        yield _row(record, owner, state)
+    for row in result:
+        yield _row(*row)
 
 
 def names_for(session: Session, *, team_id: str, record_ids: set[str]) -> dict[str, str]:

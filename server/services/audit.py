@@ -33,6 +33,7 @@ class Action(StrEnum):
     SIGN_IN = "sign_in"
     REVIEW = "review"
     COMMENT = "comment"
+    REPLY = "reply"  # a specialist's reply in a record's thread, from the phone
     RESOLVE = "resolve_conflict"
     EXPORT = "export"
     ENROLLMENT_CODE = "enrollment_code"

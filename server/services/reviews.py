@@ -65,16 +65,27 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
         .where(any_of(session, ReviewRow.record_pk, record_pks))
     ).all()
     comments = session.execute(
-        select(Comment.record_pk, Comment.id, User.display_name, Comment.body, Comment.created_at)
+        select(
+            Comment.record_pk,
+            Comment.id,
+            User.display_name,
+            Comment.body,
+            Comment.created_at,
+            Comment.author_user_id == RecordRow.owner_user_id,  # a reply (server.services.replies)
+        )
         .join(User, User.id == Comment.author_user_id)
+        .join(RecordRow, RecordRow.pk == Comment.record_pk)
         .where(any_of(session, Comment.record_pk, record_pks))
         .order_by(Comment.created_at, Comment.id)
     ).all()
     by_record: dict[int, list[WireComment]] = {}
-    for pk, comment_id, author, body, created_at in comments:
+    replies: dict[int, list[str]] = {}
+    for pk, comment_id, author, body, created_at, is_reply in comments:
         by_record.setdefault(pk, []).append(
             WireComment(id=comment_id, author=author, body=body, created_at=iso(created_at) or "")
         )
+        if is_reply:
+            replies.setdefault(pk, []).append(comment_id)
     reviews: dict[int, Review] = {}
     for pk, state, reviewer, reviewed_at, reviewed_version in states:
         reviews[pk] = Review(
@@ -83,9 +94,10 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
             reviewed_by=reviewer,
             reviewed_at=iso(reviewed_at),
             reviewed_version=reviewed_version,
+            reply_ids=replies.get(pk, []),
         )
     for pk, items in by_record.items():
-        reviews[pk] = Review(comments=items)
+        reviews[pk] = Review(comments=items, reply_ids=replies.get(pk, []))
     return reviews
 
 

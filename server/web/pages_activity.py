@@ -43,9 +43,12 @@ PAGE_SIZE = 50
 MAX_PAGE = 2000
 Text = Annotated[str, Query(max_length=40)]
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+REPLY_WAITING = "waiting"  # ?reply=waiting: records whose latest word is the specialist's reply
 
 
-def parse_filters(owner: str, kind: str, since: str, until: str, state: str) -> ActivityFilter:
+def parse_filters(
+    owner: str, kind: str, since: str, until: str, state: str, *, reply: str = ""
+) -> ActivityFilter:
     def day(value: str, label: str) -> date | None:
         if not value:
             return None
@@ -61,12 +64,15 @@ def parse_filters(owner: str, kind: str, since: str, until: str, state: str) -> 
         raise PageError(400, "Unknown record type.")
     if state and state not in SHOWN_STATES:
         raise PageError(400, "Unknown review state.")
+    if reply not in ("", REPLY_WAITING):
+        raise PageError(400, "Unknown reply filter.")
     return ActivityFilter(
         owner_user_id=owner or None,
         kind=kind or None,
         since=day(since, "from"),
         until=day(until, "to"),
         review_state=state or None,
+        reply_waiting=reply == REPLY_WAITING,
     )
 
 
@@ -77,11 +83,11 @@ class FilterQuery:
 
 
 def filter_query(
-    owner: Text = "", kind: Text = "", since: Text = "", until: Text = "", state: Text = ""
+    owner: Text = "", kind: Text = "", since: Text = "", until: Text = "", state: Text = "", reply: Text = ""
 ) -> FilterQuery:
     """The activity filters every activity page and export shares, read from the query string."""
-    typed = {"owner": owner, "kind": kind, "since": since, "until": until, "state": state}
-    return FilterQuery(typed=typed, filters=parse_filters(owner, kind, since, until, state))
+    typed = {"owner": owner, "kind": kind, "since": since, "until": until, "state": state, "reply": reply}
+    return FilterQuery(typed=typed, filters=parse_filters(owner, kind, since, until, state, reply=reply))
 
 
 Filtered = Annotated[FilterQuery, Depends(filter_query)]
@@ -142,6 +148,7 @@ def _view(row: ActivityRow, names: dict[str, str], zone: ZoneInfo) -> dict[str, 
         "summary": describe(row.kind, row.data, names),
         "state": row.review_state,
         "flagged": row.flagged,
+        "reply_waiting": row.reply_waiting,
     }
 
 

@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "sign_in": "Sign-in",
     "review": "Review",
     "comment": "Comment",
+    "reply": "Reply from the phone",
     "resolve_conflict": "Conflict cleared",
     "export": "Export",
     "enrollment_code": "Enrollment code issued",

@@ -20,7 +20,7 @@ from server.api.deps import ClockDep, DbDep, NewIdDep
 from server.db.database import Database
 from server.db.models import RecordRow, User
 from server.errors import NotFound
-from server.services import audit, history, reviews, visit_checks
+from server.services import audit, history, replies, reviews, visit_checks
 from server.services.accounts import Principal
 from server.services.activity import names_for
 from server.services.archive import archive_notes
@@ -48,6 +48,8 @@ def _load(
             raise PageError(404, "There is no such record in your team.") from None
         older = _older_conflicts(session, row, history_page)
         review = reviews.load_reviews(session, record_pks=[row.pk]).get(row.pk)
+        waiting = replies.reply_waiting(session, record_pk=row.pk)
+        replied = set(review.reply_ids) if review else set()
         # An archived record (a tombstone) shows what it said last, and who archived it when.
         archived = archive_notes(session, record_pks=[row.pk]).get(row.pk) if row.deleted else None
         data = (archived.data if archived is not None else row.data) or {}
@@ -77,9 +79,15 @@ def _load(
         **_history(history_page, older, zone, version=row.version, before=before),
         "review": review,
         "comments": [
-            {"author": c.author, "body": c.body, "at": _instant_or(c.created_at, zone)}
+            {
+                "author": c.author,
+                "body": c.body,
+                "at": _instant_or(c.created_at, zone),
+                "reply": c.id in replied,  # the specialist's, from the phone
+            }
             for c in (review.comments if review else [])
         ],
+        "reply_waiting": waiting,
         "reviewed_at": _instant_or(review.reviewed_at, zone) if review else None,
         **_review_state(review, version=row.version),
         "zone": zone.key,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app.demo import load_demo
 from app.domain.clock import SystemClock, new_id
@@ -22,6 +23,7 @@ from app.main import LocalClock
 from app.records import RecordService
 from app.store import LocalStore
 from server.db.database import Database
+from server.db.models import Comment
 from server.services import accounts, reviews
 from server.services.accounts import Role
 from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap, text_of
@@ -204,6 +206,60 @@ def test_feedback_and_a_refusal_show_on_today_and_on_the_record(page, setup: Set
     assert "latitude must be between -90 and 90" in all_text(refusal)
     assert BAD_EMPLOYER in all_text(page.locator("body"))
     shot(page, "field-app-detail-rejected.png")
+
+
+def test_a_reply_typed_under_the_comment_is_kept_then_reaches_the_supervisor_and_shows_once(
+    page, setup: Setup
+):
+    connect(page, setup)
+    visit_id = next(i for i, r in server_records(setup.team).items() if r["kind"] == "employer_visit")
+    with setup.database.write() as session:
+        reviews.add_comment(
+            session,
+            principal=supervisor_of(setup),
+            record_id=visit_id,
+            body="Which day do they interview?",
+            clock=SystemClock(),
+        )
+    tap(page, "sync-now")
+    by_id(page, "feedback-0").wait_for(state="attached")
+    tap(page, "feedback-0")
+    answer = "Tuesdays, with the owner."
+    box = by_id(page, "field-reply").locator("textarea, input").first
+    box.wait_for(state="attached")
+    box.click()
+    box.fill(answer)
+    tap(page, "send-reply")
+    eventually(
+        page, lambda: any(f"You: {answer}" in text for text in thread(page)), "the reply in the thread"
+    )
+    shot(page, "field-app-detail-reply.png")
+
+    def replies_on_server() -> list[str]:
+        with setup.database.read() as session:
+            rows = session.scalars(
+                select(Comment.body).where(Comment.author_user_id == setup.team.users["alice"])
+            )
+            return list(rows)
+
+    eventually(page, lambda: replies_on_server() == [answer], "the reply reached the server once")
+    eventually(
+        page,
+        lambda: [text.splitlines()[0] for text in thread(page) if answer in text] == [f"You: {answer}"],
+        "the pulled thread shows the reply once, no longer waiting to send",
+    )
+    shot(page, "field-app-detail-reply-synced.png")
+
+
+def thread(page) -> list[str]:
+    """The comments on the record page, in order, as screen readers get them."""
+    texts = []
+    for index in range(50):  # bounded: far more comments than any test writes
+        card = by_id(page, f"comment-{index}")
+        if card.count() == 0:
+            break
+        texts.append(all_text(card).strip())
+    return texts
 
 
 def supervisor_of(setup: Setup) -> accounts.Principal:

@@ -43,6 +43,7 @@ RULES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/records/{record_id}/review"): SUPERVISOR,
     ("POST", "/api/v1/records/{record_id}/comments"): SUPERVISOR,
     ("POST", "/api/v1/records/{record_id}/resolve"): SUPERVISOR,
+    ("POST", "/api/v1/records/{record_id}/replies"): DEVICE,  # the record's owner only: else 404
     ("PUT", "/api/v1/attachments/{attachment_id}"): DEVICE,
     ("GET", "/api/v1/attachments/{attachment_id}"): DEVICE,
     ("PUT", "/api/v1/attachments/{attachment_id}/content"): DEVICE,
@@ -109,6 +110,7 @@ def test_every_role_against_every_endpoint(client, world, database, clock, calle
         "/api/v1/users": {"username": f"u{new_id()[:8]}", "display_name": "New", "role": "specialist"},
         "/api/v1/records/{record_id}/review": {"state": "approved"},
         "/api/v1/records/{record_id}/comments": {"body": "Looks good"},
+        "/api/v1/records/{record_id}/replies": {"id": new_id(), "body": "Thanks"},
         "/api/v1/attachments/{attachment_id}": photo_upload(client, world, device),
     }
     for (method, path), rule in sorted(RULES.items()):
@@ -128,7 +130,9 @@ def test_every_role_against_every_endpoint(client, world, database, clock, calle
             assert status != 403, (method, path, caller)
         elif _allowed(rule, caller):
             # carl's device is in another team: a supervisor's revoke sees "not found", never a leak
-            expected = {404} if path.endswith("/revoke") else {200, 201, 204}
+            # and a reply to alice's record from sue's phone finds no record of sue's
+            not_found = path.endswith("/revoke") or (path.endswith("/replies") and device != "alice")
+            expected = {404} if not_found else {200, 201, 204}
             assert status in expected, (method, path, caller, response.text)
         else:
             assert status == _denied_status(rule, caller), (method, path, caller, response.text)

@@ -113,7 +113,7 @@ def feedback_rows(service: RecordService, *, limit: int = 8) -> list[FeedbackRow
     reviewed = [stored for stored in service.reviewed_records() if stored.kind in FEEDBACK_KINDS]
     for stored in sorted(reviewed, key=lambda stored: FEEDBACK_KINDS.index(stored.kind)):
         review = stored.review or {}
-        comments = comments_of(review)
+        comments = [c for c in comments_of(review) if not c.mine]  # the supervisors' words, not replies
         if review.get("state") != "needs_changes" and not comments:
             continue
         state = shown_review_state(stored)

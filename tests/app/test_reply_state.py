@@ -13,6 +13,7 @@ from app.domain.records import Employer
 from app.domain.replies import MAX_REPLY_CHARS, ReplyOutcome
 from app.records import RecordService
 from app.state.detail import RecordDetailState
+from app.state.feedback import feedback_rows
 from app.store import LocalStore
 from app.store.sealing import new_key
 from tests.app.conftest import NOW
@@ -139,3 +140,18 @@ def test_a_refused_reply_stays_with_the_servers_reason(service: RecordService) -
     detail.refresh()
     assert (detail.comments[-1].body, detail.comments[-1].note) == (REPLY, "Not sent: Too long.")
     assert service.store.waiting_replies() == []  # a 4xx is not sent again
+
+
+def test_todays_feedback_shows_the_supervisors_latest_word_not_the_specialists_own_reply(
+    service: RecordService,
+) -> None:
+    record_id = _commented(service)
+    reply = {"id": "r-1", "author": "Alice", "body": REPLY, "created_at": "2026-05-04T10:05:00+00:00"}
+    review = {"comments": [SUPERVISOR_SAYS, reply], "reply_ids": ["r-1"]}
+    employer = service.store.get("employer", record_id)
+    assert employer is not None
+    service.store.apply_remote(
+        [RemoteChange("employer", record_id, 1, employer.data, review=review)], cursor="c2"
+    )
+    (row,) = feedback_rows(service)
+    assert (row.detail, row.latest_at) == ("Sue: Who did you meet?", SUPERVISOR_SAYS["created_at"])

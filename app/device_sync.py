@@ -20,6 +20,7 @@ from typing import Protocol
 from app.credentials import AsyncCredentialStore, CredentialsDamaged
 from app.device_data import Eraser, MemoryData
 from app.domain.clock import Clock
+from app.domain.code_format import CODE_FORMAT_META
 from app.state.sync_status import SIGNED_OUT, SyncSummary, describe, remember_last_sync, remembered_last_sync
 from app.store import LocalStore
 from app.store.attachments import PhotoStore
@@ -177,6 +178,7 @@ class DeviceSync:
 
         def sync_pass() -> SyncReport:
             report = engine.sync_once()  # the records first: a photo never holds one back
+            remember_code_format(self.store, report.code_format)
             uploader.upload_waiting()  # then a few photos whose records the server now has
             return report
 
@@ -233,3 +235,10 @@ class DeviceSync:
     def _emit(self, event: str) -> None:
         for listener in list(self._listeners):
             listener(event)
+
+
+def remember_code_format(store: LocalStore, setting: str | None) -> None:
+    """Keep the team's job-seeker code format that a pull carried (RecordService reads it at each
+    save and the job seeker form explains it); written only when it changed."""
+    if setting is not None and store.get_meta(CODE_FORMAT_META) != setting:
+        store.set_meta(CODE_FORMAT_META, setting)

@@ -7,6 +7,7 @@ talks to the store directly; screens talk to this service.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, TypeVar
 
 from app.domain.clock import Clock, IdMaker
+from app.domain.code_format import CODE_FORMAT_META, CodeFormat
 from app.domain.codec import from_dict, to_dict
 from app.domain.enums import SeekerStatus
 from app.domain.errors import DisclosureRefused, ValidationError
@@ -82,6 +84,9 @@ class CachedRecord(NamedTuple):
     reviewed: bool  # the supervisor asked for changes or commented: a candidate for feedback rows
 
 
+_GENERATIONS = itertools.count(1)  # shared by every cache: a new store never repeats a version
+
+
 class RecordCache:
     """The decoded records of one store, kept in memory and brought up to date from the store's
     change listener, so a screen refresh decodes nothing that did not change.
@@ -100,7 +105,7 @@ class RecordCache:
         self._wiped: set[str] = set()
         self._kinds: dict[str, dict[str, CachedRecord]] = {}
         self._memo: dict[Hashable, Any] = {}
-        self._generation = 0  # bumped by every change caught up with
+        self._generation = next(_GENERATIONS)  # changes with every change caught up with
         self._remove = store.add_change_listener(self._changed)
 
     def close(self) -> None:
@@ -117,7 +122,7 @@ class RecordCache:
             self._dirty, self._wiped = set(), set()
         if not dirty and not wiped:
             return
-        self._generation += 1
+        self._generation = next(_GENERATIONS)
         self._memo.clear()
         for kind in wiped:
             self._kinds.pop(kind, None)
@@ -155,6 +160,12 @@ class RecordCache:
     @property
     def lock(self) -> threading.RLock:
         return self._lock
+
+    def version(self) -> int:
+        """Changes whenever a record changes, and differs between caches (stores)."""
+        with self._lock:
+            self._catch_up()
+            return self._generation
 
 
 def _cached(stored: StoredRecord) -> CachedRecord:
@@ -199,7 +210,7 @@ class RecordService:
         """Validate and save; raises ValidationError or DisclosureRefused and then writes nothing."""
         now = self.clock.now()
         stamped = stamp(record, clock=self.clock, new_id=self.new_id)
-        ensure_valid(stamped, now=now)
+        ensure_valid(stamped, now=now, code_format=self.code_format())
         check_disclosure(stamped, self.job_seekers_by_id())
         stored = self.store.save(
             kind_of(stamped), to_dict(stamped), op_id=self.new_id(), queued_at=now.isoformat()
@@ -216,7 +227,12 @@ class RecordService:
             check_disclosure(stamped, self.job_seekers_by_id())
         except DisclosureRefused as exc:
             refused = exc
-        return Problems(errors=validate(stamped, now=self.clock.now()), disclosure=refused)
+        errors = validate(stamped, now=self.clock.now(), code_format=self.code_format())
+        return Problems(errors=errors, disclosure=refused)
+
+    def code_format(self) -> CodeFormat:
+        """The team's job-seeker code format, as the last pull told it (the default before)."""
+        return CodeFormat.from_setting(self.store.get_meta(CODE_FORMAT_META))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -233,6 +249,11 @@ class RecordService:
             return [
                 entry.record for entry in self._cache.table(kind).values() if isinstance(entry.record, cls)
             ]
+
+    def data_version(self) -> int:
+        """A number that changes whenever a record on this phone changes (saved, pulled, pushed,
+        deleted) or the store is replaced: a screen built at the same version is still current."""
+        return self._cache.version()
 
     def _memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         return self._cache.memo(key, compute)

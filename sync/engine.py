@@ -63,6 +63,7 @@ class SyncReport:
     conflicts: int = 0
     pulled: int = 0
     requests: int = 0
+    code_format: str | None = None  # the team's job-seeker code format, as the last pull said
 
 
 class SyncEngine:
@@ -245,6 +246,7 @@ class SyncEngine:
             report.requests += 1
             changes = [_remote_change(change) for change in page.changes]
             self._store.apply_remote(changes, cursor=page.next_cursor)
+            report.code_format = page.code_format or report.code_format
             report.pulled += len(changes)
             self._on_progress(Progress(done=report.pulled, total=report.pulled, phase="pull"))
             cursor = page.next_cursor

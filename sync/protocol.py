@@ -136,6 +136,9 @@ class PullResponse:
     next_cursor: str
     has_more: bool
     protocol_version: int = PROTOCOL_VERSION
+    # The team's job-seeker code format (app.domain.code_format): a preset's name or "mask:...".
+    # None from a server before per-team formats; an app before them ignores the key.
+    code_format: str | None = None
 
 
 @dataclass(frozen=True)

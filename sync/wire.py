@@ -103,6 +103,7 @@ def decode_pull_response(raw: Any) -> PullResponse:
             next_cursor=data["next_cursor"],
             has_more=bool(data["has_more"]),
             protocol_version=data.get("protocol_version", 1),
+            code_format=code_format if isinstance(code_format := data.get("code_format"), str) else None,
         )
     except (KeyError, TypeError) as exc:
         raise WireError(f"pull response: {exc}") from exc

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from app.domain.code_format import CODE_MAX, CodeFormat
 from app.domain.enums import CheckInWith, GeotagSource
 from app.domain.errors import ValidationError
 from app.domain.records import (
@@ -36,30 +37,7 @@ ID_MAX = 64  # record ids are UUIDs (36)
 NAME_MAX = 200
 
 
-@dataclass(frozen=True)
-class CodeFormat:
-    """What a job seeker's code may look like. Pseudonymous by construction: a code holds no
-    space, comma or full stop, so "John Smith, schizophrenia" cannot be one. One team-wide
-    default for now (a per-team setting would pass another CodeFormat in)."""
-
-    max_length: int = 12
-    allowed: str = "letters, digits and hyphens"
-
-    @property
-    def explanation(self) -> str:
-        return f"Up to {self.max_length} {self.allowed}; no spaces, surnames or diagnoses (e.g. KD-104)"
-
-    def problem(self, code: str) -> str | None:
-        """Why `code` is refused, or None. Unicode letters count (a first name like José is fine)."""
-        if len(code) > self.max_length:
-            return f"use at most {self.max_length} characters: {self.allowed}, no spaces"
-        if not all(char.isalnum() or char == "-" for char in code):
-            return f"use only {self.allowed}: no spaces or punctuation, never a full name or diagnosis"
-        return None
-
-
-CODE_FORMAT = CodeFormat()
-CODE_MAX = CODE_FORMAT.max_length  # longer codes saved before the format still load (read never checks)
+CODE_FORMAT = CodeFormat()  # the default; a team may choose another (app.domain.code_format)
 TEXT_CAPS: dict[str, int] = {
     "id": ID_MAX,
     "employer_id": ID_MAX,
@@ -95,20 +73,23 @@ NUL = "\x00"
 NUL_MESSAGE = "remove the NUL character (\\u0000): it cannot be stored"
 
 
-def validate(record: Record, *, now: datetime) -> Errors:
-    """All field errors of `record` (empty when valid)."""
+def validate(record: Record, *, now: datetime, code_format: CodeFormat = CODE_FORMAT) -> Errors:
+    """All field errors of `record` (empty when valid); a job seeker's code against the team's
+    `code_format`."""
     errors: Errors = {}
     _check_sizes(record, errors)
     checker = _CHECKERS.get(type(record))
     if checker is not None:
         checker(record, now, errors)
+    if isinstance(record, JobSeeker):
+        _check_code(record.code, code_format, errors)
     _stamp_time(errors, "created_at", record.created_at, now, "Creation time")
     _stamp_time(errors, "updated_at", record.updated_at, now, "Last saved time")
     return errors
 
 
-def ensure_valid(record: Record, *, now: datetime) -> None:
-    errors = validate(record, now=now)
+def ensure_valid(record: Record, *, now: datetime, code_format: CodeFormat = CODE_FORMAT) -> None:
+    errors = validate(record, now=now, code_format=code_format)
     if errors:
         raise ValidationError(errors)
 
@@ -219,16 +200,20 @@ def _check_employer(record: Employer, now: datetime, errors: Errors) -> None:
 
 def _check_job_seeker(record: JobSeeker, now: datetime, errors: Errors) -> None:
     _required(errors, "code", record.code, "Code or first name")
-    # Checked on every write (phone save and server push), never on read: records saved before
-    # the format existed still load and show, and are asked to change only when edited.
-    problem = CODE_FORMAT.problem(record.code) if record.code.strip() and NUL not in record.code else None
-    if problem is not None:
-        errors["code"] = problem  # says more than the length cap's message would
     if record.referral_date is None:
         errors["referral_date"] = "Referral date is required"
     _past_date(errors, "referral_date", record.referral_date, now, "Referral date")
     _past_date(errors, "benefits_counselling_on", record.benefits_counselling_on, now, "Date")
     _plan_date(errors, "job_started_on", record.job_started_on, now, "Job start date")
+
+
+def _check_code(code: str, code_format: CodeFormat, errors: Errors) -> None:
+    # Checked on every write (phone save and server push), never on read: records saved before
+    # the format existed (or before the team changed it) still load and show, and are asked to
+    # change only when edited.
+    problem = code_format.problem(code) if code.strip() and NUL not in code else None
+    if problem is not None:
+        errors["code"] = problem  # says more than the length cap's message would
 
 
 def _check_visit(record: EmployerVisit, now: datetime, errors: Errors) -> None:

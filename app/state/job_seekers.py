@@ -74,6 +74,8 @@ class JobSeekerFormState(FormState):
     def __init__(self, service: RecordService, *, base: JobSeeker | None = None) -> None:
         super().__init__(service, base=base)
         self.employers: list[Employer] = service.recent_employers()
+        # The team's code format, explained under the code field (the save checks the same one).
+        self.code_explanation = service.code_format().explanation
         if base is not None:
             self.title = "Edit job seeker"
         source = base or JobSeeker(referral_date=service.clock.now().date())

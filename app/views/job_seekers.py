@@ -8,7 +8,6 @@ import flet as ft
 
 from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
 from app.domain.labels import options
-from app.domain.validation import CODE_FORMAT
 from app.state.job_seekers import JobSeekerFormState, JobSeekersState
 from app.views.forms_common import date_field, message_banner, save_button
 from app.views.openings import live_search
@@ -115,7 +114,7 @@ class JobSeekerFormView:
         state = self.state
         return screen(
             *message_banner(state),
-            text_field(state, "code", "Code or first name", helper=CODE_FORMAT.explanation),
+            text_field(state, "code", "Code or first name", helper=state.code_explanation),
             date_field(self.shell, state, "referral_date", "Referral date"),
             text_field(state, "referral_source", "Referred by"),
             text_field(state, "clinical_team", "Clinical team"),

@@ -64,6 +64,8 @@ class Team(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(Stamp)
+    # The job-seeker code format (app.domain.code_format; migration 0015): NULL is the default.
+    code_format: Mapped[str | None] = mapped_column(String(40))
 
 
 class User(Base):

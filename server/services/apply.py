@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+from app.domain.code_format import CodeFormat
 from app.domain.codec import from_dict, record_from_dict, to_dict
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import Geotag, JobSeeker, Record
 from app.domain.rules import check_disclosure
-from app.domain.validation import validate
+from app.domain.validation import CODE_FORMAT, validate
 from server.services.accounts import Principal
 from server.services.derived import location_columns, map_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
@@ -135,6 +136,7 @@ class Batch:
     records: dict[str, RecordState] = field(default_factory=dict)
     history: dict[str, History] = field(default_factory=dict)
     job_seekers: dict[str, JobSeeker] = field(default_factory=dict)
+    code_format: CodeFormat = CODE_FORMAT  # the team's job-seeker code format (server.services.code_formats)
     # Named job seekers on another specialist's caseload: a specialist may not name them, and is
     # told nothing about them (neither their code nor their disclosure choice).
     others_seekers: set[str] = field(default_factory=set)
@@ -234,7 +236,7 @@ class Batch:
             return rejected(op, exc.errors)
         except ArithmeticError:  # float(10**400)
             return rejected(op, {"data": "a number is out of range"})
-        errors = validate(record, now=self.now) | _non_finite(record)
+        errors = validate(record, now=self.now, code_format=self.code_format) | _non_finite(record)
         if errors:
             return rejected(op, errors)
         foreign = self._others_seekers_named(record)
@@ -379,7 +381,7 @@ class Batch:
 
     def _combination_problem(self, kind: str, data: dict[str, Any]) -> str | None:
         record = from_dict(kind, data)  # both sides were canonical, so this cannot fail
-        errors = validate(record, now=self.now)
+        errors = validate(record, now=self.now, code_format=self.code_format)
         if errors:
             return "; ".join(f"{name}: {text}" for name, text in errors.items())
         try:

@@ -7,18 +7,19 @@ a supervisor or admin sees the whole team. Other teams do not exist for the call
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pydantic_core
 from sqlalchemy import Text, cast, exists, or_, select
 from sqlalchemy.orm import Session
 
-from server.db.models import Comment, RecordRow, TeamChangeCounter, User
+from server.db.models import Comment, RecordRow, Team, TeamChangeCounter, User
 from server.db.models import Review as ReviewRow
 from server.services.accounts import Principal, device_lookup, device_principal
 from server.services.apply import SHARED_KINDS
 from server.services.changes import committed_high_water, encode_cursor
+from server.services.code_formats import effective_setting
 from server.services.devices import LastReport
 from server.services.reviews import load_reviews
 from sync.protocol import PROTOCOL_VERSION, Review
@@ -39,6 +40,7 @@ class PulledPage:
     reviews: dict[int, Review]  # by record pk; records with neither a review nor a comment are absent
     next_cursor: str
     has_more: bool
+    code_format: str | None = None  # the team's job-seeker code format (server.services.code_formats)
 
     def to_json(self) -> bytes:
         reviews, dumps = self.reviews, _to_json
@@ -54,11 +56,12 @@ class PulledPage:
             )
             for pk, record_id, kind, version, data, flagged, *_ in self.changes
         ]
-        return b'{"changes":[%b],"next_cursor":%b,"has_more":%b,"protocol_version":%d}' % (
+        return b'{"changes":[%b],"next_cursor":%b,"has_more":%b,"protocol_version":%d,"code_format":%b}' % (
             b",".join(parts),
             _to_json(self.next_cursor),
             b"true" if self.has_more else b"false",
             PROTOCOL_VERSION,
+            _to_json(self.code_format),
         )
 
 
@@ -75,16 +78,18 @@ def pull_for_device(
     authenticated device (the API compares what the device reports with it)."""
     row = session.execute(
         device_lookup(token)
-        .add_columns(TeamChangeCounter.last_seq)
+        .add_columns(TeamChangeCounter.last_seq, Team.code_format)
         .outerjoin(TeamChangeCounter, TeamChangeCounter.team_id == User.team_id)
+        .join(Team, Team.id == User.team_id)
     ).first()
     principal = device_principal(row)
     assert row is not None  # device_principal refused a missing row
     if seen is not None:
         seen(row)
-    return pull_changes(
+    page = pull_changes(
         session, principal=principal, after_seq=after_seq, limit=limit, high_water=int(row.last_seq or 0)
     )
+    return replace(page, code_format=effective_setting(row.code_format))
 
 
 def pull_changes(

@@ -20,10 +20,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.domain.clock import Clock
+from app.domain.code_format import MASK_PREFIX, PRESETS, BadCodeFormat
 from server.api.deps import ClockDep, DbDep, NewIdDep, SettingsDep
 from server.db.database import Database
 from server.errors import AlreadyExists, Forbidden, NotFound
-from server.services import team_admin
+from server.services import code_formats, team_admin
 from server.services.accounts import Principal, Role
 from server.services.team_admin import InvalidMember, IssuedCode, MemberView, PhoneView
 from server.timeutil import as_utc
@@ -37,6 +38,8 @@ DONE = {
     "revoked": "The phone was revoked. It stops syncing at its next attempt and wipes what it holds.",
     "disabled": "The account was disabled: its sign-ins, sessions and phones are refused from now on.",
     "added": "Added to the team. Issue a connection code to set up their phone.",
+    "code_format": "The job seeker code format is saved. Phones use it from their next sync; codes"
+    " saved before are checked when their job seeker is next edited.",
 }
 ROLE_LABELS = {Role.SPECIALIST: "Specialist", Role.SUPERVISOR: "Supervisor", Role.ADMIN: "Admin"}
 
@@ -129,6 +132,26 @@ def reset_password(
     )
 
 
+@router.post("/code-format", dependencies=[CsrfChecked], response_model=None)
+def set_code_format(
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    supervisor: Supervisor,
+    choice: Annotated[str, Form(max_length=40)],
+    mask: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Admins choose a preset, or a pattern of A, 9, X and - (never a regular expression)."""
+    setting = f"{MASK_PREFIX}{mask.strip().upper()}" if choice == "mask" else choice
+    try:
+        with _refusals(), db.write() as session:
+            code_formats.set_team_code_format(session, actor=supervisor, setting=setting)
+    except BadCodeFormat as refused:
+        form = {"choice": choice, "mask": mask, "error": f"Not saved: {refused}."}
+        return _render(request, db, clock, supervisor, code_form=form, status=422)
+    return RedirectResponse("/review/team?done=code_format", status_code=303)
+
+
 @contextmanager
 def _refusals() -> Iterator[None]:
     """Service refusals as page errors: another team's ids are 'not found', like ids that never
@@ -143,7 +166,10 @@ def _refusals() -> Iterator[None]:
 
 def _forbidden_message(reason: str) -> str:
     if reason == "admins only":
-        return "Only an admin can add people, disable an account or reset a password."
+        return (
+            "Only an admin can add people, disable an account, reset a password or change the"
+            " job seeker code format."
+        )
     if "own account" in reason:
         return "You cannot do this to your own account. Ask another admin."
     return "Supervisors issue connection codes for their team's specialists only. Ask an admin."
@@ -154,6 +180,7 @@ def _render(
 ) -> HTMLResponse:
     with db.read() as session:
         members = team_admin.roster(session, team_id=supervisor.team_id)
+        code_format = code_formats.team_code_format(session, team_id=supervisor.team_id)
     now, zone = clock.now(), team_zone(request)
     context = {
         "user": supervisor,
@@ -162,6 +189,13 @@ def _render(
         "members": [_member_row(m, supervisor, now, zone) for m in members],
         "zone": zone.key,
         "add_form": {"username": "", "display_name": "", "role": "specialist", "error": None},
+        "code_format": code_format,
+        "code_presets": [(name, preset.label, preset.example) for name, preset in PRESETS.items()],
+        "code_form": {
+            "choice": "mask" if code_format.mask is not None else code_format.setting,
+            "mask": code_format.mask or "",
+            "error": None,
+        },
         **extra,
     }
     return render(request, "team.html", context, status=status)

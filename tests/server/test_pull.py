@@ -44,7 +44,13 @@ def test_an_empty_incremental_pull_keeps_the_cursor(client, world):
     push(client, alice, op("employer", new_id()))
     _, cursor = pull_all(client, alice)
     response = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=alice.bearer)
-    assert response.json() == {"changes": [], "next_cursor": cursor, "has_more": False, "protocol_version": 1}
+    assert response.json() == {
+        "changes": [],
+        "next_cursor": cursor,
+        "has_more": False,
+        "protocol_version": 1,
+        "code_format": "letters_digits_hyphens",  # the team's job-seeker code format, on every pull
+    }
 
 
 def test_a_specialist_sees_own_records_and_team_employers_only(client, world):

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
-from app.domain.clock import SystemClock
+from app.device_sync import remember_code_format
+from app.domain.clock import SystemClock, new_id
 from app.domain.codec import from_dict, to_dict
 from app.domain.enums import Disclosure
-from server.services import accounts, reviews
+from app.domain.errors import ValidationError
+from app.domain.records import JobSeeker
+from app.records import RecordService
+from server.db.database import Database
+from server.services import accounts, code_formats, reviews
 from server.services.accounts import Role
 from sync.client import Unauthorized
 from tests.sync.harness import ServerProcess, Team, enroll_device
@@ -165,3 +171,43 @@ def test_a_disclosure_refusal_from_the_server_is_kept_on_the_record(server: Serv
     stored = alice.store.get("employer_visit", about_them.id)
     assert stored is not None and stored.sync.state == "rejected"
     assert stored.sync.reason
+
+
+# Issue 17, item 10 end to end: a pull tells the phone its team's job-seeker code format, the
+# phone's saves follow it from then on, and a push of a code outside it (from a phone that did not
+# know it yet) is rejected with the team's pattern.
+
+
+def _admin_sets(database: Database, team: Team, setting: str) -> None:
+    admin = accounts.Principal(
+        user_id=team.add("ada", Role.ADMIN),
+        team_id=team.team_id,
+        role=Role.ADMIN,
+        display_name="Ada",
+        username="ada",
+    )
+    with database.write() as session:
+        code_formats.set_team_code_format(session, actor=admin, setting=setting)
+
+
+def test_the_phone_learns_its_teams_code_format_at_pull_and_the_server_holds_pushes_to_it(
+    server: ServerProcess, team: Team, database: Database
+):
+    device = enroll_device(server, team, "alice")
+    assert device.engine.sync_once().code_format == "letters_digits_hyphens"
+    _admin_sets(database, team, "mask:AA-999")
+    unknowing = job_seeker("KD104")  # saved before this phone heard of the pattern
+    save(device.store, unknowing)
+
+    report = device.engine.sync_once()
+
+    assert report.code_format == "mask:AA-999" and report.rejected == 1
+    stored = device.store.get("job_seeker", unknowing.id)
+    assert stored is not None and stored.sync.state == "rejected"
+    assert "AA-999" in stored.sync.field_errors["code"]
+    remember_code_format(device.store, report.code_format)
+    service = RecordService(device.store, clock=SystemClock(), new_id=new_id)
+    with pytest.raises(ValidationError):
+        service.save(JobSeeker(code="KD104", referral_date=date.today()))
+    service.save(JobSeeker(code="KD-105", referral_date=date.today()))
+    assert device.engine.sync_once().rejected == 0

@@ -130,7 +130,7 @@ def date_field(
                     label,
                     hint=hint,
                     keyboard=ft.KeyboardType.DATETIME,
-                    helper=f"Or type it: {hint}",
+                    helper=f"Or type {hint}",
                 ),
                 expand=True,
             ),

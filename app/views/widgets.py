@@ -18,6 +18,12 @@ SECTION = "section"  # a section heading's data: tests read a form's headings wi
 Handler = Callable[..., Any]
 
 
+def as_sentence(text: str | None) -> str | None:
+    """An error beside a field starts with a capital: the domain's "wage cannot be negative" is
+    shared with the server's answers, so it is made a sentence here, where a person reads it."""
+    return text[:1].upper() + text[1:] if text else text
+
+
 def tagged(identifier: str, control: ft.Control, *, label: str | None = None) -> ft.Control:
     """Wrap a control so browser tests and screen readers can find it by a stable identifier."""
     return ft.Semantics(identifier=identifier, label=label, content=control)
@@ -44,7 +50,7 @@ def text_field(
         value=form.text(name),
         hint_text=hint,
         helper=helper,
-        error=form.errors.get(name),
+        error=as_sentence(form.errors.get(name)),
         multiline=multiline,
         min_lines=2 if multiline else None,
         max_lines=5 if multiline else 1,
@@ -93,7 +99,7 @@ def dropdown(
         value=value or None,
         options=[ft.DropdownOption(key=key, text=text) for key, text in options],
         on_select=picked,
-        error_text=error,
+        error_text=as_sentence(error),
         expand=True,
         editable=len(options) > 8,
         enable_filter=len(options) > 8,

@@ -394,3 +394,12 @@ def test_today_and_the_employer_page_close_tasks_with_done_and_dismiss(service, 
     assert page.state.open_tasks == [] and page.state.task_message == "Dismissed on this phone."
     today.state.refresh()
     assert today.state.due == []  # gone from Today too: it is the same task
+
+
+def test_errors_beside_fields_read_as_sentences(service):
+    form = OpeningFormState(service)
+    form.set_field("wage", "-3")
+    assert not form.on_save().ok and form.errors["wage"] == "wage cannot be negative"  # the domain's
+    tree = form_screen(FakeShell(service), form).build()
+    assert by_identifier(tree, "field-wage").error == "Wage cannot be negative"
+    assert by_identifier(tree, "opening-employer").error_text == "Employer is required"

@@ -44,6 +44,7 @@ class Action(StrEnum):
     PASSWORD_RESET = "password_reset"
     RECORD_VIEWED = "record_viewed"
     PHOTO_VIEWED = "photo_viewed"
+    CODE_FORMAT_SET = "code_format_set"  # the team's job-seeker code format (the setting, no codes)
 
 
 SUCCESS, FAILURE, BLOCKED = "success", "failure", "blocked"

@@ -11,9 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.domain.clock import Clock
 from app.domain.code_format import DEFAULT, CodeFormat
 from server.db.models import Team
 from server.errors import Forbidden
+from server.services import audit
 from server.services.accounts import Principal, Role
 
 
@@ -27,7 +29,7 @@ def effective_setting(stored: str | None) -> str:
     return CodeFormat.from_setting(stored or DEFAULT).setting
 
 
-def set_team_code_format(session: Session, *, actor: Principal, setting: str) -> CodeFormat:
+def set_team_code_format(session: Session, *, actor: Principal, setting: str, clock: Clock) -> CodeFormat:
     """Admins only. `setting` is a preset's name or "mask:" and a pattern; a bad one raises
     app.domain.code_format.BadCodeFormat, which says why. Codes already stored are kept: each is
     checked when its job seeker is next saved."""
@@ -35,4 +37,12 @@ def set_team_code_format(session: Session, *, actor: Principal, setting: str) ->
         raise Forbidden("admins only")
     chosen = CodeFormat(setting)
     session.execute(update(Team).where(Team.id == actor.team_id).values(code_format=chosen.setting))
+    audit.record(
+        session,
+        clock=clock,
+        action=audit.Action.CODE_FORMAT_SET,
+        team_id=actor.team_id,
+        actor_user_id=actor.user_id,
+        code_format=chosen.setting,
+    )
     return chosen

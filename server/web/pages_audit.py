@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "photo_viewed": "Photo viewed",
     "user_created": "User added",
     "password_reset": "Password reset",
+    "code_format_set": "Job seeker code format changed",
 }
 
 

@@ -145,7 +145,7 @@ def set_code_format(
     setting = f"{MASK_PREFIX}{mask.strip().upper()}" if choice == "mask" else choice
     try:
         with _refusals(), db.write() as session:
-            code_formats.set_team_code_format(session, actor=supervisor, setting=setting)
+            code_formats.set_team_code_format(session, actor=supervisor, setting=setting, clock=clock)
     except BadCodeFormat as refused:
         form = {"choice": choice, "mask": mask, "error": f"Not saved: {refused}."}
         return _render(request, db, clock, supervisor, code_form=form, status=422)

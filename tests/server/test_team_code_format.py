@@ -39,6 +39,7 @@ def test_the_default_format_until_an_admin_chooses_a_pattern(client, world):
     assert answer.status_code == 303 and answer.headers["location"] == "/review/team?done=code_format"
     page = client.get("/review/team?done=code_format").text
     assert "Pattern AA-999" in page and "2 letters, a hyphen, 3 digits" in page
+    assert "Job seeker code format changed" in client.get("/review/audit").text
 
     assert _pulled_format(client, world["alice"]) == "mask:AA-999"
     assert _push_code(client, world["alice"], "KD-104")["status"] == "applied"

@@ -187,7 +187,7 @@ def _admin_sets(database: Database, team: Team, setting: str) -> None:
         username="ada",
     )
     with database.write() as session:
-        code_formats.set_team_code_format(session, actor=admin, setting=setting)
+        code_formats.set_team_code_format(session, actor=admin, setting=setting, clock=SystemClock())
 
 
 def test_the_phone_learns_its_teams_code_format_at_pull_and_the_server_holds_pushes_to_it(

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import ClockDep, CurrentDevice, DbDep
@@ -80,18 +81,26 @@ def declare(
     clock: ClockDep,
     device: CurrentDevice,
 ) -> UploadOut:
-    with db.write() as session:
-        state, created = attachments.declare(
-            session,
-            principal=device,
-            attachment_id=attachment_id,
-            record_id=body.record_id,
-            kind=body.record_kind,
-            size=body.size,
-            sha256=body.sha256,
-            content_type=body.content_type,
-            clock=clock,
-        )
+    for attempt in (1, 2):
+        try:
+            with db.write() as session:
+                state, created = attachments.declare(
+                    session,
+                    principal=device,
+                    attachment_id=attachment_id,
+                    record_id=body.record_id,
+                    kind=body.record_kind,
+                    size=body.size,
+                    sha256=body.sha256,
+                    content_type=body.content_type,
+                    clock=clock,
+                )
+            break
+        except IntegrityError:
+            # The same declaration twice at once (a proxy's retry): the second finds the first's
+            # row when asked again and answers as for any repeat.
+            if attempt == 2:
+                raise
     if not created:
         response.status_code = status.HTTP_200_OK
     return _out(state)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import func, select
@@ -183,3 +186,36 @@ def test_an_unfinished_photo_is_not_shown(client: TestClient, world: World) -> N
     assert "No photos." in client.get(f"/review/records/{record_id}", headers=sue.web).text
     link = f"/review/records/{record_id}/photos/{attachment}"
     assert client.get(link, headers=sue.web).status_code == 404
+
+
+def test_the_same_declaration_and_chunk_sent_at_once_are_stored_once(
+    live_server: Any, client: TestClient, world: World, database: Database
+) -> None:
+    """Eight copies of a declaration, then of a first chunk, at the same moment (a proxy's retries):
+    one is stored, the others answer as repeats (200) or with the offset to resume from (409)."""
+    alice, photo, attachment = world["alice"], jpeg(200), new_id()
+    record_id = visit_of(client, alice)
+    body = {"record_id": record_id, "record_kind": "employer_visit", "size": len(photo),
+            "sha256": hashlib.sha256(photo).hexdigest(), "content_type": "image/jpeg"}  # fmt: skip
+    half = len(photo) // 2
+    url = f"{live_server.url}/api/v1/attachments/{attachment}"
+
+    def all_at_once(send: Any) -> list[int]:
+        start = threading.Barrier(8)
+
+        def one(_: int) -> int:
+            with httpx.Client(timeout=30) as http:
+                start.wait()
+                return int(send(http).status_code)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return sorted(pool.map(one, range(8)))
+
+    declared = all_at_once(lambda http: http.put(url, json=body, headers=alice.bearer))
+    assert declared == [200] * 7 + [201]
+    headers = {**alice.bearer, "Content-Range": f"bytes 0-{half - 1}/{len(photo)}"}
+    chunks = all_at_once(lambda http: http.put(f"{url}/content", content=photo[:half], headers=headers))
+    assert chunks == [200] + [409] * 7
+    with database.read() as session:
+        row = session.get(AttachmentRow, attachment)
+        assert row is not None and row.received == half and bytes(row.data) == photo[:half]

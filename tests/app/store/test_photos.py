@@ -15,6 +15,7 @@ from app.attachments import NOT_A_PHOTO, PhotoAttacher, PhotoRefused, shrink_pho
 from app.device_data import DeviceData
 from app.domain.clock import FakeClock
 from app.store import LocalStore, StoreError
+from app.store import attachments as attachments_module
 from app.store.attachments import REFUSED, SENT, WAITING, PhotoStore
 from app.store.photo_files import PHOTOS, photo_path, read_photo
 from app.store.rotation import open_store, rotate
@@ -151,3 +152,26 @@ def test_an_attachment_id_is_checked() -> None:
         PhotoStore(store).add(
             attachment_id="../x", kind=KIND, record_id="v1", photo=b"p", added_at=NOW.isoformat()
         )
+
+
+def test_a_photo_written_while_the_key_rotates_is_sealed_with_the_new_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is written outside the store's lock: a rotation that finishes meanwhile (here,
+    just before the write, with the old key already in hand) must not leave it under the old key."""
+    keys = FileKeyStore(key_file(tmp_path / "device"))
+    store = open_store(tmp_path / "device", keys)
+    real_write = attachments_module.write_photo
+    rotations: list[str] = []
+
+    def write_after_a_rotation(folder: Path, photo_id: str, plain: bytes, sealer: Sealer | None) -> None:
+        if not rotations:
+            rotate(store, keys, step=rotations.append)
+        real_write(folder, photo_id, plain, sealer)
+
+    monkeypatch.setattr(attachments_module, "write_photo", write_after_a_rotation)
+    PhotoStore(store).add(attachment_id="a1", kind=KIND, record_id="v1", photo=b"photo-1", added_at="t1")
+    store.close()
+    assert "rotated" in rotations
+    with LocalStore.open(tmp_path / "device", key=keys.load_or_create()) as reopened:
+        assert PhotoStore(reopened).read("a1") == b"photo-1"

@@ -31,6 +31,7 @@ def list_records(
     owner: Annotated[str | None, Query(max_length=36, description="owner user id")] = None,
     flagged: bool | None = None,
     review_state: reviews.ShownReviewState | None = None,
+    reply_waiting: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[RecordSummaryOut]:
@@ -42,6 +43,7 @@ def list_records(
             owner_user_id=owner,
             flagged=flagged,
             review_state=review_state,
+            reply_waiting=reply_waiting,
             limit=limit,
             offset=offset,
         )

@@ -91,6 +91,7 @@ class RecordSummaryOut(BaseModel):
     flagged: bool
     updated_at: datetime
     review_state: str
+    reply_waiting: bool = Field(False, description="the specialist replied; no supervisor has answered since")
 
 
 class VersionOut(BaseModel):

@@ -25,6 +25,7 @@ from server.services import audit, history
 from server.services.accounts import Principal
 from server.services.bulk import any_of
 from server.services.changes import lock_team_counter, store_team_counter
+from server.services.replies import reply_waiting_clause
 from server.timeutil import iso
 from sync.protocol import Comment as WireComment
 from sync.protocol import Review, ReviewState
@@ -49,6 +50,7 @@ class RecordSummary:
     flagged: bool
     updated_at: datetime
     review_state: str
+    reply_waiting: bool = False  # a reply no supervisor has answered (server.services.replies)
 
 
 def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review]:
@@ -240,6 +242,7 @@ def list_records(
     owner_user_id: str | None = None,
     flagged: bool | None = None,
     review_state: str | None = None,
+    reply_waiting: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[RecordSummary]:
@@ -247,7 +250,7 @@ def list_records(
     if not principal.sees_whole_team:
         raise Forbidden("only supervisors list the team's records")
     query = (
-        select(RecordRow, User.display_name, shown_review_state())
+        select(RecordRow, User.display_name, shown_review_state(), reply_waiting_clause())
         .join(User, User.id == RecordRow.owner_user_id)
         .outerjoin(ReviewRow, ReviewRow.record_pk == RecordRow.pk)
         .where(RecordRow.team_id == principal.team_id)
@@ -260,6 +263,8 @@ def list_records(
         query = query.where(RecordRow.flagged.is_(flagged))
     if review_state is not None:
         query = query.where(review_state_filter(review_state))
+    if reply_waiting is not None:
+        query = query.where(reply_waiting_clause() if reply_waiting else not_(reply_waiting_clause()))
     rows = session.execute(query.order_by(RecordRow.seq.desc()).limit(limit).offset(offset)).all()
     return [
         RecordSummary(
@@ -271,8 +276,9 @@ def list_records(
             flagged=row.flagged,
             updated_at=row.updated_at,
             review_state=state,
+            reply_waiting=bool(waiting),
         )
-        for row, owner, state in rows
+        for row, owner, state, waiting in rows
     ]
 
 

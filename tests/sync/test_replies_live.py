@@ -126,6 +126,8 @@ def test_a_reply_whose_answer_was_lost_and_that_went_twice_is_stored_once_and_sh
     assert 'id="reply-waiting"' in page
     assert f'href="/review/records/{visit}"' in sue.waiting()
     assert "reply waiting</span>" in sue.page("/review")
+    listed = sue.http.get(f"{API}/records", params={"reply_waiting": "true"}).json()
+    assert [(r["record_id"], r["reply_waiting"]) for r in listed] == [(visit, True)]
 
     sue.comment(visit, "Thanks, well done.")
     assert f'href="/review/records/{visit}"' not in sue.waiting()

@@ -114,7 +114,9 @@ class JobSeekerFormView:
         state = self.state
         return screen(
             *message_banner(state),
-            text_field(state, "code", "Code or first name", helper=state.code_explanation),
+            text_field(state, "code", "Code or first name"),
+            # The team's code format in full: a field's helper line is cut at phone width.
+            ft.Text(state.code_explanation, size=13, color=ft.Colors.BLUE_GREY_700),
             date_field(self.shell, state, "referral_date", "Referral date"),
             text_field(state, "referral_source", "Referred by"),
             text_field(state, "clinical_team", "Clinical team"),

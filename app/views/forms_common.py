@@ -52,6 +52,9 @@ TODAY = (("Today", 0),)
 # still decides what may be saved, as for typed dates.
 PICKER_YEARS_BACK = 30
 PICKER_YEARS_AHEAD = 3
+# British dates to go with the app's other defaults (£, the UK minimum wage, "Sunday 29 November"):
+# "Sun 29 Nov", weeks from Monday. Flutter's default would be American ("Sun, Nov 29", from Sunday).
+PICKER_LOCALE = ft.Locale("en", "GB")
 
 
 def date_field(
@@ -88,6 +91,7 @@ def date_field(
                 first_date=datetime.combine(first, time()),
                 last_date=datetime.combine(last, time()),
                 current_date=datetime.combine(today, time()),
+                locale=PICKER_LOCALE,
                 help_text=label,
                 on_change=shell.handler(picked_date),
             )

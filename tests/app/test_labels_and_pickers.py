@@ -325,6 +325,7 @@ def test_the_calendar_and_clock_buttons_open_pickers_that_set_the_field(service,
     click(by_identifier(tree, "next_step_on-calendar"))
     calendar = shell.page.dialogs[-1]
     assert isinstance(calendar, ft.DatePicker) and calendar.value.date() == NOW.date()
+    assert calendar.locale == ft.Locale("en", "GB")  # "Sun 29 Nov", weeks from Monday
     calendar.value = datetime(2026, 5, 20, 23, 0, tzinfo=UTC)  # what the browser sends back
     calendar.on_change(SimpleNamespace(control=calendar))
     assert state.text("next_step_on") == "2026-05-21" and shell.refreshes == 1

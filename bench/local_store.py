@@ -112,7 +112,7 @@ def bench_durable(
     compacted_s, storage = timed_open(path, expect=total)
     # Worst case: killed just before the journal reached the size that triggers compaction.
     store = LocalStore(storage)
-    while worst_case and storage.journal_bytes < 0.97 * storage.compaction_threshold:
+    while worst_case and storage.journal_bytes < 0.97 * storage.compaction_threshold():
         save(store, visit(rng))
         total += 1
     full_journal_mb = storage.journal_bytes / 1e6

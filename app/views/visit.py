@@ -70,6 +70,7 @@ class VisitView:
             date_field(self.shell, state, "occurred_at", "When", shortcuts=(), with_time=True),
             ft.Switch(
                 label="Met the hiring manager",
+                padding=ft.Padding.symmetric(horizontal=4, vertical=6),  # 52 px tall, not 40
                 value=bool(state.value("met_hiring_manager")),
                 on_change=self.shell.handler(
                     lambda e: state.set_field("met_hiring_manager", e.control.value)

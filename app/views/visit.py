@@ -161,7 +161,7 @@ class VisitView:
                 self.shell,
                 f"task-{index}",
                 visit.next_step or "Next step",
-                f"due {visit.next_step_on:%a %-d %b}" if visit.next_step_on else "no date",
+                f"Due {visit.next_step_on:%a %-d %b}" if visit.next_step_on else "No date set",
                 on_done=lambda _e, vid=visit.id: state.close_task(vid, done=True),
                 on_dismiss=lambda _e, vid=visit.id: state.close_task(vid, done=False),
             )

@@ -218,12 +218,14 @@ PAGE_RULES: dict[tuple[str, str], str] = {
     ("POST", "/review/team/members"): ADMIN,
     ("POST", "/review/team/members/{user_id}/disable"): ADMIN,
     ("POST", "/review/team/members/{user_id}/password"): ADMIN,
+    ("POST", "/review/team/code-format"): ADMIN,
 }
 PAGE_FORMS = {
     "/review/records/{record_id}/review": {"state": "approved"},
     "/review/records/{record_id}/comments": {"body": "Well done"},
     "/review/team/codes": {"user_id": "{bob}"},
     "/review/team/members": {"username": "newcomer", "display_name": "New Comer", "role": "specialist"},
+    "/review/team/code-format": {"choice": "digits"},
 }
 # Team pages that answer a POST with the page itself (a secret shown once), not a redirect.
 PAGE_POSTS_SHOWN = {"/review/team/codes", "/review/team/members/{user_id}/password"}

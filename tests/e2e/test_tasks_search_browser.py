@@ -40,6 +40,19 @@ def open_picker(page: Any, identifier: str) -> None:
     ok.wait_for()
 
 
+def type_until(field: Any, text: str, effect: Any, state: str) -> None:
+    """Type into a field until `effect` reaches `state`, at most three times: Flutter web may
+    take a fill late, or lose it while it redraws."""
+    for _ in range(3):
+        field.fill(text)
+        try:
+            effect.wait_for(state=state, timeout=5000)
+            return
+        except PlaywrightTimeout:
+            continue
+    effect.wait_for(state=state)
+
+
 def confirm(page: Any) -> None:
     """OK on a date or time picker, and wait until it has closed (a tap meant for the form while
     it closes would land on its barrier)."""
@@ -168,18 +181,11 @@ def test_search_openings_tasks_and_whole_form_errors(tmp_path):
         tap(page, "log-opening")
         wage = by_id(page, "field-wage").locator("input").first
         hint = by_id(page, "wage-hint")
-        for _ in range(3):  # as above: a fill Flutter web took late is typed again
-            wage.fill("9.50")
-            try:
-                hint.wait_for(timeout=5000)
-                break
-            except PlaywrightTimeout:
-                continue
+        type_until(wage, "9.50", hint, "visible")
         assert "Below the minimum wage (£12.21 an hour)" in text_in(hint)
         page.get_by_role("checkbox", name="per hour").wait_for()
         shot(page, "field-app-opening-below-minimum.png")
-        wage.fill("12.50")
-        hint.wait_for(state="detached")
+        type_until(wage, "12.50", hint, "detached")
         page.set_viewport_size({"width": 390, "height": 844})
 
         # Issue 17, item 6: Archive an opening from its page, no confirmation; it leaves the list

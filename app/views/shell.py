@@ -1,7 +1,10 @@
 """The frame around every screen: app bar with back, bottom navigation, the Log button, a screen stack.
 
 Views re-render by calling `refresh()`, which always ends with one `page.update()` (a Flet 1.0
-handler that updates part of the page loses its automatic update). Handler errors are caught
+handler that updates part of the page loses its automatic update). Every screen on the stack keeps
+its built controls on the page, only the top one visible: Back shows the screen below as it was
+when no record changed and no sync event came since it was built (nothing is rebuilt or resent),
+and rebuilds it otherwise. Handler errors are caught
 here, printed, and shown, because Flet would otherwise swallow them into an error screen.
 """
 
@@ -35,7 +38,11 @@ class Shell:
         self.stack: list[Screen] = []
         self.root = "today"
         self.errors: list[str] = []
-        self.body = ft.Container(expand=True, padding=ft.Padding.only(left=16, right=16, top=8))
+        # One layer per screen on the stack, only the top one visible (see the module docstring).
+        self.layers = ft.Column(expand=True, spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        self._built: dict[int, tuple[ft.Control, tuple[int, int]]] = {}  # id(screen) -> layer, version
+        self._sync_events = 0
+        self.body = ft.Container(self.layers, expand=True, padding=ft.Padding.only(left=16, right=16, top=8))
         page.title = "Fieldwork"
         page.padding = 0
         page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL, visual_density=ft.VisualDensity.COMFORTABLE)
@@ -97,6 +104,7 @@ class Shell:
     # -- sync events (called on the UI loop by DeviceSync) -------------------------------------------
 
     def _sync_event(self, event: str) -> None:
+        self._sync_events += 1  # screens below the top one missed it: Back rebuilds them
         try:
             if event == "revoked":
                 # Job seekers were just wiped: nothing on screen may still show them.
@@ -144,13 +152,45 @@ class Shell:
     def back(self) -> None:
         if len(self.stack) > 1:
             self.stack.pop()
+        built = self._built.get(id(self.stack[-1]))
+        if built is not None and built[1] == self._version():
+            self._show()  # nothing it shows has changed: the same controls, made visible again
+            return
         refresh = getattr(self.stack[-1], "reload", None)
         if callable(refresh):
             refresh()
         self.refresh()
 
+    def _version(self) -> tuple[int, int]:
+        """Changes a built screen may be out of date with: the records, and sync events."""
+        return self.ctx.service.data_version(), self._sync_events
+
     def refresh(self) -> None:
+        """Rebuild the top screen and show it."""
         screen = self.stack[-1]
+        version = self._version()
+        content = screen.build()
+        footer = getattr(screen, "footer", None)
+        if callable(footer):
+            # The save button stays in reach of a thumb, below the scrolling form.
+            content = ft.Column(
+                [content, ft.Container(footer(), padding=ft.Padding.only(bottom=8))], expand=True
+            )
+        self._built[id(screen)] = (content, version)
+        self._show()
+
+    def _show(self) -> None:
+        """The top screen's layer visible, the layers of the screens below hidden, others dropped."""
+        screen = self.stack[-1]
+        on_stack = {id(below) for below in self.stack}
+        self._built = {key: built for key, built in self._built.items() if key in on_stack}
+        layers = []
+        for below in self.stack:
+            built = self._built.get(id(below))
+            if built is not None:
+                built[0].visible = below is screen
+                layers.append(built[0])
+        self.layers.controls = layers
         self.page.appbar = ft.AppBar(
             title=ft.Text(screen.title, size=20, weight=ft.FontWeight.W_600),
             leading=(
@@ -166,14 +206,6 @@ class Shell:
             automatically_imply_leading=False,
             toolbar_height=MIN_TARGET + 8,
         )
-        content = screen.build()
-        footer = getattr(screen, "footer", None)
-        if callable(footer):
-            # The save button stays in reach of a thumb, below the scrolling form.
-            content = ft.Column(
-                [content, ft.Container(footer(), padding=ft.Padding.only(bottom=8))], expand=True
-            )
-        self.body.content = content
         fab = self.page.floating_action_button
         if fab is not None:
             fab.visible = len(self.stack) == 1

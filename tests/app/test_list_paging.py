@@ -13,6 +13,7 @@ import flet as ft
 
 from app.records import RecordService
 from app.state.employers import EmployersState
+from app.state.sync_status import StatusSource, SyncSummary
 from app.views.employers import EmployersView
 from app.views.paging import PAGE_SIZE
 
@@ -79,3 +80,63 @@ def test_a_short_list_has_no_show_more(service: RecordService) -> None:
     view = EmployersView(RecordingShell(), EmployersState(service))  # type: ignore[arg-type]
     view.build()
     assert identifiers(view.rows) == ["employer-row-0"]
+
+
+class NoSync(StatusSource):
+    def summary(self) -> SyncSummary:
+        return SyncSummary(connected=False, pending=0, attention=0, label="")
+
+
+class FakePage:
+    """The parts of a Flet page the Shell sets and calls."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+        self.floating_action_button: Any = None
+        self.navigation_bar: Any = None
+
+    def add(self, *controls: Any) -> None:
+        self.controls = controls
+
+    def update(self) -> None:
+        self.updates += 1
+
+    def show_dialog(self, _dialog: Any) -> None:
+        return None
+
+    def run_task(self, *_args: Any) -> None:  # the visit form's GPS fix: not wanted here
+        return None
+
+
+def test_back_shows_the_screen_below_as_it_was_unless_something_changed(
+    service: RecordService, add_employer: Callable[..., Any]
+) -> None:
+    """The screens on the stack stay on the page, only the top one visible: Back to a screen whose
+    records did not change shows the same controls (nothing rebuilt or resent); after a save, or a
+    sync event it missed, Back rebuilds it."""
+    from app.domain.records import EmployerVisit
+    from app.state.context import AppContext
+    from app.views.screens import log_screen
+    from app.views.shell import Shell
+
+    cafe = add_employer("Riverside Café")
+    shell = Shell(FakePage(), AppContext.offline(service, NoSync()))  # type: ignore[arg-type]
+    shell.go_root("today")
+    (today,) = shell.layers.controls
+
+    shell.push(log_screen(shell, "visit"))
+    assert [layer.visible for layer in shell.layers.controls] == [False, True]
+    assert shell.layers.controls[0] is today
+    shell.back()
+    assert shell.layers.controls == [today] and today.visible  # the same controls, shown again
+
+    shell.push(log_screen(shell, "visit"))
+    service.save(EmployerVisit(employer_id=cafe.id, occurred_at=service.clock.now()))
+    shell.back()
+    (rebuilt,) = shell.layers.controls
+    assert rebuilt is not today and rebuilt.visible  # a record changed: Today is built again
+
+    shell.push(log_screen(shell, "visit"))
+    shell._sync_event("pass_done")  # the runner's event reaches the form on top, not Today
+    shell.back()
+    assert shell.layers.controls[0] is not rebuilt

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -57,7 +56,6 @@ SIZES = {
     "2k-employers": (2_000, 0, 0, 0),
     "50k": (500, 300, 48_000, 1_200),
 }
-SAVE_EMPLOYER = "Castle Street Pharmacy"  # a demo employer, among the recent ones in the visit form
 # Run the app of --app-root with the in-app timing hook of this checkout when that root has none.
 LAUNCHER = """
 import importlib.util, os, sys
@@ -162,6 +160,23 @@ def seed(path: Path, size: str) -> int:
         )
     finally:
         store.close()
+
+
+def seed_with(app_root: Path, store: Path, size: str) -> int:
+    """`seed` run by `app_root`'s own code, in a child process."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from bench.ui import seed; print(seed(Path(sys.argv[2]), sys.argv[3]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(app_root), str(store), size],
+        cwd=app_root,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return int(done.stdout.strip().splitlines()[-1])
 
 
 # -- the app and the page --------------------------------------------------------------------------
@@ -390,11 +405,14 @@ def measure_store(app_root: Path, store: Path, samples: int, starts: int, work: 
                 def fill_visit() -> None:
                     tap(page, "log-visit")
                     form_shown()
-                    chip = page.get_by_role("checkbox", name=SAVE_EMPLOYER)
+                    # the first of the recent employers the form offers as chips
+                    first = sel("employer-choice-0")
+                    chip = page.locator(f'{first}[role="checkbox"], {first} [role="checkbox"]').first
+                    name = str(chip.get_attribute("aria-label"))
                     chip.click()
-                    page.locator(
-                        f'[role="checkbox"][aria-label="{SAVE_EMPLOYER}"][aria-checked="true"]'
-                    ).wait_for(state="attached")
+                    page.locator(f'[role="checkbox"][aria-label="{name}"][aria-checked="true"]').wait_for(
+                        state="attached"
+                    )
                     page.locator(sel("field-outcome")).locator("textarea, input").first.fill("Bench visit")
                     page.wait_for_timeout(150)  # Flutter web takes typed text a moment after fill
 
@@ -450,15 +468,15 @@ def run(sizes: list[str], samples: int, starts: int, app_roots: dict[str, Path])
     results: dict[str, Any] = {"cores": os.cpu_count(), "at": datetime.now().isoformat(timespec="seconds")}
     with tempfile.TemporaryDirectory(prefix="fieldwork-ui-bench-") as tmp:
         for size in sizes:
-            base = Path(tmp) / size / "seed"
-            started = time.perf_counter()
-            count = seed(base, size)
-            print(f"seeded {size}: {count:,} records in {time.perf_counter() - started:.1f} s", flush=True)
             for label, app_root in app_roots.items():
                 work = Path(tmp) / size / label
-                # every app gets the same store, and its key file beside it (store.key)
-                shutil.copytree(base, work / "store")
-                shutil.copy2(base.parent / "seed.key", work / "store.key")
+                # Each app gets a store written by its own code (store formats differ between commits).
+                started = time.perf_counter()
+                count = seed_with(app_root, work / "store", size)
+                print(
+                    f"seeded {size} for {label}: {count:,} records in {time.perf_counter() - started:.1f} s",
+                    flush=True,
+                )
                 rows = measure_store(app_root, work / "store", samples, starts, work)
                 results.setdefault(size, {})[label] = {"records": count, "rows": rows}
                 for name, row in rows.items():

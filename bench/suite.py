@@ -13,13 +13,15 @@ Order (each step bounded; the whole run takes about 10 minutes on 2 shared cores
 5. end-to-end sync with and without faults (bench/sync.py), a phone's sync under a sign-in flood
    (bench/abuse.py, SQLite), 50 phones at once (bench/load.py)
    and the supervisor pages at a reduced size (bench/review.py, 50k visits; run it alone for the
-   500k figure): Fieldwork only;
+   500k figure): Fieldwork only; then the field app in Chromium at phone size with the demo store,
+   5,000 records and 2,000 employers (bench/ui.py);
 6. RESULTS.md + results.json (bench/results.py) and the charts (bench/charts.py, peers' venv).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -44,6 +46,8 @@ from bench import server as api_bench  # noqa: E402
 from bench.results import Curve, Results, Row, write  # noqa: E402
 
 REVIEW_TIMEOUT_S = 420
+UI_TIMEOUT_S = 900
+UI_FLOOR = "floor: tap the selected Today tab (event round trip)"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,10 @@ class Plan:
     abuse: bool = True  # bench/abuse.py: a phone's sync under a sign-in flood, SQLite
     peers: bool = True
     postgres: bool = True
+    # bench/ui.py: the field app in Chromium at phone size, per store; medians of ui_samples taps
+    ui_sizes: tuple[str, ...] = ("demo", "5k", "2k-employers")
+    ui_samples: int = 10
+    ui_starts: int = 3  # a process start is ~10 s of the 15 minutes; `python bench/ui.py` alone takes 10
 
 
 QUICK = Plan(
@@ -82,6 +90,7 @@ QUICK = Plan(
     abuse=False,
     peers=False,
     postgres=False,
+    ui_sizes=(),
 )
 
 
@@ -556,6 +565,54 @@ class Run:
                 )
             )
 
+    def field_app_ui(self) -> None:
+        plan = self.plan
+        step(f"the field app in Chromium at phone size: {', '.join(plan.ui_sizes)}")
+        out = self.workdir / "ui.json"
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "ui.py"),
+                "--sizes",
+                ",".join(plan.ui_sizes),
+                "--samples",
+                str(plan.ui_samples),
+                "--starts",
+                str(plan.ui_starts),
+                "--json",
+                str(out),
+            ],
+            check=True,
+            timeout=UI_TIMEOUT_S,
+        )
+        rows = self.section("The field app in Chromium at phone size (bench/ui.py), Fieldwork only")
+        found = json.loads(out.read_text())
+        for size in plan.ui_sizes:
+            measured = found[size]["this"]
+            floor_ms = measured["rows"][UI_FLOOR]["median_ms"]
+            for name, row in measured["rows"].items():
+                app = (
+                    f"; app {row['app_ms']:.0f} ms, of it Flet {row['patch_ms']:.0f} ms"
+                    if "app_ms" in row
+                    else ""
+                )
+                rows.append(
+                    Row(
+                        f"{size} ({measured['records']:,} records): {name}",
+                        "ms",
+                        row["median_ms"],
+                        machine=f"{floor_ms:.0f} ms event round trip",
+                        note=f"n={row['samples']}, load {row['load']:.1f}{app}",
+                    )
+                )
+        self.notes.append(
+            "Field app: bench/ui.py drives `python -m app.main --web` in Debian's Chromium (headless, "
+            "software rendering) at 390x844; each figure is the median of its samples from the action "
+            "until the result shows; 'app' is the app's own part (event received to last UI message sent, "
+            "from the app's FIELDWORK_UI_TIMING hook) and 'Flet' its diff, serialisation and send; the "
+            "floor is a tap on the already selected Today tab."
+        )
+
 
 def machine_info() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
@@ -595,6 +652,8 @@ def run(plan: Plan, out: Path) -> Results:
             bench.load()
         if plan.review_visits and plan.postgres:
             bench.review_pages()
+        if plan.ui_sizes:
+            bench.field_app_ui()
     info["load average at end"] = f"{os.getloadavg()[0]:.1f}"
     results = Results(
         started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -91,7 +91,6 @@ class FakePage:
     """The parts of a Flet page the Shell sets and calls."""
 
     def __init__(self) -> None:
-        self.updates = 0
         self.floating_action_button: Any = None
         self.navigation_bar: Any = None
 
@@ -99,7 +98,7 @@ class FakePage:
         self.controls = controls
 
     def update(self) -> None:
-        self.updates += 1
+        return None
 
     def show_dialog(self, _dialog: Any) -> None:
         return None

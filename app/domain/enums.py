@@ -87,3 +87,29 @@ class BenefitsCounselling(StrEnum):
     NOT_OFFERED = "not_offered"
     OFFERED = "offered"
     DONE = "done"
+
+
+class JobEndReason(StrEnum):
+    QUIT = "quit"
+    DISMISSED = "dismissed"
+    LAID_OFF = "laid_off"
+    TEMPORARY_ENDED = "temporary_ended"
+    BETTER_JOB = "better_job"
+
+
+class DisclosureDecision(StrEnum):
+    """A job seeker's choice for one employer: may it know about them and their condition."""
+
+    AGREED = "agreed"
+    DECLINED = "declined"
+
+
+class PracticalHelp(StrEnum):
+    """Barriers the team helps with before work starts (a checklist on the job seeker)."""
+
+    CHILDCARE = "childcare"
+    CLOTHES = "clothes"
+    TRANSPORT = "transport"
+    INTERVIEW_PRACTICE = "interview_practice"
+    CV = "cv"
+    DOCUMENTS = "documents"

@@ -18,11 +18,14 @@ from app.domain.enums import (
     CheckInWith,
     ContactMode,
     Disclosure,
+    DisclosureDecision,
     FoundVia,
     GeotagSource,
+    JobEndReason,
     Market,
     OpeningStatus,
     Permanence,
+    PracticalHelp,
     SeekerStatus,
     VisitPurpose,
     WageUnit,
@@ -88,6 +91,25 @@ BENEFITS_COUNSELLING = {
     BenefitsCounselling.OFFERED: "Offered",
     BenefitsCounselling.DONE: "Done",
 }
+JOB_END_REASON = {
+    JobEndReason.QUIT: "Left the job",
+    JobEndReason.DISMISSED: "Dismissed",
+    JobEndReason.LAID_OFF: "Laid off",
+    JobEndReason.TEMPORARY_ENDED: "Temporary job came to its end",
+    JobEndReason.BETTER_JOB: "Moved to a better job",
+}
+DISCLOSURE_DECISION = {
+    DisclosureDecision.AGREED: "May know about them",
+    DisclosureDecision.DECLINED: "Must not know about them",
+}
+PRACTICAL_HELP = {
+    PracticalHelp.CHILDCARE: "Childcare",
+    PracticalHelp.CLOTHES: "Clothes for work",
+    PracticalHelp.TRANSPORT: "Getting there",
+    PracticalHelp.INTERVIEW_PRACTICE: "Interview practice",
+    PracticalHelp.CV: "A CV",
+    PracticalHelp.DOCUMENTS: "Papers and ID",
+}
 LOCATION_FLAG = {LocationFlag.FAR: "Far from the employer", LocationFlag.POOR_ACCURACY: "Rough GPS fix"}
 
 TABLES: dict[type[Enum], Mapping[Any, str]] = {
@@ -104,6 +126,9 @@ TABLES: dict[type[Enum], Mapping[Any, str]] = {
     Disclosure: DISCLOSURE,
     SeekerStatus: SEEKER_STATUS,
     BenefitsCounselling: BENEFITS_COUNSELLING,
+    JobEndReason: JOB_END_REASON,
+    DisclosureDecision: DISCLOSURE_DECISION,
+    PracticalHelp: PRACTICAL_HELP,
     LocationFlag: LOCATION_FLAG,
 }
 
@@ -176,6 +201,27 @@ FIELD_LABELS = {
     "concerns": "Concerns",
     "next_check_in_on": "Next check-in",
     "disclosure_reason": "Reason for linking without disclosure consent",
+    # Issue 15
+    "job_search_started_on": "Job search started on",
+    "engagement_on": "Engagement meeting",
+    "career_profile_on": "Career profile meeting",
+    "job_search_plan_on": "Job search plan meeting",
+    "better_off_calculation_on": "Better-off calculation done on",
+    "practical_help": "Practical help",
+    "skills": "Skills",
+    "experience": "Experience",
+    "min_hours_per_week": "Fewest hours a week",
+    "max_hours_per_week": "Most hours a week",
+    "min_pay_per_hour": "Lowest pay an hour",
+    "max_travel_km": "Farthest to travel (km)",
+    "undisclosed_job_seeker_ids": "On behalf of, not disclosed",
+    "job_id": "Job",
+    "opening_id": "From the opening",
+    "ended_on": "Job ended on",
+    "end_reason": "Why it ended",
+    "decision": "Decision",
+    "decided_on": "Decided on",
+    "revoked_on": "Revoked on",
 }
 
 

@@ -18,11 +18,14 @@ from app.domain.enums import (
     CheckInWith,
     ContactMode,
     Disclosure,
+    DisclosureDecision,
     FoundVia,
     GeotagSource,
+    JobEndReason,
     Market,
     OpeningStatus,
     Permanence,
+    PracticalHelp,
     SeekerStatus,
     VisitPurpose,
     WageUnit,
@@ -79,8 +82,23 @@ class JobSeeker(Record):
     status: SeekerStatus = SeekerStatus.ENGAGED
     benefits_counselling: BenefitsCounselling = BenefitsCounselling.NOT_OFFERED
     benefits_counselling_on: date | None = None
-    job_started_on: date | None = None
-    current_employer_id: str | None = None
+    job_started_on: date | None = None  # before issue 15; a Job record holds a job now
+    current_employer_id: str | None = None  # before issue 15; a Job record holds a job now
+    # Issue 15: the journey before work. The job search starts when the job seeker chooses
+    # (None: the referral date); it starts the 30-day first-contact clock.
+    job_search_started_on: date | None = None
+    engagement_on: date | None = None
+    career_profile_on: date | None = None
+    job_search_plan_on: date | None = None
+    better_off_calculation_on: date | None = None  # benefits counselling's better-off calculation
+    practical_help: list[PracticalHelp] = field(default_factory=list)
+    # Preferences and strengths, for matching openings and employers (app.domain.matching).
+    skills: list[str] = field(default_factory=list)
+    experience: str = ""
+    min_hours_per_week: float | None = None
+    max_hours_per_week: float | None = None
+    min_pay_per_hour: float | None = None
+    max_travel_km: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +119,10 @@ class EmployerVisit(Record):
     next_step_dismissed: bool = False
     geotag: Geotag = field(default_factory=Geotag)
     disclosure_reason: str = ""  # why a non-consenting job seeker is linked anyway
+    # Issue 15: job seekers this visit was made for who have not agreed that this employer may
+    # know about them: "on behalf of, not disclosed". They count toward the first-contact clock and
+    # are never named in anything employer-facing.
+    undisclosed_job_seeker_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +154,39 @@ class SupportCheckIn(Record):
     concerns: str = ""
     next_check_in_on: date | None = None
     disclosure_reason: str = ""
+    job_id: str | None = None  # issue 15: the job this in-work support is about
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job(Record):
+    """A job a job seeker holds or held (issue 15). A person may hold several over time, or two
+    at once. Whether it is competitive is derived (app.domain.rules), never stored."""
+
+    job_seeker_id: str = ""
+    employer_id: str = ""
+    opening_id: str | None = None
+    title: str = ""
+    started_on: date | None = None
+    hours_per_week: float | None = None
+    wage: float | None = None
+    wage_unit: WageUnit = WageUnit.HOUR
+    permanence: Permanence = Permanence.PERMANENT
+    market: Market = Market.OPEN_MARKET
+    ended_on: date | None = None
+    end_reason: JobEndReason | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmployerDisclosure(Record):
+    """A job seeker's dated decision for one employer (issue 15): whether that employer may know
+    about them and their condition. Revoking sets `revoked_on`; a new decision is a new record."""
+
+    job_seeker_id: str = ""
+    employer_id: str = ""
+    decision: DisclosureDecision = DisclosureDecision.DECLINED
+    decided_on: date | None = None
+    revoked_on: date | None = None
 
 
 RECORD_KINDS: dict[str, type[Record]] = {

@@ -67,6 +67,9 @@ LIST_CAPS: dict[str, ListCap] = {
     "contacts": ListCap(20, NAME_MAX, "contact people"),
     "preferred_job_types": ListCap(20, 100, "job types"),
     "topics": ListCap(20, 100, "topics"),
+    "undisclosed_job_seeker_ids": ListCap(50, ID_MAX, "job seekers"),
+    "practical_help": ListCap(20, 40, "kinds of practical help"),
+    "skills": ListCap(30, 100, "skills"),
 }
 # PostgreSQL text cannot hold it, and no keyboard types it: refused before it reaches a database.
 NUL = "\x00"

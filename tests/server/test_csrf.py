@@ -29,6 +29,7 @@ NOT_COOKIE_AUTHENTICATED = {
     ("POST", "/api/v1/sync/push"): "the phone's bearer device token",
     ("PUT", "/api/v1/attachments/{attachment_id}"): "the phone's bearer device token",
     ("PUT", "/api/v1/attachments/{attachment_id}/content"): "the phone's bearer device token",
+    ("POST", "/api/v1/records/{record_id}/replies"): "the phone's bearer device token",
 }
 FOREIGN = [
     {"Origin": "https://evil.example"},

@@ -22,6 +22,7 @@ class DisclosureRefused(DomainError):
         self.job_seeker_codes = job_seeker_codes
         names = ", ".join(job_seeker_codes)
         super().__init__(
-            f"{names} has not agreed to disclose to employers. Remove them from this record, "
-            "or give a reason for linking them (for example: they asked you to speak to the employer)."
+            f"{names} has not agreed to disclose to this employer. Log them as 'On behalf, not"
+            " disclosed', remove them from this record, or give a reason for linking them (for"
+            " example: they asked you to speak to the employer)."
         )

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from app.domain.enums import CheckInWith, ContactMode, Disclosure, Market, WageUnit
+from app.domain.enums import CheckInWith, ContactMode, Disclosure, DisclosureDecision, Market, WageUnit
 from app.domain.errors import DisclosureRefused
-from app.domain.records import EmployerVisit, JobOpening, JobSeeker, Record, SupportCheckIn
+from app.domain.records import (
+    EmployerDisclosure,
+    EmployerVisit,
+    JobOpening,
+    JobSeeker,
+    Record,
+    SupportCheckIn,
+)
 
 WEEKS_PER_YEAR = 52.0
 MONTHS_PER_YEAR = 12.0
@@ -84,16 +91,84 @@ def employer_facing_seeker_ids(record: Record) -> list[str]:
     return []
 
 
-def check_disclosure(record: Record, job_seekers: Mapping[str, JobSeeker]) -> None:
-    """Refuse to link a worker who has not consented to disclosure to an employer-facing record,
-    unless the record says why (the worker decides who knows about their mental health)."""
+def record_employer_id(record: Record) -> str:
+    """The employer an employer-facing record is about ("" when it names none)."""
+    return getattr(record, "employer_id", None) or ""
+
+
+def _decision_order(decision: EmployerDisclosure) -> tuple[date, datetime, str]:
+    return (
+        decision.decided_on or date.min,
+        decision.updated_at or decision.created_at or datetime.min,
+        decision.id,
+    )
+
+
+@dataclass(frozen=True)
+class DisclosureBook:
+    """Job seekers' per-employer disclosure decisions (issue 15), for the guard.
+
+    A job seeker may be named to employer E (in a record's job_seeker_ids) only with an active
+    AGREED decision for E; the active decision for (seeker, E) is the latest one not revoked (by
+    decided_on, then last change). The migration of the single flag from before issue 15: a job
+    seeker with no per-employer decision at all (revoked ones count: a revoked agreement is not
+    consent) may still be named to any employer while their general flag is "consented"."""
+
+    by_seeker: Mapping[str, tuple[EmployerDisclosure, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, decisions: Iterable[EmployerDisclosure]) -> DisclosureBook:
+        grouped: dict[str, list[EmployerDisclosure]] = {}
+        for decision in decisions:
+            if decision.job_seeker_id:
+                grouped.setdefault(decision.job_seeker_id, []).append(decision)
+        return cls({seeker: tuple(sorted(items, key=_decision_order)) for seeker, items in grouped.items()})
+
+    def decisions(self, seeker_id: str) -> tuple[EmployerDisclosure, ...]:
+        """Every decision of this job seeker, oldest first (revoked ones too)."""
+        return self.by_seeker.get(seeker_id, ())
+
+    def active(self, seeker_id: str, employer_id: str) -> EmployerDisclosure | None:
+        """The decision in force for this employer: the latest one not revoked, or None."""
+        live = [
+            decision
+            for decision in self.decisions(seeker_id)
+            if decision.employer_id == employer_id and decision.revoked_on is None
+        ]
+        return live[-1] if live else None
+
+    def active_for(self, seeker_id: str) -> list[EmployerDisclosure]:
+        """The decision in force for each employer this job seeker decided for, latest first."""
+        employers = {decision.employer_id for decision in self.decisions(seeker_id)}
+        found = [self.active(seeker_id, employer_id) for employer_id in employers]
+        return sorted((d for d in found if d is not None), key=_decision_order, reverse=True)
+
+    def may_name(self, seeker: JobSeeker, employer_id: str) -> bool:
+        """True when `seeker` may be named to this employer without a reason (see the class)."""
+        if not self.decisions(seeker.id):
+            return seeker.disclosure is Disclosure.CONSENTED
+        active = self.active(seeker.id, employer_id) if employer_id else None
+        return active is not None and active.decision is DisclosureDecision.AGREED
+
+
+NO_DECISIONS = DisclosureBook()
+
+
+def check_disclosure(
+    record: Record, job_seekers: Mapping[str, JobSeeker], disclosures: DisclosureBook = NO_DECISIONS
+) -> None:
+    """Refuse to name a job seeker in an employer-facing record for an employer they have not
+    agreed may know about them (DisclosureBook.may_name), unless the record says why (the worker
+    decides who knows about their mental health). Job seekers the visit was made for "on behalf
+    of, not disclosed" (undisclosed_job_seeker_ids) are never named, so always allowed."""
     reason = getattr(record, "disclosure_reason", "")
     if reason.strip():
         return
+    employer_id = record_employer_id(record)
     refused = [
         job_seekers[seeker_id].code
         for seeker_id in employer_facing_seeker_ids(record)
-        if seeker_id in job_seekers and job_seekers[seeker_id].disclosure is not Disclosure.CONSENTED
+        if seeker_id in job_seekers and not disclosures.may_name(job_seekers[seeker_id], employer_id)
     ]
     if refused:
         raise DisclosureRefused(refused)

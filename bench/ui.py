@@ -491,6 +491,37 @@ def run(sizes: list[str], samples: int, starts: int, app_roots: dict[str, Path])
     return results
 
 
+def markdown(results: dict[str, Any], before: str = "before") -> str:
+    """The rows as bench/RESULTS.md tables: this checkout against `before` (another --app-root) as
+    the peer, so the ratio column says how many times faster the change made each row."""
+    from bench.results import Row, table
+
+    lines: list[str] = []
+    for size, measured in results.items():
+        if not isinstance(measured, dict) or "this" not in measured:
+            continue
+        this, other = measured["this"], measured.get(before)
+        rows = []
+        for name, row in this["rows"].items():
+            old = other["rows"].get(name) if other else None
+            app = f"; app {row['app_ms']:.0f} ms" if "app_ms" in row else ""
+            if old and "app_ms" in old:
+                app += f" (before {old['app_ms']:.0f} ms)"
+            loads = f"load {row['load']:.1f}" + (f" / before {old['load']:.1f}" if old else "")
+            rows.append(
+                Row(
+                    name,
+                    "ms",
+                    row["median_ms"],
+                    old["median_ms"] if old else None,
+                    before if old else "",
+                    note=f"n={row['samples']}, {loads}{app}",
+                )
+            )
+        lines += ["", f"### {size}: {this['records']:,} records", "", *table(rows)]
+    return "\n".join(lines).replace("(peer ahead)", "(slower than before)") + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python bench/ui.py", description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="demo,5k,2k-employers")
@@ -513,6 +544,8 @@ def main(argv: list[str] | None = None) -> None:
     results = run([s for s in args.sizes.split(",") if s], args.samples, args.starts, roots)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+    if len(roots) > 1:
+        print(markdown(results, next(iter(roots))))
 
 
 if __name__ == "__main__":

@@ -23,14 +23,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-PROTOCOL_VERSION = 1
+# 2 (issue 15): the kinds "job" and "employer_disclosure". An app on version 1 does not know them,
+# so the server answers it 426 "app_update_required" instead of sending it records it cannot read.
+PROTOCOL_VERSION = 2
 # Sent by the device on every sync request, so the server can answer an outdated app with
 # 426 "app_update_required" before reading (or writing) anything.
 PROTOCOL_HEADER = "Fieldwork-Protocol"
 MAX_BATCH_OPERATIONS = 500
 
-RECORD_KINDS = ("employer", "job_seeker", "employer_visit", "job_opening", "support_check_in")
-RecordKind = Literal["employer", "job_seeker", "employer_visit", "job_opening", "support_check_in"]
+RECORD_KINDS = (
+    "employer", "job_seeker", "employer_visit", "job_opening", "support_check_in", "job", "employer_disclosure",
+)  # fmt: skip
+RecordKind = Literal[
+    "employer", "job_seeker", "employer_visit", "job_opening", "support_check_in", "job", "employer_disclosure",
+]  # fmt: skip
 OpStatus = Literal["applied", "already_applied", "conflict", "rejected"]
 ReviewState = Literal["unreviewed", "approved", "needs_changes"]
 

@@ -195,6 +195,8 @@ RECORD_KINDS: dict[str, type[Record]] = {
     "employer_visit": EmployerVisit,
     "job_opening": JobOpening,
     "support_check_in": SupportCheckIn,
+    "job": Job,
+    "employer_disclosure": EmployerDisclosure,
 }
 KIND_OF: dict[type[Record], str] = {cls: kind for kind, cls in RECORD_KINDS.items()}
 

@@ -12,8 +12,10 @@ from app.domain.enums import CheckInWith, GeotagSource
 from app.domain.errors import ValidationError
 from app.domain.records import (
     Employer,
+    EmployerDisclosure,
     EmployerVisit,
     Geotag,
+    Job,
     JobOpening,
     JobSeeker,
     Record,
@@ -43,6 +45,8 @@ TEXT_CAPS: dict[str, int] = {
     "employer_id": ID_MAX,
     "job_seeker_id": ID_MAX,
     "current_employer_id": ID_MAX,
+    "opening_id": ID_MAX,
+    "job_id": ID_MAX,
     "code": CODE_MAX,
     "name": NAME_MAX,
     "title": NAME_MAX,
@@ -247,10 +251,43 @@ def _check_check_in(record: SupportCheckIn, now: datetime, errors: Errors) -> No
     _plan_date(errors, "next_check_in_on", record.next_check_in_on, now, "Next check-in date")
 
 
+def _check_job(record: Job, now: datetime, errors: Errors) -> None:
+    _required(errors, "job_seeker_id", record.job_seeker_id, "Worker")
+    _required(errors, "employer_id", record.employer_id, "Employer")
+    if record.started_on is None:
+        errors["started_on"] = "Start date is required"
+    _plan_date(errors, "started_on", record.started_on, now, "Start date")
+    _past_date(errors, "ended_on", record.ended_on, now, "End date")
+    if record.ended_on is not None and record.started_on is not None and record.ended_on < record.started_on:
+        errors["ended_on"] = "the job cannot end before it started"
+    if record.ended_on is not None and record.end_reason is None:
+        errors["end_reason"] = "choose why the job ended"
+    elif record.ended_on is None and record.end_reason is not None:
+        errors["ended_on"] = "give the date the job ended, or clear the reason"
+    if record.wage is not None and record.wage < 0:
+        errors["wage"] = "pay cannot be negative"
+    hours = record.hours_per_week
+    if hours is not None and not 0 <= hours <= MAX_HOURS_PER_WEEK:
+        errors["hours_per_week"] = f"hours per week must be between 0 and {MAX_HOURS_PER_WEEK:g}"
+
+
+def _check_employer_disclosure(record: EmployerDisclosure, now: datetime, errors: Errors) -> None:
+    _required(errors, "job_seeker_id", record.job_seeker_id, "Job seeker")
+    _required(errors, "employer_id", record.employer_id, "Employer")
+    if record.decided_on is None:
+        errors["decided_on"] = "Date of the decision is required"
+    _past_date(errors, "decided_on", record.decided_on, now, "Date of the decision")
+    _past_date(errors, "revoked_on", record.revoked_on, now, "Date revoked")
+    if record.revoked_on is not None and record.decided_on is not None and record.revoked_on < record.decided_on:
+        errors["revoked_on"] = "a decision cannot be revoked before it was made"
+
+
 _CHECKERS: dict[type, Callable[[Any, datetime, Errors], None]] = {
     Employer: _check_employer,
     JobSeeker: _check_job_seeker,
     EmployerVisit: _check_visit,
     JobOpening: _check_opening,
     SupportCheckIn: _check_check_in,
+    Job: _check_job,
+    EmployerDisclosure: _check_employer_disclosure,
 }

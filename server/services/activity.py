@@ -1,4 +1,4 @@
-"""The team activity feed for supervisors: visits, openings and check-ins, newest first.
+"""The team activity feed for supervisors: visits, openings, check-ins and jobs, newest first.
 
 Filters and order use the derived, indexed columns (`occurred_at`, `owner_user_id`) and the
 reviews table (the review state shown is server.services.reviews.shown_review_state: a decision
@@ -24,7 +24,7 @@ from server.services.replies import reply_waiting_clause
 from server.services.reviews import review_state_filter, shown_review_state
 from server.timeutil import as_utc
 
-ACTIVITY_KINDS: tuple[str, ...] = ("employer_visit", "job_opening", "support_check_in")
+ACTIVITY_KINDS: tuple[str, ...] = ("employer_visit", "job_opening", "support_check_in", "job")
 EXPORT_LIMIT = 100_000
 SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
 
@@ -193,6 +193,8 @@ def mentioned_ids(rows: list[ActivityRow]) -> set[str]:
     for row in rows:
         if row.subject_id:
             ids.add(row.subject_id)
+        if isinstance(employer := row.data.get("employer_id"), str):
+            ids.add(employer)  # a job's or a check-in's employer (a visit's is its subject)
         seekers = row.data.get("job_seeker_ids")
         if isinstance(seekers, list):
             ids.update(item for item in seekers if isinstance(item, str))

@@ -1,6 +1,7 @@
 """Columns derived from a record's data when it is written, so review pages can filter and sort
 with indexes instead of reading JSON: `occurred_at` (when the activity happened, UTC) and
-`subject_id` (the employer a visit or opening is about, the job seeker a check-in is about); and
+`subject_id` (the employer a visit or opening is about, the job seeker a check-in, job or
+employer disclosure is about); and
 for the fidelity page (migration 0004) a visit's `face_to_face` flag and `seeker_ids`, the job
 seekers it names, so first contacts are found without parsing JSON. Migration 0005 adds the
 point of a record (`latitude`, `longitude`): an employer's geocoded location, a visit's geotag, so
@@ -32,11 +33,18 @@ def _parse_instant(value: Any) -> datetime | None:
 
 
 def occurred_at_of(kind: str, data: dict[str, Any] | None) -> datetime | None:
-    """Visits and check-ins: their `occurred_at`; openings: `noted_on` (midnight UTC); every
-    record falls back to `created_at`. Tombstones have none."""
+    """Visits and check-ins: their `occurred_at`; openings: `noted_on`, jobs: `started_on`, employer
+    disclosures: `decided_on` (midnight UTC); every record falls back to `created_at`. Tombstones
+    have none."""
     if data is None:
         return None
-    primary = {"employer_visit": "occurred_at", "support_check_in": "occurred_at", "job_opening": "noted_on"}
+    primary = {
+        "employer_visit": "occurred_at",
+        "support_check_in": "occurred_at",
+        "job_opening": "noted_on",
+        "job": "started_on",
+        "employer_disclosure": "decided_on",
+    }
     field = primary.get(kind)
     found = _parse_instant(data.get(field)) if field else None
     return found or _parse_instant(data.get("created_at"))
@@ -45,7 +53,13 @@ def occurred_at_of(kind: str, data: dict[str, Any] | None) -> datetime | None:
 def subject_id_of(kind: str, data: dict[str, Any] | None) -> str | None:
     if data is None:
         return None
-    key = {"employer_visit": "employer_id", "job_opening": "employer_id", "support_check_in": "job_seeker_id"}
+    key = {
+        "employer_visit": "employer_id",
+        "job_opening": "employer_id",
+        "support_check_in": "job_seeker_id",
+        "job": "job_seeker_id",
+        "employer_disclosure": "job_seeker_id",
+    }
     field = key.get(kind)
     value = data.get(field) if field else None
     return value[:36] if isinstance(value, str) and value else None

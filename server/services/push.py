@@ -27,6 +27,9 @@ from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
 from sync.protocol import Operation, OperationResult
 
+# Records about one job seeker (`job_seeker_id`): only their specialist (or a supervisor) may write them.
+SEEKER_KINDS = ("support_check_in", "job", "employer_disclosure")
+
 # Core tables, not ORM classes: bulk statements skip the ORM's per-row bookkeeping.
 RECORDS: Table = RecordRow.__table__  # type: ignore[assignment]
 VERSIONS: Table = RecordVersion.__table__  # type: ignore[assignment]
@@ -153,7 +156,7 @@ def _load_job_seekers(
         for data in (op.data or {}, (stored.data if stored else None) or {}):
             if op.kind in ("employer_visit", "job_opening") and isinstance(data.get("job_seeker_ids"), list):
                 wanted.update(item for item in data["job_seeker_ids"] if isinstance(item, str))
-            if op.kind == "support_check_in" and isinstance(data.get("job_seeker_id"), str):
+            if op.kind in SEEKER_KINDS and isinstance(data.get("job_seeker_id"), str):
                 wanted.add(data["job_seeker_id"])
     if not wanted:
         return {}

@@ -47,6 +47,8 @@ KIND_LABELS = {
     "support_check_in": "In-work support check-in",
     "employer": "Employer",
     "job_seeker": "Job seeker",
+    "job": "Job",
+    "employer_disclosure": "Employer disclosure decision",
 }
 STATE_LABELS = {
     "unreviewed": "Unreviewed",

@@ -56,4 +56,14 @@ def describe(kind: str, data: dict[str, Any], names: dict[str, str]) -> str:
     if kind == "support_check_in":
         seeker = names.get(str(data.get("job_seeker_id")), "unknown worker")
         return f"{seeker} · with {words(data.get('with_whom'))} · {words(data.get('mode'))}"
+    if kind == "job":
+        seeker = names.get(str(data.get("job_seeker_id")), "unknown worker")
+        employer = names.get(str(data.get("employer_id")), "unknown employer")
+        ended = f" · ended {data.get('ended_on')}" if data.get("ended_on") else ""
+        return f"{seeker} · {data.get('title') or 'Job'} at {employer} · from {data.get('started_on')}{ended}"
+    if kind == "employer_disclosure":
+        seeker = names.get(str(data.get("job_seeker_id")), "unknown job seeker")
+        employer = names.get(str(data.get("employer_id")), "unknown employer")
+        revoked = f" · revoked {data.get('revoked_on')}" if data.get("revoked_on") else ""
+        return f"{seeker} · {words(data.get('decision'))} for {employer}{revoked}"
     return str(data.get("name") or data.get("code") or "")

@@ -48,7 +48,7 @@ def test_an_empty_incremental_pull_keeps_the_cursor(client, world):
         "changes": [],
         "next_cursor": cursor,
         "has_more": False,
-        "protocol_version": 1,
+        "protocol_version": 2,
         "code_format": "letters_digits_hyphens",  # the team's job-seeker code format, on every pull
     }
 

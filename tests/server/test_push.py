@@ -253,7 +253,7 @@ def test_envelope_errors_have_precise_codes(client, world):
     cases = [
         (b"{", 400, "invalid_json"),
         (b'{"operations": {}}', 400, "invalid_request"),
-        (b'{"operations": [], "protocol_version": 2}', 400, "unsupported_protocol_version"),
+        (b'{"operations": [], "protocol_version": 99}', 400, "unsupported_protocol_version"),
         (b'{"operations": [NaN]}', 400, "invalid_json"),
     ]
     for body, status, code in cases:

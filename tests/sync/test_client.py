@@ -8,7 +8,7 @@ import pytest
 
 from sync.client import Offline, ProtocolFault, SyncClient, Unauthorized
 from sync.errors import PayloadTooLarge
-from sync.protocol import Operation
+from sync.protocol import PROTOCOL_VERSION, Operation
 
 
 def client_answering(handler) -> SyncClient:
@@ -32,7 +32,7 @@ def test_push_sends_a_gzipped_batch_with_the_device_token():
     assert seen["auth"] == "Bearer tok-123"
     assert seen["encoding"] == "gzip"
     assert len(seen["body"]["operations"]) == 40
-    assert seen["body"]["protocol_version"] == 1
+    assert seen["body"]["protocol_version"] == PROTOCOL_VERSION
 
 
 def test_a_prepared_push_sends_the_body_encoded_ahead_and_only_for_that_batch(monkeypatch):

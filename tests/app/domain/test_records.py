@@ -126,4 +126,6 @@ def test_every_kind_is_registered():
         "employer_visit",
         "job_opening",
         "support_check_in",
+        "job",
+        "employer_disclosure",
     }

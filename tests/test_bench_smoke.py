@@ -56,3 +56,15 @@ def test_ratio_says_who_is_ahead() -> None:
     assert "| reopen | 0.500 s | 0.250 s (TinyDB) | 0.50x (peer ahead) | — |" in text
     assert "| sync | 1,500 records/s | — | — | — |" in text
     assert "| 10 | — |" in text
+
+
+def test_matching_bench_measures_both_rankings_beside_the_naive_baseline() -> None:
+    from bench import matching
+
+    figures = matching.measure(size=200, runs=3)
+    text = matching.report(figures)
+
+    assert "rank 200 employers:" in text and "rank 200 openings:" in text
+    assert "naive, folding every text each call" in text
+    for timing in (figures.employers, figures.employers_naive, figures.openings, figures.openings_naive):
+        assert timing.cpu_ms >= 0 and timing.wall_ms > 0

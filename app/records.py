@@ -24,6 +24,7 @@ from app.domain.records import (
     RECORD_KINDS,
     Employer,
     EmployerVisit,
+    Job,
     JobOpening,
     JobSeeker,
     Record,
@@ -555,6 +556,14 @@ def describe_record(
         return record.name, f"Employer · {record.sector or 'no sector'}", record.updated_at
     if isinstance(record, JobSeeker):
         return record.code, f"Job seeker · {label(record.status)}", record.updated_at
+    if isinstance(record, Job):
+        seeker = seekers.get(record.job_seeker_id)
+        ended = f" · ended {record.ended_on:%-d %b %Y}" if record.ended_on else ""
+        return (
+            record.title or "Job",
+            f"{seeker.code if seeker else 'Unknown worker'} at {employer_name(record.employer_id)}{ended}",
+            record.updated_at,
+        )
     return kind_of(record), "", record.updated_at
 
 

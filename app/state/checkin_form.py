@@ -6,7 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, Disclosure, SeekerStatus
-from app.domain.records import Employer, JobSeeker, SupportCheckIn
+from app.domain.jobs import current_job_at, jobs_of
+from app.domain.records import Employer, Job, JobSeeker, SupportCheckIn
 from app.records import RecordService
 from app.state.forms import FormState, Parser, days_from, format_date, format_time, split_list
 
@@ -22,6 +23,7 @@ class CheckInFormState(FormState):
     ) -> None:
         super().__init__(service, base=base)
         self.tz = service.clock.now().tzinfo
+        self.all_jobs: list[Job] = service.all("job", Job)
         self.employers: list[Employer] = service.recent_employers()
         # Workers first: a check-in is in-work support.
         seekers = service.recent_job_seekers()
@@ -41,6 +43,7 @@ class CheckInFormState(FormState):
                 "concerns": base.concerns,
                 "next_check_in_on": format_date(base.next_check_in_on),
                 "disclosure_reason": base.disclosure_reason,
+                "job_id": base.job_id or "",
             }
             if base.disclosure_reason:
                 self.disclosure_message = (
@@ -58,17 +61,46 @@ class CheckInFormState(FormState):
                 "concerns": "",
                 "next_check_in_on": days_from(service.clock.now().date(), 7),
                 "disclosure_reason": "",
+                "job_id": "",
             }
             if job_seeker_id:
                 self.select_job_seeker(job_seeker_id)
 
     def select_job_seeker(self, seeker_id: str) -> None:
-        """Choosing a worker fills in their current employer."""
+        """Choosing a worker fills in their current employer, and the job the check-in is about."""
         self.set_field("job_seeker_id", seeker_id)
         seeker = self.selected_job_seeker()
         if seeker is not None and seeker.current_employer_id and not self.text("employer_id"):
             self.values["employer_id"] = seeker.current_employer_id
+        self.values["job_id"] = ""
+        self._default_job()
         self._refresh_disclosure()
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The chosen worker's jobs, current first: the check-in belongs to one of them."""
+        return jobs_of(self.all_jobs, self.text("job_seeker_id"))
+
+    def select_employer(self, employer_id: str) -> None:
+        self.set_field("employer_id", employer_id)
+        if not self.text("job_id"):
+            self._default_job()
+
+    def select_job(self, job_id: str) -> None:
+        """Choosing the job fills in its employer."""
+        self.set_field("job_id", job_id)
+        job = next((j for j in self.jobs if j.id == job_id), None)
+        if job is not None:
+            self.values["employer_id"] = job.employer_id
+            self.errors.pop("employer_id", None)
+
+    def _default_job(self) -> None:
+        """The current job at the chosen employer (or the only current job), when none is chosen."""
+        job = current_job_at(self.all_jobs, self.text("job_seeker_id"), self.text("employer_id") or None)
+        if job is not None:
+            self.values["job_id"] = job.id
+            if not self.text("employer_id"):
+                self.values["employer_id"] = job.employer_id
 
     def set_with_whom(self, value: str) -> None:
         self.set_field("with_whom", value)
@@ -104,6 +136,7 @@ class CheckInFormState(FormState):
             "concerns": self.text("concerns").strip(),
             "next_check_in_on": next_on,
             "disclosure_reason": self.text("disclosure_reason").strip(),
+            "job_id": self.text("job_id") or None,
         }
         if isinstance(self.base, SupportCheckIn):
             return replace(self.base, **fields)

@@ -13,6 +13,7 @@ from app.domain.records import (
     Employer,
     EmployerVisit,
     Geotag,
+    Job,
     JobOpening,
     JobSeeker,
     Record,
@@ -27,6 +28,7 @@ from app.state.employers import EmployerFormState
 from app.state.feedback import REVIEW_LABELS, Comment, shown_review_state
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState
+from app.state.jobs import JobRow, JobStartFormState, job_rows
 from app.state.opening_form import OpeningFormState
 from app.state.replies import thread, write_reply
 from app.state.visit_form import VisitFormState, employer_point
@@ -39,6 +41,7 @@ KIND_LABELS = {
     "employer_visit": "Employer visit",
     "job_opening": "Job opening",
     "support_check_in": "Check-in",
+    "job": "Job",
 }
 HIDDEN = {"id", "created_at", "version", "disclosure_reason", "geocoded_address"}
 SYNC_LABELS = {
@@ -81,6 +84,7 @@ class RecordDetailState:
         self.related: list[tuple[str, str, str, str]] = []  # (kind, id, title, detail)
         self.open_tasks: list[EmployerVisit] = []  # an employer's open next steps, soonest first
         self.task_message: str | None = None  # what Done or Dismiss did, or why it could not
+        self.jobs: list[JobRow] = []  # a job seeker's jobs, current first (issue 15)
         self.refresh()
 
     @property
@@ -130,6 +134,8 @@ class RecordDetailState:
         if legacy and not self.comments:
             self.comments = [Comment("Supervisor", str(legacy), "")]
         self.related = self._related(employers, seekers)
+        if isinstance(self.record, JobSeeker):
+            self.jobs = job_rows(self.service, self.record.id, wages=self.wages)
         if isinstance(self.record, Employer):
             self.open_tasks = self.service.open_next_steps(self.record.id)
         if isinstance(self.record, EmployerVisit):
@@ -170,6 +176,7 @@ class RecordDetailState:
             self.review_label,
             tuple(self.comments),
             tuple(self.rows),
+            tuple(self.jobs),
         )
 
     def _related(
@@ -209,6 +216,8 @@ class RecordDetailState:
             return EmployerFormState(self.service, base=record)
         if isinstance(record, JobSeeker):
             return JobSeekerFormState(self.service, base=record)
+        if isinstance(record, Job):
+            return JobStartFormState(self.service, base=record, wages=self.wages)
         return None
 
     @property

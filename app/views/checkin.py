@@ -63,11 +63,12 @@ class CheckInView:
                 ),
             ),
             *disclosure_block(state, state.needs_disclosure_reason()),
+            *self._job_choice(),
             dropdown(
                 "Employer",
                 [("", "None")] + [(e.id, e.name) for e in state.employers],
                 state.text("employer_id"),
-                self.shell.then_refresh(lambda v: state.set_field("employer_id", v)),
+                self.shell.then_refresh(state.select_employer),
                 error=state.errors.get("employer_id"),
                 identifier="check-in-employer",
             ),
@@ -91,3 +92,31 @@ class CheckInView:
                 self.shell, state, "next_check_in_on", "Next check-in", shortcuts=NEXT_CHECK_IN_SHORTCUTS
             ),
         )
+
+    def _job_choice(self) -> list[ft.Control]:
+        """Which of the worker's jobs the check-in is about (current ones first); none to choose
+        for someone who has no job on this phone."""
+        state = self.state
+        employers = {e.id: e.name for e in state.employers}
+        jobs = state.jobs[:6]
+        if not jobs:
+            return []
+        choices = [
+            (
+                j.id,
+                f"{j.title or 'Job'} · {employers.get(j.employer_id, 'employer')}"
+                + ("" if j.ended_on is None else " (ended)"),
+            )
+            for j in jobs
+        ]
+        return [
+            section(
+                "Job",
+                choice_chips(
+                    choices,
+                    state.text("job_id"),
+                    self.shell.then_refresh(state.select_job),
+                    identifier="check-in-job",
+                ),
+            )
+        ]

@@ -109,6 +109,7 @@ class DetailView:
             *self._location_check(),
             ft.Row(actions, spacing=8),
             *archive_row,
+            *self._jobs(),
             *self._open_tasks(),
             *self._review(),
             *self.photos.build(),
@@ -158,6 +159,47 @@ class DetailView:
             persist=False,
         )
         self.shell.page.show_dialog(snack)
+
+    def _jobs(self) -> list[ft.Control]:
+        """A job seeker's jobs (issue 15): current ones first, each with "Job ended"; past ones
+        with their tenure and why they ended; "Job started" to add one."""
+        from app.views.jobs import job_ended_screen, job_started_screen
+        from app.views.screens import detail_screen
+
+        state = self.state
+        if state.kind != "job_seeker":
+            return []
+        rows: list[ft.Control] = []
+        for index, job in enumerate(state.jobs):
+            row = list_row(
+                job.title,
+                job.detail,
+                self.shell.handler(
+                    lambda _e, jid=job.job_id: self.shell.push(detail_screen(self.shell, "job", jid))
+                ),
+                icon=ft.Icons.WORK if job.current else ft.Icons.WORK_HISTORY,
+                identifier=f"job-{index}",
+            )
+            if job.current:
+                ended = tagged(
+                    f"job-ended-{index}",
+                    ft.TextButton(
+                        "Job ended",
+                        on_click=self.shell.handler(
+                            lambda _e, jid=job.job_id: self.shell.push(job_ended_screen(self.shell, jid))
+                        ),
+                    ),
+                )
+                row = ft.Column([row, ft.Row([ended], alignment=ft.MainAxisAlignment.END)], spacing=0)
+            rows.append(row)
+        started = big_button(
+            "Job started",
+            ft.Icons.WORK_OUTLINE,
+            self.shell.handler(lambda _e: self.shell.push(job_started_screen(self.shell, state.record_id))),
+            identifier="job-started",
+            filled=False,
+        )
+        return [section("Jobs", *rows, ft.Row([started], spacing=8))]
 
     def _open_tasks(self) -> list[ft.Control]:
         """An employer's open next steps, each with Done and Dismiss (as on Today and the visit form)."""

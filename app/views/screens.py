@@ -9,6 +9,7 @@ from app.state.detail import RecordDetailState
 from app.state.employers import EmployerFormState, EmployersState
 from app.state.forms import FormState
 from app.state.job_seekers import JobSeekerFormState, JobSeekersState
+from app.state.jobs import JobStartFormState
 from app.state.opening_form import OpeningFormState
 from app.state.openings import OpeningsState
 from app.state.today import TodayState
@@ -72,6 +73,10 @@ def form_screen(shell: Shell, state: FormState) -> Screen:
         return EmployerFormView(shell, state)
     if isinstance(state, JobSeekerFormState):
         return JobSeekerFormView(shell, state)
+    if isinstance(state, JobStartFormState):
+        from app.views.jobs import JobStartView
+
+        return JobStartView(shell, state)
     raise ValueError(f"no view for {type(state).__name__}")
 
 

@@ -3,13 +3,19 @@
 Definitions (pinned by tests/server/test_metrics.py):
 - A week is an ISO week: Monday 00:00 to the next Monday 00:00 in the team's time zone (so a
   visit at Sunday 23:30 local belongs to the week that started six days before, whatever UTC says).
-- Only face-to-face employer visits count toward the standard of FIDELITY_CONTACTS_PER_WEEK;
-  phone, email and video contacts are counted apart.
-- A face-to-face contact is *new* when it is the team's first face-to-face contact with that
-  employer (employers are shared by the team); every later one is a *repeat* visit.
-- Days to first employer contact: from the referral date to the local date of the first
-  face-to-face employer visit that names the job seeker, on or after the referral; with none yet,
-  the job seeker is overdue once more than DAYS_TO_FIRST_EMPLOYER_CONTACT days have passed.
+- Only face-to-face employer visits made for job development count toward the standard of
+  FIDELITY_CONTACTS_PER_WEEK: every purpose but in-work support (JOB_DEVELOPMENT_PURPOSES; the IPS
+  scale counts contacts made to develop jobs, and in-work support visits serve someone already in
+  work). Face-to-face in-work support visits, and phone, email and video contacts, are counted apart.
+- A face-to-face job-development contact is *new* when it is the team's first such contact with
+  that employer (employers are shared by the team); every later one is a *repeat* visit.
+- Days to first employer contact: the clock starts on the day the job seeker chose to start the
+  job search (job_search_started_on), else on the referral date; it stops on the local date of
+  the first face-to-face employer visit made on their behalf, on or after that day, whether it
+  named them to the employer (job_seeker_ids) or not (undisclosed_job_seeker_ids: the derived
+  `seeker_ids` column holds both). With none yet, the job seeker is overdue once more than
+  DAYS_TO_FIRST_EMPLOYER_CONTACT days have passed, unless they are working (status "working" or a
+  current job) and have had an in-work support check-in: they are past job search.
 - In-work support: for a job seeker who is working, the last support check-in and the next one due
   by app.domain.rules.next_support_due; overdue when that date is before today.
 - Jobs started: openings with a start date or status "hired"; competitive by rules.is_competitive.
@@ -24,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.domain.enums import OpeningStatus
+from app.domain.enums import OpeningStatus, VisitPurpose
 from app.domain.records import JobOpening
 from app.domain.rules import (
     DAYS_TO_FIRST_EMPLOYER_CONTACT,
@@ -34,6 +40,17 @@ from app.domain.rules import (
 )
 
 __all__ = ["FIDELITY_CONTACTS_PER_WEEK"]
+
+# The purposes of a visit that develop jobs; a visit with no purpose stored (older data) is counted.
+JOB_DEVELOPMENT_PURPOSES: frozenset[str] = frozenset(p.value for p in VisitPurpose) - {
+    VisitPurpose.IN_WORK_SUPPORT.value
+}
+NOT_JOB_DEVELOPMENT = VisitPurpose.IN_WORK_SUPPORT.value
+
+
+def is_job_development(purpose: object) -> bool:
+    """A visit's purpose (stored JSON or derived column) counts toward job development."""
+    return purpose != NOT_JOB_DEVELOPMENT
 
 
 def week_of(instant: datetime, zone: ZoneInfo) -> date:
@@ -62,14 +79,16 @@ class Contact:
     employer_id: str
     occurred_at: datetime
     face_to_face: bool
+    job_development: bool = True
 
 
 @dataclass
 class WeekCount:
-    face_to_face: int = 0
+    face_to_face: int = 0  # face-to-face job-development contacts: the standard's count
     new_employers: int = 0
     repeat_visits: int = 0
-    other_contacts: int = 0
+    other_contacts: int = 0  # phone, email, video
+    in_work_support: int = 0  # face-to-face in-work support visits (not job development)
 
     @property
     def meets_standard(self) -> bool:
@@ -89,6 +108,9 @@ def weekly_contacts(
         if not contact.face_to_face:
             count.other_contacts += 1
             continue
+        if not contact.job_development:
+            count.in_work_support += 1
+            continue
         count.face_to_face += 1
         if contact.employer_id in met:
             count.repeat_visits += 1
@@ -98,23 +120,29 @@ def weekly_contacts(
     return counts
 
 
+DEVELOPMENT, IN_WORK_SUPPORT, OTHER = "development", "in_work_support", "other"
+
+
 def weekly_counts(
-    totals: Iterable[tuple[str, date, bool, int]],
+    totals: Iterable[tuple[str, date, str, int]],
     firsts: Iterable[tuple[str, datetime]],
     *,
     zone: ZoneInfo,
     start: datetime,
 ) -> dict[tuple[str, date], WeekCount]:
     """The counts of `weekly_contacts`, from what the database can aggregate: `totals` of contacts
-    per (specialist, week, face to face), and for each employer met face to face in the weeks the
-    team's first face-to-face contact ever (its specialist, when). That first contact is the new
-    one when it falls in the weeks (at or after `start`); every other face-to-face one repeats."""
+    per (specialist, week, category: DEVELOPMENT, IN_WORK_SUPPORT or OTHER), and for each employer
+    met face to face for job development in the weeks the team's first such contact ever (its
+    specialist, when). That first contact is the new one when it falls in the weeks (at or after
+    `start`); every other face-to-face job-development one repeats."""
     counts: dict[tuple[str, date], WeekCount] = {}
-    for owner, monday, face_to_face, n in totals:
+    for owner, monday, category, n in totals:
         count = counts.setdefault((owner, monday), WeekCount())
-        if face_to_face:
+        if category == DEVELOPMENT:
             count.face_to_face += n
             count.repeat_visits += n
+        elif category == IN_WORK_SUPPORT:
+            count.in_work_support += n
         else:
             count.other_contacts += n
     for owner, occurred_at in firsts:
@@ -134,6 +162,12 @@ class Seeker:
     referral_date: date | None
     status: str
     job_started_on: date | None
+    job_search_started_on: date | None = None
+
+    @property
+    def clock_start(self) -> date | None:
+        """The day the 30-day first-contact clock starts: the job search's start, else the referral."""
+        return self.job_search_started_on or self.referral_date
 
 
 @dataclass(frozen=True)
@@ -150,8 +184,9 @@ class SeekerMetrics:
 def first_contacts(
     visits: Iterable[tuple[datetime, list[str]]], *, referrals: dict[str, date], zone: ZoneInfo
 ) -> dict[str, date]:
-    """Per job seeker, the local date of the first face-to-face visit naming them, on or after
-    their referral. `visits` are (when, job seeker ids) of face-to-face visits only."""
+    """Per job seeker, the local date of the first face-to-face visit made for them, on or after
+    the day their clock starts (`referrals`: Seeker.clock_start). `visits` are (when, job seeker
+    ids, named or not) of face-to-face visits only."""
     first: dict[str, date] = {}
     for occurred_at, seeker_ids in visits:
         day = occurred_at.astimezone(zone).date()
@@ -165,22 +200,29 @@ def first_contacts(
 
 
 def seeker_metrics(
-    seeker: Seeker, *, first_contact_on: date | None, last_support_on: date | None, today: date
+    seeker: Seeker,
+    *,
+    first_contact_on: date | None,
+    last_support_on: date | None,
+    today: date,
+    current_job_started_on: date | None = None,
 ) -> SeekerMetrics:
-    days = (
-        (first_contact_on - seeker.referral_date).days
-        if first_contact_on and seeker.referral_date
-        else None
-    )
+    """`current_job_started_on`: the start of the latest of the job seeker's current jobs (Job
+    records not ended), None without one; the older single start date is read otherwise."""
+    clock = seeker.clock_start
+    days = (first_contact_on - clock).days if first_contact_on and clock else None
+    working = seeker.status == "working" or current_job_started_on is not None
     overdue = (
         first_contact_on is None
-        and seeker.referral_date is not None
+        and clock is not None
         and seeker.status != "ended"
-        and (today - seeker.referral_date).days > DAYS_TO_FIRST_EMPLOYER_CONTACT
+        and (today - clock).days > DAYS_TO_FIRST_EMPLOYER_CONTACT
+        and not (working and last_support_on is not None)
     )
     due = None
-    if seeker.status == "working" and seeker.job_started_on is not None:
-        due = next_support_due(job_started_on=seeker.job_started_on, last_contact_on=last_support_on)
+    started = current_job_started_on or (seeker.job_started_on if seeker.status == "working" else None)
+    if started is not None:
+        due = next_support_due(job_started_on=started, last_contact_on=last_support_on)
     return SeekerMetrics(
         seeker=seeker,
         first_contact_on=first_contact_on,

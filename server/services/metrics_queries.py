@@ -38,9 +38,20 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain.codec import record_from_dict
 from app.domain.errors import ValidationError
-from app.domain.records import JobOpening
+from app.domain.records import Job, JobOpening
+from app.domain.rules import hourly_wage, is_competitive
 from server.db.models import RecordRow, Stamp
-from server.services.metrics import Contact, Seeker, first_contacts, week_bounds
+from server.services.metrics import (
+    DEVELOPMENT,
+    IN_WORK_SUPPORT,
+    NOT_JOB_DEVELOPMENT,
+    OTHER,
+    Contact,
+    Seeker,
+    first_contacts,
+    week_bounds,
+)
+from server.services.outcomes import HeldJob
 from server.timeutil import as_utc
 
 VISIT = "employer_visit"
@@ -64,10 +75,17 @@ def _live(
     return (row.team_id == team_id, kind_is, row.deleted.is_(False))
 
 
+def _developing(row: type[RecordRow] = RecordRow) -> ColumnElement[bool]:
+    """A visit made for job development: any purpose but in-work support (none stored counts)."""
+    return row.purpose.is_distinct_from(NOT_JOB_DEVELOPMENT)
+
+
 def week_totals(
     session: Session, *, team_id: str, mondays: list[date], zone: ZoneInfo
-) -> list[tuple[str, date, bool, int]]:
-    """(specialist, week, face to face, visits) over consecutive weeks, counted by the database.
+) -> list[tuple[str, date, str, int]]:
+    """(specialist, week, category, visits) over consecutive weeks, counted by the database; the
+    category is metrics.DEVELOPMENT (face to face, for job development), IN_WORK_SUPPORT (face to
+    face, in-work support) or OTHER (phone, email, video).
     PostgreSQL truncates each visit's local time to its ISO week (Monday); SQLite, which has no
     time zones, tells the weeks apart by their UTC bounds (a CASE)."""
     bounds = [week_bounds(monday, zone) for monday in mondays]
@@ -82,7 +100,11 @@ def week_totals(
         select(
             RecordRow.owner_user_id.label("owner"),
             week.label("week"),
-            func.coalesce(RecordRow.face_to_face, False).label("f2f"),
+            case(
+                (RecordRow.face_to_face.is_(True) & _developing(), literal(DEVELOPMENT)),
+                (RecordRow.face_to_face.is_(True), literal(IN_WORK_SUPPORT)),
+                else_=literal(OTHER),
+            ).label("f2f"),
         )
         .where(*_live(team_id, VISIT), *_between(bounds[0][0], bounds[-1][1]))
         .subquery("visits")
@@ -94,7 +116,7 @@ def week_totals(
         ),
     )
     return [
-        (owner, week if isinstance(week, date) else mondays[week], bool(f2f), n)
+        (owner, week if isinstance(week, date) else mondays[week], str(f2f), n)
         for owner, week, f2f, n in rows
         if week is not None
     ]
@@ -103,8 +125,8 @@ def week_totals(
 def first_meetings(
     session: Session, *, team_id: str, start: datetime, end: datetime
 ) -> list[tuple[str, datetime]]:
-    """For each employer met face to face in [start, end), the team's first face-to-face visit
-    ever (by time, then record id): (its specialist, when). One lookup per employer: the first
+    """For each employer met face to face for job development in [start, end), the team's first
+    such visit ever (by time, then record id): (its specialist, when). One lookup per employer: the first
     entry under (team, employer) in ix_records_f2f_visits_subject, where a GROUP BY would read
     every earlier visit."""
     query = _first_meetings_query(session.get_bind().dialect.name)
@@ -127,6 +149,7 @@ def _first_meetings_query(dialect: str) -> Select[str, datetime | None]:
         .where(
             *_live(team, VISIT),
             RecordRow.face_to_face.is_(True),
+            _developing(),
             RecordRow.occurred_at >= start,
             RecordRow.occurred_at < end,
         )
@@ -139,6 +162,7 @@ def _first_meetings_query(dialect: str) -> Select[str, datetime | None]:
         .where(
             *_live(team, VISIT, earlier),
             earlier.face_to_face.is_(True),
+            _developing(earlier),
             earlier.subject_id == met.c.subject_id,
             earlier.occurred_at < end,
         )
@@ -163,6 +187,7 @@ def contacts_between(session: Session, *, team_id: str, start: datetime, end: da
             RecordRow.subject_id,
             RecordRow.occurred_at,
             RecordRow.face_to_face,
+            RecordRow.purpose,
         ).where(*_live(team_id, VISIT), *_between(start, end))
     ).all()
     return [
@@ -172,8 +197,9 @@ def contacts_between(session: Session, *, team_id: str, start: datetime, end: da
             employer_id=emp or "",
             occurred_at=as_utc(at),
             face_to_face=bool(f2f),
+            job_development=purpose != NOT_JOB_DEVELOPMENT,
         )
-        for rid, owner, emp, at, f2f in rows
+        for rid, owner, emp, at, f2f, purpose in rows
         if at is not None
     ]
 
@@ -186,12 +212,12 @@ def _between(start: datetime, end: datetime) -> tuple[ColumnElement[bool], Colum
 def first_face_to_face_before(
     session: Session, *, team_id: str, start: datetime, end: datetime
 ) -> dict[str, datetime]:
-    """Per employer met face to face in [start, end), the team's first face-to-face contact before
-    `start`, when there was one. One indexed lookup per employer (ix_records_team_subject), where
-    a GROUP BY would read every earlier visit."""
+    """Per employer met face to face for job development in [start, end), the team's first such
+    contact before `start`, when there was one. One indexed lookup per employer
+    (ix_records_team_subject), where a GROUP BY would read every earlier visit."""
     met = (
         select(RecordRow.subject_id)
-        .where(*_live(team_id, VISIT), RecordRow.face_to_face.is_(True), *_between(start, end))
+        .where(*_live(team_id, VISIT), RecordRow.face_to_face.is_(True), _developing(), *_between(start, end))
         .distinct()
         .subquery("met")
     )
@@ -205,6 +231,7 @@ def first_face_to_face_before(
             earlier.kind == VISIT,
             earlier.deleted.is_(False),
             earlier.face_to_face.is_(True),
+            _developing(earlier),
         )
         .order_by(earlier.occurred_at)
         .limit(1)
@@ -236,6 +263,7 @@ def team_seekers(session: Session, *, team_id: str) -> list[Seeker]:
             referral_date=_day(data.get("referral_date")),
             status=str(data.get("status", "engaged")),
             job_started_on=_day(data.get("job_started_on")),
+            job_search_started_on=_day(data.get("job_search_started_on")),
         )
         for rid, owner, data in rows
         if data
@@ -316,3 +344,30 @@ def team_openings(session: Session, *, team_id: str) -> list[JobOpening]:
             continue
         openings.extend([opening] * count)
     return openings
+
+
+def team_jobs(session: Session, *, team_id: str, minimum_wage: float) -> list[HeldJob]:
+    """The team's live Job records, as the outcomes read them: pay per hour and competitive by
+    the rule openings use (a job's wage, unit, hours and market in an opening's shape)."""
+    rows = _rows(session, select(RecordRow.data).where(*_live(team_id, "job")))
+    held: list[HeldJob] = []
+    for (data,) in rows:
+        try:
+            job = record_from_dict(Job, data)
+        except (ValidationError, ValueError, TypeError):  # stored data is canonical; belt and braces
+            continue
+        terms = JobOpening(
+            wage=job.wage, wage_unit=job.wage_unit, hours_per_week=job.hours_per_week, market=job.market
+        )
+        held.append(
+            HeldJob(
+                record_id=job.id,
+                seeker_id=job.job_seeker_id,
+                started_on=job.started_on,
+                ended_on=job.ended_on,
+                hours_per_week=job.hours_per_week,
+                pay_per_hour=hourly_wage(terms),
+                competitive=is_competitive(terms, minimum_wage=minimum_wage),
+            )
+        )
+    return held

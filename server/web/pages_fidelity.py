@@ -1,17 +1,25 @@
 """Fidelity: job development per specialist per week, job seekers' first contact and in-work
-support, the openings pipeline, competitive jobs and caseloads (definitions in services.metrics)."""
+support, the openings pipeline, competitive jobs and caseloads (definitions in services.metrics);
+the weekly table as CSV."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+from datetime import date, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
+from app.domain.clock import Clock
 from app.domain.rules import CASELOAD_LIMIT, DAYS_TO_FIRST_EMPLOYER_CONTACT, FIDELITY_CONTACTS_PER_WEEK
 from server.api.deps import ClockDep, DbDep, SettingsDep
+from server.db.database import Database
+from server.services import audit
 from server.services import metrics_queries as q
 from server.services.activity import team_members
 from server.services.metrics import (
@@ -24,8 +32,10 @@ from server.services.metrics import (
     week_bounds,
     weekly_counts,
 )
+from server.services.outcomes import HeldJob
 from server.web.charts import Series, weekly_chart
 from server.web.common import Supervisor, render, review_read, team_zone
+from server.web.export_rows import spreadsheet_safe
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 FIRST_CONTACT_LOOKBACK_DAYS = 400
@@ -43,25 +53,24 @@ def fidelity_page(
     zone = team_zone(request)
     today = clock.now().astimezone(zone).date()
     mondays = recent_weeks(today, weeks)
-    start, _ = week_bounds(mondays[0], zone)
-    _, end = week_bounds(mondays[-1], zone)
     team = supervisor.team_id
     with review_read(db) as session:
         members = [
             (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
         ]
-        totals = q.week_totals(session, team_id=team, mondays=mondays, zone=zone)
-        firsts_met = q.first_meetings(session, team_id=team, start=start, end=end)
+        counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
         seekers = q.team_seekers(session, team_id=team)
-        open_referrals = [s.referral_date for s in seekers if s.referral_date and s.status != "ended"]
+        open_clocks = [s.clock_start for s in seekers if s.clock_start and s.status != "ended"]
         lookback = today - timedelta(days=FIRST_CONTACT_LOOKBACK_DAYS)
-        since_day = max([lookback, min(open_referrals, default=today)])
-        referrals = {s.record_id: s.referral_date for s in seekers if s.referral_date}
+        since_day = max([lookback, min(open_clocks, default=today)])
+        clocks = {s.record_id: s.clock_start for s in seekers if s.clock_start}
         since = week_bounds(since_day, zone)[0]
-        firsts = q.first_contact_days(session, team_id=team, referrals=referrals, since=since, zone=zone)
+        firsts = q.first_contact_days(session, team_id=team, referrals=clocks, since=since, zone=zone)
         support = q.last_support(session, team_id=team)
         openings = q.team_openings(session, team_id=team)
-    counts = weekly_counts(totals, firsts_met, zone=zone, start=start)
+        current = current_job_starts(
+            q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage), today
+        )
     names = dict(members)
     per_seeker = [
         seeker_metrics(
@@ -69,6 +78,7 @@ def fidelity_page(
             first_contact_on=firsts.get(s.record_id),
             last_support_on=support[s.record_id].astimezone(zone).date() if s.record_id in support else None,
             today=today,
+            current_job_started_on=current.get(s.record_id),
         )
         for s in seekers
         if s.status != "ended"
@@ -106,6 +116,87 @@ def fidelity_page(
     return render(request, "fidelity.html", context)
 
 
+def current_job_starts(jobs: list[HeldJob], today: date) -> dict[str, date]:
+    """Per job seeker holding a job today (started, not ended before today), its latest start."""
+    starts: dict[str, date] = {}
+    for job in jobs:
+        if job.started_on is None or job.started_on > today or (job.ended_on and job.ended_on < today):
+            continue
+        starts[job.seeker_id] = max(job.started_on, starts.get(job.seeker_id, job.started_on))
+    return starts
+
+
+FIDELITY_CSV_COLUMNS = (
+    "specialist", "week_starting", "face_to_face_job_development", "new_employers", "repeat_visits",
+    "in_work_support_visits", "phone_email_video", "meets_standard",
+)  # fmt: skip
+
+
+@router.get("/fidelity.csv")
+def fidelity_csv(
+    request: Request,
+    db: DbDep,
+    clock: ClockDep,
+    supervisor: Supervisor,
+    weeks: Annotated[int, Query(ge=4, le=52)] = 12,
+) -> Response:
+    """The weekly job-development table, a row per specialist and week: a BOM first, so Excel
+    reads UTF-8; every text cell neutralised against formulas (a name is typed by people)."""
+    zone = team_zone(request)
+    today = clock.now().astimezone(zone).date()
+    mondays = recent_weeks(today, weeks)
+    team = supervisor.team_id
+    with review_read(db) as session:
+        members = [
+            (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
+        ]
+        counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
+    audit_export(db, clock, supervisor, "fidelity-csv")
+    rows = [
+        [name, monday.isoformat(), c.face_to_face, c.new_employers, c.repeat_visits, c.in_work_support,
+         c.other_contacts, "yes" if c.meets_standard else "no"]
+        for uid, name in members
+        for monday in mondays
+        for c in [counts.get((uid, monday)) or WeekCount()]
+    ]  # fmt: skip
+    return csv_response("fieldwork-fidelity.csv", FIDELITY_CSV_COLUMNS, rows)
+
+
+def weekly_table(
+    session: Session, *, team_id: str, mondays: list[date], zone: ZoneInfo
+) -> dict[tuple[str, date], WeekCount]:
+    """Counts per (specialist, week) over these consecutive weeks, as the page shows them."""
+    start, _ = week_bounds(mondays[0], zone)
+    _, end = week_bounds(mondays[-1], zone)
+    totals = q.week_totals(session, team_id=team_id, mondays=mondays, zone=zone)
+    firsts_met = q.first_meetings(session, team_id=team_id, start=start, end=end)
+    return weekly_counts(totals, firsts_met, zone=zone, start=start)
+
+
+def csv_response(filename: str, columns: tuple[str, ...], rows: list[list[Any]]) -> Response:
+    """A small CSV table: UTF-8 with a BOM, every cell through spreadsheet_safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def audit_export(db: Database, clock: Clock, supervisor: Supervisor, fmt: str) -> None:
+    """Exports leave the building: each is in the audit log (its format only)."""
+    with db.write() as session:
+        audit.record(
+            session,
+            clock=clock,
+            action=audit.Action.EXPORT,
+            team_id=supervisor.team_id,
+            actor_user_id=supervisor.user_id,
+            format=fmt,
+            filters={},
+        )
+
+
 def _week_cell(count: WeekCount | None) -> str:
     """One cell of the weekly table, written here rather than in the template: a year of weeks is
     hundreds of cells, and Jinja escaping each number cost more than the queries behind them.
@@ -116,5 +207,6 @@ def _week_cell(count: WeekCount | None) -> str:
     small = f"<br><small>{new}n·{repeat}r</small>" if count.face_to_face else ""
     return (
         f'<td class="num {"" if count.meets_standard else "bad"}" title="{new} new, {repeat} repeat, '
-        f'{count.other_contacts} by phone/email/video">{count.face_to_face}{small}</td>'
+        f"{count.in_work_support} in-work support, {count.other_contacts} by phone/email/video"
+        f'">{count.face_to_face}{small}</td>'
     )

@@ -155,6 +155,44 @@ def test_in_work_support_is_due_three_days_after_a_start_then_weekly_then_monthl
     assert searching.next_support_due is None and not searching.support_overdue
 
 
+def test_the_clock_starts_when_the_job_search_starts_else_at_referral():
+    # Referred 1 April; chose to start the job search on 20 April: the 30 days run from 20 April.
+    late = seeker(job_search_started_on=date(2026, 4, 20))
+    visits = [(utc(2026, 4, 10, 9), ["s1"]), (utc(2026, 4, 25, 9), ["s1"])]  # the first predates it
+    firsts = first_contacts(visits, referrals={"s1": late.clock_start}, zone=LONDON)  # type: ignore[dict-item]
+    assert firsts == {"s1": date(2026, 4, 25)}
+    found = seeker_metrics(late, first_contact_on=firsts["s1"], last_support_on=None, today=date(2026, 6, 1))
+    assert found.days_to_first_contact == 5
+    waiting = [
+        seeker_metrics(late, first_contact_on=None, last_support_on=None, today=date(2026, 5, d))
+        for d in (20, 21)
+    ]
+    assert [m.first_contact_overdue for m in waiting] == [False, True]  # day 30, day 31 from 20 April
+    assert seeker().clock_start == date(2026, 4, 1)
+
+
+def test_a_working_job_seeker_with_check_ins_is_never_overdue_for_a_first_contact():
+    today = date(2026, 6, 1)  # 61 days after the referral, no employer contact for them
+    working = seeker(status="working", job_started_on=date(2026, 5, 4))
+    supported = seeker_metrics(working, first_contact_on=None, last_support_on=date(2026, 5, 20), today=today)
+    unsupported = seeker_metrics(working, first_contact_on=None, last_support_on=None, today=today)
+    assert (supported.first_contact_overdue, unsupported.first_contact_overdue) == (False, True)
+    # A current Job record makes them working whatever the status says, and sets the support clock.
+    in_job = seeker_metrics(
+        seeker(), first_contact_on=None, last_support_on=date(2026, 5, 20), today=today,
+        current_job_started_on=date(2026, 5, 4),
+    )  # fmt: skip
+    assert not in_job.first_contact_overdue and in_job.next_support_due == date(2026, 5, 27)
+
+
+def test_in_work_support_visits_do_not_count_toward_job_development():
+    support = Contact(record_id="s", owner_id="alice", employer_id="e9", occurred_at=utc(2026, 5, 5, 9),
+                      face_to_face=True, job_development=False)  # fmt: skip
+    counts = weekly_contacts([contact("a", utc(2026, 5, 4, 9)), support], zone=LONDON, earlier_first={})
+    week = counts[("alice", date(2026, 5, 4))]
+    assert (week.face_to_face, week.new_employers, week.in_work_support) == (1, 1, 1)
+
+
 def test_caseload_leaves_out_ended_job_seekers():
     seekers = [seeker(record_id=str(i), status="working") for i in range(3)] + [seeker(status="ended")]
     assert caseloads(seekers) == {"alice": 3}

@@ -175,18 +175,28 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     for employer, at, mode in week:
         data = sample("employer_visit", employer_id=employer, occurred_at=at, contact_mode=mode)
         push(client, alice, op("employer_visit", new_id(), data=data))
+    # Face to face, but in-work support: not job development, so neither counted nor a new employer.
+    support = sample("employer_visit", employer_id=new_id(), occurred_at="2026-04-30T11:00:00+00:00",
+                     contact_mode="face_to_face", purpose="in_work_support")  # fmt: skip
+    push(client, alice, op("employer_visit", new_id(), data=support))
     push(client, alice, op("job_seeker", new_id(), data=sample("job_seeker", code="JS-44",
                                                               referral_date="2026-03-01")))  # fmt: skip
     sign_in(client, "sue")
     html = client.get("/review/fidelity?weeks=4").text
     row = html[html.index('<th scope="row">Alice</th>') :].split("</tr>", 1)[0]
     cell = (
-        '<td class="num bad" title="2 new, 1 repeat, 1 by phone/email/video">3<br><small>2n·1r</small></td>'
+        '<td class="num bad" title="2 new, 1 repeat, 1 in-work support, 1 by phone/email/video">'
+        "3<br><small>2n·1r</small></td>"
     )
     assert row.count("<td") == 4 and cell in row
     assert "Alice, week of 27 Apr: 3</title>" in html  # the chart's point for that week
     overdue = html[html.index('id="h-overdue1"') :].split("</section>", 1)[0]
     assert "JS-44" in overdue and "64 days ago" in overdue  # referred 1 March, no employer contact
+    export = client.get("/review/fidelity.csv?weeks=4")
+    assert export.headers["content-type"].startswith("text/csv") and export.text.startswith("\ufeff")
+    lines = export.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("specialist,week_starting,face_to_face_job_development,new_employers")
+    assert "Alice,2026-04-27,3,2,1,1,1,no" in lines
 
 
 def test_map_points_carry_what_their_popups_show(client, world):

@@ -44,6 +44,7 @@ from app.state.store_health import remember_recovery
 from app.store import LocalStore, StoreError
 from app.store.attachments import PhotoStore
 from app.store_key import FileKeysInThread, FileKeyStore, SecureStorageKeyStore, key_file
+from app.views.fonts import use_emoji_font
 from app.views.shell import Shell
 from app.views.timing import install_from_env as install_timing_from_env
 from app.visit_check import DEFAULT_MAX_DISTANCE_M, CheckRules
@@ -153,6 +154,7 @@ def make_main(
 
             location = GeolocatorLocation(Geolocator(), clock=ctx.service.clock)
         shell = Shell(page, dataclasses.replace(ctx, location=location))
+        use_emoji_font(page)  # a browser has no emoji font offline (app/views/fonts.py)
         shell.go_root("today")
         sync = ctx.sync
         if ctx.geocoder is not None and not geocoding_started:

@@ -36,6 +36,55 @@ def page(app_url: str):
         yield page
 
 
+EMOJI_NOTE = "Met Sam \N{THUMBS UP SIGN}\N{HOT BEVERAGE}"
+
+
+def ink_runs(image: Image.Image, join: int = 5) -> list[Image.Image]:
+    """The image cut at gaps of more than `join` blank columns into runs of text-coloured ink (dark
+    and grey: the teal cursor, label and border are left out), each cropped to its ink. Letters of
+    a word and the strokes of one emoji are 1-4 px apart at this size, words and emoji 7 px or more."""
+    width, height = image.size
+    pixels = image.load()
+
+    def ink(x: int, y: int) -> bool:
+        r, g, b = pixels[x, y][:3]
+        return max(r, g, b) < 150 and max(r, g, b) - min(r, g, b) < 40
+
+    inked = [x for x in range(width) if any(ink(x, y) for y in range(height))]
+    spans: list[list[int]] = []
+    for x in inked:
+        if spans and x - spans[-1][1] - 1 <= join:
+            spans[-1][1] = x
+        else:
+            spans.append([x, x])
+    runs = []
+    for left, right in spans:
+        rows = [y for y in range(height) if any(ink(x, y) for x in range(left, right + 1))]
+        runs.append(image.crop((left, rows[0], right + 1, rows[-1] + 1)))
+    return runs
+
+
+def assert_emoji_drawn(page, field, name: str) -> None:
+    """The bundled emoji font was fetched, and the note's last two glyphs are drawn as two different
+    pictures, not one empty box each (as they are with the font left out: two boxes 1 px apart).
+    The canvas may be a frame behind the text: up to three screenshots, 500 ms apart."""
+    fonts = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(name.endswith("/fonts/NotoEmoji-Regular.ttf") for name in fonts), fonts
+    box = field.bounding_box()
+    text_line = tuple(
+        round(v) for v in (box["x"] + 8, box["y"] + 14, box["x"] + box["width"] - 8, box["y"] + 44)
+    )
+    for _ in range(3):
+        runs = ink_runs(Image.open(shot(page, name)).convert("RGB").crop(text_line))
+        if len(runs) == 4:
+            break
+    assert len(runs) == 4, f"expected Met, Sam and two emoji, found {[run.size for run in runs]}"
+    thumbs_up, cup = runs[2], runs[3]
+    assert thumbs_up.size != cup.size or thumbs_up.tobytes() != cup.tobytes(), (
+        "the two emoji are the same box"
+    )
+
+
 def pending(page) -> int:
     label = text_of(by_id(page, "sync-status"))
     match = re.search(r"(\d+) waiting to sync", label)
@@ -55,12 +104,14 @@ def test_today_renders_the_app_not_a_blank_or_error_page(page):
 
 
 def test_log_a_visit_by_tapping_with_a_gps_fix(page):
+    """Its outcome is typed with emoji, drawn offline with the bundled font (app/views/fonts.py)."""
     by_id(page, "sync-status").wait_for(state="attached")
     before = pending(page)
     tap(page, "log-visit")
     choose(page, "Castle Street Pharmacy")
     outcome = by_id(page, "field-outcome").locator("textarea, input").first
-    outcome.fill("Met the manager; seasonal roles in spring")
+    outcome.fill(EMOJI_NOTE)
+    assert_emoji_drawn(page, by_id(page, "field-outcome"), "field-app-emoji-note.png")
     page.get_by_role("checkbox", name="In 1 week").click()
     by_id(page, "field-next_step_on").locator("input").first.wait_for(state="attached")
     location = by_id(page, "visit-location")

@@ -1,0 +1,43 @@
+"""Emoji in the web build: a bundled monochrome emoji font, used where the text's own font has no glyph.
+
+Flutter on the web draws text with its own fonts on a canvas. For a character its fonts lack it
+downloads one of Google's Noto fonts; with `no_cdn` (offline) that download fails and an emoji
+becomes an empty box. `assets/fonts/NotoEmoji-Regular.ttf` (Noto Emoji 3.006, SIL OFL 1.1, licence
+beside it) is registered as a page font and named as the fallback of every style of the theme's text
+theme, so Text, TextField, buttons and list tiles draw it after Roboto. Phones keep their own colour
+emoji (Android and iOS fall back to the system's fonts), so only a page in a browser gets it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import flet as ft
+
+EMOJI_FONT_FAMILY = "Noto Emoji"
+EMOJI_FONT_ASSET = "fonts/NotoEmoji-Regular.ttf"  # under assets/, the app's assets_dir
+# Every style of Material's text theme (TextThemeStyle): the controls pick theirs from these.
+TEXT_THEME_STYLES = tuple(
+    f"{size}_{grade}"
+    for size in ("display", "headline", "title", "label", "body")
+    for grade in ("large", "medium", "small")
+)
+
+
+def emoji_text_theme() -> ft.TextTheme:
+    """Each style falls back to the emoji font. The colour is stated because Flet's text theme
+    otherwise draws in pure black instead of the colour scheme's on-surface."""
+    return ft.TextTheme(
+        **{
+            name: ft.TextStyle(font_family_fallback=[EMOJI_FONT_FAMILY], color=ft.Colors.ON_SURFACE)
+            for name in TEXT_THEME_STYLES
+        }
+    )
+
+
+def use_emoji_font(page: ft.Page) -> None:
+    """In a browser, register the bundled emoji font and make the theme's text fall back to it."""
+    if not page.web:
+        return
+    page.fonts = {**(page.fonts or {}), EMOJI_FONT_FAMILY: EMOJI_FONT_ASSET}
+    page.theme = dataclasses.replace(page.theme or ft.Theme(), text_theme=emoji_text_theme())

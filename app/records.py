@@ -23,6 +23,7 @@ from app.domain.labels import label
 from app.domain.records import (
     RECORD_KINDS,
     Employer,
+    EmployerDisclosure,
     EmployerVisit,
     Job,
     JobOpening,
@@ -32,7 +33,7 @@ from app.domain.records import (
     kind_of,
     stamp,
 )
-from app.domain.rules import check_disclosure, next_step_open, next_support_due
+from app.domain.rules import DisclosureBook, check_disclosure, next_step_open, next_support_due
 from app.domain.validation import ensure_valid, validate
 from app.store import LocalStore, StoredRecord
 from app.store.layout import row_key
@@ -212,7 +213,7 @@ class RecordService:
         now = self.clock.now()
         stamped = stamp(record, clock=self.clock, new_id=self.new_id)
         ensure_valid(stamped, now=now, code_format=self.code_format())
-        check_disclosure(stamped, self.job_seekers_by_id())
+        check_disclosure(stamped, self.job_seekers_by_id(), self.disclosures())
         stored = self.store.save(
             kind_of(stamped), to_dict(stamped), op_id=self.new_id(), queued_at=now.isoformat()
         )
@@ -225,7 +226,7 @@ class RecordService:
         stamped = stamp(record, clock=self.clock, new_id=self.new_id)
         refused: DisclosureRefused | None = None
         try:
-            check_disclosure(stamped, self.job_seekers_by_id())
+            check_disclosure(stamped, self.job_seekers_by_id(), self.disclosures())
         except DisclosureRefused as exc:
             refused = exc
         errors = validate(stamped, now=self.clock.now(), code_format=self.code_format())
@@ -285,6 +286,13 @@ class RecordService:
 
     def job_seekers_by_id(self) -> dict[str, JobSeeker]:
         return dict(self._memo("seekers_by_id", lambda: {s.id: s for s in self.all("job_seeker", JobSeeker)}))
+
+    def disclosures(self) -> DisclosureBook:
+        """The job seekers' per-employer disclosure decisions on this phone, for the guard."""
+        book: DisclosureBook = self._memo(
+            "disclosures", lambda: DisclosureBook.of(self.all("employer_disclosure", EmployerDisclosure))
+        )
+        return book
 
     def employers_by_id(self) -> dict[str, Employer]:
         return dict(self._memo("employers_by_id", lambda: {e.id: e for e in self.all("employer", Employer)}))
@@ -537,7 +545,9 @@ def describe_record(
     if isinstance(record, EmployerVisit):
         mode = "Visit" if record.contact_mode.value == "face_to_face" else label(record.contact_mode)
         who = seeker_codes(record.job_seeker_ids)
+        behalf = seeker_codes(record.undisclosed_job_seeker_ids)  # the specialist's own list only
         detail = f"{mode} · {label(record.purpose)}" + (f" · {who}" if who else "")
+        detail += f" · on behalf, not disclosed: {behalf}" if behalf else ""
         return employer_name(record.employer_id), detail, record.occurred_at or record.updated_at
     if isinstance(record, JobOpening):
         return (

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple, Protocol
 from app.domain.code_format import CodeFormat
 from app.domain.codec import from_dict, record_from_dict, to_dict
 from app.domain.errors import DisclosureRefused, ValidationError
-from app.domain.records import Geotag, JobSeeker, Record
-from app.domain.rules import check_disclosure
+from app.domain.records import EmployerDisclosure, Geotag, JobSeeker, Record
+from app.domain.rules import DisclosureBook, check_disclosure
 from app.domain.validation import CODE_FORMAT, validate
 from server.services.accounts import Principal
 from server.services.derived import location_columns, map_columns, metric_columns, review_columns
@@ -136,6 +136,9 @@ class Batch:
     records: dict[str, RecordState] = field(default_factory=dict)
     history: dict[str, History] = field(default_factory=dict)
     job_seekers: dict[str, JobSeeker] = field(default_factory=dict)
+    # Per-employer disclosure decisions of those job seekers (and of decisions in the push), by
+    # record id, kept current as the batch applies decisions; `disclosure_book()` reads them.
+    decisions: dict[str, EmployerDisclosure] = field(default_factory=dict)
     code_format: CodeFormat = CODE_FORMAT  # the team's job-seeker code format (server.services.code_formats)
     # Named job seekers on another specialist's caseload: a specialist may not name them, and is
     # told nothing about them (neither their code nor their disclosure choice).
@@ -144,6 +147,7 @@ class Batch:
     applied: list[OperationResult] = field(default_factory=list)
     _changed: dict[str, RecordState] = field(default_factory=dict)
     _decided: dict[str, OperationResult] = field(default_factory=dict)
+    _book: DisclosureBook | None = None
 
     def apply(self, op: Operation) -> OperationResult:
         earlier = self.replays.get(op.op_id)
@@ -156,6 +160,12 @@ class Batch:
         self.applied.append(result)
         self._decided[op.op_id] = result
         return result
+
+    def disclosure_book(self) -> DisclosureBook:
+        """The decisions as they stand at this point of the batch."""
+        if self._book is None:
+            self._book = DisclosureBook.of(self.decisions.values())
+        return self._book
 
     def changed_in_order(self) -> list[RecordState]:
         """Changed records in the order of their last change (so seqs follow the batch order)."""
@@ -243,7 +253,7 @@ class Batch:
         if foreign:
             return rejected(op, foreign)
         try:
-            check_disclosure(record, self.job_seekers)
+            check_disclosure(record, self.job_seekers, self.disclosure_book())
         except DisclosureRefused as exc:
             return rejected(op, {"disclosure_reason": str(exc)})
         canonical = to_dict(record)
@@ -385,7 +395,7 @@ class Batch:
         if errors:
             return "; ".join(f"{name}: {text}" for name, text in errors.items())
         try:
-            check_disclosure(record, self.job_seekers)
+            check_disclosure(record, self.job_seekers, self.disclosure_book())
         except DisclosureRefused as exc:
             return f"disclosure_reason: {exc}"
         return None
@@ -451,6 +461,12 @@ class Batch:
                 self.job_seekers.pop(state.record_id, None)
             else:
                 self.job_seekers[state.record_id] = record_from_dict(JobSeeker, data)
+        elif state.kind == "employer_disclosure":
+            self._book = None
+            if data is None:
+                self.decisions.pop(state.record_id, None)
+            else:
+                self.decisions[state.record_id] = record_from_dict(EmployerDisclosure, data)
         self.versions.append(
             (
                 state.record_id,

@@ -12,11 +12,17 @@ activity list and the record page, and clears it with "Mark conflict as looked a
 
 A job seeker counts as *withheld* by a push when it ends the push not consenting and, at some
 point before in that push (or before it), it was unknown to the server or consenting.
+
+Per-employer decisions (issue 15, app.domain.rules.DisclosureBook) are swept the same way: a push
+that creates, changes, revokes or deletes a job seeker's decision for an employer re-checks the
+team's live records that name that job seeker for that employer, against every decision as the push
+leaves them, and flags those the guard now refuses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import pydantic_core
@@ -26,8 +32,8 @@ from sqlalchemy.orm import Session
 from app.domain.codec import record_from_dict
 from app.domain.enums import Disclosure
 from app.domain.errors import DisclosureRefused, ValidationError
-from app.domain.records import RECORD_KINDS, JobSeeker
-from app.domain.rules import check_disclosure, employer_facing_seeker_ids
+from app.domain.records import RECORD_KINDS, EmployerDisclosure, JobSeeker
+from app.domain.rules import check_disclosure, employer_facing_seeker_ids, record_employer_id
 from server.db.models import RecordRow
 from server.services.apply import Batch, RecordState
 
@@ -46,6 +52,7 @@ UNDISCLOSED_CONFLICT: dict[str, Any] = {
 }
 
 Consent = bool | None  # None: unknown to the server (or deleted); True: consenting
+Pair = tuple[str, str]  # (job seeker id, employer id) of a per-employer decision
 
 
 def consent_before(batch: Batch) -> dict[str, Consent]:
@@ -82,34 +89,83 @@ def load_naming(
     (server.db.database), so an id appears in its text as pydantic_core.to_json spells it."""
     skipped = set(skip)
     found: dict[str, RecordState] = {}
-    ordered = sorted(seeker_ids)
+    for state in _live_containing(session, team_id=team_id, kinds=EMPLOYER_FACING_KINDS, ids=seeker_ids):
+        if state.record_id not in skipped:
+            found.setdefault(state.record_id, state)
+    return list(found.values())
+
+
+def load_decisions(session: Session, *, team_id: str, seeker_ids: set[str]) -> dict[str, EmployerDisclosure]:
+    """The team's live per-employer decisions of these job seekers, by record id."""
+    found: dict[str, EmployerDisclosure] = {}
+    for state in _live_containing(session, team_id=team_id, kinds=("employer_disclosure",), ids=seeker_ids):
+        if state.data is not None and state.data.get("job_seeker_id") in seeker_ids:
+            # Stored data is canonical (written by the codec), so reading it back cannot fail.
+            found[state.record_id] = record_from_dict(EmployerDisclosure, state.data)
+    return found
+
+
+def decisions_before(batch: Batch) -> dict[str, Pair]:
+    """(job seeker, employer) of each decision the push touches, as the server held it before."""
+    return {
+        record_id: _pair(state.data)
+        for record_id, state in batch.records.items()
+        if state.kind == "employer_disclosure" and state.data is not None
+    }
+
+
+def decided_pairs(batch: Batch, before: dict[str, Pair]) -> set[Pair]:
+    """(job seeker, employer) of every decision this push created, changed or deleted."""
+    pairs: set[Pair] = set()
+    for record_id, version in batch.versions:
+        if batch.records[record_id].kind != "employer_disclosure":
+            continue
+        if record_id in before:
+            pairs.add(before[record_id])
+        if version["data"] is not None:
+            pairs.add(_pair(version["data"]))
+    return {pair for pair in pairs if all(pair)}
+
+
+def _live_containing(
+    session: Session, *, team_id: str, kinds: tuple[str, ...], ids: set[str]
+) -> list[RecordState]:
+    """Live records of these kinds whose stored data holds one of `ids` as a JSON string (a superset)."""
+    found: list[RecordState] = []
+    ordered = sorted(ids)
     for start in range(0, len(ordered), PATTERNS_PER_QUERY):
-        patterns = [_contains(seeker_id) for seeker_id in ordered[start : start + PATTERNS_PER_QUERY]]
+        patterns = [_contains(item) for item in ordered[start : start + PATTERNS_PER_QUERY]]
         rows = session.execute(
             select(*(RECORDS.c[name] for name in RecordState.COLUMNS)).where(
                 RECORDS.c.team_id == team_id,
-                RECORDS.c.kind.in_(EMPLOYER_FACING_KINDS),
+                RECORDS.c.kind.in_(kinds),
                 RECORDS.c.deleted.is_(false()),
                 or_(*(cast(RECORDS.c.data, Text).like(pattern, escape="\\") for pattern in patterns)),
             )
         ).all()
-        for row in rows:
-            if row.record_id not in skipped:
-                found.setdefault(row.record_id, RecordState.from_row(row))
-    return list(found.values())
+        found += [RecordState.from_row(row) for row in rows]
+    return found
 
 
-def flag_undisclosed(batch: Batch, *, withheld: set[str], stored: list[RecordState]) -> list[str]:
+def flag_undisclosed(
+    batch: Batch, *, withheld: set[str], stored: list[RecordState], decided: AbstractSet[Pair] = frozenset()
+) -> list[str]:
     """Flag every live employer-facing record, stored or in this push, that names a withheld job
-    seeker and gives no disclosure reason; returns their record ids."""
+    seeker, or names a job seeker to an employer they decided for in this push (`decided`), and
+    that the guard now refuses; returns their record ids."""
     seekers: dict[str, JobSeeker] = {
         seeker_id: seeker
         for seeker_id in withheld
         if (seeker := batch.job_seekers.get(seeker_id)) is not None
         and seeker.disclosure is not Disclosure.CONSENTED
     }
-    if not seekers:
+    for_employer: dict[str, set[str]] = {}
+    for seeker_id, employer_id in decided:
+        if seeker_id in batch.job_seekers:
+            for_employer.setdefault(employer_id, set()).add(seeker_id)
+    if not seekers and not for_employer:
         return []
+    book = batch.disclosure_book()
     candidates = [state for state in batch.records.values() if state.kind in EMPLOYER_FACING_KINDS]
     candidates += [state for state in stored if state.record_id not in batch.records]
     flagged = []
@@ -120,10 +176,12 @@ def flag_undisclosed(batch: Batch, *, withheld: set[str], stored: list[RecordSta
             record = record_from_dict(RECORD_KINDS[state.kind], state.data)
         except ValidationError:  # stored before today's rules: shown as stored, not checked here
             continue
-        if not set(employer_facing_seeker_ids(record)) & seekers.keys():
+        named = set(employer_facing_seeker_ids(record))
+        wanted = (named & seekers.keys()) | (named & for_employer.get(record_employer_id(record), set()))
+        if not wanted:
             continue
         try:
-            check_disclosure(record, seekers)
+            check_disclosure(record, {seeker_id: batch.job_seekers[seeker_id] for seeker_id in wanted}, book)
         except DisclosureRefused:
             batch.records.setdefault(state.record_id, state)
             batch.flag(state, conflicts=[dict(UNDISCLOSED_CONFLICT)])
@@ -135,6 +193,10 @@ def _consents(data: dict[str, Any] | None) -> Consent:
     if data is None:
         return None
     return data.get("disclosure") == Disclosure.CONSENTED.value
+
+
+def _pair(data: dict[str, Any]) -> Pair:
+    return str(data.get("job_seeker_id") or ""), str(data.get("employer_id") or "")
 
 
 def _contains(seeker_id: str) -> str:

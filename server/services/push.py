@@ -57,23 +57,40 @@ def push_operations(
     batch.job_seekers = _load_job_seekers(session, team_id=principal.team_id, ops=ops, batch=batch)
     if any(op.kind == "job_seeker" for op in ops):
         batch.code_format = code_formats.team_code_format(session, team_id=principal.team_id)
+    batch.decisions = disclosure_sweep.load_decisions(
+        session,
+        team_id=principal.team_id,
+        seeker_ids=set(batch.job_seekers) | {op.record_id for op in ops if op.kind == "job_seeker"},
+    )
     before = disclosure_sweep.consent_before(batch)
+    decided = disclosure_sweep.decisions_before(batch)
     results = [op if isinstance(op, OperationResult) else batch.apply(op) for op in operations]
-    _sweep_disclosure(session, batch=batch, before=before)
+    _sweep_disclosure(session, batch=batch, before=before, decided=decided)
     _write(session, batch=batch, last_seq=last_seq)
     return results
 
 
-def _sweep_disclosure(session: Session, *, batch: Batch, before: dict[str, disclosure_sweep.Consent]) -> None:
-    """Records that named a job seeker before the server knew them as not consenting get flagged
-    (server.services.disclosure_sweep): the guard's outcome does not depend on arrival order."""
+def _sweep_disclosure(
+    session: Session,
+    *,
+    batch: Batch,
+    before: dict[str, disclosure_sweep.Consent],
+    decided: dict[str, disclosure_sweep.Pair],
+) -> None:
+    """Records that named a job seeker before the server knew them as not consenting, or before a
+    decision for that employer came or was revoked, get flagged (server.services.disclosure_sweep):
+    the guard's outcome does not depend on arrival order."""
     withheld = disclosure_sweep.withheld_seekers(batch, before)
-    if not withheld:
+    pairs = disclosure_sweep.decided_pairs(batch, decided)
+    if not withheld and not pairs:
         return
     stored = disclosure_sweep.load_naming(
-        session, team_id=batch.principal.team_id, seeker_ids=withheld, skip=batch.records
+        session,
+        team_id=batch.principal.team_id,
+        seeker_ids=withheld | {seeker_id for seeker_id, _ in pairs},
+        skip=batch.records,
     )
-    disclosure_sweep.flag_undisclosed(batch, withheld=withheld, stored=stored)
+    disclosure_sweep.flag_undisclosed(batch, withheld=withheld, stored=stored, decided=pairs)
 
 
 def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -> dict[str, OperationResult]:

@@ -304,7 +304,7 @@ class JournalStorage(ApplyingStorage):
         # A journal byte costs a reopen more than a snapshot byte (a line is checked, decrypted
         # and applied on its own), so the journal is kept short; the floor is low too, since it,
         # not the sixteenth, is the bound until the snapshot reaches sixteen times it. Compacting
-        # more often costs little: a snapshot is a pickle, written several times faster than JSON.
+        # more often costs little now that a snapshot is a pickle, written much faster than JSON.
         return max(self._compact_min_bytes, self._snapshot_bytes // 16)
 
     def _compact(self, *, step: Callable[[str], None] | None = None) -> None:

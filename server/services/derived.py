@@ -3,7 +3,8 @@ with indexes instead of reading JSON: `occurred_at` (when the activity happened,
 `subject_id` (the employer a visit or opening is about, the job seeker a check-in, job or
 employer disclosure is about); and
 for the fidelity page (migration 0004) a visit's `face_to_face` flag and `seeker_ids`, the job
-seekers it names, so first contacts are found without parsing JSON. Migration 0005 adds the
+seekers it was made for (named or, since migration 0016, not disclosed), so first contacts are
+found without parsing JSON. Migration 0005 adds the
 point of a record (`latitude`, `longitude`): an employer's geocoded location, a visit's geotag, so
 the visit-location check reads employer points as plain columns. Migration 0008 adds what the map
 shows of a visit besides its point (`geotag_accuracy_m`, `geotag_source`, `purpose`), so the map
@@ -78,15 +79,20 @@ def face_to_face_of(kind: str, data: dict[str, Any] | None) -> bool | None:
 
 
 def seeker_ids_of(kind: str, data: dict[str, Any] | None) -> str | None:
-    """The job seekers a visit names, space-separated in their order (ids hold no spaces); None
-    when it names none or is not a visit."""
+    """The job seekers a visit was made for, space-separated (ids hold no spaces): those it names
+    to the employer (job_seeker_ids), then those it was made for "on behalf of, not disclosed"
+    (undisclosed_job_seeker_ids, issue 15; both count toward their first employer contact), each
+    once; None when there are none or it is not a visit. Never shown to anyone: the fidelity
+    queries read it."""
     if kind != "employer_visit" or data is None:
         return None
-    ids = data.get("job_seeker_ids")
-    if not isinstance(ids, list):
-        return None
-    named = [str(item) for item in ids if isinstance(item, str) and item and " " not in item]
-    return " ".join(named) or None
+    ids: list[str] = []
+    for field in ("job_seeker_ids", "undisclosed_job_seeker_ids"):
+        raw = data.get(field)
+        for item in raw if isinstance(raw, list) else []:
+            if isinstance(item, str) and item and " " not in item and item not in ids:
+                ids.append(item)
+    return " ".join(ids) or None
 
 
 def metric_columns(kind: str, data: dict[str, Any] | None) -> dict[str, Any]:

@@ -43,6 +43,41 @@ def test_seeker_ids_are_the_job_seekers_a_visit_names_in_order():
     assert seeker_ids_of("job_opening", {"job_seeker_ids": ["s1"]}) is None
 
 
+def test_seeker_ids_hold_the_job_seekers_a_visit_was_made_for_named_or_not():
+    data = {"job_seeker_ids": ["s1"], "undisclosed_job_seeker_ids": ["s2", "s1", ""]}
+    assert seeker_ids_of("employer_visit", data) == "s1 s2"
+    assert seeker_ids_of("employer_visit", {"undisclosed_job_seeker_ids": ["s3"]}) == "s3"
+
+
+def test_migration_0016_adds_undisclosed_job_seekers_to_stored_visits(tmp_path):
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    upgrade(url, "0015")
+    engine = create_engine(url)
+    insert = text(
+        "INSERT INTO records (team_id, record_id, kind, owner_user_id, version, data, deleted, flagged, seq, "
+        "updated_at, seeker_ids) VALUES ('t', :rid, 'employer_visit', 'u', 1, :data, 0, 0, :seq, "
+        "'2026-05-01 09:00:00', :ids)"
+    )
+    with engine.begin() as db:  # a plain engine: no foreign keys to satisfy
+        db.execute(
+            insert,
+            {
+                "rid": "v-1",
+                "seq": 1,
+                "ids": "s1",
+                "data": json.dumps({"job_seeker_ids": ["s1"], "undisclosed_job_seeker_ids": ["s2"]}),
+            },
+        )
+        db.execute(
+            insert, {"rid": "v-2", "seq": 2, "ids": "s3", "data": json.dumps({"job_seeker_ids": ["s3"]})}
+        )
+    upgrade(url)
+    with engine.connect() as db:
+        rows = dict(db.execute(text("SELECT record_id, seeker_ids FROM records")).all())
+    engine.dispose()
+    assert rows == {"v-1": "s1 s2", "v-2": "s3"}
+
+
 def test_tombstones_have_no_fidelity_columns():
     assert metric_columns("employer_visit", None) == {"face_to_face": None, "seeker_ids": None}
 
@@ -67,13 +102,21 @@ def test_push_fills_the_fidelity_columns_on_create_edit_and_delete(client, world
     assert (row.face_to_face, row.seeker_ids) == (None, None)
 
 
-def _visit(employer: str, at: str, *, mode: str = "face_to_face", seekers: list[str] | None = None) -> dict:
+def _visit(
+    employer: str,
+    at: str,
+    *,
+    mode: str = "face_to_face",
+    seekers: list[str] | None = None,
+    undisclosed: list[str] | None = None,
+) -> dict:
     return sample(
         "employer_visit",
         employer_id=employer,
         occurred_at=at,
         contact_mode=mode,
         job_seeker_ids=seekers or [],
+        undisclosed_job_seeker_ids=undisclosed or [],
     )
 
 
@@ -234,6 +277,7 @@ def test_first_contact_days_agree_with_the_row_by_row_rule(client, world, databa
         _visit(employer, "2026-04-13T23:30:00+00:00", seekers=[ann, ben]),  # 14 April in London
         _visit(employer, "2026-04-10T09:00:00+00:00", mode="phone", seekers=[cat]),  # a call
         _visit(employer, "2026-04-20T09:00:00+00:00", seekers=[cat]),
+        _visit(employer, "2026-04-16T09:00:00+00:00", undisclosed=[cat]),  # on her behalf, not named
         _visit(employer, "2026-03-01T09:00:00+00:00", seekers=[ben]),  # before `since`
     ]
     for data in visits:
@@ -255,4 +299,4 @@ def test_first_contact_days_agree_with_the_row_by_row_rule(client, world, databa
             q.first_contact_days(session, team_id=alice.team_id, referrals={}, since=since, zone=LONDON) == {}
         )
     assert found == first_contacts(seen, referrals=referrals, zone=LONDON)
-    assert found == {ann: date(2026, 4, 14), ben: date(2026, 4, 14), cat: date(2026, 4, 20)}
+    assert found == {ann: date(2026, 4, 14), ben: date(2026, 4, 14), cat: date(2026, 4, 16)}

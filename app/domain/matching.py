@@ -229,7 +229,16 @@ class MatchIndex:
 
     def __init__(self) -> None:
         self._kinds: dict[str, dict[str, tuple[Record, Record | None, tuple[Any, ...], Any]]] = {}
+        self._source: object = None
         self.folds = 0
+
+    def bind(self, source: object) -> MatchIndex:
+        """This index, for records read from `source` (the phone's store): another source empties
+        it first, so nothing folded from an erased store stays in memory."""
+        if source is not self._source:
+            self._kinds.clear()
+            self._source = source
+        return self
 
     def profiles(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from app.domain.matching import MatchIndex
 from app.domain.rules import WageRules
 from app.geo import DEFAULT_FIX_TIMEOUT_S, Geocoder, LocationProvider, NoLocation
 from app.records import RecordService
@@ -27,6 +28,8 @@ class AppContext:
     wages: WageRules = field(default_factory=WageRules)  # currency sign and minimum wage per hour
     sync: DeviceSync | None = None  # None: a preview with no server link at all
     photos: PhotoAttacher | None = None  # None: a preview that cannot attach photos
+    # Folded words of the records matched on job seeker and opening pages, kept for the app's life.
+    match_index: MatchIndex = field(default_factory=MatchIndex)
 
     @classmethod
     def offline(cls, service: RecordService, sync_status: StatusSource) -> AppContext:

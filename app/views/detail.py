@@ -12,6 +12,7 @@ from app.state.detail import KIND_LABELS, UNDO_SECONDS, RecordDetailState
 from app.state.feedback import Comment
 from app.state.photos import photos_for
 from app.state.replies import NOT_SENT
+from app.views.matches import matches_section
 from app.views.photos import PhotosSection
 from app.views.widgets import banner, big_button, list_row, screen, section, tagged
 
@@ -25,6 +26,7 @@ class DetailView:
         self.state = state
         self.title = KIND_LABELS.get(state.kind, "Record")
         self.photos = PhotosSection(shell, photos_for(shell.ctx, state.kind, state.record_id))
+        self.matches = matches_section(shell, state.kind, state.record_id)
 
     def reload(self) -> None:
         self.state.refresh()
@@ -32,7 +34,7 @@ class DetailView:
     def on_sync(self, event: str) -> None:
         """A pass finished: "waiting to sync" becomes "Synced", a pulled review appears."""
         # Both asked: a photo may have gone up in a pass that changed nothing else here.
-        if self.state.on_sync(event) | self.photos.on_sync(event):
+        if self.state.on_sync(event) | self.photos.on_sync(event) | self.matches.on_sync(event):
             self.shell.refresh()
 
     def build(self) -> ft.Control:
@@ -113,6 +115,7 @@ class DetailView:
             *self._open_tasks(),
             *self._review(),
             *self.photos.build(),
+            *self.matches.build(),
             *[
                 ft.Column(
                     [

@@ -19,6 +19,7 @@ from app.domain.code_format import CODE_FORMAT_META, CodeFormat
 from app.domain.codec import from_dict, to_dict
 from app.domain.enums import SeekerStatus
 from app.domain.errors import DisclosureRefused, ValidationError
+from app.domain.identity import CODE_TAKEN, code_key, employer_name_key
 from app.domain.labels import label
 from app.domain.records import (
     RECORD_KINDS,
@@ -213,6 +214,9 @@ class RecordService:
         now = self.clock.now()
         stamped = stamp(record, clock=self.clock, new_id=self.new_id)
         ensure_valid(stamped, now=now, code_format=self.code_format())
+        taken = self.code_taken(stamped)
+        if taken:
+            raise ValidationError(taken)
         check_disclosure(stamped, self.job_seekers_by_id(), self.disclosures())
         stored = self.store.save(
             kind_of(stamped), to_dict(stamped), op_id=self.new_id(), queued_at=now.isoformat()
@@ -230,7 +234,24 @@ class RecordService:
         except DisclosureRefused as exc:
             refused = exc
         errors = validate(stamped, now=self.clock.now(), code_format=self.code_format())
+        errors = {**self.code_taken(stamped), **errors}  # a malformed code's own error wins
         return Problems(errors=errors, disclosure=refused)
+
+    def code_taken(self, record: Record) -> dict[str, str]:
+        """{"code": ...} when another job seeker on this phone has the same code, ignoring case and
+        spaces (app.domain.identity); the server checks the whole team on push. A job seeker whose
+        code is unchanged keeps it, even if an older duplicate exists (the rule is checked on change)."""
+        if not isinstance(record, JobSeeker):
+            return {}
+        key = code_key(record.code)
+        before = self.job_seekers_by_id().get(record.id)
+        if not key or (before is not None and code_key(before.code) == key):
+            return {}
+        holder = self._memo("code_keys", self._code_keys).get(key)
+        return {"code": CODE_TAKEN} if holder is not None and holder != record.id else {}
+
+    def _code_keys(self) -> dict[str, str]:
+        return {code_key(seeker.code): seeker.id for seeker in self.job_seekers()}
 
     def code_format(self) -> CodeFormat:
         """The team's job-seeker code format, as the last pull told it (the default before)."""
@@ -283,6 +304,19 @@ class RecordService:
 
     def check_ins(self) -> list[SupportCheckIn]:
         return self.all("support_check_in", SupportCheckIn)
+
+    def employers_by_name_key(self) -> dict[str, list[Employer]]:
+        """employer_name_key(name) -> the employers with that key, by name (app.domain.identity);
+        kept until a record changes, so typing a name folds the directory once."""
+
+        def compute() -> dict[str, list[Employer]]:
+            keys: dict[str, list[Employer]] = {}
+            for employer in self.employers():
+                keys.setdefault(employer_name_key(employer.name), []).append(employer)
+            keys.pop("", None)
+            return keys
+
+        return dict(self._memo("employer_name_keys", compute))
 
     def job_seekers_by_id(self) -> dict[str, JobSeeker]:
         return dict(self._memo("seekers_by_id", lambda: {s.id: s for s in self.all("job_seeker", JobSeeker)}))

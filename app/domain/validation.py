@@ -212,6 +212,30 @@ def _check_job_seeker(record: JobSeeker, now: datetime, errors: Errors) -> None:
     _past_date(errors, "referral_date", record.referral_date, now, "Referral date")
     _past_date(errors, "benefits_counselling_on", record.benefits_counselling_on, now, "Date")
     _plan_date(errors, "job_started_on", record.job_started_on, now, "Job start date")
+    _check_journey(record, now, errors)
+
+
+# Issue 15: the meetings before work and the better-off calculation happened (past dates); the job
+# search may be chosen to start later (a planning date). None of them comes before the referral:
+# the specialist meets the job seeker once referred, and the search's 30-day clock starting before
+# the referral would make the first-contact figure look late for nothing.
+JOURNEY_MEETINGS = {
+    "engagement_on": "Engagement meeting date",
+    "career_profile_on": "Career profile meeting date",
+    "job_search_plan_on": "Job search plan meeting date",
+    "better_off_calculation_on": "Better-off calculation date",
+}
+
+
+def _check_journey(record: JobSeeker, now: datetime, errors: Errors) -> None:
+    for name, label in JOURNEY_MEETINGS.items():
+        _past_date(errors, name, getattr(record, name), now, label)
+    _plan_date(errors, "job_search_started_on", record.job_search_started_on, now, "Job search start")
+    referral = record.referral_date
+    for name, label in (*JOURNEY_MEETINGS.items(), ("job_search_started_on", "Job search start")):
+        value = getattr(record, name)
+        if referral is not None and value is not None and value < referral and name not in errors:
+            errors[name] = f"{label} cannot be before the referral date"
 
 
 def _check_code(code: str, code_format: CodeFormat, errors: Errors) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from app.domain.journey import job_search_start
 from app.domain.labels import field_label, label
 from app.domain.outbox import ARCHIVED_FIELD
 from app.domain.records import (
@@ -107,6 +108,13 @@ class RecordDetailState:
             for f in dataclasses.fields(self.record)
             if f.name not in HIDDEN
         ]
+        if isinstance(self.record, JobSeeker) and self.record.job_search_started_on is None:
+            # Until the job seeker chooses a day, the search (and its 30-day clock) starts on referral.
+            start = job_search_start(self.record)
+            shown = (
+                f"{_show(start, employers=employers, seekers=seekers)} (the referral date)" if start else "—"
+            )
+            self.rows = [(n, shown if n == _label("job_search_started_on") else v) for n, v in self.rows]
         if isinstance(self.record, JobOpening) and self.record.wage is not None:
             wage = f"{self.wages.money(self.record.wage)} {label(self.record.wage_unit)}"
             self.rows = [(name, wage if name == _label("wage") else value) for name, value in self.rows]
@@ -275,7 +283,9 @@ def _show(value: Any, *, employers: dict[str, Employer], seekers: dict[str, JobS
     if isinstance(value, date):
         return f"{value:%a %-d %b %Y}"
     if isinstance(value, list):
-        return ", ".join(_lookup(item, employers, seekers) for item in value)
+        return ", ".join(
+            label(item) if isinstance(item, Enum) else _lookup(item, employers, seekers) for item in value
+        )
     if isinstance(value, str):
         return _lookup(value, employers, seekers)
     if isinstance(value, float):

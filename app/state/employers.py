@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from app.domain.identity import employer_name_key
 from app.domain.records import Employer
 from app.domain.search import matches
 from app.geo import Geocoder, geocode_address
@@ -72,6 +73,23 @@ class EmployerFormState(FormState):
             "next_step_on": format_date(source.next_step_on),
         }
         self.geocoded_address = source.geocoded_address
+
+    @property
+    def near_match(self) -> Employer | None:
+        """Another employer whose name nearly matches the one typed (case, accents, punctuation
+        and "Ltd"/"&" ignored: app.domain.identity), flagged before the save; None when none does."""
+        same = self.service.employers_by_name_key().get(employer_name_key(self.text("name")), [])
+        return next((e for e in same if self.base is None or e.id != self.base.id), None)
+
+    @property
+    def near_match_message(self) -> str:
+        found = self.near_match
+        return f"{found.name} already exists — use the existing one" if found is not None else ""
+
+    def use_existing(self) -> str | None:
+        """The "Use the existing one" button: the id of the employer to open instead of a new one."""
+        found = self.near_match
+        return found.id if found is not None else None
 
     @property
     def can_geocode(self) -> bool:

@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
+from app.domain.enums import BenefitsCounselling, Disclosure, PracticalHelp, SeekerStatus
 from app.domain.labels import label
 from app.domain.records import Employer, JobSeeker
 from app.domain.rules import CASELOAD_LIMIT
 from app.domain.search import matches
 from app.records import RecordService
 from app.state.forms import FormState, Parser, format_date, split_list
+
+# Issue 15: the journey before work, dates on the job seeker form (app.domain.validation checks them).
+JOURNEY_DATES = (
+    "job_search_started_on",
+    "engagement_on",
+    "career_profile_on",
+    "job_search_plan_on",
+    "better_off_calculation_on",
+)
 
 
 @dataclass(frozen=True)
@@ -94,13 +103,38 @@ class JobSeekerFormState(FormState):
             "benefits_counselling_on": format_date(source.benefits_counselling_on),
             "job_started_on": format_date(source.job_started_on),
             "current_employer_id": source.current_employer_id or "",
+            # Issue 15: the journey before work (dates as typed; practical help as chosen values)
+            **{name: format_date(getattr(source, name)) for name in JOURNEY_DATES},
+            "practical_help": [item.value for item in source.practical_help],
         }
+
+    @property
+    def search_start_note(self) -> str:
+        """Under the job search start: what an empty field means (app.domain.journey)."""
+        if self.text("job_search_started_on").strip():
+            return "The 30-day clock to the first employer contact starts on this day."
+        referral = self.typed_date("referral_date")
+        when = f" ({referral:%a %-d %b %Y})" if referral is not None else ""
+        return f"Empty: the search starts on the referral date{when}, and the 30-day clock with it."
+
+    def practical_help(self) -> list[PracticalHelp]:
+        """The checklist's ticked items, in the checklist's order."""
+        chosen = set(self.value("practical_help") or ())
+        return [item for item in PracticalHelp if item.value in chosen]
+
+    def toggle_practical_help(self, value: str) -> None:
+        """A tap on a practical-help chip ticks or unticks it."""
+        chosen = [item.value for item in self.practical_help()]
+        self.set_field(
+            "practical_help", [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        )
 
     def build(self) -> JobSeeker:
         parse = Parser(None)
         referral_date = parse.date("referral_date", self.text("referral_date"))
         job_started_on = parse.date("job_started_on", self.text("job_started_on"))
         counselling_on = parse.date("benefits_counselling_on", self.text("benefits_counselling_on"))
+        journey = {name: parse.date(name, self.text(name)) for name in JOURNEY_DATES}
         parse.check()
         fields: dict[str, Any] = {
             "code": self.text("code").strip(),
@@ -117,6 +151,8 @@ class JobSeekerFormState(FormState):
             "benefits_counselling_on": counselling_on,
             "job_started_on": job_started_on,
             "current_employer_id": self.text("current_employer_id") or None,
+            **journey,
+            "practical_help": self.practical_help(),
         }
         if isinstance(self.base, JobSeeker):
             return replace(self.base, **fields)

@@ -11,7 +11,7 @@ from app.state.visit_form import NEXT_STEP_SHORTCUTS
 from app.views.forms_common import date_field, message_banner, save_button
 from app.views.openings import live_search
 from app.views.paging import Pager
-from app.views.widgets import big_button, list_row, screen, text_field
+from app.views.widgets import banner, big_button, list_row, screen, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -103,6 +103,48 @@ class EmployerFormView:
         self.shell = shell
         self.state = state
         self.title = state.title
+        # Redrawn in place as the name is typed: rebuilding the form would take the keyboard.
+        self.match_slot = ft.Container()
+
+    def _near_match(self) -> ft.Control | None:
+        """The "Riverside Café already exists" banner, and a tap that opens that employer instead."""
+        message = self.state.near_match_message
+        if not message:
+            return None
+        return ft.Column(
+            [
+                banner(message, kind="warn", identifier="employer-near-match"),
+                ft.Row(
+                    [
+                        big_button(
+                            "Use the existing one",
+                            ft.Icons.STOREFRONT,
+                            self.shell.handler(self._use_existing),
+                            identifier="use-existing-employer",
+                            filled=False,
+                        )
+                    ]
+                ),
+            ],
+            spacing=8,
+        )
+
+    def _use_existing(self, _e: Any) -> None:
+        from app.views.screens import detail_screen
+
+        employer_id = self.state.use_existing()
+        if employer_id is None:
+            return
+        self.shell.stack.pop()  # this form goes: the existing employer's page takes its place
+        self.shell.push(detail_screen(self.shell, "employer", employer_id))
+
+    def _retype_name(self) -> None:
+        self.match_slot.content = self._near_match()
+        self.shell.update_in_place(self.match_slot)
+
+    def _match_slot(self) -> ft.Control:
+        self.match_slot.content = self._near_match()
+        return self.match_slot
 
     def footer(self) -> ft.Control:
         state = self.state
@@ -124,7 +166,8 @@ class EmployerFormView:
             location = "No map location yet"
         return screen(
             *message_banner(state),
-            text_field(state, "name", "Business name"),
+            text_field(state, "name", "Business name", on_typed=self._retype_name),
+            self._match_slot(),
             text_field(state, "sector", "Sector", hint="retail, care, hospitality…"),
             text_field(state, "address", "Address", multiline=True),
             ft.Row(

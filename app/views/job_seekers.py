@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.enums import BenefitsCounselling, Disclosure, SeekerStatus
+from app.domain.enums import BenefitsCounselling, Disclosure, PracticalHelp, SeekerStatus
 from app.domain.labels import options
 from app.state.job_seekers import JobSeekerFormState, JobSeekersState
 from app.views.forms_common import date_field, message_banner, save_button
@@ -110,6 +110,33 @@ class JobSeekerFormView:
         state = self.state
         return save_button(self.shell, state, "Save job seeker", "save-job-seeker", self.shell.back)
 
+    def _journey(self) -> list[ft.Control]:
+        """Issue 15: the meetings before work, the practical help, and when the job search starts."""
+        state = self.state
+        note = ft.Text(state.search_start_note, size=13, color=ft.Colors.BLUE_GREY_700)
+        return [
+            section(
+                "Meetings before work",
+                date_field(self.shell, state, "engagement_on", "Engagement meeting"),
+                date_field(self.shell, state, "career_profile_on", "Career profile meeting"),
+                date_field(self.shell, state, "job_search_plan_on", "Job search plan meeting"),
+            ),
+            section(
+                "Practical help",
+                choice_chips(
+                    options(PracticalHelp),
+                    state.value("practical_help") or [],
+                    self.shell.then_refresh(state.toggle_practical_help),
+                    identifier="practical-help",
+                ),
+            ),
+            section(
+                "Job search",
+                date_field(self.shell, state, "job_search_started_on", "Job search started on"),
+                note,
+            ),
+        ]
+
     def build(self) -> ft.Control:
         state = self.state
         return screen(
@@ -137,7 +164,9 @@ class JobSeekerFormView:
                     self._set("benefits_counselling"),
                 ),
                 date_field(self.shell, state, "benefits_counselling_on", "Benefits counselling date"),
+                date_field(self.shell, state, "better_off_calculation_on", "Better-off calculation done on"),
             ),
+            *self._journey(),
             dropdown(
                 "Current employer",
                 [("", "None")] + [(e.id, e.name) for e in state.employers],

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import flet as ft
 
 from app.state.context import AppContext
-from app.views.widgets import MIN_TARGET, big_button, tagged
+from app.views.widgets import FAB_HEIGHT, MIN_TARGET, big_button, tagged
 
 
 class Screen(Protocol):
@@ -61,7 +61,7 @@ class Shell:
             tooltip="Log a visit, opening or check-in",
             on_click=self.handler(lambda _e: self.open_log_menu()),
             width=112,
-            height=60,
+            height=FAB_HEIGHT,
         )
         page.add(ft.SafeArea(self.body, expand=True))
         self._unsubscribe: Callable[[], None] | None = None

@@ -27,8 +27,6 @@ KIND_ICONS = {
 SYNC_ICONS = {"pending": "waiting", "synced": "synced", "rejected": "refused", "conflict": "conflict"}
 FEEDBACK_ICONS = {"needs_changes": ft.Icons.RATE_REVIEW, "changed_since_review": ft.Icons.EDIT_NOTE}
 FEEDBACK_TRAILERS = {"needs_changes": "changes", "changed_since_review": "edited"}
-FAB_MARGIN = 16  # Flutter keeps the floating button this far above the bottom edge
-DEFAULT_FAB_HEIGHT = 60
 DUE_PAGE = 20  # due and upcoming rows built at first; "Show more" adds the rest a page at a time
 
 
@@ -43,6 +41,7 @@ class TodayView:
         self.recent_rows = ft.Column(spacing=8)
         self.due_rows = ft.Column(spacing=8)
         self.upcoming_rows = ft.Column(spacing=8)
+        self.content = ft.Column()  # the screen's scrolling column, once built
         self.due_pager = Pager(
             shell,
             self.due_rows,
@@ -86,7 +85,7 @@ class TodayView:
         self.recent_rows.controls = self._recent_row_controls()
         self.due_rows.controls = self.due_pager.first_page()
         self.upcoming_rows.controls = self.upcoming_pager.first_page()
-        return screen(
+        self.content = screen(
             ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
             *self._store_notice(),
             self.sync_line.build(state.sync),
@@ -106,14 +105,22 @@ class TodayView:
             ),
             *([section("Coming up this week", self.upcoming_rows)] if state.upcoming else []),
             section("Recent activity", self.recent_rows),
-            # Room to scroll the last row above the floating "Log" button, which otherwise covers it.
-            ft.Container(height=self.fab_clearance(), key="fab-clearance"),
         )
+        return self.content
 
-    def fab_clearance(self) -> float:
-        fab = getattr(self.shell.page, "floating_action_button", None)
-        height = getattr(fab, "height", None) or DEFAULT_FAB_HEIGHT
-        return float(height) + FAB_MARGIN
+    def then_redraw_in_place(self, action: Any) -> Any:
+        """A handler that runs a task's Done or Dismiss, then redraws Today inside the same scrolling
+        column: Flutter keeps its scroll offset, so the list stays where the thumb left it (a
+        rebuilt screen is a new column, which starts at the top)."""
+
+        def run(*args: Any) -> None:
+            action(*args)
+            column = self.content
+            self.build()  # a fresh column from the state the action left
+            column.controls, self.content = self.content.controls, column
+            self.shell.update_in_place(column)
+
+        return self.shell.handler(run)
 
     def _recent_row_controls(self) -> list[ft.Control]:
         return [
@@ -224,6 +231,7 @@ class TodayView:
                 on_done=lambda _e: self.state.mark_done(item),
                 on_dismiss=lambda _e: self.state.dismiss(item),
                 on_log=self.shell.handler(act),
+                then=self.then_redraw_in_place,
                 warn=item.overdue,
             )
         icon = ft.Icons.HANDSHAKE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -78,6 +79,7 @@ class VisitView:
             ),
             text_field(state, "met_person", "Who you met (role or first name)"),
             self._seekers_section(),
+            *self._behalf(),
             *disclosure_block(state, state.needs_disclosure_reason()),
             text_field(state, "outcome", "Outcome", multiline=True),
             text_field(state, "next_step", "Next step"),
@@ -179,9 +181,11 @@ class VisitView:
 
     def _seekers_section(self) -> ft.Control:
         state = self.state
+        behalf = set(state.value("undisclosed_job_seeker_ids") or [])
         options = [
-            (s.id, s.code if s.disclosure.value == "consented" else f"{s.code} (no disclosure)")
+            (s.id, s.code if state.may_name(s) else f"{s.code} (no disclosure)")
             for s in state.job_seekers[:8]
+            if s.id not in behalf
         ]
         if not options:
             return ft.Container()
@@ -194,6 +198,38 @@ class VisitView:
                 identifier="seeker-choice",
             ),
         )
+
+    def _behalf(self) -> list[ft.Control]:
+        """Issue 15: "On behalf, not disclosed": offered in one tap while a named job seeker has not
+        agreed to disclosure to this employer; those moved are listed (a tap takes one off)."""
+        state = self.state
+        controls: list[ft.Control] = []
+        if state.needs_disclosure_reason():
+            controls.append(
+                tagged(
+                    "on-behalf",
+                    ft.OutlinedButton(
+                        "On behalf, not disclosed",
+                        icon=ft.Icons.VISIBILITY_OFF,
+                        height=48,
+                        on_click=self.shell.then_refresh(lambda _e: state.on_behalf_not_disclosed()),
+                    ),
+                )
+            )
+        behalf = state.behalf_seekers()
+        if behalf:
+            controls.append(
+                section(
+                    "On behalf, not disclosed (never named to the employer)",
+                    choice_chips(
+                        [(s.id, s.code) for s in behalf],
+                        [s.id for s in behalf],
+                        self.shell.then_refresh(state.toggle_job_seeker),
+                        identifier="behalf-choice",
+                    ),
+                )
+            )
+        return controls
 
     def _location_slot(self) -> ft.Control:
         self.location_box.content = self._location()
@@ -217,10 +253,13 @@ def task_row(
     on_done: Any,
     on_dismiss: Any,
     on_log: Any = None,
+    then: Callable[[Any], Any] | None = None,
     warn: bool = False,
 ) -> ft.Control:
     """One open task with its two ways to close it, each a full-size target for a thumb; on Today
-    also a third, to log the visit that does it."""
+    also a third, to log the visit that does it. `then` wraps Done and Dismiss into handlers (the
+    Shell's then_refresh, which rebuilds the screen, unless given)."""
+    wrap = then or shell.then_refresh
     log = (
         [
             tagged(
@@ -246,12 +285,12 @@ def task_row(
                                     "Done",
                                     icon=ft.Icons.CHECK,
                                     height=48,
-                                    on_click=shell.then_refresh(on_done),
+                                    on_click=wrap(on_done),
                                 ),
                             ),
                             tagged(
                                 f"{identifier}-dismiss",
-                                ft.TextButton("Dismiss", height=48, on_click=shell.then_refresh(on_dismiss)),
+                                ft.TextButton("Dismiss", height=48, on_click=wrap(on_dismiss)),
                             ),
                             *log,
                         ],

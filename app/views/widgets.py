@@ -14,6 +14,10 @@ import flet as ft
 from app.state.forms import FormState
 
 MIN_TARGET = 52
+FAB_HEIGHT = 60  # the Shell's floating "Log" button, on the four root screens
+# Room below a screen's last row so the floating button, kept 16 px above the bottom edge, never
+# hides it (the last task's "Log visit", the last list row) once the list is scrolled to its end.
+FAB_CLEARANCE = FAB_HEIGHT + 16
 SECTION = "section"  # a section heading's data: tests read a form's headings with its field labels
 Handler = Callable[..., Any]
 
@@ -177,10 +181,10 @@ def list_row(
     return tagged(identifier, tile) if identifier else tile
 
 
-def screen(*controls: ft.Control) -> ft.Control:
-    """A scrolling column with room at the bottom so the floating button never hides a field."""
+def screen(*controls: ft.Control) -> ft.Column:
+    """A scrolling column with room at the bottom so the floating button never hides a field or row."""
     return ft.Column(
-        [*controls, ft.Container(height=24)],
+        [*controls, ft.Container(height=FAB_CLEARANCE, key="fab-clearance")],
         spacing=16,
         scroll=ft.ScrollMode.AUTO,
         expand=True,

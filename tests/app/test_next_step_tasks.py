@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import flet as ft
+
 from app.domain.codec import from_dict, to_dict
 from app.domain.records import EmployerVisit
 from app.domain.rules import next_step_open
@@ -87,3 +89,65 @@ def test_a_visit_saved_before_tasks_existed_loads_with_its_next_step_open():
     del data["next_step_done_on"], data["next_step_dismissed"]
     old = from_dict("employer_visit", data)
     assert isinstance(old, EmployerVisit) and next_step_open(old)
+
+
+class ShellPage:
+    """The parts of a Flet page the Shell sets and calls (controls built without a real page)."""
+
+    def __init__(self) -> None:
+        self.floating_action_button = None
+        self.navigation_bar = None
+
+    def add(self, *controls) -> None:
+        self.controls = controls
+
+    def update(self) -> None:
+        return None
+
+    def show_dialog(self, _dialog) -> None:
+        return None
+
+    def run_task(self, *_args) -> None:
+        return None
+
+
+def walk(control):
+    yield control
+    for child in [*(getattr(control, "controls", None) or []), getattr(control, "content", None)]:
+        if child is not None:
+            yield from walk(child)
+
+
+def texts_in(control) -> str:
+    return " ".join(str(c.value) for c in walk(control) if isinstance(c, ft.Text))
+
+
+def test_done_on_today_redraws_inside_the_same_scrolling_column(service, add_employer):
+    """Done (and Dismiss) redraw Today inside the column that scrolls, so the list stays where it
+    was; the Shell's refresh would build a new column, which Flutter shows from the top."""
+    from app.state.context import AppContext
+    from app.views.shell import Shell
+
+    visit(service, add_employer("Café").id, days_ago=10, step="Call about start dates", due_in=-2)
+    visit(service, add_employer("Bakery").id, days_ago=3, step="Bring CVs", due_in=0)
+    shell = Shell(ShellPage(), AppContext.offline(service, NoSync()))  # type: ignore[arg-type]
+    shell.go_root("today")
+    (layer,) = shell.layers.controls
+    scrolling = [c for c in walk(layer) if isinstance(c, ft.Column) and c.scroll is not None]
+    done = next(c for c in walk(layer) if getattr(c, "identifier", None) == "due-task-0-done")
+    assert "Call about start dates" in texts_in(
+        next(c for c in walk(layer) if getattr(c, "identifier", "") == "due-task-0")
+    )
+
+    done.content.on_click(None)
+
+    assert shell.errors == []
+    assert shell.layers.controls == [layer]
+    assert [c for c in walk(layer) if isinstance(c, ft.Column) and c.scroll is not None] == scrolling
+    tasks = [c for c in walk(layer) if str(getattr(c, "identifier", "")).startswith("due-task-")]
+    texts = texts_in(layer)
+    assert "Call about start dates" not in texts and "Bring CVs" in texts
+    assert "Marked done on this phone." in texts
+    assert {c.identifier for c in tasks} >= {"due-task-0"} and "due-task-1" not in {
+        c.identifier for c in tasks
+    }

@@ -23,7 +23,8 @@ from app.state.opening_form import OpeningFormState
 from app.state.sync_status import LAST_SYNC_META, OfflineSyncStatus
 from app.state.today import TodayState
 from app.store import LocalStore
-from app.views.today import FAB_MARGIN, TodayView
+from app.views.today import TodayView
+from app.views.widgets import FAB_CLEARANCE
 from server import security
 from server.db.database import Database
 from server.db.migrate import upgrade
@@ -200,7 +201,7 @@ def test_today_leaves_room_below_recent_activity_for_the_log_button(service, sto
     room = sum(float(c.height or 0) for c in below if isinstance(c, ft.Container)) + column.spacing * len(
         below
     )
-    assert room >= 60 + FAB_MARGIN
+    assert room >= FAB_CLEARANCE >= 60 + 16
 
 
 def _holds(control: ft.Control, target: ft.Control) -> bool:

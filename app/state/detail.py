@@ -25,6 +25,7 @@ from app.domain.rules import WageRules
 from app.geo import describe
 from app.records import RecordService, describe_record
 from app.state.checkin_form import CheckInFormState
+from app.state.disclosures import DecisionRow, decision_rows, revoke_decision
 from app.state.employers import EmployerFormState
 from app.state.feedback import REVIEW_LABELS, Comment, shown_review_state
 from app.state.forms import FormState
@@ -86,6 +87,9 @@ class RecordDetailState:
         self.open_tasks: list[EmployerVisit] = []  # an employer's open next steps, soonest first
         self.task_message: str | None = None  # what Done or Dismiss did, or why it could not
         self.jobs: list[JobRow] = []  # a job seeker's jobs, current first (issue 15)
+        # A job seeker's disclosure decision in force for each employer, newest first (issue 15).
+        self.decisions: list[DecisionRow] = []
+        self.decision_message: str | None = None  # what Revoke did
         self.refresh()
 
     @property
@@ -144,6 +148,7 @@ class RecordDetailState:
         self.related = self._related(employers, seekers)
         if isinstance(self.record, JobSeeker):
             self.jobs = job_rows(self.service, self.record.id, wages=self.wages)
+            self.decisions = decision_rows(self.service, self.record.id)
         if isinstance(self.record, Employer):
             self.open_tasks = self.service.open_next_steps(self.record.id)
         if isinstance(self.record, EmployerVisit):
@@ -185,6 +190,7 @@ class RecordDetailState:
             tuple(self.comments),
             tuple(self.rows),
             tuple(self.jobs),
+            tuple(self.decisions),
         )
 
     def _related(
@@ -197,13 +203,22 @@ class RecordDetailState:
             related += [o for o in self.service.openings() if o.employer_id == record.id]
         elif isinstance(record, JobSeeker):
             related = [c for c in self.service.check_ins() if c.job_seeker_id == record.id]
-            related += [v for v in self.service.visits() if record.id in v.job_seeker_ids]
+            related += [
+                v
+                for v in self.service.visits()
+                if record.id in v.job_seeker_ids or record.id in v.undisclosed_job_seeker_ids
+            ]
         rows = []
         for item in related[:20]:
             title, detail, at = describe_record(item, employers=employers, seekers=seekers)
             when = f"{at:%-d %b} · " if at else ""
             rows.append((kind_of(item), item.id, title, when + detail))
         return rows
+
+    def revoke(self, decision_id: str) -> None:
+        """Revoke a job seeker's disclosure decision for one employer, today."""
+        self.decision_message = revoke_decision(self.service, decision_id)
+        self.refresh()
 
     def close_task(self, visit_id: str, *, done: bool) -> None:
         """Done or Dismiss on one of the employer's open tasks (the same words as on Today)."""

@@ -52,6 +52,7 @@ class VisitFormState(FormState):
                 "met_hiring_manager": False,
                 "met_person": "",
                 "job_seeker_ids": [],
+                "undisclosed_job_seeker_ids": [],
                 "outcome": "",
                 "next_step": "",
                 "next_step_on": "",
@@ -69,6 +70,7 @@ class VisitFormState(FormState):
             "met_hiring_manager": visit.met_hiring_manager,
             "met_person": visit.met_person,
             "job_seeker_ids": list(visit.job_seeker_ids),
+            "undisclosed_job_seeker_ids": list(visit.undisclosed_job_seeker_ids),
             "outcome": visit.outcome,
             "next_step": visit.next_step,
             "next_step_on": format_date(visit.next_step_on),
@@ -98,6 +100,7 @@ class VisitFormState(FormState):
     def select_employer(self, employer_id: str) -> None:
         """Choose the employer; a first visit defaults to introducing IPS, a repeat to follow-up."""
         self.set_field("employer_id", employer_id)
+        self._disclosure_settled()
         if self.editing:
             return
         seen_before = bool(self.service.visits_to(employer_id))
@@ -105,20 +108,55 @@ class VisitFormState(FormState):
         self.values["purpose"] = purpose.value
 
     def toggle_job_seeker(self, seeker_id: str) -> None:
+        """Name a job seeker on this visit, or take them off it (named or on behalf)."""
         ids: list[str] = list(self.values.get("job_seeker_ids") or [])
+        behalf: list[str] = list(self.values.get("undisclosed_job_seeker_ids") or [])
         if seeker_id in ids:
             ids.remove(seeker_id)
+        elif seeker_id in behalf:
+            behalf.remove(seeker_id)
         else:
             ids.append(seeker_id)
         self.set_field("job_seeker_ids", ids)
+        self.set_field("undisclosed_job_seeker_ids", behalf)
+        self._disclosure_settled()
+
+    def may_name(self, seeker: JobSeeker) -> bool:
+        """Whether this job seeker has agreed that the chosen employer may know about them."""
+        return self.service.disclosures().may_name(seeker, self.text("employer_id"))
+
+    def not_agreed(self) -> list[JobSeeker]:
+        """Named job seekers who have not agreed to disclosure to the chosen employer."""
+        chosen = set(self.values.get("job_seeker_ids") or [])
+        return [s for s in self._seekers_by_id().values() if s.id in chosen and not self.may_name(s)]
+
+    def needs_disclosure_reason(self) -> bool:
+        """True while a named job seeker has not agreed to disclosure to this employer (warn before save)."""
+        return bool(self.not_agreed())
+
+    def on_behalf_not_disclosed(self) -> None:
+        """One tap: every named job seeker without agreement for this employer becomes "on behalf
+        of, not disclosed" (the visit counts for them, and never names them to the employer)."""
+        moving = {s.id for s in self.not_agreed()}
+        ids = [i for i in self.values.get("job_seeker_ids") or [] if i not in moving]
+        behalf = list(self.values.get("undisclosed_job_seeker_ids") or [])
+        behalf += [i for i in sorted(moving) if i not in behalf]
+        self.set_field("job_seeker_ids", ids)
+        self.set_field("undisclosed_job_seeker_ids", behalf)
+        self._disclosure_settled()
+
+    def behalf_seekers(self) -> list[JobSeeker]:
+        """The job seekers this visit is on behalf of, not disclosed."""
+        seekers = self._seekers_by_id()
+        return [seekers[i] for i in self.values.get("undisclosed_job_seeker_ids") or [] if i in seekers]
+
+    def _seekers_by_id(self) -> dict[str, JobSeeker]:
+        return self.service.job_seekers_by_id()
+
+    def _disclosure_settled(self) -> None:
         if not self.needs_disclosure_reason():
             self.disclosure_message = None
             self.errors.pop("disclosure_reason", None)
-
-    def needs_disclosure_reason(self) -> bool:
-        """True while a linked job seeker has not consented to disclosure (warn before save)."""
-        chosen = set(self.values.get("job_seeker_ids") or [])
-        return any(s.id in chosen and s.disclosure.value != "consented" for s in self.job_seekers)
 
     @property
     def open_tasks(self) -> list[EmployerVisit]:
@@ -220,6 +258,7 @@ class VisitFormState(FormState):
             "met_hiring_manager": bool(self.values.get("met_hiring_manager")),
             "met_person": self.text("met_person").strip(),
             "job_seeker_ids": list(self.values.get("job_seeker_ids") or []),
+            "undisclosed_job_seeker_ids": list(self.values.get("undisclosed_job_seeker_ids") or []),
             "outcome": self.text("outcome").strip(),
             "next_step": self.text("next_step").strip(),
             "next_step_on": next_step_on,

@@ -112,6 +112,7 @@ class DetailView:
             ft.Row(actions, spacing=8),
             *archive_row,
             *self._jobs(),
+            *self._decisions(),
             *self._open_tasks(),
             *self._review(),
             *self.photos.build(),
@@ -203,6 +204,54 @@ class DetailView:
             filled=False,
         )
         return [section("Jobs", *rows, ft.Row([started], spacing=8))]
+
+    def _decisions(self) -> list[ft.Control]:
+        """A job seeker's disclosure decision for each employer (issue 15), each with Revoke, and
+        "Decide for an employer" to add one."""
+        from app.views.disclosures import decide_screen
+
+        state = self.state
+        if state.kind != "job_seeker":
+            return []
+        rows: list[ft.Control] = []
+        for index, row in enumerate(state.decisions):
+            revoke = tagged(
+                f"decision-revoke-{index}",
+                ft.TextButton(
+                    "Revoke",
+                    height=48,
+                    on_click=self.shell.then_refresh(lambda _e, did=row.decision_id: state.revoke(did)),
+                ),
+            )
+            rows.append(
+                tagged(
+                    f"decision-{index}",
+                    ft.Row(
+                        [
+                            ft.Icon(ft.Icons.VISIBILITY if row.agreed else ft.Icons.VISIBILITY_OFF),
+                            ft.Column(
+                                [ft.Text(row.employer, size=16), ft.Text(row.detail, size=14)],
+                                spacing=0,
+                                expand=True,
+                            ),
+                            revoke,
+                        ]
+                    ),
+                )
+            )
+        if not rows:
+            rows.append(
+                ft.Text("No decision for any employer yet: the general choice above applies.", size=14)
+            )
+        note = [ft.Text(state.decision_message, size=14)] if state.decision_message else []
+        decide = big_button(
+            "Decide for an employer",
+            ft.Icons.HOW_TO_REG,
+            self.shell.handler(lambda _e: self.shell.push(decide_screen(self.shell, state.record_id))),
+            identifier="decide-employer",
+            filled=False,
+        )
+        return [section("Disclosure to each employer", *rows, *note, ft.Row([decide], spacing=8))]
 
     def _open_tasks(self) -> list[ft.Control]:
         """An employer's open next steps, each with Done and Dismiss (as on Today and the visit form)."""

@@ -1,0 +1,64 @@
+"""Disclosure decided per employer (issue 15): "Decide for an employer", opened from the job
+seeker's page (app.state.disclosures)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.domain.enums import DisclosureDecision
+from app.domain.labels import options
+from app.state.disclosures import DisclosureDecisionFormState
+from app.views.forms_common import date_field, message_banner, save_button
+from app.views.widgets import choice_chips, dropdown, screen, section
+
+if TYPE_CHECKING:
+    from app.views.shell import Screen, Shell
+
+
+def decide_screen(shell: Shell, job_seeker_id: str) -> Screen:
+    return DecideView(shell, DisclosureDecisionFormState(shell.ctx.service, job_seeker_id=job_seeker_id))
+
+
+class DecideView:
+    def __init__(self, shell: Shell, state: DisclosureDecisionFormState) -> None:
+        self.shell = shell
+        self.state = state
+        self.title = state.title
+
+    def _set(self, name: str) -> Any:
+        def run(value: str) -> None:
+            self.state.set_field(name, value)
+            self.shell.refresh()
+
+        return self.shell.handler(run)
+
+    def footer(self) -> ft.Control:
+        return save_button(self.shell, self.state, "Save decision", "save-decision", self.shell.back)
+
+    def build(self) -> ft.Control:
+        state = self.state
+        who = state.seeker.code if state.seeker is not None else "This job seeker"
+        return screen(
+            *message_banner(state),
+            ft.Text(f"{who} decides whether this employer may know about them and their condition.", size=15),
+            dropdown(
+                "Employer",
+                [(e.id, e.name) for e in state.employers],
+                state.text("employer_id"),
+                self._set("employer_id"),
+                error=state.errors.get("employer_id"),
+                identifier="decision-employer",
+            ),
+            section(
+                "Their decision",
+                choice_chips(
+                    options(DisclosureDecision),
+                    state.text("decision"),
+                    self._set("decision"),
+                    identifier="decision-choice",
+                ),
+            ),
+            date_field(self.shell, state, "decided_on", "Decided on"),
+        )

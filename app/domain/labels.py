@@ -30,6 +30,7 @@ from app.domain.enums import (
     VisitPurpose,
     WageUnit,
 )
+from app.domain.matching import RankBy
 from app.domain.visit_check import LocationFlag
 
 CONTACT_MODE = {
@@ -111,6 +112,7 @@ PRACTICAL_HELP = {
     PracticalHelp.DOCUMENTS: "Papers and ID",
 }
 LOCATION_FLAG = {LocationFlag.FAR: "Far from the employer", LocationFlag.POOR_ACCURACY: "Rough GPS fix"}
+RANK_BY = {RankBy.MATCH: "Best match", RankBy.DISTANCE: "Nearest"}
 
 TABLES: dict[type[Enum], Mapping[Any, str]] = {
     ContactMode: CONTACT_MODE,
@@ -130,6 +132,7 @@ TABLES: dict[type[Enum], Mapping[Any, str]] = {
     DisclosureDecision: DISCLOSURE_DECISION,
     PracticalHelp: PRACTICAL_HELP,
     LocationFlag: LOCATION_FLAG,
+    RankBy: RANK_BY,
 }
 
 

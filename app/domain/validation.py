@@ -213,6 +213,7 @@ def _check_job_seeker(record: JobSeeker, now: datetime, errors: Errors) -> None:
     _past_date(errors, "benefits_counselling_on", record.benefits_counselling_on, now, "Date")
     _plan_date(errors, "job_started_on", record.job_started_on, now, "Job start date")
     _check_journey(record, now, errors)
+    _check_preferences(record, errors)
 
 
 # Issue 15: the meetings before work and the better-off calculation happened (past dates); the job
@@ -236,6 +237,31 @@ def _check_journey(record: JobSeeker, now: datetime, errors: Errors) -> None:
         value = getattr(record, name)
         if referral is not None and value is not None and value < referral and name not in errors:
             errors[name] = f"{label} cannot be before the referral date"
+
+
+# Issue 15: what a job seeker would take, for matching openings (app.domain.matching).
+MAX_PAY_PER_HOUR = 1000.0
+MAX_TRAVEL_KM = 500.0
+
+
+def _check_preferences(record: JobSeeker, errors: Errors) -> None:
+    low, high = record.min_hours_per_week, record.max_hours_per_week
+    for name, hours in (("min_hours_per_week", low), ("max_hours_per_week", high)):
+        if hours is not None and not 0 <= hours <= MAX_HOURS_PER_WEEK:  # NaN is refused too
+            errors[name] = f"hours a week must be between 0 and {MAX_HOURS_PER_WEEK:g}"
+    if (
+        low is not None
+        and high is not None
+        and low > high
+        and not errors.keys() & {"min_hours_per_week", "max_hours_per_week"}
+    ):
+        errors["max_hours_per_week"] = "the most hours cannot be fewer than the fewest"
+    pay = record.min_pay_per_hour
+    if pay is not None and not 0 <= pay <= MAX_PAY_PER_HOUR:
+        errors["min_pay_per_hour"] = f"pay an hour must be between 0 and {MAX_PAY_PER_HOUR:,.0f}"
+    km = record.max_travel_km
+    if km is not None and not 0 <= km <= MAX_TRAVEL_KM:
+        errors["max_travel_km"] = f"the farthest to travel must be between 0 and {MAX_TRAVEL_KM:g} km"
 
 
 def _check_code(code: str, code_format: CodeFormat, errors: Errors) -> None:
@@ -302,7 +328,11 @@ def _check_employer_disclosure(record: EmployerDisclosure, now: datetime, errors
         errors["decided_on"] = "Date of the decision is required"
     _past_date(errors, "decided_on", record.decided_on, now, "Date of the decision")
     _past_date(errors, "revoked_on", record.revoked_on, now, "Date revoked")
-    if record.revoked_on is not None and record.decided_on is not None and record.revoked_on < record.decided_on:
+    if (
+        record.revoked_on is not None
+        and record.decided_on is not None
+        and record.revoked_on < record.decided_on
+    ):
         errors["revoked_on"] = "a decision cannot be revoked before it was made"
 
 

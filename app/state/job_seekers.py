@@ -22,6 +22,13 @@ JOURNEY_DATES = (
     "better_off_calculation_on",
 )
 
+# Issue 15: what they would take, as numbers on the job seeker form (for matching).
+PREFERENCE_NUMBERS = ("min_hours_per_week", "max_hours_per_week", "min_pay_per_hour", "max_travel_km")
+
+
+def _number_text(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
 
 @dataclass(frozen=True)
 class SeekerRow:
@@ -106,6 +113,10 @@ class JobSeekerFormState(FormState):
             # Issue 15: the journey before work (dates as typed; practical help as chosen values)
             **{name: format_date(getattr(source, name)) for name in JOURNEY_DATES},
             "practical_help": [item.value for item in source.practical_help],
+            # Issue 15: preferences and strengths, for matching (app.domain.matching)
+            "skills": ", ".join(source.skills),
+            "experience": source.experience,
+            **{name: _number_text(getattr(source, name)) for name in PREFERENCE_NUMBERS},
         }
 
     @property
@@ -135,6 +146,7 @@ class JobSeekerFormState(FormState):
         job_started_on = parse.date("job_started_on", self.text("job_started_on"))
         counselling_on = parse.date("benefits_counselling_on", self.text("benefits_counselling_on"))
         journey = {name: parse.date(name, self.text(name)) for name in JOURNEY_DATES}
+        numbers = {name: parse.number(name, self.text(name)) for name in PREFERENCE_NUMBERS}
         parse.check()
         fields: dict[str, Any] = {
             "code": self.text("code").strip(),
@@ -153,6 +165,9 @@ class JobSeekerFormState(FormState):
             "current_employer_id": self.text("current_employer_id") or None,
             **journey,
             "practical_help": self.practical_help(),
+            "skills": split_list(self.text("skills")),
+            "experience": self.text("experience").strip(),
+            **numbers,
         }
         if isinstance(self.base, JobSeeker):
             return replace(self.base, **fields)

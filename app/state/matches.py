@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.domain.enums import GeotagSource
 from app.domain.geometry import Point
+from app.domain.labels import options
 from app.domain.matching import (
     TOP,
     Match,
@@ -28,7 +29,7 @@ from app.domain.rules import WageRules
 from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider
 from app.records import RecordService
 
-ORDERS = [(RankBy.MATCH.value, "Best match"), (RankBy.DISTANCE.value, "Nearest")]
+ORDERS = options(RankBy)
 NO_PREFERENCES = "Add the jobs they want, their skills, hours, pay and travel (Edit) to see what fits them."
 
 

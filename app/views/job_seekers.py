@@ -137,6 +137,31 @@ class JobSeekerFormView:
             ),
         ]
 
+    def _strengths(self) -> list[ft.Control]:
+        """Issue 15: skills, experience and what they would take, for the Matches on their page."""
+        state = self.state
+        number = ft.KeyboardType.NUMBER
+        return [
+            text_field(state, "skills", "Skills (comma separated)"),
+            text_field(state, "experience", "Experience", multiline=True),
+            section(
+                "Hours a week they would work",
+                ft.Row(
+                    [
+                        ft.Container(
+                            text_field(state, "min_hours_per_week", "At least", keyboard=number), expand=True
+                        ),
+                        ft.Container(
+                            text_field(state, "max_hours_per_week", "At most", keyboard=number), expand=True
+                        ),
+                    ],
+                    spacing=8,
+                ),
+            ),
+            text_field(state, "min_pay_per_hour", "Lowest pay an hour", keyboard=number),
+            text_field(state, "max_travel_km", "Farthest to travel (km)", keyboard=number),
+        ]
+
     def build(self) -> ft.Control:
         state = self.state
         return screen(
@@ -156,6 +181,7 @@ class JobSeekerFormView:
             text_field(state, "preferred_hours", "Hours they want"),
             text_field(state, "preferred_places", "Where they want to work"),
             text_field(state, "avoid", "Things to avoid"),
+            *self._strengths(),
             section(
                 "Benefits counselling",
                 choice_chips(

@@ -1,7 +1,10 @@
 """A small demo caseload in one town (Kendal), loaded only into an empty store.
 
 Five employers with map locations, five job seekers with pseudonymous codes and mixed disclosure
-choices, a few visits, openings and check-ins, and something due today.
+choices, a few visits, openings and check-ins, and something due today. Issue 15: jobs started,
+held (one over 90 days), ended with their reasons, two at once for KD-104; per-employer disclosure
+decisions; and the journey before work and the preferences of a few job seekers (meetings,
+benefits counselling, practical help, skills, hours and pay) for the screens that show them.
 """
 
 from __future__ import annotations
@@ -10,18 +13,32 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from app.domain.enums import (
+    BenefitsCounselling,
     CheckInPlace,
     CheckInWith,
     ContactMode,
     Disclosure,
+    DisclosureDecision,
     FoundVia,
     GeotagSource,
+    JobEndReason,
     OpeningStatus,
+    Permanence,
+    PracticalHelp,
     SeekerStatus,
     VisitPurpose,
     WageUnit,
 )
-from app.domain.records import Employer, EmployerVisit, Geotag, JobOpening, JobSeeker, SupportCheckIn
+from app.domain.records import (
+    Employer,
+    EmployerDisclosure,
+    EmployerVisit,
+    Geotag,
+    Job,
+    JobOpening,
+    JobSeeker,
+    SupportCheckIn,
+)
 from app.records import R, RecordService
 
 EMPLOYERS = (
@@ -63,6 +80,20 @@ def load_demo(service: RecordService) -> bool:
             status=SeekerStatus.JOB_SEARCHING,
             preferred_job_types=["café", "kitchen"],
             referral_source="CMHT North",
+            engagement_on=today - timedelta(days=18),
+            career_profile_on=today - timedelta(days=14),
+            job_search_plan_on=today - timedelta(days=10),
+            job_search_started_on=today - timedelta(days=10),
+            benefits_counselling=BenefitsCounselling.DONE,
+            benefits_counselling_on=today - timedelta(days=12),
+            better_off_calculation_on=today - timedelta(days=12),
+            practical_help=[PracticalHelp.TRANSPORT, PracticalHelp.INTERVIEW_PRACTICE],
+            skills=["food hygiene level 2", "till work", "barista"],
+            experience="Two summers in a seaside café; kitchen porter at a hotel",
+            min_hours_per_week=12,
+            max_hours_per_week=25,
+            min_pay_per_hour=12.21,
+            max_travel_km=5,
         )
     )
     kd102 = save(
@@ -74,6 +105,12 @@ def load_demo(service: RecordService) -> bool:
             job_started_on=today - timedelta(days=12),
             current_employer_id=garden.id,
             preferred_job_types=["outdoor", "retail"],
+            engagement_on=today - timedelta(days=72),
+            career_profile_on=today - timedelta(days=65),
+            practical_help=[PracticalHelp.CLOTHES],
+            skills=["plant care", "forklift licence"],
+            min_hours_per_week=20,
+            max_hours_per_week=30,
         )
     )
     save(
@@ -82,6 +119,9 @@ def load_demo(service: RecordService) -> bool:
             referral_date=today - timedelta(days=9),
             disclosure=Disclosure.UNDECIDED,
             status=SeekerStatus.ENGAGED,
+            engagement_on=today - timedelta(days=7),
+            benefits_counselling=BenefitsCounselling.OFFERED,
+            practical_help=[PracticalHelp.CHILDCARE, PracticalHelp.CV],
         )
     )
     kd104 = save(
@@ -94,15 +134,99 @@ def load_demo(service: RecordService) -> bool:
             current_employer_id=care.id,
         )
     )
-    save(
+    mo = save(
         JobSeeker(
             code="Mo",
             referral_date=today - timedelta(days=40),
             disclosure=Disclosure.CONSENTED,
             status=SeekerStatus.JOB_SEARCHING,
             preferred_job_types=["printing", "warehouse"],
+            engagement_on=today - timedelta(days=39),
+            job_search_plan_on=today - timedelta(days=38),
+            # The café's temporary job ended ten days ago: the job search started again then.
+            job_search_started_on=today - timedelta(days=10),
+            skills=["warehouse picking", "heavy lifting"],
+            experience="Agency warehouse work",
+            min_hours_per_week=30,
+            min_pay_per_hour=12.5,
+            max_travel_km=12,
         )
     )
+
+    # Jobs held: KD-104 holds two at once (the print works' weekend job for over 90 days, and the
+    # care home's since 60 days); KD-102 left the café and started at the garden centre; Mo's
+    # temporary café job came to its end.
+    save(
+        Job(
+            job_seeker_id=kd102.id,
+            employer_id=cafe.id,
+            title="Kitchen porter",
+            started_on=today - timedelta(days=70),
+            hours_per_week=16,
+            wage=12.21,
+            ended_on=today - timedelta(days=40),
+            end_reason=JobEndReason.QUIT,
+        )
+    )
+    kd102_garden = save(
+        Job(
+            job_seeker_id=kd102.id,
+            employer_id=garden.id,
+            title="Plant area assistant",
+            started_on=today - timedelta(days=12),
+            hours_per_week=24,
+            wage=12.40,
+        )
+    )
+    save(
+        Job(
+            job_seeker_id=kd104.id,
+            employer_id=printer.id,
+            title="Weekend packer",
+            started_on=today - timedelta(days=110),
+            hours_per_week=8,
+            wage=12.60,
+        )
+    )
+    kd104_care = save(
+        Job(
+            job_seeker_id=kd104.id,
+            employer_id=care.id,
+            title="Care assistant",
+            started_on=today - timedelta(days=60),
+            hours_per_week=30,
+            wage=1750,
+            wage_unit=WageUnit.MONTH,
+        )
+    )
+    save(
+        Job(
+            job_seeker_id=mo.id,
+            employer_id=cafe.id,
+            title="Summer kitchen assistant",
+            started_on=today - timedelta(days=35),
+            hours_per_week=20,
+            wage=11.50,  # under the minimum wage: not competitive work
+            permanence=Permanence.TEMPORARY,
+            ended_on=today - timedelta(days=10),
+            end_reason=JobEndReason.TEMPORARY_ENDED,
+        )
+    )
+    # Per-employer disclosure: KD-101 agreed that the café and the pharmacy may know; KD-102
+    # declined for the garden centre, where they work.
+    for seeker, employer, decision, days_ago in (
+        (kd101, cafe, DisclosureDecision.AGREED, 15),
+        (kd101, pharmacy, DisclosureDecision.AGREED, 15),
+        (kd102, garden, DisclosureDecision.DECLINED, 13),
+    ):
+        save(
+            EmployerDisclosure(
+                job_seeker_id=seeker.id,
+                employer_id=employer.id,
+                decision=decision,
+                decided_on=today - timedelta(days=days_ago),
+            )
+        )
 
     save(
         EmployerVisit(
@@ -176,6 +300,7 @@ def load_demo(service: RecordService) -> bool:
             topics=["first week", "travel"],
             concerns="Tired after long shifts",
             next_check_in_on=today,
+            job_id=kd102_garden.id,
         )
     )
     save(
@@ -187,6 +312,7 @@ def load_demo(service: RecordService) -> bool:
             place=CheckInPlace.WORKPLACE,
             topics=["hours review"],
             next_check_in_on=today + timedelta(days=10),
+            job_id=kd104_care.id,
         )
     )
     return True

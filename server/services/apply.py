@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 from app.domain.code_format import CodeFormat
 from app.domain.codec import from_dict, record_from_dict, to_dict
 from app.domain.errors import DisclosureRefused, ValidationError
+from app.domain.identity import CODE_TAKEN, code_key
 from app.domain.records import EmployerDisclosure, Geotag, JobSeeker, Record
 from app.domain.rules import DisclosureBook, check_disclosure
 from app.domain.validation import CODE_FORMAT, validate
@@ -140,6 +141,9 @@ class Batch:
     # record id, kept current as the batch applies decisions; `disclosure_book()` reads them.
     decisions: dict[str, EmployerDisclosure] = field(default_factory=dict)
     code_format: CodeFormat = CODE_FORMAT  # the team's job-seeker code format (server.services.code_formats)
+    # code_key(code) -> a live job seeker of the team with it (server.services.seeker_codes), kept
+    # current as the batch creates, recodes and archives job seekers.
+    code_keys: dict[str, str] = field(default_factory=dict)
     # Named job seekers on another specialist's caseload: a specialist may not name them, and is
     # told nothing about them (neither their code nor their disclosure choice).
     others_seekers: set[str] = field(default_factory=set)
@@ -249,6 +253,9 @@ class Batch:
         errors = validate(record, now=self.now, code_format=self.code_format) | _non_finite(record)
         if errors:
             return rejected(op, errors)
+        taken = self._code_taken(op, record, known)
+        if taken:
+            return rejected(op, taken)
         foreign = self._others_seekers_named(record)
         if foreign:
             return rejected(op, foreign)
@@ -261,6 +268,17 @@ class Batch:
         if canonical.get("created_at") is None:
             canonical["created_at"] = self.now.isoformat()
         return canonical
+
+    def _code_taken(self, op: Operation, record: Record, known: dict[str, Any] | None) -> dict[str, str]:
+        """A job seeker's new or changed code that another live job seeker of the team has, ignoring
+        case and spaces: refused naming no one (server.services.seeker_codes)."""
+        if not isinstance(record, JobSeeker):
+            return {}
+        key = code_key(record.code)
+        if not key or (known is not None and code_key(str(known.get("code", ""))) == key):
+            return {}
+        holder = self.code_keys.get(key)
+        return {"code": CODE_TAKEN} if holder is not None and holder != op.record_id else {}
 
     def _others_seekers_named(self, record: Record) -> dict[str, str]:
         """Field errors for job seekers of another specialist's caseload (supervisors see the whole
@@ -457,10 +475,12 @@ class Batch:
             data, self.principal.device_id, device_data
         )
         if state.kind == "job_seeker":
+            self.code_keys = {key: rid for key, rid in self.code_keys.items() if rid != state.record_id}
             if data is None:
                 self.job_seekers.pop(state.record_id, None)
             else:
                 self.job_seekers[state.record_id] = record_from_dict(JobSeeker, data)
+                self.code_keys.setdefault(code_key(str(data.get("code", ""))), state.record_id)
         elif state.kind == "employer_disclosure":
             self._book = None
             if data is None:

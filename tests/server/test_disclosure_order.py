@@ -24,7 +24,7 @@ def _record(client, world, record_id: str) -> dict[str, Any]:
 
 
 def _seeker(disclosure: str) -> dict[str, Any]:
-    return sample("job_seeker", code="JS-77", disclosure=disclosure)
+    return sample("job_seeker", disclosure=disclosure)  # a code of its own (unique in the team)
 
 
 def _assert_flagged_and_kept(client, world, record_id: str, sent: dict[str, Any]) -> None:

@@ -140,7 +140,7 @@ def test_pull_sends_another_devices_edit_of_the_devices_own_record(client, world
 def test_pull_still_sends_a_review_of_the_devices_own_record(client, world):
     alice, sue = world["alice"], world["sue"]
     seeker = new_id()
-    push(client, alice, op("job_seeker", seeker))
+    push(client, alice, op("job_seeker", seeker, data=sample("job_seeker", code="JS-01")))
     _, cursor = pull_all(client, alice)
     reviewed = client.put(f"/api/v1/records/{seeker}/review", json={"state": "approved"}, headers=sue.web)
     assert reviewed.status_code == 204

@@ -121,7 +121,12 @@ def sample(kind: str, **overrides: Any) -> dict[str, Any]:
     """A valid record of `kind` (fields as the device's codec writes them)."""
     base: dict[str, dict[str, Any]] = {
         "employer": {"name": "Café Rio", "sector": "hospitality", "address": "1 High St"},
-        "job_seeker": {"code": "JS-01", "referral_date": "2026-04-01", "disclosure": "consented"},
+        # A code of its own each time: codes are unique within a team (issue 15).
+        "job_seeker": {
+            "code": f"JS-{uuid.uuid4().hex[:6]}",
+            "referral_date": "2026-04-01",
+            "disclosure": "consented",
+        },
         "employer_visit": {
             "employer_id": overrides.get("employer_id", new_id()),
             "occurred_at": "2026-05-04T09:00:00+00:00",

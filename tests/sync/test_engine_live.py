@@ -211,3 +211,22 @@ def test_the_phone_learns_its_teams_code_format_at_pull_and_the_server_holds_pus
         service.save(JobSeeker(code="KD104", referral_date=date.today()))
     service.save(JobSeeker(code="KD-105", referral_date=date.today()))
     assert device.engine.sync_once().rejected == 0
+
+
+def test_two_phones_creating_one_code_the_second_is_refused_and_keeps_its_record(
+    server: ServerProcess, team: Team
+):
+    alice, bob = enroll_device(server, team, "alice"), enroll_device(server, team, "bob")
+    # Each phone holds only its own caseload, so each save passes the phone's own check (issue 15).
+    theirs = RecordService(alice.store, clock=SystemClock(), new_id=new_id)
+    theirs.save(JobSeeker(code="KD-104", referral_date=date.today()))
+    mine = RecordService(bob.store, clock=SystemClock(), new_id=new_id)
+    stored = mine.save(JobSeeker(code="kd-104", referral_date=date.today(), avoid="nights"))
+    assert alice.engine.sync_once().rejected == 0
+
+    assert bob.engine.sync_once().rejected == 1
+
+    kept = bob.store.get("job_seeker", stored.data["id"])
+    assert kept is not None and kept.sync.state == "rejected"
+    assert kept.sync.field_errors == {"code": "this code is already used in your team"}
+    assert kept.data["avoid"] == "nights"  # nothing the specialist typed is lost

@@ -58,8 +58,11 @@ def tenure_text(job: Job, today: date) -> str:
         return f"{days} day{'s' if days != 1 else ''}"
     if days < 92:
         return f"{days // 7} weeks"
-    months = round(days / 30.44)
-    return f"{months} months"
+    assert job.started_on is not None  # tenure_days gave a number
+    end = job.ended_on or today
+    start = job.started_on
+    months = (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+    return f"{months} months"  # completed months
 
 
 def jobs_of(jobs: Iterable[Job], seeker_id: str) -> list[Job]:

@@ -92,9 +92,9 @@ def test_the_job_seekers_page_lists_current_jobs_first_with_tenure(service, add_
         ("Cleaner at Corner Shop", False),
     ]
     assert (
-        page.jobs[0].detail == "Since Mon 5 Jan 2026 · 4 months · 20 h a week · £12.50 per hour · competitive"
+        page.jobs[0].detail == "Since Mon 5 Jan 2026 · 3 months · 20 h a week · £12.50 per hour · competitive"
     )
-    assert "6 months" in page.jobs[1].detail and "Left the job" in page.jobs[1].detail
+    assert "5 months" in page.jobs[1].detail and "Left the job" in page.jobs[1].detail
 
 
 def test_a_job_started_from_an_opening_takes_its_employer_title_and_pay(service, add_employer, add_seeker):

@@ -4,7 +4,7 @@ Definitions (pinned by tests/server/test_metrics.py):
 - A week is an ISO week: Monday 00:00 to the next Monday 00:00 in the team's time zone (so a
   visit at Sunday 23:30 local belongs to the week that started six days before, whatever UTC says).
 - Only face-to-face employer visits made for job development count toward the standard of
-  FIDELITY_CONTACTS_PER_WEEK: every purpose but in-work support (JOB_DEVELOPMENT_PURPOSES; the IPS
+  FIDELITY_CONTACTS_PER_WEEK: every purpose but in-work support (NOT_JOB_DEVELOPMENT; the IPS
   scale counts contacts made to develop jobs, and in-work support visits serve someone already in
   work). Face-to-face in-work support visits, and phone, email and video contacts, are counted apart.
 - A face-to-face job-development contact is *new* when it is the team's first such contact with
@@ -41,16 +41,8 @@ from app.domain.rules import (
 
 __all__ = ["FIDELITY_CONTACTS_PER_WEEK"]
 
-# The purposes of a visit that develop jobs; a visit with no purpose stored (older data) is counted.
-JOB_DEVELOPMENT_PURPOSES: frozenset[str] = frozenset(p.value for p in VisitPurpose) - {
-    VisitPurpose.IN_WORK_SUPPORT.value
-}
+# Every purpose of a visit develops jobs but this one; a visit with no purpose stored is counted.
 NOT_JOB_DEVELOPMENT = VisitPurpose.IN_WORK_SUPPORT.value
-
-
-def is_job_development(purpose: object) -> bool:
-    """A visit's purpose (stored JSON or derived column) counts toward job development."""
-    return purpose != NOT_JOB_DEVELOPMENT
 
 
 def week_of(instant: datetime, zone: ZoneInfo) -> date:

@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain.codec import record_from_dict
 from app.domain.errors import ValidationError
+from app.domain.jobs import is_competitive_job, job_hourly_wage
 from app.domain.records import Job, JobOpening
-from app.domain.rules import hourly_wage, is_competitive
 from server.db.models import RecordRow, Stamp
 from server.services.metrics import (
     DEVELOPMENT,
@@ -348,7 +348,7 @@ def team_openings(session: Session, *, team_id: str) -> list[JobOpening]:
 
 def team_jobs(session: Session, *, team_id: str, minimum_wage: float) -> list[HeldJob]:
     """The team's live Job records, as the outcomes read them: pay per hour and competitive by
-    the rule openings use (a job's wage, unit, hours and market in an opening's shape)."""
+    the rule openings use (app.domain.jobs)."""
     rows = _rows(session, select(RecordRow.data).where(*_live(team_id, "job")))
     held: list[HeldJob] = []
     for (data,) in rows:
@@ -356,9 +356,6 @@ def team_jobs(session: Session, *, team_id: str, minimum_wage: float) -> list[He
             job = record_from_dict(Job, data)
         except (ValidationError, ValueError, TypeError):  # stored data is canonical; belt and braces
             continue
-        terms = JobOpening(
-            wage=job.wage, wage_unit=job.wage_unit, hours_per_week=job.hours_per_week, market=job.market
-        )
         held.append(
             HeldJob(
                 record_id=job.id,
@@ -366,8 +363,8 @@ def team_jobs(session: Session, *, team_id: str, minimum_wage: float) -> list[He
                 started_on=job.started_on,
                 ended_on=job.ended_on,
                 hours_per_week=job.hours_per_week,
-                pay_per_hour=hourly_wage(terms),
-                competitive=is_competitive(terms, minimum_wage=minimum_wage),
+                pay_per_hour=job_hourly_wage(job),
+                competitive=is_competitive_job(job, minimum_wage=minimum_wage),
             )
         )
     return held

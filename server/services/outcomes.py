@@ -8,8 +8,8 @@ Definitions (the outcomes page says them too):
 - A job (a Job record) is *held during the quarter* when it started on or before `upto` and had not
   ended before the quarter's first day (`ended_on` is the last day worked). A job with no start
   date is not counted anywhere.
-- Competitive: open to anyone and paying at least the minimum wage per hour (rules.is_competitive,
-  the rule openings use).
+- Competitive: open to anyone and paying at least the minimum wage per hour (the rule openings
+  use: app.domain.jobs.is_competitive_job).
 - Caseload: job seekers whose status is not "ended" and who were referred on or before `upto` (a job
   seeker keeps no date of ending, so every quarter reads today's status).
 - Employment rate: of the caseload, the share holding a competitive job during the quarter.
@@ -31,9 +31,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.domain.jobs import HELD_LONG_DAYS
 from server.services.metrics import Seeker
 
-HELD_DAYS = 90
+HELD_DAYS = HELD_LONG_DAYS  # IPS: a job held 90 days or more
 
 
 @dataclass(frozen=True, order=True)

@@ -18,6 +18,7 @@ from server.web import (
     pages_audit,
     pages_fidelity,
     pages_map,
+    pages_outcomes,
     pages_record,
     pages_team,
 )
@@ -27,7 +28,10 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 def install_web(app: FastAPI) -> None:
-    pages = (pages_activity, pages_archived, pages_audit, pages_fidelity, pages_map, pages_record, pages_team)
+    pages = (
+        pages_activity, pages_archived, pages_audit, pages_fidelity, pages_map, pages_outcomes, pages_record,
+        pages_team,
+    )  # fmt: skip
     for module in (auth, *pages):
         app.include_router(module.router)
     install_page_errors(app)

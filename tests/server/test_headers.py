@@ -28,7 +28,8 @@ from tests.sync.harness import free_port
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "server" / "web" / "templates"
 PERSONAL = ["/review", "/review/map", "/review/fidelity", "/review/audit", "/review/team",
-            "/review/export.csv", "/review/export.geojson", "/api/v1/records"]  # fmt: skip
+            "/review/export.csv", "/review/export.geojson", "/api/v1/records", "/review/outcomes",
+            "/review/outcomes.csv", "/review/fidelity.csv"]  # fmt: skip
 
 
 def _directives(policy: str) -> dict[str, str]:

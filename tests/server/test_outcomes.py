@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from server.services.outcomes import Quarter, quarter_of, recent_quarters
 from server.settings import Settings
+from server.web.pages_fidelity import csv_response
 from tests.server.web_helpers import sign_in
 from tests.server.world import new_id, op, push, sample
 
@@ -165,3 +166,11 @@ def test_outcome_figures_agree_with_the_records_worked_out_row_by_row(client, wo
     # 5 on the caseload (Cat ended); Ben, Eve and Fay in competitive work; Ann's job pays too little.
     assert team_now[:3] == [5.0, 3.0, 0.6]
     assert rows[-1]["to"] == "2026-05-04"  # this quarter runs to today
+
+
+def test_outcome_and_fidelity_csvs_neutralise_formulas_in_text_cells():
+    body = csv_response("x.csv", ("scope", "n"), [['=HYPERLINK("http://x")', 3], ["@SUM(A1)", 0.5]]).body
+    text = bytes(body).decode("utf-8")
+    assert text.startswith("\ufeff") and list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:] == [
+        ["'=HYPERLINK(\"http://x\")", "3"], ["'@SUM(A1)", "0.5"],
+    ]  # fmt: skip

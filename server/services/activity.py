@@ -195,9 +195,10 @@ def mentioned_ids(rows: list[ActivityRow]) -> set[str]:
             ids.add(row.subject_id)
         if isinstance(employer := row.data.get("employer_id"), str):
             ids.add(employer)  # a job's or a check-in's employer (a visit's is its subject)
-        seekers = row.data.get("job_seeker_ids")
-        if isinstance(seekers, list):
-            ids.update(item for item in seekers if isinstance(item, str))
+        for field in ("job_seeker_ids", "undisclosed_job_seeker_ids"):
+            seekers = row.data.get(field)
+            if isinstance(seekers, list):
+                ids.update(item for item in seekers if isinstance(item, str))
     return ids
 
 

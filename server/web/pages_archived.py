@@ -36,9 +36,10 @@ def _mentioned(rows: list[ArchivedRow]) -> set[str]:
         ids.update(
             str(data[key]) for key in ("employer_id", "job_seeker_id") if isinstance(data.get(key), str)
         )
-        seekers = data.get("job_seeker_ids")
-        if isinstance(seekers, list):
-            ids.update(item for item in seekers if isinstance(item, str))
+        for field in ("job_seeker_ids", "undisclosed_job_seeker_ids"):
+            seekers = data.get(field)
+            if isinstance(seekers, list):
+                ids.update(item for item in seekers if isinstance(item, str))
     return ids
 
 

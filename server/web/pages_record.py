@@ -33,6 +33,8 @@ from sync.protocol import Review, changed_since_review
 router = APIRouter(prefix="/review/records", include_in_schema=False)
 RecordId = str
 HIDDEN_FIELDS = ("id", "geotag", "version", "geocoded_address")
+# Issue 15: the supervisor sees a visit's on-behalf job seekers marked as such, never as named.
+FIELD_NAMES = {"undisclosed_job_seeker_ids": "On behalf of, not disclosed (never named to the employer)"}
 
 
 def _load(
@@ -54,13 +56,17 @@ def _load(
         archived = archive_notes(session, record_pks=[row.pk]).get(row.pk) if row.deleted else None
         data = (archived.data if archived is not None else row.data) or {}
         linked = {str(v) for k, v in data.items() if k.endswith("_id") and isinstance(v, str)}
-        linked |= {str(v) for v in data.get("job_seeker_ids") or [] if isinstance(v, str)}
+        for field in ("job_seeker_ids", "undisclosed_job_seeker_ids"):
+            linked |= {str(v) for v in data.get(field) or [] if isinstance(v, str)}
         names = names_for(session, team_id=supervisor.team_id, record_ids=linked)
         owner = session.get(User, row.owner_user_id)
         photos = photos_for_record(session, record_pk=row.pk)
         location_check, last_visit = _geography(request, session, row, supervisor.team_id)
     fields = [
-        (words(key).capitalize(), local_instant(value, zone) or _show(key, value, names))
+        (
+            FIELD_NAMES.get(key) or words(key).capitalize(),
+            local_instant(value, zone) or _show(key, value, names),
+        )
         for key, value in data.items()
         if key not in HIDDEN_FIELDS
     ]

@@ -37,10 +37,17 @@ def words(value: Any) -> str:
 
 
 def _seekers(data: dict[str, Any], names: dict[str, str]) -> str:
-    ids = data.get("job_seeker_ids")
-    if not isinstance(ids, list) or not ids:
-        return ""
-    return " · for " + ", ".join(names.get(str(item), "?") for item in ids)
+    """Job seekers named to the employer, then those the visit was for "on behalf, not disclosed"
+    (issue 15: shown to the supervisor as such, never as named)."""
+    text = ""
+    for field, lead in (
+        ("job_seeker_ids", " · for "),
+        ("undisclosed_job_seeker_ids", " · on behalf, not disclosed: "),
+    ):
+        ids = data.get(field)
+        if isinstance(ids, list) and ids:
+            text += lead + ", ".join(names.get(str(item), "?") for item in ids)
+    return text
 
 
 def describe(kind: str, data: dict[str, Any], names: dict[str, str]) -> str:

@@ -110,6 +110,11 @@ def test_push_merge_and_sweep_follow_the_decision_for_each_employer(client, worl
     assert flagged["history"][-1]["op_id"] is None
     assert flagged["history"][-1]["conflicts"][0]["note"] == UNDISCLOSED_NOTE
     assert not _record(client, world, behalf)["flagged"]
+    # The supervisor sees the on-behalf job seeker marked as such, on the record page and the list.
+    page = client.get(f"/review/records/{behalf}", headers=world["sue"].web)
+    assert page.status_code == 200
+    assert "On behalf of, not disclosed (never named to the employer)" in page.text and "PE-1" in page.text
+    assert "on behalf, not disclosed: PE-1" in client.get("/review", headers=world["sue"].web).text
     (again,) = push(client, alice, op("employer_visit", new_id(), data=visit_data))
     assert again["status"] == "rejected"
 

@@ -1,9 +1,10 @@
 """The Photos section of a visit's or an opening's screen: "Add photo" and each photo with its state.
 
-Flet 1.0's FilePicker picks the file: with ``FilePickerFileType.IMAGE`` a phone opens its photo
-picker (gallery / Photos, where a picture just taken with the camera app is first), a browser its
-file dialog. Flet 1.0.5 has no camera control of its own. The bytes go to the photo worker at once
-(``app.state.photos``); nothing here waits for the shrinking but this section's own redraw.
+"Take photo" opens the camera screen (``app.views.camera``: flet-camera, the back camera's preview
+and a shutter). "Add photo" is Flet 1.0's FilePicker: with ``FilePickerFileType.IMAGE`` a phone
+opens its photo picker (gallery / Photos), a browser its file dialog. Either way the bytes go to
+the photo worker at once (``app.state.photos``); nothing here waits for the shrinking but this
+section's own redraw.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.photos import PhotoRow, RecordPhotosState
+from app.views.camera import CameraScreen
 from app.views.widgets import banner, big_button, section
 
 if TYPE_CHECKING:
@@ -40,6 +42,14 @@ class PhotosSection:
         elif state.message:
             controls.append(banner(state.message, kind="ok", identifier="photo-message"))
         if state.can_attach:
+            controls.append(
+                big_button(
+                    "Take photo",
+                    ft.Icons.PHOTO_CAMERA,
+                    self.shell.handler(lambda _e: self.shell.push(CameraScreen(self.shell, self._attach))),
+                    identifier="take-photo",
+                )
+            )
             controls.append(
                 big_button(
                     "Add photo",
@@ -70,6 +80,10 @@ class PhotosSection:
             data = await asyncio.to_thread(Path(picked.path).read_bytes)
         if data is None:
             return
+        await self._attach(data)
+
+    async def _attach(self, data: bytes) -> None:
+        """A photo taken or picked: to the photo worker, and this screen redrawn when it is kept."""
         future = self.state.attach(data)
         self.shell.refresh()  # "Shrinking the photo…"
         await asyncio.wrap_future(future)

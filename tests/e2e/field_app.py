@@ -30,6 +30,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # A camera that shows a test pattern, granted without a prompt where a context allows "camera".
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 STARTUP_ATTEMPTS = 120  # x 0.25 s
 UI_TIMEOUT_MS = 60_000

@@ -32,7 +32,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(app_url: str):
-    with app_page(app_url, permissions=["geolocation"], geolocation=KENDAL) as page:
+    with app_page(app_url, permissions=["geolocation", "camera"], geolocation=KENDAL) as page:
         yield page
 
 
@@ -178,3 +178,13 @@ def test_attach_a_photo_to_an_opening_from_the_file_picker(page, tmp_path):
     assert text_of(photo).startswith("Photo 1: Waiting to send")
     assert "Photo kept on this phone" in text_of(by_id(page, "photo-message"))
     shot(page, "field-app-opening-photo.png")
+
+    # Take photo: flet-camera's preview of Chromium's fake camera, and its picture kept the same way.
+    tap(page, "take-photo")
+    page.get_by_text("Point the camera at the posting", exact=False).first.wait_for(state="attached")
+    shot(page, "field-app-camera.png")
+    tap(page, "shutter")
+    second = by_id(page, "photo-1")
+    second.wait_for(state="attached")
+    assert text_of(second).startswith("Photo 2: Waiting to send")
+    shot(page, "field-app-opening-camera-photo.png")

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from app.views.shell import Shell
 
 NOT_CONSENTED_WARNING = (
-    "Someone here has not agreed to tell employers about their mental health. "
+    "Someone here has not agreed that this employer may know about their mental health. "
     "Remove them, or give a reason for linking them."
 )
 

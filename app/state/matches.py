@@ -30,6 +30,7 @@ from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider
 from app.records import RecordService
 
 ORDERS = options(RankBy)
+NO_PLACE_YET = "Choose your location or an employer first: until then, best match first."
 NO_PREFERENCES = "Add the jobs they want, their skills, hours, pay and travel (Edit) to see what fits them."
 
 
@@ -128,8 +129,9 @@ class SeekerMatchesState:
 
     def set_order(self, value: str) -> None:
         self.by = RankBy(value)
+        self.message = None
         if self.by is RankBy.DISTANCE and self.near is None:
-            self.message = "Choose your location or an employer first: until then, best match first."
+            self.message = NO_PLACE_YET
         self.refresh()
 
     def near_employer(self, employer_id: str) -> None:

@@ -12,7 +12,7 @@ from app.domain.enums import GeotagSource, OpeningStatus, SeekerStatus
 from app.domain.matching import MatchIndex
 from app.domain.records import Employer, Geotag, JobOpening, JobSeeker
 from app.records import RecordService
-from app.state.matches import NO_PREFERENCES, OpeningFitsState, SeekerMatchesState
+from app.state.matches import NO_PLACE_YET, NO_PREFERENCES, OpeningFitsState, SeekerMatchesState
 from app.store import LocalStore
 
 HERE = (53.800, -1.549)
@@ -78,6 +78,13 @@ def test_my_location_ranks_nearest_and_no_fix_says_so(
     state = SeekerMatchesState(service, seeker.id, index=MatchIndex())
     assert [r.title for r in state.employers] == ["Corner Shop", "Retail Park"]  # tills: one more
 
+    state.set_order("distance")
+    assert state.message == NO_PLACE_YET and [r.title for r in state.employers] == [
+        "Corner Shop",
+        "Retail Park",
+    ]
+    state.set_order("match")
+    assert state.message is None
     asyncio.run(state.use_my_location(OneFix(None)))
     assert state.message == "No GPS fix here. Choose an employer instead." and state.near is None
 

@@ -23,6 +23,8 @@ from server.services import audit
 from server.services import metrics_queries as q
 from server.services.activity import team_members
 from server.services.metrics import (
+    Seeker,
+    SeekerMetrics,
     WeekCount,
     caseloads,
     jobs_started,
@@ -60,29 +62,10 @@ def fidelity_page(
         ]
         counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
         seekers = q.team_seekers(session, team_id=team)
-        open_clocks = [s.clock_start for s in seekers if s.clock_start and s.status != "ended"]
-        lookback = today - timedelta(days=FIRST_CONTACT_LOOKBACK_DAYS)
-        since_day = max([lookback, min(open_clocks, default=today)])
-        clocks = {s.record_id: s.clock_start for s in seekers if s.clock_start}
-        since = week_bounds(since_day, zone)[0]
-        firsts = q.first_contact_days(session, team_id=team, referrals=clocks, since=since, zone=zone)
-        support = q.last_support(session, team_id=team)
+        per_seeker = seeker_table(session, team_id=team, seekers=seekers, today=today, zone=zone,
+                                  minimum_wage=settings.minimum_wage)  # fmt: skip
         openings = q.team_openings(session, team_id=team)
-        current = current_job_starts(
-            q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage), today
-        )
     names = dict(members)
-    per_seeker = [
-        seeker_metrics(
-            s,
-            first_contact_on=firsts.get(s.record_id),
-            last_support_on=support[s.record_id].astimezone(zone).date() if s.record_id in support else None,
-            today=today,
-            current_job_started_on=current.get(s.record_id),
-        )
-        for s in seekers
-        if s.status != "ended"
-    ]
     per_seeker.sort(key=lambda m: (names.get(m.seeker.owner_id, ""), m.seeker.code))
     rows = [(name, [counts.get((uid, w)) for w in mondays]) for uid, name in members]
     chart = weekly_chart(
@@ -114,6 +97,67 @@ def fidelity_page(
         "today": today,
     }
     return render(request, "fidelity.html", context)
+
+
+def seeker_table(
+    session: Session, *, team_id: str, seekers: list[Seeker], today: date, zone: ZoneInfo, minimum_wage: float
+) -> list[SeekerMetrics]:
+    """First contact and in-work support of each job seeker on the caseload (not ended)."""
+    open_clocks = [s.clock_start for s in seekers if s.clock_start and s.status != "ended"]
+    lookback = today - timedelta(days=FIRST_CONTACT_LOOKBACK_DAYS)
+    since_day = max([lookback, min(open_clocks, default=today)])
+    clocks = {s.record_id: s.clock_start for s in seekers if s.clock_start}
+    since = week_bounds(since_day, zone)[0]
+    firsts = q.first_contact_days(session, team_id=team_id, referrals=clocks, since=since, zone=zone)
+    support = q.last_support(session, team_id=team_id)
+    current = current_job_starts(q.team_jobs(session, team_id=team_id, minimum_wage=minimum_wage), today)
+    return [
+        seeker_metrics(
+            s,
+            first_contact_on=firsts.get(s.record_id),
+            last_support_on=support[s.record_id].astimezone(zone).date() if s.record_id in support else None,
+            today=today,
+            current_job_started_on=current.get(s.record_id),
+        )
+        for s in seekers
+        if s.status != "ended"
+    ]
+
+
+SEEKER_CSV_COLUMNS = (
+    "job_seeker", "specialist", "status", "clock_from", "first_employer_contact", "days_to_first_contact",
+    "first_contact_overdue", "last_in_work_support", "next_support_due", "support_overdue",
+)  # fmt: skip
+
+
+@router.get("/fidelity/job-seekers.csv")
+def fidelity_seekers_csv(
+    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, supervisor: Supervisor
+) -> Response:
+    """The page's job seeker table: first employer contact and in-work support, one row each
+    (codes and names are typed by people: every text cell goes through spreadsheet_safe)."""
+    zone = team_zone(request)
+    today = clock.now().astimezone(zone).date()
+    team = supervisor.team_id
+    with review_read(db) as session:
+        names = {uid: name for uid, name, _ in team_members(session, team_id=team)}
+        seekers = q.team_seekers(session, team_id=team)
+        per_seeker = seeker_table(session, team_id=team, seekers=seekers, today=today, zone=zone,
+                                  minimum_wage=settings.minimum_wage)  # fmt: skip
+    audit_export(db, clock, supervisor, "fidelity-job-seekers-csv")
+    per_seeker.sort(key=lambda m: (names.get(m.seeker.owner_id, ""), m.seeker.code))
+
+    def day(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    rows = [
+        [m.seeker.code, names.get(m.seeker.owner_id, ""), m.seeker.status, day(m.seeker.clock_start),
+         day(m.first_contact_on), "" if m.days_to_first_contact is None else m.days_to_first_contact,
+         "yes" if m.first_contact_overdue else "no", day(m.last_support_on), day(m.next_support_due),
+         "yes" if m.support_overdue else "no"]
+        for m in per_seeker
+    ]  # fmt: skip
+    return csv_response("fieldwork-fidelity-job-seekers.csv", SEEKER_CSV_COLUMNS, rows)
 
 
 def current_job_starts(jobs: list[HeldJob], today: date) -> dict[str, date]:

@@ -204,6 +204,7 @@ PAGE_RULES: dict[tuple[str, str], str] = {
     ("GET", "/review/export.geojson"): SUPERVISOR,
     ("GET", "/review/fidelity"): SUPERVISOR,
     ("GET", "/review/fidelity.csv"): SUPERVISOR,
+    ("GET", "/review/fidelity/job-seekers.csv"): SUPERVISOR,
     ("GET", "/review/outcomes"): SUPERVISOR,
     ("GET", "/review/outcomes.csv"): SUPERVISOR,
     ("GET", "/review/map"): SUPERVISOR,

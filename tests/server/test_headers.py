@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "server" / "web" / "templates"
 PERSONAL = ["/review", "/review/map", "/review/fidelity", "/review/audit", "/review/team",
             "/review/export.csv", "/review/export.geojson", "/api/v1/records", "/review/outcomes",
-            "/review/outcomes.csv", "/review/fidelity.csv"]  # fmt: skip
+            "/review/outcomes.csv", "/review/fidelity.csv", "/review/fidelity/job-seekers.csv"]  # fmt: skip
 
 
 def _directives(policy: str) -> dict[str, str]:

@@ -16,6 +16,10 @@ PAGES = {
     "/review/export.csv": ("owner", "kind", "since", "until", "state"),
     "/review/export.geojson": ("owner", "kind", "since", "until", "state"),
     "/review/fidelity": ("weeks", "owner"),
+    "/review/fidelity.csv": ("weeks",),
+    "/review/fidelity/job-seekers.csv": (),
+    "/review/outcomes": ("quarters",),
+    "/review/outcomes.csv": ("quarters",),
     "/review/map": ("owner", "since", "until", "colour"),
     "/review/audit": ("page",),
 }

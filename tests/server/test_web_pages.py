@@ -197,6 +197,9 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     lines = export.text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("specialist,week_starting,face_to_face_job_development,new_employers")
     assert "Alice,2026-04-27,3,2,1,1,1,no" in lines
+    seekers = client.get("/review/fidelity/job-seekers.csv").text.lstrip("\ufeff").splitlines()
+    assert seekers[0].startswith("job_seeker,specialist,status,clock_from,first_employer_contact")
+    assert "JS-44,Alice,engaged,2026-03-01,,,yes,,,no" in seekers
 
 
 def test_map_points_carry_what_their_popups_show(client, world):

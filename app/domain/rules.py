@@ -6,7 +6,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from app.domain.enums import CheckInWith, ContactMode, Disclosure, DisclosureDecision, Market, WageUnit
+from app.domain.enums import (
+    CheckInWith,
+    ContactMode,
+    Disclosure,
+    DisclosureDecision,
+    Market,
+    VisitPurpose,
+    WageUnit,
+)
 from app.domain.errors import DisclosureRefused
 from app.domain.records import (
     EmployerDisclosure,
@@ -71,8 +79,10 @@ class WageRules:
 
 
 def counts_toward_fidelity(visit: EmployerVisit) -> bool:
-    """Only face-to-face employer contacts count toward the 6-a-week job development standard."""
-    return is_face_to_face(visit.contact_mode)
+    """Only face-to-face employer contacts made for job development count toward the 6-a-week
+    standard: an in-work support visit does not (issue 15; the server's fidelity queries read the
+    derived face_to_face and purpose columns the same way, server.services.metrics)."""
+    return is_face_to_face(visit.contact_mode) and visit.purpose is not VisitPurpose.IN_WORK_SUPPORT
 
 
 def is_face_to_face(contact_mode: object) -> bool:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.domain.enums import CheckInWith, ContactMode, Disclosure, Market, WageUnit
+from app.domain.enums import CheckInWith, ContactMode, Disclosure, Market, VisitPurpose, WageUnit
 from app.domain.errors import DisclosureRefused
 from app.domain.records import EmployerVisit, JobOpening, JobSeeker, SupportCheckIn
 from app.domain.rules import (
@@ -63,6 +63,11 @@ def test_only_face_to_face_visits_count_toward_the_weekly_fidelity_figure():
     assert counts_toward_fidelity(EmployerVisit(contact_mode=ContactMode.FACE_TO_FACE))
     for mode in (ContactMode.PHONE, ContactMode.EMAIL, ContactMode.VIDEO):
         assert not counts_toward_fidelity(EmployerVisit(contact_mode=mode))
+    # In-work support is not job development, face to face or not (issue 15).
+    support = EmployerVisit(contact_mode=ContactMode.FACE_TO_FACE, purpose=VisitPurpose.IN_WORK_SUPPORT)
+    assert not counts_toward_fidelity(support)
+    for purpose in set(VisitPurpose) - {VisitPurpose.IN_WORK_SUPPORT}:
+        assert counts_toward_fidelity(EmployerVisit(contact_mode=ContactMode.FACE_TO_FACE, purpose=purpose))
 
 
 SEEKERS = {

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from app.domain.codec import record_from_dict
 from app.domain.errors import ValidationError
 from app.domain.geometry import Point
-from app.domain.records import JobOpening
+from app.domain.jobs import is_competitive_job
+from app.domain.records import Job, JobOpening
 from app.domain.rules import is_competitive
 from app.domain.visit_check import CheckRules
 from server.services.activity import ActivityRow
@@ -26,6 +27,8 @@ CSV_COLUMNS = (
     "contact_type", "outcome", "wage", "wage_unit", "competitive", "location_check", "review_state",
     "conflict_flagged",
 )  # fmt: skip
+
+WAGE_KINDS = ("job_opening", "job")  # the records with a wage, and so a competitive column
 
 # A cell starting with one of these is a formula, or becomes one, in Excel, LibreOffice or Sheets
 # (OWASP "CSV injection"); full-width = + - @ are read as formulas by some locales too.
@@ -69,8 +72,8 @@ def csv_row(row: ActivityRow, context: ExportContext) -> list[Any]:
         words(data.get("purpose") if row.kind != "support_check_in" else data.get("with_whom")),
         words(data.get("contact_mode") or data.get("mode")),
         _outcome(row.kind, data),
-        data.get("wage") if row.kind == "job_opening" and data.get("wage") is not None else "",
-        words(data.get("wage_unit")) if row.kind == "job_opening" else "",
+        data.get("wage") if row.kind in WAGE_KINDS and data.get("wage") is not None else "",
+        words(data.get("wage_unit")) if row.kind in WAGE_KINDS else "",
         _competitive(row, context.minimum_wage),
         location_check(row, context),
         row.review_state,
@@ -129,15 +132,23 @@ def _outcome(kind: str, data: dict[str, Any]) -> str:
         return str(data.get("outcome") or "")
     if kind == "job_opening":
         return words(data.get("status"))
+    if kind == "job":  # its title, and when and why it ended
+        title = str(data.get("title") or "")
+        if not data.get("ended_on"):
+            return title
+        return f"{title}; ended {data.get('ended_on')}, {words(data.get('end_reason'))}"
     topics = data.get("topics")
     return ", ".join(str(topic) for topic in topics) if isinstance(topics, list) else ""
 
 
 def _competitive(row: ActivityRow, minimum_wage: float) -> str:
-    if row.kind != "job_opening":
+    if row.kind not in WAGE_KINDS:
         return ""
     try:
-        opening = record_from_dict(JobOpening, row.data)
+        if row.kind == "job":
+            competitive = is_competitive_job(record_from_dict(Job, row.data), minimum_wage=minimum_wage)
+        else:
+            competitive = is_competitive(record_from_dict(JobOpening, row.data), minimum_wage=minimum_wage)
     except ValidationError:
         return ""  # stored before today's rules: say nothing rather than guess
-    return "yes" if is_competitive(opening, minimum_wage=minimum_wage) else "no"
+    return "yes" if competitive else "no"

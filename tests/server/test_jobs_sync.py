@@ -4,13 +4,16 @@ team), validated on push, with the review columns derived from them."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from server.db.models import RecordRow
 from server.services.apply import NOT_ON_CASELOAD
-from tests.server.world import new_id, op, pull_all, push
+from tests.server.web_helpers import sign_in
+from tests.server.world import new_id, op, pull_all, push, sample
 
 
 def _job(seeker: str, employer: str, **fields):
@@ -34,7 +37,7 @@ def test_a_job_and_a_decision_are_pushed_merged_and_pulled_by_their_owner_and_su
         client,
         alice,
         op("employer", employer),
-        op("job_seeker", seeker),
+        op("job_seeker", seeker, data=sample("job_seeker", code="JS-77")),
         op("job", job, data=_job(seeker, employer)),
         op(
             "employer_disclosure",
@@ -90,8 +93,29 @@ def test_a_job_and_a_decision_are_pushed_merged_and_pulled_by_their_owner_and_su
     assert rows[job].occurred_at.replace(tzinfo=UTC) == datetime(2026, 3, 2, tzinfo=UTC)  # started_on
     assert rows[decision].occurred_at.replace(tzinfo=UTC) == datetime(2026, 3, 1, tzinfo=UTC)  # decided_on
 
+    # The supervisor's pages describe them: the activity feed (jobs are activity), the record page
+    # and the CSV export, with the job's pay and whether it is competitive work.
+    sign_in(client, "sue")
+    feed = client.get("/review", params={"kind": "job"})
+    assert feed.status_code == 200 and "Barista at Café Rio" in feed.text and "JS-77" in feed.text
+    page = client.get(f"/review/records/{job}")
+    assert page.status_code == 200 and "better job" in page.text
+    assert client.get(f"/review/records/{decision}").status_code == 200
+    (row,) = [
+        r
+        for r in csv.DictReader(io.StringIO(client.get("/review/export.csv").content.decode("utf-8-sig")))
+        if r["record_id"].endswith(job)
+    ]
+    assert (row["kind"], row["wage"], row["competitive"], row["job_seeker_codes"]) == (
+        "Job",
+        "12.5",
+        "yes",
+        "JS-77",
+    )
+    assert row["outcome"] == "Barista; ended 2026-04-30, better job"
 
-def test_another_specialist_can_neither_name_the_job_seeker_nor_edit_the_job(client, world):
+
+def test_a_job_is_refused_to_another_specialist_and_when_invalid(client, world):
     alice, bob = world["alice"], world["bob"]
     seeker, employer, job = new_id(), new_id(), new_id()
     push(
@@ -114,12 +138,7 @@ def test_another_specialist_can_neither_name_the_job_seeker_nor_edit_the_job(cli
     assert decided["status"] == "rejected" and decided["errors"] == {"job_seeker_id": NOT_ON_CASELOAD}
     (edited,) = push(client, bob, op("job", job, base=1, data=_job(seeker, employer, title="Chef")))
     assert edited["status"] == "rejected" and "record_id" in edited["errors"]
-
-
-def test_a_job_is_validated_on_push(client, world):
-    alice = world["alice"]
-    seeker, employer = new_id(), new_id()
-    push(client, alice, op("employer", employer), op("job_seeker", seeker))
+    # Validated on push, as on the phone.
     bad = _job(seeker, employer, ended_on="2026-03-01", wage=-1, started_on="2026-03-02")
     (result,) = push(client, alice, op("job", new_id(), data=bad))
     assert result["status"] == "rejected"

@@ -140,9 +140,10 @@ def test_disclosure_guard_shows_its_message_and_a_reason_field(page):
     choose(page, "KD-102 (no disclosure)")
     by_id(page, "disclosure-warning").wait_for(state="attached")
     tap(page, "save-visit")
-    page.get_by_text("KD-102 has not agreed to disclose to employers", exact=False).first.wait_for(
+    page.get_by_text("KD-102 has not agreed to disclose to this employer", exact=False).first.wait_for(
         state="attached"
     )
+    by_id(page, "on-behalf").wait_for(state="attached")  # issue 15: the one-tap alternative to a reason
     shot(page, "field-app-disclosure-refused.png")
     reason = by_id(page, "field-disclosure_reason").locator("textarea, input").first
     # Flutter web sometimes takes typed text a moment after Playwright's fill: if the form is

@@ -32,10 +32,12 @@ PROTOCOL_HEADER = "Fieldwork-Protocol"
 MAX_BATCH_OPERATIONS = 500
 
 RECORD_KINDS = (
-    "employer", "job_seeker", "employer_visit", "job_opening", "support_check_in", "job", "employer_disclosure",
+    "employer", "job_seeker", "employer_visit", "job_opening", "support_check_in",
+    "job", "employer_disclosure",
 )  # fmt: skip
 RecordKind = Literal[
-    "employer", "job_seeker", "employer_visit", "job_opening", "support_check_in", "job", "employer_disclosure",
+    "employer", "job_seeker", "employer_visit", "job_opening", "support_check_in",
+    "job", "employer_disclosure",
 ]  # fmt: skip
 OpStatus = Literal["applied", "already_applied", "conflict", "rejected"]
 ReviewState = Literal["unreviewed", "approved", "needs_changes"]

@@ -22,7 +22,7 @@ from app.domain.jobs import (
     tenure_text,
 )
 from app.domain.labels import label
-from app.domain.records import Employer, Job, JobOpening, JobSeeker
+from app.domain.records import Employer, Job, JobOpening
 from app.domain.rules import WageRules
 from app.records import RecordService
 from app.state.forms import FormState, Parser, SaveResult, format_date
@@ -217,7 +217,3 @@ class JobEndFormState(_JobForm):
         parse.check()
         reason = self.text("end_reason")
         return replace(self.job, ended_on=ended_on, end_reason=JobEndReason(reason) if reason else None)
-
-
-def seeker_of(service: RecordService, job: Job) -> JobSeeker | None:
-    return service.job_seekers_by_id().get(job.job_seeker_id)

@@ -24,7 +24,8 @@ from server.services.reviews import shown_review_state
 from server.timeutil import as_utc
 
 ARCHIVED_KINDS: tuple[str, ...] = (
-    "employer_visit", "job_opening", "support_check_in", "job_seeker", "employer", "job", "employer_disclosure",
+    "employer_visit", "job_opening", "support_check_in", "job_seeker", "employer",
+    "job", "employer_disclosure",
 )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, Disclosure, SeekerStatus
+from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, SeekerStatus
 from app.domain.jobs import current_job_at, jobs_of
 from app.domain.records import Employer, Job, JobSeeker, SupportCheckIn
 from app.records import RecordService
@@ -113,7 +113,10 @@ class CheckInFormState(FormState):
     def needs_disclosure_reason(self) -> bool:
         seeker = self.selected_job_seeker()
         employer_facing = self.text("with_whom") != CheckInWith.WORKER.value
-        return employer_facing and seeker is not None and seeker.disclosure is not Disclosure.CONSENTED
+        if not employer_facing or seeker is None:
+            return False
+        # Issue 15: judged for the chosen employer (app.domain.rules.DisclosureBook).
+        return not self.service.disclosures().may_name(seeker, self.text("employer_id"))
 
     def _refresh_disclosure(self) -> None:
         if not self.needs_disclosure_reason():

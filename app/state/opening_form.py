@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.domain.enums import Disclosure, FoundVia, Market, OpeningStatus, Permanence, WageUnit
+from app.domain.enums import FoundVia, Market, OpeningStatus, Permanence, WageUnit
 from app.domain.records import Employer, JobOpening, JobSeeker
 from app.domain.rules import WageRules
 from app.records import RecordService
@@ -77,10 +77,12 @@ class OpeningFormState(FormState):
             self.errors.pop("disclosure_reason", None)
 
     def needs_disclosure_reason(self) -> bool:
-        """True while a matched job seeker has not consented to disclosure: an opening's matches are
-        put forward to its employer, so the form warns before save as the visit form does."""
+        """True while a matched job seeker has not agreed to disclosure to the opening's employer: an
+        opening's matches are put forward to its employer, so the form warns before save as the visit
+        form does (issue 15: judged for that employer, app.domain.rules.DisclosureBook)."""
         chosen = set(self.values.get("job_seeker_ids") or [])
-        return any(s.id in chosen and s.disclosure is not Disclosure.CONSENTED for s in self.job_seekers)
+        book, employer_id = self.service.disclosures(), self.text("employer_id")
+        return any(s.id in chosen and not book.may_name(s, employer_id) for s in self.job_seekers)
 
     @property
     def wage_label(self) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.domain.enums import Disclosure, FoundVia, Market, OpeningStatus, Permanence, WageUnit
+from app.domain.enums import FoundVia, Market, OpeningStatus, Permanence, WageUnit
 from app.domain.labels import options
 from app.state.opening_form import OpeningFormState
 from app.views.forms_common import date_field, disclosure_block, message_banner, save_button
@@ -53,8 +53,9 @@ class OpeningView:
 
     def build(self) -> ft.Control:
         state = self.state
+        book, employer_id = state.service.disclosures(), state.text("employer_id")
         seekers = [
-            (s.id, s.code if s.disclosure is Disclosure.CONSENTED else f"{s.code} (no disclosure)")
+            (s.id, s.code if book.may_name(s, employer_id) else f"{s.code} (no disclosure)")
             for s in state.job_seekers[:8]
         ]
         return screen(

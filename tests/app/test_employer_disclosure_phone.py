@@ -136,3 +136,25 @@ def test_the_views_offer_decide_revoke_and_on_behalf(service, add_employer, add_
     click(by_identifier(visit.build(), "on-behalf"))
     assert visit.state.value("undisclosed_job_seeker_ids") == [seeker.id]
     by_identifier(visit.build(), "behalf-choice-0")  # listed, a tap away from coming off
+
+
+def test_the_opening_and_check_in_forms_warn_for_their_own_employer(service, add_employer, add_seeker):
+    from app.state.checkin_form import CheckInFormState
+    from app.state.opening_form import OpeningFormState
+
+    cafe, mill = add_employer("Café"), add_employer("Old Mill")
+    seeker = add_seeker("KD-306", Disclosure.NOT_CONSENTED)
+    decide = DisclosureDecisionFormState(service, job_seeker_id=seeker.id)
+    decide.set_field("employer_id", cafe.id)
+    assert decide.on_save().ok
+    opening = OpeningFormState(service, employer_id=cafe.id)
+    opening.set_field("job_seeker_ids", [seeker.id])
+    assert not opening.needs_disclosure_reason()
+    opening.set_field("employer_id", mill.id)
+    assert opening.needs_disclosure_reason()
+    check_in = CheckInFormState(service, job_seeker_id=seeker.id)
+    check_in.set_field("with_whom", "both")
+    check_in.select_employer(cafe.id)
+    assert not check_in.needs_disclosure_reason()
+    check_in.select_employer(mill.id)
+    assert check_in.needs_disclosure_reason()

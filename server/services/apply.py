@@ -287,6 +287,7 @@ class Batch:
             return {}
         named = {
             "job_seeker_ids": set(getattr(record, "job_seeker_ids", ())),
+            "undisclosed_job_seeker_ids": set(getattr(record, "undisclosed_job_seeker_ids", ())),
             "job_seeker_id": {getattr(record, "job_seeker_id", "")},
         }
         return {name: NOT_ON_CASELOAD for name, ids in named.items() if ids & self.others_seekers}

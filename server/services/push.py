@@ -172,8 +172,9 @@ def _load_job_seekers(
         # The server's copy counts too: a merge may combine its job seekers with the device's edit.
         stored = batch.records.get(op.record_id)
         for data in (op.data or {}, (stored.data if stored else None) or {}):
-            if op.kind in ("employer_visit", "job_opening") and isinstance(data.get("job_seeker_ids"), list):
-                wanted.update(item for item in data["job_seeker_ids"] if isinstance(item, str))
+            for name in ("job_seeker_ids", "undisclosed_job_seeker_ids"):  # a visit's on-behalf ones too
+                if op.kind in ("employer_visit", "job_opening") and isinstance(data.get(name), list):
+                    wanted.update(item for item in data[name] if isinstance(item, str))
             if op.kind in SEEKER_KINDS and isinstance(data.get("job_seeker_id"), str):
                 wanted.add(data["job_seeker_id"])
     if not wanted:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.services.apply import NOT_ON_CASELOAD
 from server.services.disclosure_sweep import UNDISCLOSED_NOTE
 from tests.server.world import new_id, op, push, sample
 
@@ -156,3 +157,11 @@ def test_a_first_decision_ends_the_general_flag_and_a_new_agreement_flags_nothin
     assert refused["status"] == "rejected"
     push(client, alice, op("employer_disclosure", new_id(), data=_decision(seeker, other, "agreed")))
     assert _record(client, world, other_visit)["version"] == 1  # an agreement flags nothing
+    # "On behalf of" another specialist's job seeker is refused like naming them.
+    bobs = new_id()
+    push(client, world["bob"], op("job_seeker", bobs, data=sample("job_seeker", code="PE-3")))
+    behalf = sample("employer_visit", employer_id=other, undisclosed_job_seeker_ids=[bobs])
+    (foreign,) = push(client, alice, op("employer_visit", new_id(), data=behalf))
+    assert foreign["status"] == "rejected" and foreign["errors"] == {
+        "undisclosed_job_seeker_ids": NOT_ON_CASELOAD
+    }

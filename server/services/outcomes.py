@@ -166,7 +166,17 @@ def outcomes(
     specialists: list[tuple[str, str]],
     today: date,
 ) -> Outcomes:
-    """The team's figures and each specialist's (by the job seeker's specialist), per quarter."""
+    """The team's figures and each specialist's (by the job seeker's specialist), per quarter.
+    Job seekers and jobs are grouped by specialist once, so each specialist's quarters read only
+    their own."""
+    owner_of = {s.record_id: s.owner_id for s in seekers}
+    seekers_of: dict[str, list[Seeker]] = {}
+    for seeker in seekers:
+        seekers_of.setdefault(seeker.owner_id, []).append(seeker)
+    jobs_of: dict[str, list[HeldJob]] = {}
+    for job in jobs:
+        if job.seeker_id in owner_of:
+            jobs_of.setdefault(owner_of[job.seeker_id], []).append(job)
     return Outcomes(
         quarters=quarters,
         team=[quarter_outcome(q, seekers, jobs, today=today) for q in quarters],
@@ -175,7 +185,7 @@ def outcomes(
                 uid,
                 name,
                 [
-                    quarter_outcome(q, [s for s in seekers if s.owner_id == uid], jobs, today=today)
+                    quarter_outcome(q, seekers_of.get(uid, []), jobs_of.get(uid, []), today=today)
                     for q in quarters
                 ],
             )

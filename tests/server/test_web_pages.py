@@ -181,6 +181,17 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     push(client, alice, op("employer_visit", new_id(), data=support))
     push(client, alice, op("job_seeker", new_id(), data=sample("job_seeker", code="JS-44",
                                                               referral_date="2026-03-01")))  # fmt: skip
+    # JS-45 chose to start the job search on 20 April: 14 days, not overdue. JS-46 is working and
+    # has had an in-work support check-in: past job search, never listed.
+    later = sample("job_seeker", code="JS-45", referral_date="2026-03-01", job_search_started_on="2026-04-20")
+    push(client, alice, op("job_seeker", new_id(), data=later))
+    working = new_id()
+    busy = sample(
+        "job_seeker", code="JS-46", referral_date="2026-03-01", status="working", job_started_on="2026-04-01"
+    )
+    push(client, alice, op("job_seeker", working, data=busy))
+    check_in = sample("support_check_in", job_seeker_id=working)
+    push(client, alice, op("support_check_in", new_id(), data=check_in))
     sign_in(client, "sue")
     html = client.get("/review/fidelity?weeks=4").text
     row = html[html.index('<th scope="row">Alice</th>') :].split("</tr>", 1)[0]
@@ -192,6 +203,7 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     assert "Alice, week of 27 Apr: 3</title>" in html  # the chart's point for that week
     overdue = html[html.index('id="h-overdue1"') :].split("</section>", 1)[0]
     assert "JS-44" in overdue and "64 days ago" in overdue  # referred 1 March, no employer contact
+    assert "JS-45" not in overdue and "JS-46" not in overdue
     export = client.get("/review/fidelity.csv?weeks=4")
     assert export.headers["content-type"].startswith("text/csv") and export.text.startswith("\ufeff")
     lines = export.text.lstrip("\ufeff").splitlines()
@@ -200,6 +212,7 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     seekers = client.get("/review/fidelity/job-seekers.csv").text.lstrip("\ufeff").splitlines()
     assert seekers[0].startswith("job_seeker,specialist,status,clock_from,first_employer_contact")
     assert "JS-44,Alice,engaged,2026-03-01,,,yes,,,no" in seekers
+    assert "JS-45,Alice,engaged,2026-04-20,,,no,,,no" in seekers
 
 
 def test_map_points_carry_what_their_popups_show(client, world):

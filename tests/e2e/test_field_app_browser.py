@@ -164,29 +164,6 @@ def test_disclosure_guard_shows_its_message_and_a_reason_field(page):
     assert pending(page) == before + 1
 
 
-def test_a_name_like_an_existing_employer_is_flagged_as_typed_and_opens_it(page):
-    """Issue 15: "riverside cafe ltd" is the demo's Riverside Café (case, accents, Ltd ignored);
-    the flag comes while typing, and "Use the existing one" opens that employer instead."""
-    by_id(page, "sync-status").wait_for(state="attached")
-    page.get_by_role("tab", name="Employers").click()
-    tap(page, "add-employer-screen")
-    name = by_id(page, "field-name").locator("input").first
-    flagged = by_id(page, "employer-near-match")
-    # Flutter web sometimes takes typed text a moment after Playwright's fill: type again (3 at most).
-    for _ in range(3):
-        name.fill("riverside cafe ltd")
-        try:
-            flagged.wait_for(state="attached", timeout=5000)
-            break
-        except PlaywrightTimeout:
-            name.fill("")
-    assert text_of(flagged) == "Riverside Café already exists — use the existing one"
-    shot(page, "field-app-employer-near-match.png")
-    tap(page, "use-existing-employer")
-    page.get_by_text("12 Stramongate, Kendal LA9 4BD").first.wait_for(state="attached")
-    assert page.get_by_text("Add employer").count() == 0
-
-
 def test_attach_a_photo_to_an_opening_from_the_file_picker(page, tmp_path):
     """Add photo opens the picker (an image file chooser in the browser); the photo is shrunk off
     the UI thread and shown with its state, waiting to send after its record. Take photo does the

@@ -119,7 +119,7 @@ class RecordDetailState:
                 f"{_show(start, employers=employers, seekers=seekers)} (the referral date)" if start else "—"
             )
             self.rows = [(n, shown if n == _label("job_search_started_on") else v) for n, v in self.rows]
-        if isinstance(self.record, JobOpening) and self.record.wage is not None:
+        if isinstance(self.record, JobOpening | Job) and self.record.wage is not None:
             wage = f"{self.wages.money(self.record.wage)} {label(self.record.wage_unit)}"
             self.rows = [(name, wage if name == _label("wage") else value) for name, value in self.rows]
         reason = getattr(self.record, "disclosure_reason", "")

@@ -95,6 +95,8 @@ def test_the_job_seekers_page_lists_current_jobs_first_with_tenure(service, add_
         page.jobs[0].detail == "Since Mon 5 Jan 2026 · 3 months · 20 h a week · £12.50 per hour · competitive"
     )
     assert "5 months" in page.jobs[1].detail and "Left the job" in page.jobs[1].detail
+    job_page = RecordDetailState(service, "job", page.jobs[0].job_id)
+    assert ("Wage", "£12.50 per hour") in job_page.rows and job_page.title == "Barista"
 
 
 def test_a_job_started_from_an_opening_takes_its_employer_title_and_pay(service, add_employer, add_seeker):

@@ -416,16 +416,28 @@ def measure_store(app_root: Path, store: Path, samples: int, starts: int, work: 
                     page.locator(sel("field-outcome")).locator("textarea, input").first.fill("Bench visit")
                     page.wait_for_timeout(150)  # Flutter web takes typed text a moment after fill
 
-                def saved() -> None:
-                    page.get_by_text("saved on this phone", exact=False).first.wait_for(state="attached")
+                saved_text = page.get_by_text("saved on this phone", exact=False).first
+                refused = page.locator(sel("form-message"))
+
+                def saved_or_refused() -> None:
+                    saved_text.or_(refused).first.wait_for(state="attached")
 
                 def after_save() -> None:
-                    page.get_by_text("saved on this phone", exact=False).first.wait_for(state="detached")
+                    saved_text.wait_for(state="detached")
 
                 wall, app, patch = [], [], []
                 for _ in range(samples):
                     fill_visit()
-                    took, events = timer.time(lambda: tap(page, "save-visit"), saved)
+                    for _attempt in range(3):  # Flutter web may drop text typed before its editor attached
+                        took, events = timer.time(lambda: tap(page, "save-visit"), saved_or_refused)
+                        if saved_text.count():
+                            break
+                        outcome = page.locator(sel("field-outcome")).locator("textarea, input").first
+                        outcome.fill("Bench visit")
+                        page.wait_for_timeout(300)
+                    else:
+                        message = refused.first.get_attribute("aria-label") if refused.count() else None
+                        raise RuntimeError(f"the visit form refused the bench's visit three times: {message}")
                     wall.append(took)
                     a, p = app_part(events)
                     app.append(a)

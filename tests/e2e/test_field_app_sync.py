@@ -131,6 +131,8 @@ def connect(page, setup: Setup, *, screenshot: bool = False) -> None:
     if "Not connected to your team" not in sync_line(page):
         return
     tap(page, "connect-team")
+    # The Connect screen is drawn after the tap's answer: wait for it, then check it is there once.
+    by_id(page, "field-server_url").first.wait_for(state="attached")
     assert by_id(page, "field-server_url").count() == 1  # prefilled from --server (see test_device_sync)
     enrollment_code = setup.team.enrollment_code("alice")
     for _ in range(3):  # bounded: Flutter web sometimes drops text typed before its editor is attached

@@ -6,10 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, SeekerStatus
-from app.domain.jobs import current_job_at, jobs_of
+from app.domain.jobs import current_job_at, is_current, jobs_of
 from app.domain.records import Employer, Job, JobSeeker, SupportCheckIn
+from app.domain.rules import WageRules
 from app.records import RecordService
 from app.state.forms import FormState, Parser, days_from, format_date, format_time, split_list
+from app.state.jobs import JobEndFormState, JobStartFormState
 
 NEXT_CHECK_IN_SHORTCUTS = (("In 3 days", 3), ("In 1 week", 7), ("In 1 month", 30))
 
@@ -25,11 +27,7 @@ class CheckInFormState(FormState):
         self.tz = service.clock.now().tzinfo
         self.all_jobs: list[Job] = service.all("job", Job)
         self.employers: list[Employer] = service.recent_employers()
-        # Workers first: a check-in is in-work support.
-        seekers = service.recent_job_seekers()
-        self.job_seekers: list[JobSeeker] = [s for s in seekers if s.status is SeekerStatus.WORKING] + [
-            s for s in seekers if s.status is not SeekerStatus.WORKING
-        ]
+        self.job_seekers: list[JobSeeker] = self._workers_first()
         if base is not None:
             self.title = "Edit check-in"
             self.values = {
@@ -66,6 +64,13 @@ class CheckInFormState(FormState):
             if job_seeker_id:
                 self.select_job_seeker(job_seeker_id)
 
+    def _workers_first(self) -> list[JobSeeker]:
+        """Workers first: a check-in is in-work support."""
+        seekers = self.service.recent_job_seekers()
+        return [s for s in seekers if s.status is SeekerStatus.WORKING] + [
+            s for s in seekers if s.status is not SeekerStatus.WORKING
+        ]
+
     def select_job_seeker(self, seeker_id: str) -> None:
         """Choosing a worker fills in their current employer, and the job the check-in is about."""
         self.set_field("job_seeker_id", seeker_id)
@@ -101,6 +106,44 @@ class CheckInFormState(FormState):
             self.values["job_id"] = job.id
             if not self.text("employer_id"):
                 self.values["employer_id"] = job.employer_id
+
+    # -- "Job ended" and "New job started" from the check-in (issue 15) --------------------------------
+    # The check-in form stays open underneath with everything typed; the job form is the one the
+    # job seeker's page opens (app.state.jobs), so its save brings the job seeker's status in step.
+
+    def chosen_job(self) -> Job | None:
+        wanted = self.text("job_id")
+        return next((j for j in self.jobs if j.id == wanted), None)
+
+    def can_end_job(self) -> bool:
+        job = self.chosen_job()
+        return job is not None and is_current(job)
+
+    def job_ended_form(self) -> JobEndFormState:
+        """ "Job ended" for the chosen job, ending on the check-in's day unless already ended."""
+        job = self.chosen_job()
+        if job is None:
+            raise ValueError("choose the job first")
+        form = JobEndFormState(self.service, base=job)
+        day = self.typed_date("occurred_at")
+        if job.ended_on is None and day is not None:
+            form.values["ended_on"] = format_date(day)
+        return form
+
+    def job_started_form(self, *, wages: WageRules | None = None) -> JobStartFormState:
+        """ "New job started" for the chosen worker, at the check-in's employer."""
+        if not self.text("job_seeker_id"):
+            raise ValueError("choose the worker first")
+        form = JobStartFormState(self.service, job_seeker_id=self.text("job_seeker_id"), wages=wages)
+        form.values["employer_id"] = self.text("employer_id")
+        return form
+
+    def job_form_saved(self, form: JobStartFormState | JobEndFormState) -> None:
+        """Back from a saved job form: the worker's jobs read again; a new job is the one chosen."""
+        self.all_jobs = self.service.all("job", Job)
+        self.job_seekers = self._workers_first()  # their status may have changed
+        if isinstance(form, JobStartFormState) and not form.editing and form.saved is not None:
+            self.select_job(str(form.saved.data["id"]))
 
     def set_with_whom(self, value: str) -> None:
         self.set_field("with_whom", value)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.domain.enums import CheckInPlace, CheckInWith, ContactMode
 from app.domain.labels import options
 from app.state.checkin_form import NEXT_CHECK_IN_SHORTCUTS, CheckInFormState
+from app.state.jobs import JobEndFormState, JobStartFormState
 from app.views.forms_common import (
     date_field,
     disclosure_block,
     message_banner,
     save_button,
 )
-from app.views.widgets import choice_chips, dropdown, screen, section, text_field
+from app.views.widgets import choice_chips, dropdown, screen, section, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -93,14 +95,63 @@ class CheckInView:
             ),
         )
 
-    def _job_choice(self) -> list[ft.Control]:
-        """Which of the worker's jobs the check-in is about (current ones first); none to choose
-        for someone who has no job on this phone."""
+    def _job_form(self, make: Callable[[], JobStartFormState | JobEndFormState]) -> Callable[..., Any]:
+        """Open the job seeker page's own job form over this one; after its save, back here with
+        everything typed kept, the worker's jobs read again (a new job chosen)."""
+        from app.views.jobs import JobEndView, JobStartView
+
+        def go(_e: Any) -> None:
+            form = make()
+
+            def after() -> None:
+                self.state.job_form_saved(form)
+                self.shell.back()
+
+            view = (
+                JobStartView(self.shell, form, after=after)
+                if isinstance(form, JobStartFormState)
+                else JobEndView(self.shell, form, after=after)
+            )
+            self.shell.push(view)
+
+        return self.shell.handler(go)
+
+    def _job_actions(self) -> ft.Control:
         state = self.state
+        buttons = [
+            tagged(
+                "check-in-job-started",
+                ft.TextButton(
+                    "New job started",
+                    icon=ft.Icons.WORK_OUTLINE,
+                    on_click=self._job_form(lambda: state.job_started_form(wages=self.shell.ctx.wages)),
+                ),
+            )
+        ]
+        if state.can_end_job():
+            buttons.insert(
+                0,
+                tagged(
+                    "check-in-job-ended",
+                    ft.TextButton(
+                        "Job ended",
+                        icon=ft.Icons.WORK_OFF_OUTLINED,
+                        on_click=self._job_form(state.job_ended_form),
+                    ),
+                ),
+            )
+        return ft.Row(buttons, wrap=True, spacing=4)
+
+    def _job_choice(self) -> list[ft.Control]:
+        """Which of the worker's jobs the check-in is about (current ones first), with "Job ended"
+        for the chosen one and "New job started"; only the latter for someone with no job here."""
+        state = self.state
+        if not state.text("job_seeker_id"):
+            return []
         employers = {e.id: e.name for e in state.employers}
         jobs = state.jobs[:6]
         if not jobs:
-            return []
+            return [section("Job", self._job_actions())]
         choices = [
             (
                 j.id,
@@ -118,5 +169,6 @@ class CheckInView:
                     self.shell.then_refresh(state.select_job),
                     identifier="check-in-job",
                 ),
+                self._job_actions(),
             )
         ]

@@ -3,6 +3,7 @@ optionally) and "Job ended" (the date and why), opened from the job seeker's pag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -31,10 +32,13 @@ def job_ended_screen(shell: Shell, job_id: str) -> Screen:
 
 
 class JobStartView:
-    def __init__(self, shell: Shell, state: JobStartFormState) -> None:
+    def __init__(
+        self, shell: Shell, state: JobStartFormState, *, after: Callable[[], None] | None = None
+    ) -> None:
         self.shell = shell
         self.state = state
         self.title = state.title
+        self.after = after or shell.back  # what a save leads to (a check-in's form: back to it)
 
     def _set(self, name: str) -> Any:
         def run(value: str) -> None:
@@ -44,7 +48,7 @@ class JobStartView:
         return self.shell.handler(run)
 
     def footer(self) -> ft.Control:
-        return save_button(self.shell, self.state, "Save job", "save-job", self.shell.back)
+        return save_button(self.shell, self.state, "Save job", "save-job", self.after)
 
     def build(self) -> ft.Control:
         state = self.state
@@ -100,13 +104,16 @@ class JobStartView:
 
 
 class JobEndView:
-    def __init__(self, shell: Shell, state: JobEndFormState) -> None:
+    def __init__(
+        self, shell: Shell, state: JobEndFormState, *, after: Callable[[], None] | None = None
+    ) -> None:
         self.shell = shell
         self.state = state
         self.title = state.title
+        self.after = after or shell.back  # what a save leads to (a check-in's form: back to it)
 
     def footer(self) -> ft.Control:
-        return save_button(self.shell, self.state, "Save", "save-job-end", self.shell.back)
+        return save_button(self.shell, self.state, "Save", "save-job-end", self.after)
 
     def build(self) -> ft.Control:
         state = self.state

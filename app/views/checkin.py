@@ -155,8 +155,9 @@ class CheckInView:
         choices = [
             (
                 j.id,
-                f"{j.title or 'Job'} · {employers.get(j.employer_id, 'employer')}"
-                + ("" if j.ended_on is None else " (ended)"),
+                # "Ended" first: a long title and employer are cut off at the chip's end.
+                ("" if j.ended_on is None else "Ended: ")
+                + f"{j.title or 'Job'} · {employers.get(j.employer_id, 'employer')}",
             )
             for j in jobs
         ]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap, text_of
 
@@ -204,3 +205,26 @@ def test_attach_a_photo_to_an_opening_from_the_file_picker(page, tmp_path):
     match.wait_for(state="attached")
     assert " · " in text_of(match)  # "title · employer", then why it fits
     shot(page, "field-app-job-seeker-matches.png")
+
+    # Issue 15, from a check-in (last, as it ends a demo job): "Job ended" opens the job seeker
+    # page's own form on the check-in's day; after its save the check-in is back as it was typed,
+    # its job marked ended.
+    page.get_by_role("tab", name="Today").click()
+    tap(page, "log-check-in")
+    choose(page, "KD-104")
+    by_id(page, "check-in-job-started").wait_for(state="attached")
+    shot(page, "field-app-check-in-job-actions.png")
+    concerns = by_id(page, "field-concerns").locator("textarea, input").first
+    typed = "Wants fewer weekend shifts"
+    concerns.click()  # focused first, so Flutter's editing takes the fill
+    expect(concerns).to_be_focused()
+    concerns.fill(typed)
+    page.wait_for_timeout(300)  # Flutter web takes the typed text a moment after the fill (as above)
+    tap(page, "check-in-job-ended")
+    choose(page, "Left the job")
+    tap(page, "save-job-end")
+    page.get_by_role("checkbox", name=re.compile(r"^Ended: Care assistant")).first.wait_for(state="attached")
+    shot(page, "field-app-check-in-after-job-ended.png")
+    concerns = by_id(page, "field-concerns").locator("textarea, input").first
+    concerns.click()  # Flutter web puts a text field's value in the DOM while it has the focus
+    expect(concerns).to_have_value(typed)

@@ -132,6 +132,7 @@ def test_a_supervisor_comment_reaches_the_phone_that_pushed_the_visit(
     assert employer_name in page.content() and "± 9 m" in page.content()
     card = page.get_by_alt_text("Photo 1 attached from the phone")
     card.wait_for()
+    card.scroll_into_view_if_needed()  # photos load lazily: below the fold until the page is scrolled
     page.wait_for_function("img => img.complete && img.naturalWidth === 640", arg=card.element_handle())
     page.get_by_role("radio", name="Needs changes").check()
     page.get_by_role("button", name="Save review").click()  # no comment: refused

@@ -1,4 +1,4 @@
-"""RecordService keeps decoded records and derived views in memory (app.records.RecordCache): after
+"""RecordService keeps decoded records and derived views in memory (app.record_cache.RecordCache): after
 every kind of write the store sees (a save, a pulled change and delete, an archive and its undo, a
 push's conflict and refusal, a supervisor's review, a remote wipe, an unreadable record), what the
 service answers equals what a fresh service decoding the whole store answers."""

@@ -29,10 +29,11 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.domain.clock import Clock
 from server.api.deps import SESSION_COOKIE, get_clock, get_db, get_settings
 from server.db.database import Database
 from server.errors import Forbidden, NotAuthenticated
-from server.services import accounts
+from server.services import accounts, audit
 from server.services.accounts import Principal
 from server.settings import local_host
 
@@ -212,3 +213,20 @@ async def _login_required(_request: Request, exc: Exception) -> Response:
 def install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(LoginRequired, _login_required)
+
+
+def audit_export(
+    db: Database, clock: Clock, supervisor: Principal, fmt: str, filters: dict[str, Any] | None = None
+) -> None:
+    """Exports leave the building: each is in the audit log with its format and filters (ids and
+    dates only, the ones set)."""
+    with db.write() as session:
+        audit.record(
+            session,
+            clock=clock,
+            action=audit.Action.EXPORT,
+            team_id=supervisor.team_id,
+            actor_user_id=supervisor.user_id,
+            format=fmt,
+            filters={key: value for key, value in (filters or {}).items() if value},
+        )

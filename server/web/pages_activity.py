@@ -17,10 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
 from server.api.deps import ClockDep, DbDep
-from server.db.database import Database
-from server.services import audit, visit_checks
+from server.services import visit_checks
 from server.services.activity import (
     ACTIVITY_KINDS,
     ActivityFilter,
@@ -34,7 +32,7 @@ from server.services.activity import (
 from server.services.archive import count_archived
 from server.services.derived import point_of
 from server.services.reviews import SHOWN_STATES
-from server.web.common import KIND_LABELS, PageError, Supervisor, render, team_zone
+from server.web.common import KIND_LABELS, PageError, Supervisor, audit_export, render, team_zone
 from server.web.export_rows import CSV_COLUMNS, ExportContext, csv_row, employer_ids, geojson_properties
 from server.web.present import describe, local_time
 
@@ -152,23 +150,6 @@ def _view(row: ActivityRow, names: dict[str, str], zone: ZoneInfo) -> dict[str, 
     }
 
 
-def _audit_export(
-    db: Database, clock: Clock, supervisor: Supervisor, filtered: FilterQuery, fmt: str
-) -> None:
-    """Exports leave the building: each is in the audit log with its filters (ids and dates only)."""
-    typed = {key: value for key, value in filtered.typed.items() if value}
-    with db.write() as session:
-        audit.record(
-            session,
-            clock=clock,
-            action=audit.Action.EXPORT,
-            team_id=supervisor.team_id,
-            actor_user_id=supervisor.user_id,
-            format=fmt,
-            filters=typed,
-        )
-
-
 def _export_context(
     session: Session, request: Request, team_id: str, rows: list[ActivityRow]
 ) -> ExportContext:
@@ -207,7 +188,7 @@ def export_csv(
     every text cell neutralised against formulas (server.web.export_rows.spreadsheet_safe)."""
     filters = filtered.filters
     zone = team_zone(request)
-    _audit_export(db, clock, supervisor, filtered, "csv")
+    audit_export(db, clock, supervisor, "csv", filtered.typed)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
@@ -238,7 +219,7 @@ def export_geojson(
     """Geotagged activity as a GeoJSON FeatureCollection (WGS84 longitude, latitude)."""
     filters = filtered.filters
     zone = team_zone(request)
-    _audit_export(db, clock, supervisor, filtered, "geojson")
+    audit_export(db, clock, supervisor, "geojson", filtered.typed)
 
     def chunks() -> Iterator[str]:
         yield '{"type":"FeatureCollection","features":['

@@ -14,10 +14,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from server.api.deps import ClockDep, DbDep
-from server.services import audit
 from server.services.activity import names_for, team_members
 from server.services.archive import ARCHIVED_KINDS, ArchivedRow, list_archived
-from server.web.common import KIND_LABELS, PageError, Supervisor, render, team_zone
+from server.web.common import KIND_LABELS, PageError, Supervisor, audit_export, render, team_zone
 from server.web.export_rows import spreadsheet_safe
 from server.web.present import describe, local_time
 
@@ -112,16 +111,7 @@ def export_archived_csv(
     audited like every export, every cell neutralised against spreadsheet formulas."""
     checked = _checked(kind)
     zone = team_zone(request)
-    with db.write() as session:
-        audit.record(
-            session,
-            clock=clock,
-            action=audit.Action.EXPORT,
-            team_id=supervisor.team_id,
-            actor_user_id=supervisor.user_id,
-            format="csv-archived",
-            filters={key: value for key, value in {"owner": owner, "kind": kind}.items() if value},
-        )
+    audit_export(db, clock, supervisor, "csv-archived", {"owner": owner, "kind": kind})
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()

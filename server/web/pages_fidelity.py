@@ -15,11 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.domain.clock import Clock
 from app.domain.rules import CASELOAD_LIMIT, DAYS_TO_FIRST_EMPLOYER_CONTACT, FIDELITY_CONTACTS_PER_WEEK
 from server.api.deps import ClockDep, DbDep, SettingsDep
-from server.db.database import Database
-from server.services import audit
 from server.services import metrics_queries as q
 from server.services.activity import team_members
 from server.services.metrics import (
@@ -36,7 +33,7 @@ from server.services.metrics import (
 )
 from server.services.outcomes import HeldJob
 from server.web.charts import Series, weekly_chart
-from server.web.common import Supervisor, render, review_read, team_zone
+from server.web.common import Supervisor, audit_export, render, review_read, team_zone
 from server.web.export_rows import spreadsheet_safe
 
 router = APIRouter(prefix="/review", include_in_schema=False)
@@ -227,18 +224,6 @@ def csv_response(filename: str, columns: tuple[str, ...], rows: list[list[Any]])
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def audit_export(db: Database, clock: Clock, supervisor: Supervisor, fmt: str) -> None:
-    """Exports leave the building: each is in the audit log (its format only)."""
-    with db.write() as session:
-        audit.record(
-            session,
-            clock=clock,
-            action=audit.Action.EXPORT,
-            team_id=supervisor.team_id,
-            actor_user_id=supervisor.user_id,
-            format=fmt,
-            filters={},
-        )
 
 
 def _week_cell(count: WeekCount | None) -> str:

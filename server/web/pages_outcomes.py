@@ -17,8 +17,8 @@ from server.services import metrics_queries as q
 from server.services.activity import team_members
 from server.services.outcomes import HELD_DAYS, Outcomes, QuarterOutcome, outcomes, recent_quarters
 from server.web.charts import RateSeries, rate_chart
-from server.web.common import Supervisor, render, review_read, team_zone
-from server.web.pages_fidelity import audit_export, csv_response
+from server.web.common import Supervisor, audit_export, render, review_read, team_zone
+from server.web.pages_fidelity import csv_response
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 Quarters = Annotated[int, Query(ge=2, le=12)]

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from app.domain.clock import Clock
 from app.domain.enums import GeotagSource
+from app.domain.geometry import Point
 from app.domain.geometry import distance_m as distance_m  # the phone's screens take it from here
 from app.domain.records import Employer, Geotag
 from app.domain.visit_check import ACCURACY_WARNING_M
@@ -95,6 +96,15 @@ def geotag_from_position(position: Any, *, clock: Clock) -> Geotag | None:
         fixed_at=fixed_at,
         source=GeotagSource.GPS,
     )
+
+
+async def gps_point(provider: LocationProvider, timeout_s: float = DEFAULT_FIX_TIMEOUT_S) -> Point | None:
+    """Where the phone is, from a real GPS fix; None without one (no fix, or only a fallback), so
+    a distance is never measured from a guess."""
+    fix = await provider.current_fix(timeout_s)
+    if fix is None or fix.source is not GeotagSource.GPS or fix.latitude is None or fix.longitude is None:
+        return None
+    return (fix.latitude, fix.longitude)
 
 
 def fallback_geotag(employer: Employer | None) -> Geotag:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain.enums import GeotagSource
 from app.domain.geometry import Point
 from app.domain.labels import options
 from app.domain.matching import (
@@ -26,7 +25,7 @@ from app.domain.matching import (
 )
 from app.domain.records import Employer, JobSeeker
 from app.domain.rules import WageRules
-from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider
+from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider, gps_point
 from app.records import RecordService
 
 ORDERS = options(RankBy)
@@ -146,13 +145,13 @@ class SeekerMatchesState:
     ) -> None:
         self.locating, self.message = True, None
         try:
-            fix = await provider.current_fix(timeout_s)
+            point = await gps_point(provider, timeout_s)
         finally:
             self.locating = False
-        if fix is None or fix.source is not GeotagSource.GPS or fix.latitude is None or fix.longitude is None:
+        if point is None:
             self.message = "No GPS fix here. Choose an employer instead."
             return
-        self._set_near((fix.latitude, fix.longitude), "Distances from your location")
+        self._set_near(point, "Distances from your location")
 
     def _set_near(self, point: Point, label: str) -> None:
         self.near, self.near_label, self.message = point, label, None

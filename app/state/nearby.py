@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from app.domain.enums import GeotagSource
 from app.domain.records import Employer, EmployerVisit
-from app.geo import DEFAULT_FIX_TIMEOUT_S, Geocoder, LocationProvider, distance_m, geocode_address
+from app.geo import DEFAULT_FIX_TIMEOUT_S, Geocoder, LocationProvider, distance_m, geocode_address, gps_point
 from app.records import RecordService
 from app.visit_check import Point, format_distance
 
@@ -69,13 +68,13 @@ class NearbyState:
     ) -> None:
         self.locating, self.message = True, None
         try:
-            fix = await provider.current_fix(timeout_s)
+            point = await gps_point(provider, timeout_s)
         finally:
             self.locating = False
-        if fix is None or fix.source is not GeotagSource.GPS or fix.latitude is None or fix.longitude is None:
+        if point is None:
             self.message = "No GPS fix here. Choose an employer or type a place instead."
             return
-        self._set_origin((fix.latitude, fix.longitude), "Distances from your location")
+        self._set_origin(point, "Distances from your location")
 
     def near_employer(self, employer_id: str) -> None:
         employer = next((e for e in self.employers if e.id == employer_id), None)

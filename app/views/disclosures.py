@@ -3,6 +3,7 @@ seeker's page (app.state.disclosures)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -28,11 +29,7 @@ class DecideView:
         self.title = state.title
 
     def _set(self, name: str) -> Any:
-        def run(value: str) -> None:
-            self.state.set_field(name, value)
-            self.shell.refresh()
-
-        return self.shell.handler(run)
+        return self.shell.then_refresh(partial(self.state.set_field, name))
 
     def footer(self) -> ft.Control:
         return save_button(self.shell, self.state, "Save decision", "save-decision", self.shell.back)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -100,11 +101,7 @@ class JobSeekerFormView:
         self.title = state.title
 
     def _set(self, name: str) -> Any:
-        def run(value: str) -> None:
-            self.state.set_field(name, value)
-            self.shell.refresh()
-
-        return self.shell.handler(run)
+        return self.shell.then_refresh(partial(self.state.set_field, name))
 
     def footer(self) -> ft.Control:
         state = self.state

@@ -4,6 +4,7 @@ optionally) and "Job ended" (the date and why), opened from the job seeker's pag
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -41,11 +42,7 @@ class JobStartView:
         self.after = after or shell.back  # what a save leads to (a check-in's form: back to it)
 
     def _set(self, name: str) -> Any:
-        def run(value: str) -> None:
-            self.state.set_field(name, value)
-            self.shell.refresh()
-
-        return self.shell.handler(run)
+        return self.shell.then_refresh(partial(self.state.set_field, name))
 
     def footer(self) -> ft.Control:
         return save_button(self.shell, self.state, "Save job", "save-job", self.after)

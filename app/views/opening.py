@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -33,11 +34,7 @@ class OpeningView:
         self.shell.update_in_place(self.wage_hint)
 
     def _set(self, name: str) -> Any:
-        def run(value: str) -> None:
-            self.state.set_field(name, value)
-            self.shell.refresh()
-
-        return self.shell.handler(run)
+        return self.shell.then_refresh(partial(self.state.set_field, name))
 
     def _toggle(self, seeker_id: str) -> None:
         self.state.toggle_job_seeker(seeker_id)

@@ -643,9 +643,11 @@ def run(plan: Plan, out: Path) -> Results:
             info["kinto-http"] = peers.version("kinto-http")
         bench.measure_floor()
         bench.local_store()
-        bench.sync_server()
         if plan.sync_records:
+            # Before any PostgreSQL step: PostgreSQL's checkpoint after a big load would otherwise
+            # share the machine with this SQLite-only row and make it unsteady.
             bench.end_to_end()
+        bench.sync_server()
         if plan.abuse:
             bench.abuse()
         if plan.load_seconds and plan.postgres:

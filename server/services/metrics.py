@@ -18,7 +18,10 @@ Definitions (pinned by tests/server/test_metrics.py):
   current job) and have had an in-work support check-in: they are past job search.
 - In-work support: for a job seeker who is working, the last support check-in and the next one due
   by app.domain.rules.next_support_due; overdue when that date is before today.
-- Jobs started: openings with a start date or status "hired"; competitive by rules.is_competitive.
+- Jobs started: Job records (what a job seeker holds), not openings: those of the team's job seekers
+  that started in the period shown, counted by server.services.outcomes.started_between, the rule
+  the outcomes' "job starts" use; competitive by app.domain.jobs.is_competitive_job (open market, at
+  least the minimum wage an hour). Openings feed the pipeline only.
 - Caseload: job seekers not "ended", per specialist, against CASELOAD_LIMIT.
 """
 
@@ -31,11 +34,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.domain.enums import OpeningStatus, VisitPurpose
-from app.domain.records import JobOpening
 from app.domain.rules import (
     DAYS_TO_FIRST_EMPLOYER_CONTACT,
     FIDELITY_CONTACTS_PER_WEEK,
-    is_competitive,
     next_support_due,
 )
 
@@ -237,19 +238,3 @@ def pipeline(statuses: Iterable[str]) -> dict[str, int]:
     """Openings per stage, every stage listed in order (zero when empty)."""
     counted = Counter(statuses)
     return {stage: counted.get(stage, 0) for stage in PIPELINE_STAGES}
-
-
-@dataclass(frozen=True)
-class JobsStarted:
-    started: int
-    competitive: int
-
-    @property
-    def share(self) -> float | None:
-        return self.competitive / self.started if self.started else None
-
-
-def jobs_started(openings: Iterable[JobOpening], *, minimum_wage: float) -> JobsStarted:
-    started = [o for o in openings if o.started_on is not None or o.status is OpeningStatus.HIRED]
-    competitive = sum(1 for o in started if is_competitive(o, minimum_wage=minimum_wage))
-    return JobsStarted(started=len(started), competitive=competitive)

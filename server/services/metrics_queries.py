@@ -325,13 +325,13 @@ def last_support(session: Session, *, team_id: str) -> dict[str, datetime]:
     return {sid: as_utc(at) for sid, at in rows if sid and at is not None}
 
 
-OPENING_FIELDS = ("status", "started_on", "market", "wage", "wage_unit", "hours_per_week")
+OPENING_FIELDS = ("status",)
 
 
 def team_openings(session: Session, *, team_id: str) -> list[JobOpening]:
-    """The team's openings, holding only the fields the pipeline and jobs started read; openings
-    alike in those fields are decoded once (decoding a whole record costs far more than reading
-    its JSON)."""
+    """The team's openings, holding only the field the pipeline reads (jobs started are counted
+    from Job records: team_jobs); openings alike in it are decoded once (decoding a whole record
+    costs far more than reading its JSON)."""
     rows = [data for (data,) in _rows(session, select(RecordRow.data).where(*_live(team_id, "job_opening")))]
     alike = Counter(
         tuple((name, data[name]) for name in OPENING_FIELDS if name in data) for data in rows if data

@@ -13,7 +13,8 @@ Definitions (the outcomes page says them too):
 - Caseload: job seekers whose status is not "ended" and who were referred on or before `upto` (a job
   seeker keeps no date of ending, so every quarter reads today's status).
 - Employment rate: of the caseload, the share holding a competitive job during the quarter.
-- Job starts: jobs that started in the quarter (competitive ones counted apart).
+- Job starts: jobs that started in the quarter (competitive ones counted apart): `started_between`,
+  which the fidelity page's "jobs started" also counts by, over the weeks it shows.
 - Median tenure, in days: of the jobs that ended in the quarter, from start to end; and of the jobs
   still held at `upto`, from start to `upto`.
 - Held 90 days or more: jobs held during the quarter that had lasted at least 90 days by their
@@ -27,7 +28,7 @@ Definitions (the outcomes page says them too):
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -84,6 +85,33 @@ class HeldJob:
     competitive: bool
 
 
+def started_between(
+    jobs: Iterable[HeldJob], *, seeker_ids: Container[str], first: date, upto: date
+) -> list[HeldJob]:
+    """The job starts of these job seekers from `first` to `upto`, both included: their jobs whose
+    start date falls in that span (a job with none is no start)."""
+    return [
+        j
+        for j in jobs
+        if j.seeker_id in seeker_ids and j.started_on is not None and first <= j.started_on <= upto
+    ]
+
+
+@dataclass(frozen=True)
+class JobStarts:
+    started: int = 0
+    competitive: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.competitive / self.started if self.started else None
+
+
+def count_starts(starts: Iterable[HeldJob]) -> JobStarts:
+    jobs = list(starts)
+    return JobStarts(started=len(jobs), competitive=sum(1 for j in jobs if j.competitive))
+
+
 @dataclass(frozen=True)
 class QuarterOutcome:
     quarter: Quarter
@@ -125,7 +153,7 @@ def quarter_outcome(
         if s.status != "ended" and (s.referral_date is None or s.referral_date <= upto)
     }
     employed = {j.seeker_id for j in held if j.competitive} & caseload
-    starts = [j for j in mine if j.started_on is not None and j.started_on >= quarter.first]
+    starts = count_starts(started_between(mine, seeker_ids=ids, first=quarter.first, upto=upto))
     ended = [j for j in held if j.ended_on is not None and j.ended_on <= upto]
     current = [j for j in held if j.ended_on is None or j.ended_on > upto]
 
@@ -139,8 +167,8 @@ def quarter_outcome(
         upto=upto,
         caseload=len(caseload),
         employed=len(employed),
-        job_starts=len(starts),
-        competitive_starts=sum(1 for j in starts if j.competitive),
+        job_starts=starts.started,
+        competitive_starts=starts.competitive,
         jobs_ended=len(ended),
         median_tenure_ended=_median([tenure(j) for j in ended]),
         jobs_current=len(current),

@@ -1,6 +1,6 @@
 """Fidelity: job development per specialist per week, job seekers' first contact and in-work
-support, the openings pipeline, competitive jobs and caseloads (definitions in services.metrics);
-the weekly table as CSV."""
+support, the openings pipeline, jobs started and how many are competitive, and caseloads
+(definitions in services.metrics); the weekly table, with each week's job starts, as CSV."""
 
 from __future__ import annotations
 
@@ -24,14 +24,13 @@ from server.services.metrics import (
     SeekerMetrics,
     WeekCount,
     caseloads,
-    jobs_started,
     pipeline,
     recent_weeks,
     seeker_metrics,
     week_bounds,
     weekly_counts,
 )
-from server.services.outcomes import HeldJob
+from server.services.outcomes import HeldJob, JobStarts, count_starts, started_between
 from server.web.charts import Series, weekly_chart
 from server.web.common import Supervisor, audit_export, render, review_read, team_zone
 from server.web.export_rows import spreadsheet_safe
@@ -59,8 +58,8 @@ def fidelity_page(
         ]
         counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
         seekers = q.team_seekers(session, team_id=team)
-        per_seeker = seeker_table(session, team_id=team, seekers=seekers, today=today, zone=zone,
-                                  minimum_wage=settings.minimum_wage)  # fmt: skip
+        jobs = q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage)
+        per_seeker = seeker_table(session, team_id=team, seekers=seekers, jobs=jobs, today=today, zone=zone)
         openings = q.team_openings(session, team_id=team)
     names = dict(members)
     per_seeker.sort(key=lambda m: (names.get(m.seeker.owner_id, ""), m.seeker.code))
@@ -72,6 +71,9 @@ def fidelity_page(
     )
     table = [(name, Markup("".join(map(_week_cell, cells)))) for name, cells in rows]
     loads = caseloads(seekers)
+    starts = job_starts_in(seekers, jobs, first=mondays[0], today=today)
+    owner_of = {s.record_id: s.owner_id for s in seekers}
+    starts_of = {uid: count_starts(j for j in starts if owner_of[j.seeker_id] == uid) for uid, _ in members}
     context: dict[str, Any] = {
         "user": supervisor,
         "nav": "fidelity",
@@ -86,7 +88,8 @@ def fidelity_page(
         "first_overdue": [m for m in per_seeker if m.first_contact_overdue],
         "support_overdue": [m for m in per_seeker if m.support_overdue],
         "pipeline": pipeline(o.status.value for o in openings),
-        "jobs": jobs_started(openings, minimum_wage=settings.minimum_wage),
+        "jobs": count_starts(starts),
+        "jobs_per_specialist": [(name, starts_of[uid]) for uid, name in members],
         "minimum_wage": settings.minimum_wage,
         "caseloads": [(name, loads.get(uid, 0)) for uid, name in members],
         "caseload_limit": CASELOAD_LIMIT,
@@ -96,8 +99,20 @@ def fidelity_page(
     return render(request, "fidelity.html", context)
 
 
+def job_starts_in(seekers: list[Seeker], jobs: list[HeldJob], *, first: date, today: date) -> list[HeldJob]:
+    """The team's job starts from `first` (the first week shown) to today: by the rule of the
+    outcomes' job starts (services.outcomes.started_between), for the same job seekers."""
+    return started_between(jobs, seeker_ids={s.record_id for s in seekers}, first=first, upto=today)
+
+
 def seeker_table(
-    session: Session, *, team_id: str, seekers: list[Seeker], today: date, zone: ZoneInfo, minimum_wage: float
+    session: Session,
+    *,
+    team_id: str,
+    seekers: list[Seeker],
+    jobs: list[HeldJob],
+    today: date,
+    zone: ZoneInfo,
 ) -> list[SeekerMetrics]:
     """First contact and in-work support of each job seeker on the caseload (not ended)."""
     open_clocks = [s.clock_start for s in seekers if s.clock_start and s.status != "ended"]
@@ -107,7 +122,7 @@ def seeker_table(
     since = week_bounds(since_day, zone)[0]
     firsts = q.first_contact_days(session, team_id=team_id, referrals=clocks, since=since, zone=zone)
     support = q.last_support(session, team_id=team_id)
-    current = current_job_starts(q.team_jobs(session, team_id=team_id, minimum_wage=minimum_wage), today)
+    current = current_job_starts(jobs, today)
     return [
         seeker_metrics(
             s,
@@ -139,8 +154,8 @@ def fidelity_seekers_csv(
     with review_read(db) as session:
         names = {uid: name for uid, name, _ in team_members(session, team_id=team)}
         seekers = q.team_seekers(session, team_id=team)
-        per_seeker = seeker_table(session, team_id=team, seekers=seekers, today=today, zone=zone,
-                                  minimum_wage=settings.minimum_wage)  # fmt: skip
+        jobs = q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage)
+        per_seeker = seeker_table(session, team_id=team, seekers=seekers, jobs=jobs, today=today, zone=zone)
     audit_export(db, clock, supervisor, "fidelity-job-seekers-csv")
     per_seeker.sort(key=lambda m: (names.get(m.seeker.owner_id, ""), m.seeker.code))
 
@@ -169,7 +184,7 @@ def current_job_starts(jobs: list[HeldJob], today: date) -> dict[str, date]:
 
 FIDELITY_CSV_COLUMNS = (
     "specialist", "week_starting", "face_to_face_job_development", "new_employers", "repeat_visits",
-    "in_work_support_visits", "phone_email_video", "meets_standard",
+    "in_work_support_visits", "phone_email_video", "meets_standard", "job_starts", "competitive_job_starts",
 )  # fmt: skip
 
 
@@ -178,11 +193,13 @@ def fidelity_csv(
     request: Request,
     db: DbDep,
     clock: ClockDep,
+    settings: SettingsDep,
     supervisor: Supervisor,
     weeks: Annotated[int, Query(ge=4, le=52)] = 12,
 ) -> Response:
-    """The weekly job-development table, a row per specialist and week: a BOM first, so Excel
-    reads UTF-8; every text cell neutralised against formulas (a name is typed by people)."""
+    """The weekly job-development table, a row per specialist and week, with the jobs their job
+    seekers started that week (to today): a BOM first, so Excel reads UTF-8; every text cell
+    neutralised against formulas (a name is typed by people)."""
     zone = team_zone(request)
     today = clock.now().astimezone(zone).date()
     mondays = recent_weeks(today, weeks)
@@ -192,15 +209,29 @@ def fidelity_csv(
             (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
         ]
         counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
+        seekers = q.team_seekers(session, team_id=team)
+        jobs = q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage)
     audit_export(db, clock, supervisor, "fidelity-csv")
+    started = starts_per_week(seekers, job_starts_in(seekers, jobs, first=mondays[0], today=today))
     rows = [
         [name, monday.isoformat(), c.face_to_face, c.new_employers, c.repeat_visits, c.in_work_support,
-         c.other_contacts, "yes" if c.meets_standard else "no"]
+         c.other_contacts, "yes" if c.meets_standard else "no", j.started, j.competitive]
         for uid, name in members
         for monday in mondays
-        for c in [counts.get((uid, monday)) or WeekCount()]
+        for c, j in [(counts.get((uid, monday)) or WeekCount(), started.get((uid, monday)) or JobStarts())]
     ]  # fmt: skip
     return csv_response("fieldwork-fidelity.csv", FIDELITY_CSV_COLUMNS, rows)
+
+
+def starts_per_week(seekers: list[Seeker], starts: list[HeldJob]) -> dict[tuple[str, date], JobStarts]:
+    """Job starts per (specialist, week): the job seeker's specialist, the Monday of the start day."""
+    owner_of = {s.record_id: s.owner_id for s in seekers}
+    grouped: dict[tuple[str, date], list[HeldJob]] = {}
+    for job in starts:
+        if job.started_on is not None:
+            monday = job.started_on - timedelta(days=job.started_on.weekday())
+            grouped.setdefault((owner_of[job.seeker_id], monday), []).append(job)
+    return {key: count_starts(jobs) for key, jobs in grouped.items()}
 
 
 def weekly_table(
@@ -222,8 +253,6 @@ def csv_response(filename: str, columns: tuple[str, ...], rows: list[list[Any]])
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
-
-
 
 
 def _week_cell(count: WeekCount | None) -> str:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.domain.enums import Market, OpeningStatus, WageUnit
-from app.domain.records import JobOpening
 from server.services.metrics import (
     Contact,
     Seeker,
     caseloads,
     first_contacts,
-    jobs_started,
     pipeline,
     recent_weeks,
     seeker_metrics,
@@ -202,17 +199,3 @@ def test_pipeline_lists_every_stage_in_order():
     assert pipeline(["hired", "identified", "identified"]) == {
         "identified": 2, "interested": 0, "applied": 0, "interview": 0, "hired": 1, "closed": 0,
     }  # fmt: skip
-
-
-def test_competitive_share_counts_open_market_jobs_at_or_above_minimum_wage():
-    openings = [
-        JobOpening(status=OpeningStatus.HIRED, wage=12.21, market=Market.OPEN_MARKET),  # at the minimum
-        JobOpening(started_on=date(2026, 5, 1), wage=15.0, market=Market.SET_ASIDE),  # set aside
-        JobOpening(
-            status=OpeningStatus.HIRED, wage=400.0, wage_unit=WageUnit.WEEK, hours_per_week=40.0
-        ),  # 10/h
-        JobOpening(status=OpeningStatus.INTERVIEW, wage=20.0),  # not started
-    ]
-    started = jobs_started(openings, minimum_wage=12.21)
-    assert (started.started, started.competitive) == (3, 1)
-    assert started.share == 1 / 3

@@ -208,7 +208,7 @@ def test_fidelity_page_counts_a_week_per_specialist(client, world):
     assert export.headers["content-type"].startswith("text/csv") and export.text.startswith("\ufeff")
     lines = export.text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("specialist,week_starting,face_to_face_job_development,new_employers")
-    assert "Alice,2026-04-27,3,2,1,1,1,no" in lines
+    assert "Alice,2026-04-27,3,2,1,1,1,no,0,0" in lines  # no job started that week
     seekers = client.get("/review/fidelity/job-seekers.csv").text.lstrip("\ufeff").splitlines()
     assert seekers[0].startswith("job_seeker,specialist,status,clock_from,first_employer_contact")
     assert "JS-44,Alice,engaged,2026-03-01,,,yes,,,no" in seekers

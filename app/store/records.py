@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -15,15 +15,57 @@ from app.domain.outbox import SyncState as SyncState
 ATTENTION_STATES: tuple[SyncState, ...] = ("rejected", "conflict")
 
 
+class FieldErrors(Mapping[str, str]):
+    """The server's field -> message for a refused record: read-only, over a private copy.
+
+    A class of its own rather than a ``types.MappingProxyType`` so a ``SyncInfo`` still deep-copies
+    and goes through ``dataclasses.asdict``."""
+
+    __slots__ = ("_errors",)
+
+    def __init__(self, errors: Mapping[str, str] | None = None) -> None:
+        self._errors = dict(errors or {})
+
+    def __getitem__(self, name: str) -> str:
+        return self._errors[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._errors)
+
+    def __len__(self) -> int:
+        return len(self._errors)
+
+    def __repr__(self) -> str:
+        return f"FieldErrors({self._errors!r})"
+
+
+_NO_ERRORS = FieldErrors()
+
+
+def _no_errors() -> FieldErrors:
+    return _NO_ERRORS
+
+
 @dataclass(frozen=True)
 class SyncInfo:
-    """Where a record stands with the server."""
+    """Where a record stands with the server.
+
+    Immutable all through but for ``conflict`` (a private copy whenever it is set), so records
+    in the same plain state share one: ``field_errors`` becomes a read-only ``FieldErrors``
+    over a copy of what it was given."""
 
     state: SyncState = "pending"
     reason: str | None = None  # the server's reason for rejected, or a conflict note
     server_version: int = 0  # last version the server confirmed; base_version of the next push
-    field_errors: dict[str, str] = field(default_factory=dict)
+    field_errors: Mapping[str, str] = field(default_factory=_no_errors)  # a FieldErrors
     conflict: dict[str, Any] | None = None  # field -> the value that lost, when state == conflict
+
+    def __post_init__(self) -> None:
+        if type(self.field_errors) is not FieldErrors:
+            object.__setattr__(self, "field_errors", FieldErrors(self.field_errors))
+
+
+NEW_SYNC = SyncInfo()  # a record with no sync row yet
 
 
 @dataclass(frozen=True)
@@ -37,6 +79,9 @@ class StoredRecord:
     deleted: bool = False  # deleted on this device; kept (only ``get`` shows it) until synced
 
 
+_CONTAINERS = frozenset((dict, list))
+
+
 def clone(value: Any) -> Any:
     """A deep copy of a JSON value, so callers can never edit the store's live documents."""
     kind = type(value)
@@ -45,12 +90,42 @@ def clone(value: Any) -> Any:
         # this runs once per record on every list a screen shows.
         copied = value.copy()
         for key, item in value.items():
-            if type(item) is dict or type(item) is list:
+            if type(item) in _CONTAINERS:
                 copied[key] = clone(item)
         return copied
     if kind is list:
-        return [clone(item) if type(item) is dict or type(item) is list else item for item in value]
+        copied_list = value.copy()
+        for index, item in enumerate(value):
+            if type(item) in _CONTAINERS:
+                copied_list[index] = clone(item)
+        return copied_list
     return value
+
+
+SharedSyncInfo = dict[tuple[Any, ...], SyncInfo]
+
+
+def stored_record(
+    kind: str,
+    doc: Mapping[str, Any],
+    sync: Mapping[str, Any] | None,
+    *,
+    shared: SharedSyncInfo | None = None,
+) -> StoredRecord:
+    """The record for a live document and its live sync row, as copies the caller may edit.
+
+    ``shared`` lets the records of one listing share the SyncInfo of each plain sync state."""
+    review = None if sync is None else sync.get("review")
+    record: StoredRecord = object.__new__(StoredRecord)
+    # Set in the instance's dict: the frozen dataclass's __init__ goes through
+    # object.__setattr__ per field, a good part of listing a large kind.
+    fields = record.__dict__
+    fields["kind"] = kind
+    fields["data"] = clone(doc)
+    fields["sync"] = sync_info(sync, shared)
+    fields["review"] = None if review is None else clone(review)
+    fields["deleted"] = bool(sync is not None and sync.get("deleted", False))
+    return record
 
 
 def sync_doc(info: SyncInfo, *, review: dict[str, Any] | None, deleted: bool = False) -> dict[str, Any]:
@@ -68,15 +143,24 @@ def sync_doc(info: SyncInfo, *, review: dict[str, Any] | None, deleted: bool = F
     return doc
 
 
-def sync_info(doc: Mapping[str, Any] | None) -> SyncInfo:
+def sync_info(doc: Mapping[str, Any] | None, shared: SharedSyncInfo | None = None) -> SyncInfo:
+    """The SyncInfo of a sync row; with ``shared``, the same object for rows in the same plain
+    state (no field errors, no conflict: nothing in it a caller could change)."""
     if doc is None:
-        return SyncInfo()
+        return NEW_SYNC
+    errors, conflict = doc.get("field_errors"), doc.get("conflict")
+    if shared is not None and not errors and conflict is None:
+        key = (doc["state"], doc["server_version"], doc.get("reason"))
+        info = shared.get(key)
+        if info is None:
+            info = shared[key] = SyncInfo(state=key[0], reason=key[2], server_version=key[1])
+        return info
     return SyncInfo(
         state=cast(SyncState, doc["state"]),
         reason=doc.get("reason"),
         server_version=doc["server_version"],
-        field_errors=dict(doc.get("field_errors") or {}),
-        conflict=clone(doc.get("conflict")),
+        field_errors=errors or _NO_ERRORS,
+        conflict=clone(conflict),
     )
 
 

@@ -40,6 +40,7 @@ from server.db.migrate import upgrade  # noqa: E402
 from server.services import accounts  # noqa: E402
 from server.services.accounts import Role  # noqa: E402
 from server.services.changes import decode_cursor, encode_cursor  # noqa: E402
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION  # noqa: E402
 
 RECORDS = 10_000
 BATCH = 500
@@ -229,7 +230,9 @@ def running_api(database_url: str) -> Iterator[Api]:
     port = free_port()
     server = start_server(database_url, port)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as http:
+        # Every sync request names its protocol, as the app does (else 426: a protocol-1 app).
+        app_headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120, headers=app_headers) as http:
             tokens = [
                 http.post("/api/v1/enroll", json={"code": code, "device_name": f"bench {n}"}).json()["token"]
                 for n, code in enumerate(codes)

@@ -2,8 +2,15 @@
 
 The device names its protocol in the `Fieldwork-Protocol` header of every sync request (push also
 carries it in the body). An older version gets 426 "app_update_required": the app tells its user to
-update, keeps everything in its outbox, and never applies an answer it could misread. A request
-without the header is judged by the body alone (push) or served (pull), as before the header existed.
+update, keeps everything in its outbox, and never applies an answer it could misread.
+
+A sync request *without* the header is a protocol-1 app, and gets the same 426 (`received` null).
+The app has sent the header on every request since protocol 1 (sync.client), before protocol 2
+existed, so only an app older than that, which speaks protocol 1, leaves it out. Serving it pulls
+filtered to protocol 1's kinds was the other choice, and it loses records: its cursor would move
+past the `job` and `employer_disclosure` changes, so once updated the phone would never pull them.
+The 426 loses nothing: no cursor moves, nothing is applied, the outbox waits for the update. Its
+push was already refused by the version in its body; now it is refused before the body is read.
 """
 
 from __future__ import annotations
@@ -32,12 +39,17 @@ class ProtocolGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             sent = dict(scope.get("headers", [])).get(HEADER)
-            if sent is not None:
-                refusal = _refusal(sent.decode("latin-1").strip())
-                if refusal is not None:
-                    await _send(send, *refusal)
-                    return
+            refusal = _missing() if sent is None else _refusal(sent.decode("latin-1").strip())
+            if refusal is not None:
+                await _send(send, *refusal)
+                return
         await self.app(scope, receive, send)
+
+
+def _missing() -> tuple[int, dict[str, object]]:
+    """A protocol-1 app (see above): told to update, as if it had sent version 1."""
+    exc = AppUpdateRequired(None, PROTOCOL_VERSION)
+    return exc.status, _body(exc.code, exc.message, exc.details)
 
 
 def _refusal(value: str) -> tuple[int, dict[str, object]] | None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from server.db.models import Device, EnrollmentCode
 from server.services import accounts
-from tests.server.world import PASSWORD
+from tests.server.world import CURRENT_APP, PASSWORD
 
 
 def _issue(client, supervisor, username):
@@ -100,7 +100,7 @@ def test_a_session_expires(client, world, clock):
 def test_an_enrolled_device_syncs_right_away(client, world):
     code = _issue(client, world["sue"], "bob")
     token = client.post("/api/v1/enroll", json={"code": code, "device_name": "phone"}).json()["token"]
-    response = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {token}"})
+    response = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {token}", **CURRENT_APP})
     assert response.status_code == 200
 
 

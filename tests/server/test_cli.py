@@ -9,6 +9,7 @@ import pytest
 
 from server import cli
 from server.settings import Settings
+from tests.server.world import CURRENT_APP
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_an_operator_sets_up_a_team_and_enrolls_and_revokes_a_phone(cli_settings
 
     with TestClient(create_app(cli_settings)) as client:
         enrolled = client.post("/api/v1/enroll", json={"code": code, "device_name": "phone"}).json()
-        headers = {"Authorization": f"Bearer {enrolled['token']}"}
+        headers = {"Authorization": f"Bearer {enrolled['token']}", **CURRENT_APP}
         assert client.get("/api/v1/sync/pull", headers=headers).status_code == 200
         assert run(cli_settings, "list-devices", "--team", "IPS North") == 0
         assert enrolled["device_id"] in capsys.readouterr().out

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from server.errors import ErrorCode
 from tests.server.test_authorization import RULES
+from tests.server.world import CURRENT_APP
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -40,9 +41,12 @@ def _assert_error_shape(response, status=None):
 
 def test_unknown_paths_and_methods_use_the_error_shape(client):
     _assert_error_shape(client.get("/api/v1/nope"), 404)
-    _assert_error_shape(client.delete("/api/v1/sync/pull"), 405)
+    _assert_error_shape(client.delete("/api/v1/sync/pull", headers=CURRENT_APP), 405)
     assert client.get("/api/v1/nope").json()["error"]["code"] == "not_found"
-    assert client.delete("/api/v1/sync/pull").json()["error"]["code"] == "method_not_allowed"
+    assert (
+        client.delete("/api/v1/sync/pull", headers=CURRENT_APP).json()["error"]["code"]
+        == "method_not_allowed"
+    )
 
 
 def test_request_validation_errors_use_the_error_shape(client, world):
@@ -50,7 +54,7 @@ def test_request_validation_errors_use_the_error_shape(client, world):
     _assert_error_shape(response, 422)
     assert "query.limit" in response.json()["error"]["details"]["fields"]
     _assert_error_shape(client.post("/api/v1/enroll", json={"code": "x"}), 422)
-    _assert_error_shape(client.get("/api/v1/sync/pull"), 401)
+    _assert_error_shape(client.get("/api/v1/sync/pull", headers=CURRENT_APP), 401)
     nul = client.post("/api/v1/enroll", json={"code": "AB\x00", "device_name": "x"})
     _assert_error_shape(nul, 422)
 

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from tests.server.world import new_id, op
+from tests.server.world import CURRENT_APP, new_id, op
 
 
 def test_a_device_pushes_gzip_and_pulls_over_a_real_socket(live_server, world):
@@ -23,4 +23,5 @@ def test_a_device_pushes_gzip_and_pulls_over_a_real_socket(live_server, world):
         assert {r["status"] for r in pushed.json()["results"]} == {"applied"}
         pulled = http.get("/api/v1/sync/pull", headers=world["alice_tablet"].bearer).json()
         assert [c["record_id"] for c in pulled["changes"]] == [o["record_id"] for o in operations]
-        assert http.get("/api/v1/sync/pull", headers={"Authorization": "Bearer nope"}).status_code == 401
+        stranger = {"Authorization": "Bearer nope", **CURRENT_APP}
+        assert http.get("/api/v1/sync/pull", headers=stranger).status_code == 401

@@ -17,6 +17,7 @@ from server.db.migrate import downgrade, upgrade
 from server.main import create_app
 from server.settings import Settings
 from tests.server.test_migration_upgrade import empty_url  # noqa: F401 (the fixture: a fresh database)
+from tests.server.world import CURRENT_APP
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TEAM, ALICE, PHONE, TOKEN = "t-1", "u-alice", "d-phone", "device-token-0016"
@@ -89,7 +90,7 @@ def test_a_current_employer_and_start_become_a_job_the_phone_pulls(empty_url):  
     database = Database(url)
     settings = Settings(database_url=url, secret_key="jobs-secret")
     with TestClient(create_app(settings, database=database), base_url="http://127.0.0.1") as client:
-        pulled = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {TOKEN}"})
+        pulled = client.get("/api/v1/sync/pull", headers={"Authorization": f"Bearer {TOKEN}", **CURRENT_APP})
         assert pulled.status_code == 200, pulled.text
         (change,) = [c for c in pulled.json()["changes"] if c["kind"] == "job"]
         assert change["record_id"] == record_id and change["data"]["started_on"] == "2026-01-12"

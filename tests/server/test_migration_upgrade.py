@@ -22,6 +22,7 @@ from server.db.models import RecordRow
 from server.main import create_app
 from server.settings import Settings
 from tests.server.conftest import PG_ADMIN
+from tests.server.world import CURRENT_APP
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ORG, TEAM, SUE, ALICE, PHONE = ("o-1", "t-1", "u-sue", "u-alice", "d-phone")
@@ -140,7 +141,7 @@ def test_rows_written_at_0001_survive_and_read_right_at_head(empty_url):
 
     settings = Settings(database_url=empty_url, secret_key="upgrade-secret")
     with TestClient(create_app(settings, database=database), base_url="http://127.0.0.1") as client:
-        device = {"Authorization": f"Bearer {DEVICE_TOKEN}"}
+        device = {"Authorization": f"Bearer {DEVICE_TOKEN}", **CURRENT_APP}
         pulled = client.get("/api/v1/sync/pull", headers=device)
         assert pulled.status_code == 200, pulled.text
         changes = {c["record_id"]: c for c in pulled.json()["changes"]}

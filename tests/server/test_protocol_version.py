@@ -29,7 +29,7 @@ def test_an_older_app_is_told_to_update_on_push_and_pull_and_nothing_is_stored(c
     batch = {"operations": [op("employer", new_id())], "protocol_version": OLD}
     _update_required(client.post("/api/v1/sync/push", json=batch, headers=old))
     _update_required(client.get("/api/v1/sync/pull", headers=old))
-    # An app that predates the header is judged by the version in its push body.
+    # A push body naming the older version is refused too, whatever the header says.
     _update_required(client.post("/api/v1/sync/push", json=batch, headers=world["alice"].bearer))
     assert _count(database) == 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.services.changes import decode_cursor, encode_cursor
-from tests.server.world import new_id, op, pull_all, push, sample
+from tests.server.world import CURRENT_APP, new_id, op, pull_all, push, sample
 
 
 def _ids(changes):
@@ -200,10 +200,10 @@ def test_a_cursor_ahead_of_the_server_comes_back_to_its_high_water(client, world
 def test_an_unknown_or_missing_token_gets_401_on_pull_even_when_caught_up(client, world):
     alice = world["alice"]
     _, cursor = pull_all(client, alice)
-    stranger = {"Authorization": "Bearer nope"}
+    stranger = {"Authorization": "Bearer nope", **CURRENT_APP}
     unknown = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=stranger)
     assert unknown.status_code == 401 and unknown.json()["error"]["code"] == "invalid_token"
-    missing = client.get("/api/v1/sync/pull", params={"cursor": cursor})
+    missing = client.get("/api/v1/sync/pull", params={"cursor": cursor}, headers=CURRENT_APP)
     assert missing.status_code == 401
 
 

@@ -13,6 +13,10 @@ from server.db.database import Database
 from server.services import accounts
 from server.services.accounts import Role
 from server.settings import Settings
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
+
+# What today's app sends on every request: a sync request without it is a protocol-1 app (426).
+CURRENT_APP = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
 
 PASSWORD = "correct horse battery"
 
@@ -29,8 +33,9 @@ class Member:
 
     @property
     def bearer(self) -> dict[str, str]:
+        """The device's headers, as today's app sends them: its token and its protocol version."""
         assert self.token is not None
-        return {"Authorization": f"Bearer {self.token}"}
+        return {"Authorization": f"Bearer {self.token}", **CURRENT_APP}
 
     @property
     def web(self) -> dict[str, str]:

@@ -33,8 +33,9 @@ from app.domain.records import (
     stamp,
 )
 from app.domain.rules import DisclosureBook, check_disclosure, next_step_open, next_support_due
+from app.domain.search import fold
 from app.domain.validation import ensure_valid, validate
-from app.record_cache import CachedRecord, RecordCache
+from app.record_cache import CachedRecord, Matching, RecordCache, SortedGroups, Timeline
 from app.store import LocalStore, StoredRecord
 from app.store.layout import row_key
 from app.store.records import ATTENTION_STATES
@@ -42,6 +43,8 @@ from app.store.records import ATTENTION_STATES
 R = TypeVar("R", bound=Record)
 
 ACTIVITY_KINDS = ("employer_visit", "job_opening", "support_check_in")
+# What says an employer or a job seeker was "used" lately (recent first in the pickers).
+USE_KINDS = ("employer_visit", "job_opening", "support_check_in")
 # What a specialist may archive from the phone: their own records (employers are the team's).
 ARCHIVABLE_KINDS = ("employer_visit", "job_opening", "support_check_in", "job_seeker")
 
@@ -143,7 +146,7 @@ class RecordService:
         before = self.job_seekers_by_id().get(record.id)
         if not key or (before is not None and code_key(before.code) == key):
             return {}
-        holder = self._memo("code_keys", self._code_keys).get(key)
+        holder = self._memo("code_keys", self._code_keys, "job_seeker").get(key)
         return {"code": CODE_TAKEN} if holder is not None and holder != record.id else {}
 
     def _code_keys(self) -> dict[str, str]:
@@ -174,13 +177,16 @@ class RecordService:
         deleted) or the store is replaced: a screen built at the same version is still current."""
         return self._cache.version()
 
-    def _memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        return self._cache.memo(key, compute)
+    def _memo(self, key: Hashable, compute: Callable[[], Any], *kinds: str) -> Any:
+        """`compute()`, kept until a record of `kinds` changes (of any kind when none are named)."""
+        return self._cache.memo(key, compute, kinds or None)
 
     def employers(self) -> list[Employer]:
         return list(
             self._memo(
-                "employers", lambda: sorted(self.all("employer", Employer), key=lambda e: e.name.casefold())
+                "employers",
+                lambda: sorted(self.all("employer", Employer), key=lambda e: e.name.casefold()),
+                "employer",
             )
         )
 
@@ -189,6 +195,7 @@ class RecordService:
             self._memo(
                 "job_seekers",
                 lambda: sorted(self.all("job_seeker", JobSeeker), key=lambda s: s.code.casefold()),
+                "job_seeker",
             )
         )
 
@@ -212,40 +219,73 @@ class RecordService:
             keys.pop("", None)
             return keys
 
-        return dict(self._memo("employer_name_keys", compute))
+        return dict(self._memo("employer_name_keys", compute, "employer"))
+
+    def employer_search_keys(self) -> dict[str, tuple[str, str]]:
+        """Employer id -> its name and address folded for search (app.domain.search), kept until an
+        employer changes: a keystroke in a search compares, it folds nothing."""
+        employers: dict[str, tuple[str, str]] = self._memo(
+            "employer_search_keys",
+            lambda: {e.id: (fold(e.name), fold(e.address)) for e in self.all("employer", Employer)},
+            "employer",
+        )
+        return employers
 
     def job_seekers_by_id(self) -> dict[str, JobSeeker]:
-        return dict(self._memo("seekers_by_id", lambda: {s.id: s for s in self.all("job_seeker", JobSeeker)}))
+        return dict(
+            self._memo(
+                "seekers_by_id", lambda: {s.id: s for s in self.all("job_seeker", JobSeeker)}, "job_seeker"
+            )
+        )
 
     def disclosures(self) -> DisclosureBook:
         """The job seekers' per-employer disclosure decisions on this phone, for the guard."""
         book: DisclosureBook = self._memo(
-            "disclosures", lambda: DisclosureBook.of(self.all("employer_disclosure", EmployerDisclosure))
+            "disclosures",
+            lambda: DisclosureBook.of(self.all("employer_disclosure", EmployerDisclosure)),
+            "employer_disclosure",
         )
         return book
 
     def employers_by_id(self) -> dict[str, Employer]:
-        return dict(self._memo("employers_by_id", lambda: {e.id: e for e in self.all("employer", Employer)}))
+        return dict(self._employers_by_id())
+
+    def _employers_by_id(self) -> dict[str, Employer]:
+        """Not a copy: for reads inside this service."""
+        by_id: dict[str, Employer] = self._memo(
+            "employers_by_id", lambda: {e.id: e for e in self.all("employer", Employer)}, "employer"
+        )
+        return by_id
 
     def attention_records(self) -> list[StoredRecord]:
         """Records the server refused or that ended in a conflict, not deleted here (as
         `LocalStore.needs_attention` orders them), read from memory but the few rows themselves."""
         return list(
-            self._memo("attention", lambda: self._stored_where(lambda e: e.sync_state in ATTENTION_STATES))
+            self._memo(
+                "attention",
+                lambda: self._stored_where("attention", lambda e: e.sync_state in ATTENTION_STATES),
+                *RECORD_KINDS,
+            )
         )
 
     def reviewed_records(self) -> list[StoredRecord]:
         """Records a supervisor asked to change or commented on, not deleted here."""
-        return list(self._memo("reviewed", lambda: self._stored_where(lambda e: e.reviewed)))
+        return list(
+            self._memo(
+                "reviewed", lambda: self._stored_where("reviewed", lambda e: e.reviewed), *RECORD_KINDS
+            )
+        )
 
-    def _stored_where(self, wanted: Callable[[CachedRecord], bool]) -> list[StoredRecord]:
+    def _stored_where(self, name: str, wanted: Callable[[CachedRecord], bool]) -> list[StoredRecord]:
+        """The stored rows of the entries `wanted` picks (an index kept record by record, so only
+        the few rows themselves are read), in the store's order."""
+
+        def pick(_kind: str, entry: CachedRecord) -> bool:
+            return not entry.deleted and wanted(entry)
+
         with self._cache.lock:
-            keys = [
-                (kind, record_id)
-                for kind in RECORD_KINDS
-                for record_id, entry in self._cache.table(kind).items()
-                if not entry.deleted and wanted(entry)
-            ]
+            index = self._cache.index(("where", name), lambda: Matching(tuple(RECORD_KINDS), pick))
+            keys = list(index.found)
             found = [
                 self.store.get(kind, record_id) for kind, record_id in sorted(keys, key=lambda k: row_key(*k))
             ]
@@ -255,14 +295,31 @@ class RecordService:
         """Per employer id: how many visits, and when the latest happened."""
 
         def compute() -> dict[str, tuple[int, datetime | None]]:
-            stats: dict[str, tuple[int, datetime | None]] = {}
-            for visit in self.visits():
-                count, last = stats.get(visit.employer_id, (0, None))
-                at = visit.occurred_at
-                stats[visit.employer_id] = (count + 1, at if at and (last is None or at > last) else last)
-            return stats
+            with self._cache.lock:
+                groups = self._visits_by_employer().groups
+                return {employer_id: self._visit_stat(keys) for employer_id, keys in groups.items()}
 
-        return dict(self._memo("visit_stats", compute))
+        return dict(self._memo("visit_stats", compute, "employer_visit"))
+
+    def visit_count(self, employer_id: str) -> int:
+        """How many visits this employer has had, without reading the others'."""
+        with self._cache.lock:
+            return len(self._visits_by_employer().groups.get(employer_id, ()))
+
+    def _visit_stat(self, keys: list[tuple[Any, ...]]) -> tuple[int, datetime | None]:
+        latest = None
+        if keys and keys[-1][0] != float("-inf"):
+            visit = self._cache.table("employer_visit")[keys[-1][1]].record
+            latest = visit.occurred_at if isinstance(visit, EmployerVisit) else None
+        return len(keys), latest
+
+    def _visits_by_employer(self) -> SortedGroups:
+        """Per employer id, (when, id) of its visits, oldest first (the caller holds the lock)."""
+
+        def keys(_kind: str, visit: Any) -> Iterable[tuple[str, tuple[Any, ...]]]:
+            return [(visit.employer_id, (_sort_time(visit.occurred_at), visit.id))]
+
+        return self._cache.index("visits_by_employer", lambda: SortedGroups(("employer_visit",), keys))
 
     def pending_count(self) -> int:
         return int(self.store.pending_count())
@@ -271,48 +328,58 @@ class RecordService:
 
     def recent_employers(self, limit: int | None = None) -> list[Employer]:
         """All employers, the most recently visited or used first, then by name."""
-        ordered: list[Employer] = self._memo("recent_employers", self._recent_employers)
+        ordered: list[Employer] = self._memo(
+            "recent_employers",
+            lambda: self._by_last_use("employer_use", self.employers()),
+            "employer",
+            *USE_KINDS,
+        )
         return list(ordered if limit is None else ordered[:limit])
-
-    def _recent_employers(self) -> list[Employer]:
-        last_used: dict[str, datetime] = {}
-        for visit in self.visits():
-            _touch(last_used, visit.employer_id, visit.occurred_at or visit.updated_at)
-        for opening in self.openings():
-            _touch(last_used, opening.employer_id, opening.updated_at)
-        for check_in in self.check_ins():
-            _touch(last_used, check_in.employer_id, check_in.occurred_at or check_in.updated_at)
-        return _by_last_use(self.employers(), last_used, None)
 
     def recent_job_seekers(self, limit: int | None = None) -> list[JobSeeker]:
         """All job seekers, the most recently discussed or supported first, then by code."""
-        ordered: list[JobSeeker] = self._memo("recent_job_seekers", self._recent_job_seekers)
+        ordered: list[JobSeeker] = self._memo(
+            "recent_job_seekers",
+            lambda: self._by_last_use("seeker_use", self.job_seekers()),
+            "job_seeker",
+            *USE_KINDS,
+        )
         return list(ordered if limit is None else ordered[:limit])
 
-    def _recent_job_seekers(self) -> list[JobSeeker]:
-        last_used: dict[str, datetime] = {}
-        for visit in self.visits():
-            for seeker_id in visit.job_seeker_ids:
-                _touch(last_used, seeker_id, visit.occurred_at or visit.updated_at)
-        for check_in in self.check_ins():
-            _touch(last_used, check_in.job_seeker_id, check_in.occurred_at or check_in.updated_at)
-        for opening in self.openings():
-            for seeker_id in opening.job_seeker_ids:
-                _touch(last_used, seeker_id, opening.updated_at)
-        return _by_last_use(self.job_seekers(), last_used, None)
+    def _by_last_use(self, name: str, records: list[R]) -> list[R]:
+        """`records` (in their order), the most recently used first: the last use of each is kept
+        record by record (an index), so a save does not go through every visit again."""
+        with self._cache.lock:
+            groups = self._cache.index(name, lambda: SortedGroups(USE_KINDS, _USES[name])).groups
+            last_used = {record_id: keys[-1][0] for record_id, keys in groups.items()}
+        used = sorted((r for r in records if r.id in last_used), key=lambda r: last_used[r.id], reverse=True)
+        return used + [r for r in records if r.id not in last_used]
 
     def visits_to(self, employer_id: str) -> list[EmployerVisit]:
-        visits = [visit for visit in self.visits() if visit.employer_id == employer_id]
-        return sorted(visits, key=lambda v: _sort_time(v.occurred_at), reverse=True)
+        """This employer's visits, the latest first."""
+        with self._cache.lock:
+            keys = list(self._visits_by_employer().groups.get(employer_id, ()))
+            table = self._cache.table("employer_visit")
+            found = [table[record_id].record for _at, record_id in reversed(keys)]
+        return [visit for visit in found if isinstance(visit, EmployerVisit)]
 
     # -- what is due ---------------------------------------------------------------------------
 
     def due_items(self, today: date, *, horizon_days: int = 0) -> list[DueItem]:
         """Next steps and check-ins due by `today` (+ horizon), overdue first, then by date."""
-        return list(self._memo(("due", today, horizon_days), lambda: self._due_items(today, horizon_days)))
+        return list(
+            self._memo(
+                ("due", today, horizon_days),
+                lambda: self._due_items(today, horizon_days),
+                "employer_visit",
+                "support_check_in",
+                "job_seeker",
+                "employer",
+            )
+        )
 
     def _due_items(self, today: date, horizon_days: int) -> list[DueItem]:
-        employers = self.employers_by_id()
+        employers = self._employers_by_id()
         last_day = date.fromordinal(today.toordinal() + horizon_days)
         items: list[DueItem] = []
 
@@ -350,10 +417,22 @@ class RecordService:
         Every visit counts, not only the latest: a later visit without a next step closes nothing."""
 
         def compute() -> list[EmployerVisit]:
-            visits = [visit for visit in self.visits() if next_step_open(visit)]
-            return sorted(visits, key=lambda v: (v.next_step_on or date.max, -_sort_time(v.occurred_at)))
+            with self._cache.lock:
+                index = self._cache.index(
+                    "open_next_steps",
+                    lambda: Matching(
+                        ("employer_visit",),
+                        lambda _kind, entry: (
+                            isinstance(entry.record, EmployerVisit) and next_step_open(entry.record)
+                        ),
+                    ),
+                )
+                table = self._cache.table("employer_visit")
+                visits = [table[record_id].record for _kind, record_id in sorted(index.found)]
+            open_visits = [visit for visit in visits if isinstance(visit, EmployerVisit)]
+            return sorted(open_visits, key=lambda v: (v.next_step_on or date.max, -_sort_time(v.occurred_at)))
 
-        every: list[EmployerVisit] = self._memo("open_next_steps", compute)
+        every: list[EmployerVisit] = self._memo("open_next_steps", compute, "employer_visit")
         return [visit for visit in every if employer_id is None or visit.employer_id == employer_id]
 
     def close_next_step(self, visit_id: str, *, done: bool) -> StoredRecord:
@@ -424,22 +503,30 @@ class RecordService:
     # -- recent activity -----------------------------------------------------------------------
 
     def recent_activity(self, limit: int = 10) -> list[Activity]:
-        return list(self._memo(("recent", limit), lambda: self._recent_activity(limit)))
+        return list(
+            self._memo(
+                ("recent", limit),
+                lambda: self._recent_activity(limit),
+                "employer",
+                "job_seeker",
+                *ACTIVITY_KINDS,
+            )
+        )
 
     def _recent_activity(self, limit: int) -> list[Activity]:
-        employers = self.employers_by_id()
+        employers = self._employers_by_id()
         seekers = self.job_seekers_by_id()
         with self._cache.lock:
+            # Newest first, kept in order record by record: only the rows shown are read.
+            timeline = self._cache.index(
+                "activity",
+                lambda: Timeline(ACTIVITY_KINDS, lambda record: _sort_time(_activity_time(record))),
+            )
             entries = [
-                (kind, entry)
-                for kind in ACTIVITY_KINDS
-                for entry in self._cache.table(kind).values()
-                if entry.record is not None
+                (kind, self._cache.table(kind)[record_id]) for kind, record_id in timeline.newest(limit)
             ]
-        # Newest first; only the rows shown are described (heapq would not keep the stable order).
-        entries.sort(key=lambda item: _sort_time(_activity_time(item[1].record)), reverse=True)
         rows: list[Activity] = []
-        for kind, entry in entries[:limit]:
+        for kind, entry in entries:
             assert entry.record is not None
             title, detail, at = describe_record(entry.record, employers=employers, seekers=seekers)
             rows.append(Activity(kind, entry.record.id, title, detail, at, entry.sync_state))
@@ -518,15 +605,28 @@ def _sort_time(value: datetime | None) -> float:
     return value.timestamp() if value is not None else float("-inf")
 
 
-def _touch(last_used: dict[str, datetime], record_id: str | None, at: datetime | None) -> None:
-    if not record_id or at is None:
-        return
-    if record_id not in last_used or at > last_used[record_id]:
-        last_used[record_id] = at
+def _used_at(record: Any) -> datetime | None:
+    """When a visit, opening or check-in used its employer and job seekers."""
+    if isinstance(record, EmployerVisit | SupportCheckIn):
+        return record.occurred_at or record.updated_at
+    return record.updated_at if isinstance(record, JobOpening) else None
 
 
-def _by_last_use(records: list[R], last_used: dict[str, datetime], limit: int | None) -> list[R]:
-    used = sorted((r for r in records if r.id in last_used), key=lambda r: last_used[r.id], reverse=True)
-    unused = [r for r in records if r.id not in last_used]
-    ordered = used + unused
-    return ordered if limit is None else ordered[:limit]
+def _employer_uses(_kind: str, record: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    at = _used_at(record)
+    employer_id = getattr(record, "employer_id", None)
+    return [(employer_id, (at.timestamp(), record.id))] if employer_id and at is not None else []
+
+
+def _seeker_uses(_kind: str, record: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    at = _used_at(record)
+    if at is None:
+        return []
+    if isinstance(record, SupportCheckIn):
+        ids: Iterable[str] = [record.job_seeker_id] if record.job_seeker_id else []
+    else:
+        ids = dict.fromkeys(getattr(record, "job_seeker_ids", ()))
+    return [(seeker_id, (at.timestamp(), record.id)) for seeker_id in ids if seeker_id]
+
+
+_USES = {"employer_use": _employer_uses, "seeker_use": _seeker_uses}

@@ -1,7 +1,9 @@
 """RecordService keeps decoded records and derived views in memory (app.record_cache.RecordCache): after
 every kind of write the store sees (a save, a pulled change and delete, an archive and its undo, a
 push's conflict and refusal, a supervisor's review, a remote wipe, an unreadable record), what the
-service answers equals what a fresh service decoding the whole store answers."""
+service answers equals what a fresh service decoding the whole store answers. The views kept record
+by record (the cache's indexes: recent activity, last use, visits per employer, open next steps,
+feedback) are read after every write, so each write reaches them as one change."""
 
 from __future__ import annotations
 
@@ -51,6 +53,8 @@ def views(service: RecordService) -> dict[str, Any]:
         "attention": stored(service.attention_records()),
         "reviewed": stored(service.reviewed_records()),
         "visit_stats": service.employer_visit_stats(),
+        "visits_to": {e.id: service.visits_to(e.id) for e in service.employers()},
+        "visit_counts": {e.id: service.visit_count(e.id) for e in service.employers()},
         "feedback_rows": feedback_rows(service),
         "attention_rows": attention_rows(service),
     }

@@ -1,4 +1,5 @@
-"""Log an employer visit: employer first (recent ones as chips), defaults for the rest, save in reach."""
+"""Log an employer visit: employer first (recent ones as chips, the rest found by typing part of the
+name), defaults for the rest, save in reach."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.views.forms_common import (
     message_banner,
     save_button,
 )
-from app.views.widgets import banner, choice_chips, dropdown, screen, section, tagged, text_field
+from app.views.widgets import as_sentence, banner, choice_chips, screen, section, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -31,6 +32,7 @@ class VisitView:
         # Updated in place when the fix arrives: re-building the whole form then would drop a tap
         # the specialist is making at that moment.
         self.location_box = ft.Container()
+        self.employer_matches = ft.Column(spacing=8)  # the search's results, redrawn in place
         if not state.editing:
             shell.page.run_task(self._locate)
 
@@ -87,28 +89,43 @@ class VisitView:
         )
 
     def _employer_section(self) -> ft.Control:
+        """The recent employers as chips (and the chosen one), then a search: typing part of a
+        name shows the few employers that match as chips, redrawn in place so the keyboard stays.
+        The directory itself is never listed (a team's holds thousands)."""
         state = self.state
-        recent = [(e.id, e.name) for e in state.recent_employers]
         controls: list[ft.Control] = []
-        if recent:
+        choices = [(e.id, e.name) for e in state.employer_choices]
+        if choices:
             controls.append(
                 choice_chips(
-                    recent,
+                    choices,
                     state.text("employer_id"),
                     self.shell.then_refresh(state.select_employer),
                     identifier="employer-choice",
                 )
             )
+
+        def typed(e: Any) -> None:
+            state.set_employer_query(e.control.value or "")
+            self.employer_matches.controls = self._match_controls()
+            self.shell.update_in_place(self.employer_matches)
+
         controls.append(
-            dropdown(
-                "All employers",
-                [(e.id, e.name) for e in state.employers],
-                state.text("employer_id"),
-                self.shell.then_refresh(state.select_employer),
-                error=state.errors.get("employer_id"),
-                identifier="employer-select",
+            tagged(
+                "employer-search",
+                ft.TextField(
+                    label="Find an employer",
+                    hint_text="Type part of the name",
+                    value=state.employer_query,
+                    prefix_icon=ft.Icons.SEARCH,
+                    error=as_sentence(state.errors.get("employer_id")),
+                    on_change=self.shell.handler(typed),
+                    text_size=17,
+                ),
             )
         )
+        self.employer_matches.controls = self._match_controls()
+        controls.append(self.employer_matches)
         if self.adding_employer:
 
             def name_changed(e: Any) -> None:
@@ -152,6 +169,34 @@ class VisitView:
             )
         return section("Employer", *controls)
 
+    def _match_controls(self) -> list[ft.Control]:
+        """The employers matching the search as chips; a sentence when none match."""
+        state = self.state
+        if not state.employer_query.strip():
+            return []
+        found = state.employer_matches()
+        if not found:
+            return [
+                ft.Text(
+                    f"No employer matches “{state.employer_query.strip()}”. Add it with New employer.",
+                    size=15,
+                )
+            ]
+        return [
+            choice_chips(
+                [(e.id, e.name) for e in found],
+                state.text("employer_id"),
+                self.shell.then_refresh(state.choose_found_employer),
+                identifier="employer-match",
+            )
+        ]
+
+    def _start_adding(self) -> None:
+        self.adding_employer = True
+        query = self.state.employer_query.strip()
+        if query and not self.state.new_employer_name:
+            self.state.new_employer_name = query  # what was searched for is the new one's name
+
     def _open_tasks(self) -> list[ft.Control]:
         """The employer's open next steps from earlier visits: this visit may have done them."""
         state = self.state
@@ -171,9 +216,6 @@ class VisitView:
         ]
         note = [ft.Text(state.task_message, size=14)] if state.task_message else []
         return [section("Open tasks with this employer", *rows, *note)]
-
-    def _start_adding(self) -> None:
-        self.adding_employer = True
 
     def _added(self, employer: object) -> None:
         if employer is not None:

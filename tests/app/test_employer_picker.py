@@ -1,0 +1,122 @@
+"""The visit form's employer picker (issue 18): the recent employers as chips, and a search that finds
+any other by part of its name and shows only a few matches, never the whole directory. View-model
+and built-view tests through RecordService and LocalStore; the view is built without a page."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import flet as ft
+
+from app.domain.codec import to_dict
+from app.domain.records import Employer, EmployerVisit
+from app.records import RecordService
+from app.state.visit_form import EMPLOYER_MATCHES, RECENT_CHOICES, VisitFormState
+from app.store import LocalStore, RemoteChange
+from app.views.screens import form_screen
+from tests.app.conftest import NOW
+from tests.app.test_labels_and_pickers import FakeShell, by_identifier, walk
+
+
+def directory(store: LocalStore, count: int) -> list[Employer]:
+    """`count` employers pulled from the team's directory, as a phone that has synced holds them."""
+    employers = [
+        Employer(
+            id=f"emp-{i:05d}",
+            created_at=NOW,
+            updated_at=NOW,
+            name=f"Bench employer {i:05d}",
+            address=f"{i} High Street",
+        )
+        for i in range(count)
+    ]
+    store.apply_remote([RemoteChange("employer", e.id, 1, to_dict(e)) for e in employers], cursor="c1")
+    return employers
+
+
+def chip_names(control: Any) -> list[str]:
+    return [str(chip.label.value) for chip in walk(control) if isinstance(chip, ft.Chip)]
+
+
+def test_typing_part_of_a_name_finds_the_employer_among_two_thousand(service, store):
+    directory(store, 2_000)
+    form = VisitFormState(service)
+    form.set_employer_query("01234")
+    assert [e.name for e in form.employer_matches()] == ["Bench employer 01234"]
+    form.set_employer_query("bench EMPLOYER 0199")  # every word, case aside
+    assert [e.name for e in form.employer_matches()] == [f"Bench employer 0199{i}" for i in range(6)]
+    form.set_employer_query("1999 high")  # the address counts too
+    assert [e.name for e in form.employer_matches()] == ["Bench employer 01999"]
+    form.set_employer_query("no such place")
+    assert form.employer_matches() == []
+    form.set_employer_query("   ")
+    assert form.employer_matches() == []  # nothing typed: the recent chips are the choice
+
+
+def test_the_search_shows_a_few_matches_names_starting_with_it_first(service, store, add_employer):
+    directory(store, 2_000)
+    mill = add_employer("Mill Lane Bakery")
+    add_employer("Old Mill")
+    service.save(EmployerVisit(employer_id=mill.id, occurred_at=NOW))
+    form = VisitFormState(service)
+    form.set_employer_query("bench")
+    assert len(form.employer_matches()) == EMPLOYER_MATCHES
+    form.set_employer_query("mill")
+    assert [e.name for e in form.employer_matches()] == ["Mill Lane Bakery", "Old Mill"]
+
+
+def test_a_found_employer_is_chosen_shown_as_a_chip_and_saved_with_the_visit(service, store):
+    employers = directory(store, 2_000)
+    wanted = employers[1_234]
+    shell = FakeShell(service)
+    view = form_screen(shell, VisitFormState(service))
+    tree = view.build()
+    assert not [c for c in walk(tree) if isinstance(c, ft.Dropdown)]  # no list of every employer
+    assert len(chip_names(by_identifier(tree, "employer-choice-0"))) == 1
+    assert len([c for c in walk(tree) if isinstance(c, ft.Chip)]) < 40  # the whole form, bounded
+
+    search = by_identifier(tree, "employer-search")
+    assert isinstance(search, ft.TextField) and search.label == "Find an employer"
+    search.value = "employer 01234"
+    search.on_change(SimpleNamespace(control=search))
+    found = chip_names(view.employer_matches)
+    assert found == ["Bench employer 01234"]
+
+    match = by_identifier(view.employer_matches, "employer-match-0")
+    match.on_select(SimpleNamespace(control=match))
+    state = view.state
+    assert state.text("employer_id") == wanted.id and state.employer_query == ""
+    tree = view.build()
+    chips = [c for c in walk(tree) if isinstance(c, ft.Chip) and c.selected]
+    assert [str(c.label.value) for c in chips if "Bench" in str(c.label.value)] == [wanted.name]
+    assert view.employer_matches.controls == []  # the search is done
+
+    state.set_field("outcome", "Met the owner")
+    assert state.on_save().ok
+    saved = [record for record in service.visits() if record.outcome == "Met the owner"]
+    assert [visit.employer_id for visit in saved] == [wanted.id]
+
+
+def test_no_match_says_so_and_new_employer_takes_the_typed_name(service, store: LocalStore):
+    directory(store, 50)
+    shell = FakeShell(service)
+    view = form_screen(shell, VisitFormState(service))
+    tree = view.build()
+    search = by_identifier(tree, "employer-search")
+    search.value = "Harbour Fish Bar"
+    search.on_change(SimpleNamespace(control=search))
+    (sentence,) = view.employer_matches.controls
+    assert isinstance(sentence, ft.Text) and "No employer matches" in str(sentence.value)
+    button = by_identifier(tree, "add-employer")
+    button.on_click(SimpleNamespace(control=button))
+    assert view.state.new_employer_name == "Harbour Fish Bar"
+
+
+def test_the_recent_chips_stay_few_with_many_employers(service: RecordService, store: LocalStore):
+    employers = directory(store, 300)
+    for employer in employers[:10]:
+        service.save(EmployerVisit(employer_id=employer.id, occurred_at=NOW))
+    form = VisitFormState(service, employer_id=employers[200].id)
+    choices = [e.name for e in form.employer_choices]
+    assert len(choices) == RECENT_CHOICES + 1 and choices[-1] == employers[200].name  # and the chosen one

@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     UPLOAD_OFFSET_MISMATCH = "upload_offset_mismatch"
     CHECKSUM_MISMATCH = "checksum_mismatch"
     RECORD_NOT_SYNCED = "record_not_synced"
+    PHOTO_STORAGE_FULL = "photo_storage_full"
 
 
 class ApiError(Exception):

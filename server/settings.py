@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # or whose fix is rougher than the accuracy limit (both in metres).
     visit_distance_m: float = 500.0
     visit_accuracy_m: float = 100.0
+    # The photos a team may keep on the server, in bytes (each photo counts at its declared size,
+    # from its declaration); a photo past it is refused with 413 photo_storage_full and stays on
+    # the phone. 0: no cap.
+    photo_storage_per_team_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import ClockDep, CurrentDevice, DbDep
+from server.api.deps import ClockDep, CurrentDevice, DbDep, SettingsDep
 from server.api.openapi import errors
 from server.errors import BadRequest, ErrorCode
 from server.services import attachments
@@ -79,6 +79,7 @@ def declare(
     response: Response,
     db: DbDep,
     clock: ClockDep,
+    settings: SettingsDep,
     device: CurrentDevice,
 ) -> UploadOut:
     for attempt in (1, 2):
@@ -94,6 +95,7 @@ def declare(
                     sha256=body.sha256,
                     content_type=body.content_type,
                     clock=clock,
+                    team_cap_bytes=settings.photo_storage_per_team_bytes,
                 )
             break
         except IntegrityError:

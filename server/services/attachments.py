@@ -6,7 +6,12 @@ An upload is resumable and idempotent by the phone's attachment id:
    same details changes nothing (a retry after a lost answer); other details are a 409. Only the
    record's owner declares, on a record of their team that the server has (else 409
    ``record_not_synced``: the phone sends the record first and tries again). More than
-   ``MAX_BYTES`` is a 413 with ``details.limit_bytes``.
+   ``MAX_BYTES`` is a 413 with ``details.limit_bytes``. A photo that would take the team's photo
+   storage past its cap (``Settings.photo_storage_per_team_bytes``) is a 413
+   ``photo_storage_full`` with ``details.team_limit_bytes``, ``used_bytes`` and ``size``: the phone
+   marks it refused with the message and keeps it. Every upload the team has declared counts, at
+   its declared size, finished or not, so two phones never both fill the last of the space (team
+   declarations queue on the team's row); a declaration that is never finished keeps its share.
 2. ``append`` adds one chunk at the offset the server has reached (``received``), under the row's
    lock; another offset is a 409 with ``details.received_bytes`` to resume from. A repeat of a
    finished upload answers its state and stores nothing.
@@ -14,7 +19,9 @@ An upload is resumable and idempotent by the phone's attachment id:
    sane dimensions (Pillow). Otherwise the bytes are dropped (``received`` back to 0) and the
    caller hears 422 ``checksum_mismatch`` or 415 ``not_an_image``.
 
-Bytes live in the database: the API keeps no state of its own behind a load balancer.
+Bytes live in the database: the API keeps no state of its own behind a load balancer, and no file
+on disk. Nothing is deleted for good: archiving a record is a tombstone that keeps the record row,
+what it said (its versions) and its photos, for supervisors (/review/archived) and for an undo.
 """
 
 from __future__ import annotations
@@ -25,11 +32,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
-from server.db.models import AttachmentRow, RecordRow
+from server.db.models import AttachmentRow, RecordRow, Team
 from server.errors import ApiError, BadRequest, ErrorCode, Forbidden, NotFound, PayloadTooLarge, Refused
 from server.services.accounts import Principal
 
@@ -39,6 +46,7 @@ PHOTO_KINDS = frozenset({"employer_visit", "job_opening"})
 MAX_PIXELS = 40_000_000
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,10 @@ def declare(
     sha256: str,
     content_type: str,
     clock: Clock,
+    team_cap_bytes: int = 0,
 ) -> tuple[UploadState, bool]:
-    """The upload's state and whether this call created it."""
+    """The upload's state and whether this call created it. `team_cap_bytes`: the team's photo
+    storage cap (0: none)."""
     check_id(attachment_id)
     if content_type not in CONTENT_TYPES:
         raise Refused(415, ErrorCode.NOT_AN_IMAGE, "attach a JPEG or PNG photo")
@@ -97,6 +107,8 @@ def declare(
         if same != (principal.team_id, record.pk, size, sha256, content_type):
             raise Refused(409, ErrorCode.CONFLICT, "this attachment id was declared with other details")
         return _state(existing), False
+    if team_cap_bytes > 0:
+        _check_team_space(session, team_id=principal.team_id, size=size, cap=team_cap_bytes)
     row = AttachmentRow(
         id=attachment_id,
         team_id=principal.team_id,
@@ -114,6 +126,28 @@ def declare(
     session.add(row)
     session.flush()
     return _state(row), True
+
+
+def team_photo_bytes(session: Session, *, team_id: str) -> int:
+    """The bytes the team's photos take or have reserved: every declared upload, at its size."""
+    used = session.scalar(select(func.sum(AttachmentRow.size)).where(AttachmentRow.team_id == team_id))
+    return int(used or 0)
+
+
+def _check_team_space(session: Session, *, team_id: str, size: int, cap: int) -> None:
+    # The team's row, locked (FOR NO KEY UPDATE: pushes, which only reference it, go on), queues
+    # the team's declarations, so the sum read next holds until this one is committed. SQLite's
+    # write transaction already holds the whole database.
+    session.execute(select(Team.id).where(Team.id == team_id).with_for_update(key_share=True))
+    used = team_photo_bytes(session, team_id=team_id)
+    if used + size > cap:
+        raise Refused(
+            413,
+            ErrorCode.PHOTO_STORAGE_FULL,
+            f"Your team's photo storage is full ({used / MIB:.0f} of {cap / MIB:.0f} MB used): this photo "
+            "stays on the phone. Ask your administrator to raise the team's limit.",
+            details={"team_limit_bytes": cap, "used_bytes": used, "size": size},
+        )
 
 
 def status(session: Session, *, principal: Principal, attachment_id: str) -> UploadState:

@@ -11,6 +11,7 @@ A lock serialises callers, since Flet runs handlers and the sync engine on other
 from __future__ import annotations
 
 import heapq
+import operator
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -31,12 +32,12 @@ from app.store.records import (
     ATTENTION_STATES,
     OutboxEntry,
     RemoteChange,
-    SharedSyncInfo,
     StoredRecord,
     SyncInfo,
     SyncOutcome,
     SyncState,
     clone,
+    listed_records,
     outbox_entry,
     stored_record,
     sync_doc,
@@ -287,11 +288,15 @@ class LocalStore:
             # The sync engine asks for one batch at a time from a queue that may hold tens of
             # thousands: take the oldest few from the live rows instead of copying and sorting all.
             rows = self._db.table(OUTBOX).raw_values()
-            oldest = (
-                sorted(rows, key=_queue_order)
-                if limit is None
-                else heapq.nsmallest(limit, rows, key=_queue_order)
-            )
+            order = [_queue_order(row) for row in rows]
+            if all(map(operator.le, order, order[1:])):
+                # Rows are kept in the order they were first queued, which is queue order unless
+                # a queued record was saved again (its row keeps its place with a later seq).
+                oldest = rows if limit is None else rows[:limit]
+            elif limit is None:
+                oldest = sorted(rows, key=_queue_order)
+            else:
+                oldest = heapq.nsmallest(limit, rows, key=_queue_order)
             return [outbox_entry(row) for row in oldest]
 
     def pending_count(self) -> int:
@@ -299,22 +304,13 @@ class LocalStore:
             return len(self._db.table(OUTBOX))
 
     def _listing(self, kind: str, docs: Iterable[tuple[str, Mapping[str, Any]]]) -> list[StoredRecord]:
-        """The records of (id, live document) pairs of ``kind``, those deleted locally left out.
-
-        One pass over the live tables rather than two table lookups per record, and one SyncInfo
-        per plain sync state shared by its records: a screen lists a whole kind at a time."""
+        """The records of (id, live document) pairs of ``kind``, those deleted locally left out:
+        one pass over the live tables rather than two table lookups per record."""
         syncs = self._db.table(SYNC).raw_table()
-        prefix = row_key(kind, "")
-        shared: SharedSyncInfo = {}
-        found: list[StoredRecord] = []
         # Copying tens of thousands of records otherwise spends most of its time in the cyclic
         # collector scanning the whole store (see codec.paused_gc).
         with paused_gc():
-            for record_id, doc in docs:
-                sync = syncs.get(prefix + record_id)
-                if sync is None or not sync.get("deleted", False):
-                    found.append(stored_record(kind, doc, sync, shared=shared))
-        return found
+            return listed_records(kind, docs, syncs)
 
     def _record(self, kind: str, record_id: str, *, include_deleted: bool = False) -> StoredRecord | None:
         doc = self._db.table(kind).raw(record_id)

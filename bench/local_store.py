@@ -3,7 +3,12 @@
 Run ``python bench/local_store.py``. For each size it measures the latency of one save when the
 store already holds that many records: ``LocalStore.save`` (journal append + fsync) and
 ``TinyDB(path).insert`` (rewrites the whole JSON file), side by side, then the time to reopen
-the durable store. Both use the same realistic employer-visit records (~500 bytes of JSON).
+each store and read from it, interleaved run by run: reopen and read one record (the durable
+store's ``get``; TinyDB's ``get(doc_id=...)``, which parses the whole file, as its first read
+always does) and reopen and read them all (``LocalStore.all``, a copy of every record with its
+sync state; TinyDB's ``all()``). The durable store is reopened with its journal just under the
+compaction point (its worst case) and compacted. Both use the same realistic employer-visit
+records (~500 bytes of JSON), and both hold the same records when reopened.
 
 JSONStorage cannot be filled to 50k through its own insert in reasonable time, so its file is
 written directly in one go and only the timed inserts go through TinyDB. The durable store is
@@ -36,6 +41,7 @@ from app.store import JournalStorage, LocalStore, RemoteChange
 SIZES = (10_000, 50_000)
 DURABLE_SAVES = 1000
 JSON_INSERTS = 30
+REOPENS = 9  # medians of this many reopens per store, read and case
 KIND = "employer_visit"
 # The app always encrypts its store (app/store/sealing.py); a fixed key keeps runs comparable.
 STORE_KEY: bytes | None = bytes(range(32))
@@ -101,32 +107,27 @@ def save_latencies(store: LocalStore, count: int, rng: random.Random) -> list[fl
 def bench_durable(
     workdir: Path, size: int, rng: random.Random, saves: int = DURABLE_SAVES, *, worst_case: bool = True
 ) -> dict[str, Any]:
+    """Save latencies into a durable store of ``size`` records, then leave it as a phone killed
+    just before a compaction would (``worst_case``) or as the saves left it."""
     path = workdir / f"durable-{size}"
     store = fill_durable(path, size, rng)
+    probe = store.all(KIND)[size // 2].data["id"]
     samples = save_latencies(store, saves, rng)
-    store.close()
+    storage = store.storage
+    assert isinstance(storage, JournalStorage)
     total = size + saves
-    journal_mb = (path / "journal.log").stat().st_size / 1e6
-    as_left_s, storage = timed_open(path, expect=total)
-    storage.compact()
-    storage.close()
-    compacted_s, storage = timed_open(path, expect=total)
     # Worst case: killed just before the journal reached the size that triggers compaction.
-    store = LocalStore(storage)
     while worst_case and storage.journal_bytes < 0.97 * storage.compaction_threshold():
         save(store, visit(rng))
         total += 1
-    full_journal_mb = storage.journal_bytes / 1e6
+    journal_mb = storage.journal_bytes / 1e6
     store.close()
-    worst_s, storage = timed_open(path, expect=total)
-    storage.close()
     return {
         "samples": samples,
         "records": size + saves,
         "records_worst": total,  # what the store holds as bench_durable leaves it
-        "as_left": (as_left_s, journal_mb),
-        "compacted": (compacted_s, (path / "snapshot.json").stat().st_size / 1e6),
-        "worst": (worst_s, full_journal_mb),
+        "journal_mb": journal_mb,
+        "probe": probe,  # the id of a record it holds
     }
 
 
@@ -134,20 +135,31 @@ def save(store: LocalStore, record: dict[str, Any]) -> None:
     store.save(KIND, record, op_id=record["id"], queued_at="2024-05-02T10:15:00+01:00")
 
 
-def timed_open(path: Path, *, expect: int) -> tuple[tuple[float, float], JournalStorage]:
-    """(wall, CPU) seconds to open the durable store to a usable LocalStore, and its storage.
+def compact_durable(workdir: Path, size: int) -> float:
+    """Compact the store bench_durable left (not timed); returns its snapshot's size in MB."""
+    path = workdir / f"durable-{size}"
+    storage = JournalStorage(path, key=STORE_KEY)
+    storage.compact()
+    storage.close()
+    return (path / "snapshot.json").stat().st_size / 1e6
 
-    CPU time is shown too because wall time on a shared machine includes waiting for a core.
+
+def reopen_durable(workdir: Path, size: int, *, expect: int, probe: str, read: str) -> tuple[float, float]:
+    """(wall, CPU) seconds to open the durable store bench_durable left and read from it:
+    ``read`` is "one" (``get`` one record) or "all" (``all`` of the kind, every record copied).
+
+    CPU time is given too because wall time on a shared machine includes waiting for a core.
     The garbage of earlier opens in this process is collected first (a phone opens its store
     once, into a fresh process), as before JSONStorage's reopen.
     """
     gc.collect()
     start, start_cpu = time.perf_counter(), time.process_time()
-    storage = JournalStorage(path, key=STORE_KEY)
-    store = LocalStore(storage)
+    store = LocalStore(JournalStorage(workdir / f"durable-{size}", key=STORE_KEY))
+    found = [store.get(KIND, probe)] if read == "one" else store.all(KIND)
     elapsed = time.perf_counter() - start, time.process_time() - start_cpu
-    assert len(store.all(KIND)) == expect
-    return elapsed, storage
+    store.close()
+    assert (found[0] is not None) if read == "one" else len(found) == expect, (read, len(found))
+    return elapsed
 
 
 def bench_json_storage(
@@ -162,29 +174,53 @@ def bench_json_storage(
     return samples
 
 
-def reopen_json_storage(workdir: Path, size: int) -> float:
-    """Seconds to open the JSONStorage file bench_json_storage left and read every record."""
-    path = workdir / f"tinydb-{size}.json"
-    gc.collect()  # as before the durable store's reopen (timed_open)
-    started = time.perf_counter()
+def write_json_storage(workdir: Path, size: int, records: int, rng: random.Random) -> None:
+    """The JSONStorage file to reopen: ``records`` visits, as many as the durable store holds."""
+    docs = {str(n): visit(rng) for n in range(1, records + 1)}
+    (workdir / f"tinydb-reopen-{size}.json").write_text(json.dumps({"_default": docs}))
+
+
+def reopen_json_storage(workdir: Path, size: int, *, expect: int, read: str) -> tuple[float, float]:
+    """(wall, CPU) seconds to open write_json_storage's file and read one record or them all.
+
+    TinyDB parses the whole file on the first read of an opened database, whatever it reads."""
+    path = workdir / f"tinydb-reopen-{size}.json"
+    gc.collect()  # as before the durable store's reopen
+    start, start_cpu = time.perf_counter(), time.process_time()
     db = TinyDB(path)
-    count = len(db.all())
-    elapsed = time.perf_counter() - started
+    found = [db.get(doc_id=expect // 2)] if read == "one" else db.all()
+    elapsed = time.perf_counter() - start, time.process_time() - start_cpu
     db.close()
-    assert count > size, count
+    assert (found[0] is not None) if read == "one" else len(found) == expect, (read, len(found))
     return elapsed
 
 
-def reopen_durable(workdir: Path, size: int, expect: int, *, compact: bool = False) -> float:
-    """Seconds to open the durable store bench_durable left and read every record; compacted
-    first (not timed) when asked, else as left (worst case: journal just under compaction)."""
-    if compact:
-        storage = JournalStorage(workdir / f"durable-{size}", key=STORE_KEY)
-        storage.compact()
-        storage.close()
-    (elapsed, _cpu), storage = timed_open(workdir / f"durable-{size}", expect=expect)
-    storage.close()
-    return elapsed
+READS = ("one", "all")
+Samples = dict[tuple[str, str], list[tuple[float, float]]]  # (store, read) -> (wall, CPU) per run
+
+
+def reopen_side_by_side(workdir: Path, size: int, *, expect: int, probe: str, runs: int) -> Samples:
+    """``runs`` reopens of each store for each read, interleaved so both see the same moments
+    of a shared machine: (store, read) -> (wall, CPU) seconds per run; store is "durable" or
+    "json", read is "one" or "all"."""
+    samples: Samples = {}
+    for _ in range(runs):
+        for read in READS:
+            samples.setdefault(("json", read), []).append(
+                reopen_json_storage(workdir, size, expect=expect, read=read)
+            )
+            samples.setdefault(("durable", read), []).append(
+                reopen_durable(workdir, size, expect=expect, probe=probe, read=read)
+            )
+    return samples
+
+
+def medians(samples: Samples) -> dict[tuple[str, str], tuple[float, float]]:
+    """(wall, CPU) medians of reopen_side_by_side's samples."""
+    return {
+        key: (statistics.median(s[0] for s in runs), statistics.median(s[1] for s in runs))
+        for key, runs in samples.items()
+    }
 
 
 def main() -> None:
@@ -192,7 +228,7 @@ def main() -> None:
     if "--plain" in sys.argv[1:]:
         STORE_KEY = None
     print("store files:", "plaintext (--plain)" if STORE_KEY is None else "encrypted (AES-256-GCM)")
-    load_before = os.getloadavg()[0]
+    load_before = os.getloadavg()
     rng = random.Random(42)
     sizes = sorted(len(json.dumps(visit(rng), separators=(",", ":"))) for _ in range(1000))
     print(f"record size: {sizes[0]}-{sizes[-1]} bytes of JSON (median {sizes[500]})")
@@ -205,7 +241,14 @@ def main() -> None:
             d50, d99, dmax = percentiles(durable["samples"])
             j50, j99, jmax = percentiles(plain)
             rows.append((size, d50, d99, dmax, j50, j99, jmax))
-            reopen_rows.append((size, durable))
+            expect = durable["records_worst"]
+            write_json_storage(workdir, size, expect, rng)
+            probe = durable["probe"]
+            worst = medians(reopen_side_by_side(workdir, size, expect=expect, probe=probe, runs=REOPENS))
+            snapshot_mb = compact_durable(workdir, size)
+            compacted = medians(reopen_side_by_side(workdir, size, expect=expect, probe=probe, runs=REOPENS))
+            reopen_rows.append((expect, f"journal {durable['journal_mb']:.1f} MB", worst))
+            reopen_rows.append((expect, f"compacted, snapshot {snapshot_mb:.1f} MB", compacted))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -219,18 +262,19 @@ def main() -> None:
             f" | {j50 / d50:>8.0f}x {j99 / d99:>5.0f}x"
         )
     print()
-    print("durable store reopen, ms wall (CPU)")
-    for _, d in reopen_rows:
-        (compacted, compacted_cpu), snapshot_mb = d["compacted"]
-        (as_left, as_left_cpu), journal_mb = d["as_left"]
-        (worst, worst_cpu), full_mb = d["worst"]
-        print(
-            f"{d['records']:>8} records: {compacted * 1000:>5.0f} ({compacted_cpu * 1000:.0f}) compacted"
-            f" (snapshot {snapshot_mb:.1f} MB); {as_left * 1000:>5.0f} ({as_left_cpu * 1000:.0f}) as the"
-            f" bench left it (journal {journal_mb:.1f} MB); {worst * 1000:>5.0f} ({worst_cpu * 1000:.0f})"
-            f" worst case (journal {full_mb:.1f} MB, just under the compaction point)"
-        )
-    print(f"\nload average during the run: {load_before:.1f} -> {os.getloadavg()[0]:.1f}")
+    print(f"reopen and read, ms wall (CPU), median of {REOPENS} interleaved runs; ratio JSONStorage/durable")
+    print("(the durable store with its journal just under the compaction point, its worst case; compacted)")
+    for records, case, figures in reopen_rows:
+        for read, what in (("one", "read one record"), ("all", "read them all")):
+            (dw, dc), (jw, jc) = figures[("durable", read)], figures[("json", read)]
+            print(
+                f"{records:>8} records, {what:<15}: durable {dw * 1000:>6.1f} ({dc * 1000:>5.1f})"
+                f"  JSONStorage {jw * 1000:>6.1f} ({jc * 1000:>5.1f})  ratio {jw / dw:>4.2f}x"
+                f" ({jc / dc:.2f}x CPU)  [{case}]"
+            )
+    before = " ".join(f"{load:.1f}" for load in load_before)
+    after = " ".join(f"{load:.1f}" for load in os.getloadavg())
+    print(f"\nload average (1, 5, 15 min) before the run: {before}; after: {after}")
 
 
 if __name__ == "__main__":

@@ -191,33 +191,28 @@ class Run:
                 )
             )
             expect = durable["records_worst"]
-            json_open = [local_store.reopen_json_storage(self.workdir, size) for _ in range(plan.reopens)]
-            worst = [local_store.reopen_durable(self.workdir, size, expect) for _ in range(plan.reopens)]
-            compacted = [
-                local_store.reopen_durable(self.workdir, size, expect, compact=True)
-                for _ in range(plan.reopens)
-            ]
-            json_s = statistics.median(json_open)
-            rows.append(
-                Row(
-                    f"reopen with {size:,} records and read them all, compacted",
-                    "s",
-                    statistics.median(compacted),
-                    json_s,
-                    "TinyDB JSONStorage",
+            local_store.write_json_storage(self.workdir, size, expect, rng)
+            cases = [("journal just under compaction", False)] if plan.worst_case else []
+            for case, compact in [*cases, ("compacted", True)]:
+                if compact:
+                    local_store.compact_durable(self.workdir, size)
+                samples = local_store.reopen_side_by_side(
+                    self.workdir, size, expect=expect, probe=durable["probe"], runs=plan.reopens
                 )
-            )
-            if plan.worst_case:
-                rows.append(
-                    Row(
-                        f"reopen with {size:,} records, journal just under compaction",
-                        "s",
-                        statistics.median(worst),
-                        json_s,
-                        "TinyDB JSONStorage",
-                        note="the durable store's worst case",
+                wall = {key: statistics.median(run[0] for run in runs) for key, runs in samples.items()}
+                worst = "" if compact else ", the durable store's worst case"
+                note = f"both hold {expect:,} records{worst}"
+                for read, what in (("one", "read one record"), ("all", "read them all")):
+                    rows.append(
+                        Row(
+                            f"reopen with {size:,} records and {what}, {case}",
+                            "s",
+                            wall[("durable", read)],
+                            wall[("json", read)],
+                            "TinyDB JSONStorage",
+                            note=note,
+                        )
                     )
-                )
         for size in plan.save_curve:
             if size in save_p50:
                 continue
@@ -243,8 +238,10 @@ class Run:
         self.notes.append(
             f"Local store: {plan.durable_saves} durable saves and "
             + ", ".join(f"{n} JSONStorage inserts at {s:,}" for s, n in plan.json_inserts.items())
-            + " per size, ~500-byte employer visits; reopen is the median of "
-            f"{plan.reopens} opens that read every record (TinyDB parses its whole file on first read)."
+            + " per size, ~500-byte employer visits. Reopen: the median of "
+            f"{plan.reopens} opens of each store, interleaved, then one read: one record (the durable "
+            "store's get; TinyDB's get by id, which parses its whole file as any first read does) or "
+            "them all (LocalStore.all copies every record with its sync state; TinyDB's all())."
         )
 
     # -- the API and Kinto ---------------------------------------------------------------------

@@ -21,7 +21,8 @@ Definitions (pinned by tests/server/test_metrics.py):
 - Jobs started: Job records (what a job seeker holds), not openings: those of the team's job seekers
   that started in the period shown, counted by server.services.outcomes.started_between, the rule
   the outcomes' "job starts" use; competitive by app.domain.jobs.is_competitive_job (open market, at
-  least the minimum wage an hour). Openings feed the pipeline only.
+  least the minimum wage an hour). Openings feed the pipeline only
+  (tests/server/test_fidelity_job_starts.py).
 - Caseload: job seekers not "ended", per specialist, against CASELOAD_LIMIT.
 """
 

@@ -244,7 +244,9 @@ def encode_snapshot(tables: Tables) -> bytes:
     return b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
 
 
-def decode_snapshot(blob: bytes) -> Tables:
+def decode_snapshot(blob: bytes, *, authenticated: bool = False) -> Tables:
+    """The tables of a snapshot; ``authenticated`` when its bytes came out of a cipher that
+    checked every one of them (``sealing``), so the checksum cannot find anything more."""
     end = blob.find(b"\n")
     parts = blob[: max(end, 0)].split(b" ")
     body = memoryview(blob)[end + 1 :]  # no copy of a possibly large body
@@ -254,18 +256,20 @@ def decode_snapshot(blob: bytes) -> Tables:
         crc, length = -1, -1
     magic = b" ".join(parts[:2])
     magic_ok = end > 0 and len(parts) == 4 and magic in (SNAPSHOT_MAGIC, JSON_SNAPSHOT_MAGIC)
-    if not magic_ok or length != len(body) or crc != zlib.crc32(body):
+    if not magic_ok or length != len(body) or (not authenticated and crc != zlib.crc32(body)):
         raise StoreCorrupted("snapshot file is damaged (header, length or checksum mismatch)")
     with paused_gc():
-        tables = _unpickle(body) if magic == SNAPSHOT_MAGIC else _json_tables(body)
+        tables = _unpickle(blob, end + 1) if magic == SNAPSHOT_MAGIC else _json_tables(body)
     if not isinstance(tables, dict):
         raise StoreCorrupted("snapshot does not hold a table mapping")
     return tables
 
 
-def _unpickle(body: memoryview) -> Any:
+def _unpickle(blob: bytes, start: int) -> Any:
+    stream = io.BytesIO(blob)  # shares the bytes object's buffer: no copy
+    stream.seek(start)
     try:
-        return _PlainUnpickler(io.BytesIO(body)).load()
+        return _PlainUnpickler(stream).load()
     except StoreCorrupted:
         raise
     except Exception as exc:  # a pickle's checksum held but it does not load: any error is damage

@@ -72,7 +72,7 @@ def _decode_file(file: Path, sealer: Sealer | None) -> Loaded:
     plain = sealer.open_snapshot(blob)
     if plain is None:
         raise StoreCorrupted("snapshot file is damaged (it does not decrypt: changed or truncated)")
-    return Loaded(tables=decode_snapshot(plain), size=len(blob), key_checked=True)
+    return Loaded(tables=decode_snapshot(plain, authenticated=True), size=len(blob), key_checked=True)
 
 
 def write_snapshot(

@@ -159,3 +159,31 @@ def test_what_a_load_builds_goes_straight_to_the_oldest_gc_generation(tmp_path: 
     oldest = {id(obj) for obj in gc.get_objects(generation=2)}
     assert id(loaded) in oldest and id(loaded["t"]["7"]) in oldest
     reopened.close()
+
+
+def test_only_a_snapshot_no_cipher_checked_is_refused_for_its_checksum() -> None:
+    """A sealed snapshot's cipher has checked every byte (sealing), so its checksum is not
+    computed again; a plaintext one's is."""
+    tables = {"employer": {"e1": {"name": "kept"}}}
+    blob = encode_snapshot(tables)
+    wrong_crc = b"%s %08x" % (SNAPSHOT_MAGIC, zlib.crc32(b"other")) + blob[len(SNAPSHOT_MAGIC) + 9 :]
+    with pytest.raises(StoreCorrupted, match="checksum"):
+        decode_snapshot(wrong_crc)
+    assert decode_snapshot(wrong_crc, authenticated=True) == tables
+    with pytest.raises(StoreCorrupted, match="length"):
+        decode_snapshot(blob + b"x", authenticated=True)
+
+
+def test_a_sealed_snapshot_changed_anywhere_does_not_open(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    storage = JournalStorage(path, key=SEALED_KEY)
+    storage.apply([Put("employer", "e1", {"name": "kept"})])
+    storage.compact()
+    storage.close()
+    sealed = (path / "snapshot.json").read_bytes()
+    plain = Sealer(SEALED_KEY).open_snapshot(sealed)
+    assert plain is not None
+    for at in (len(sealed) - 1, len(sealed) // 2, sealed.find(b"\n") + 20):
+        changed = bytearray(sealed)
+        changed[at] ^= 1
+        assert Sealer(SEALED_KEY).open_snapshot(bytes(changed)) is None, at

@@ -3,8 +3,9 @@
 Views re-render by calling `refresh()`, which always ends with one `page.update()` (a Flet 1.0
 handler that updates part of the page loses its automatic update). Every screen on the stack keeps
 its built controls on the page, only the top one visible: Back shows the screen below as it was
-when no record changed and no sync event came since it was built (nothing is rebuilt or resent),
-and rebuilds it otherwise. Handler errors are caught
+when no record changed and no sync event came since it was built (nothing is rebuilt or resent);
+otherwise a screen with `redraw()` redraws inside its kept controls (Today: only the rows that
+changed are new), and any other is rebuilt. Handler errors are caught
 here, printed, and shown, because Flet would otherwise swallow them into an error screen.
 """
 
@@ -152,9 +153,17 @@ class Shell:
     def back(self) -> None:
         if len(self.stack) > 1:
             self.stack.pop()
-        built = self._built.get(id(self.stack[-1]))
-        if built is not None and built[1] == self._version():
+        top = self.stack[-1]
+        built = self._built.get(id(top))
+        version = self._version()
+        if built is not None and built[1] == version:
             self._show()  # nothing it shows has changed: the same controls, made visible again
+            return
+        redraw = getattr(top, "redraw", None)
+        if built is not None and callable(redraw) and redraw():
+            # It redrew what changed inside the controls it keeps: Flet sends only the difference.
+            self._built[id(top)] = (built[0], version)
+            self._show()
             return
         refresh = getattr(self.stack[-1], "reload", None)
         if callable(refresh):

@@ -3,12 +3,14 @@ recent work. The sync line and the two sync-fed sections redraw in place when th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.records import DueItem
+from app.records import Activity, DueItem
 from app.state.today import TodayState
 from app.views.paging import Pager
 from app.views.sync_line import SyncLine
@@ -42,14 +44,18 @@ class TodayView:
         self.due_rows = ft.Column(spacing=8)
         self.upcoming_rows = ft.Column(spacing=8)
         self.content = ft.Column()  # the screen's scrolling column, once built
+        self.due_title = ft.Text()  # the Due section's heading, with the headline
+        self.shape: Hashable = None  # what decides the screen's layout, as last built
+        # Row controls by what they show: a redraw keeps the rows whose data did not change (the
+        # same controls, so Flet sends only what is new), e.g. after a save all but one recent row.
+        self._rows: dict[Hashable, ft.Control] = {}
+        self._next_rows: dict[Hashable, ft.Control] = {}
         self.due_pager = Pager(
             shell,
             self.due_rows,
             "due-rows",
             total=lambda: len(self.state.due),
-            build=lambda start, end: [
-                self._due(item, index) for index, item in enumerate(self.state.due[start:end], start)
-            ],
+            build=lambda start, end: self._due_rows(self.state.due[start:end], start),
             page_size=DUE_PAGE,
         )
         self.upcoming_pager = Pager(
@@ -57,15 +63,51 @@ class TodayView:
             self.upcoming_rows,
             "upcoming-rows",
             total=lambda: len(self.state.upcoming),
-            build=lambda start, end: [
-                self._due(item, len(self.state.due) + index)
-                for index, item in enumerate(self.state.upcoming[start:end], start)
-            ],
+            build=lambda start, end: self._due_rows(
+                self.state.upcoming[start:end], len(self.state.due) + start
+            ),
             page_size=DUE_PAGE,
         )
 
     def reload(self) -> None:
         self.state.refresh()
+
+    def redraw(self) -> bool:
+        """After a change elsewhere (a save, then Back): read again and redraw inside the controls
+        built before, keeping every row that shows the same thing. False when the layout itself
+        changed (a section appears or goes): then the screen is rebuilt."""
+        self.state.refresh()
+        if self._shape() != self.shape:
+            return False
+        self._fill()
+        return True
+
+    def _shape(self) -> Hashable:
+        state = self.state
+        return (
+            state.today_label,
+            state.store_notice,
+            bool(state.due),
+            bool(state.upcoming),
+            state.task_message,
+        )
+
+    def _fill(self) -> None:
+        """The parts that change with the records, into the controls the screen keeps."""
+        state = self.state
+        self._next_rows = {}
+        self.sync_sections.controls = self._sync_section_controls()
+        self.recent_rows.controls = self._recent_row_controls()
+        self.due_rows.controls = self.due_pager.first_page()
+        self.upcoming_rows.controls = self.upcoming_pager.first_page()
+        self.due_title.value = f"Due · {state.headline}"
+        self.sync_line.build(state.sync)
+        self._rows, self._next_rows = self._next_rows, {}
+
+    def _kept(self, key: Hashable, make: Callable[[], ft.Control]) -> ft.Control:
+        control = self._rows.get(key) or self._next_rows.get(key) or make()
+        self._next_rows[key] = control
+        return control
 
     def on_sync(self, event: str) -> None:
         """A runner status: redraw the line; after a pass, also what it may have pulled down."""
@@ -81,10 +123,15 @@ class TodayView:
 
     def build(self) -> ft.Control:
         state = self.state
-        self.sync_sections.controls = self._sync_section_controls()
-        self.recent_rows.controls = self._recent_row_controls()
-        self.due_rows.controls = self.due_pager.first_page()
-        self.upcoming_rows.controls = self.upcoming_pager.first_page()
+        self._fill()
+        self.shape = self._shape()
+        due = section(
+            f"Due · {state.headline}", self.due_rows if state.due else ft.Text("You are up to date.", size=15)
+        )
+        assert isinstance(due, ft.Column) and isinstance(due.controls[0], ft.Text)
+        self.due_title = due.controls[0]
+        if state.task_message:
+            due.controls.append(ft.Text(state.task_message, size=15))
         self.content = screen(
             ft.Text(state.today_label, size=15, color=ft.Colors.BLUE_GREY_700),
             *self._store_notice(),
@@ -98,11 +145,7 @@ class TodayView:
                 ],
                 spacing=8,
             ),
-            section(
-                f"Due · {state.headline}",
-                self.due_rows if state.due else ft.Text("You are up to date.", size=15),
-                *([ft.Text(state.task_message, size=15)] if state.task_message else []),
-            ),
+            due,
             *([section("Coming up this week", self.upcoming_rows)] if state.upcoming else []),
             section("Recent activity", self.recent_rows),
         )
@@ -123,17 +166,26 @@ class TodayView:
         return self.shell.handler(run)
 
     def _recent_row_controls(self) -> list[ft.Control]:
+        return [self._kept(("recent", row), partial(self._recent_row, row)) for row in self.state.recent] or [
+            ft.Text("Nothing logged yet. Tap Visit after your next employer contact.", size=15)
+        ]
+
+    def _recent_row(self, row: Activity) -> ft.Control:
+        return list_row(
+            row.title,
+            row.detail,
+            self._open(row.record_kind, row.record_id),
+            icon=KIND_ICONS.get(row.record_kind),
+            trailing=SYNC_ICONS.get(row.sync_state, row.sync_state),
+            warn=row.sync_state in ("rejected", "conflict"),
+        )
+
+    def _due_rows(self, items: list[DueItem], first: int) -> list[ft.Control]:
+        """Due (or coming up) rows numbered from `first`, kept while they show the same."""
         return [
-            list_row(
-                row.title,
-                row.detail,
-                self._open(row.record_kind, row.record_id),
-                icon=KIND_ICONS.get(row.record_kind),
-                trailing=SYNC_ICONS.get(row.sync_state, row.sync_state),
-                warn=row.sync_state in ("rejected", "conflict"),
-            )
-            for row in self.state.recent
-        ] or [ft.Text("Nothing logged yet. Tap Visit after your next employer contact.", size=15)]
+            self._kept(("due", index, item), partial(self._due, item, index))
+            for index, item in enumerate(items, first)
+        ]
 
     def _store_notice(self) -> list[ft.Control]:
         """The phone's saved data was repaired when the app opened: say so until dismissed."""

@@ -112,7 +112,8 @@ def test_back_shows_the_screen_below_as_it_was_unless_something_changed(
 ) -> None:
     """The screens on the stack stay on the page, only the top one visible: Back to a screen whose
     records did not change shows the same controls (nothing rebuilt or resent); after a save, or a
-    sync event it missed, Back rebuilds it."""
+    sync event it missed, Back redraws Today inside its own controls (the new record among the
+    rows kept) and rebuilds a screen that cannot redraw itself (the Employers list)."""
     from app.domain.records import EmployerVisit
     from app.state.context import AppContext
     from app.views.screens import log_screen
@@ -129,13 +130,23 @@ def test_back_shows_the_screen_below_as_it_was_unless_something_changed(
     shell.back()
     assert shell.layers.controls == [today] and today.visible  # the same controls, shown again
 
+    view = shell.stack[0]
     shell.push(log_screen(shell, "visit"))
-    service.save(EmployerVisit(employer_id=cafe.id, occurred_at=service.clock.now()))
+    service.save(EmployerVisit(employer_id=cafe.id, occurred_at=service.clock.now(), outcome="Owner keen"))
     shell.back()
-    (rebuilt,) = shell.layers.controls
-    assert rebuilt is not today and rebuilt.visible  # a record changed: Today is built again
+    assert shell.layers.controls == [today] and today.visible  # a record changed: redrawn in place
+    assert [row.title for row in view.state.recent] == ["Riverside Café"]  # read again
+    assert shell._built[id(view)][1] == shell._version()  # and current: the next Back shows it as is
 
     shell.push(log_screen(shell, "visit"))
     shell._sync_event("pass_done")  # the runner's event reaches the form on top, not Today
     shell.back()
-    assert shell.layers.controls[0] is not rebuilt
+    assert shell.layers.controls == [today] and shell._built[id(view)][1] == shell._version()
+
+    shell.go_root("employers")
+    (employers,) = shell.layers.controls
+    shell.push(log_screen(shell, "visit"))
+    service.save(EmployerVisit(employer_id=cafe.id, occurred_at=service.clock.now()))
+    shell.back()
+    (rebuilt,) = shell.layers.controls
+    assert rebuilt is not employers and rebuilt.visible  # no redraw of its own: built again

@@ -136,6 +136,42 @@ def test_log_a_visit_by_tapping_with_a_gps_fix(page):
     shot(page, "field-app-today-after-visit.png")
 
 
+def test_find_an_employer_by_typing_part_of_its_name_and_log_a_visit(page):
+    """Issue 18: employers beyond the recent few are found by typing, not from a list of all of
+    them. 'fells' finds Fellside Garden Centre (the demo's fifth employer, not a recent chip); its
+    chip chosen, the visit saves with it and shows on Today."""
+    by_id(page, "sync-status").wait_for(state="attached")
+    before = pending(page)
+    tap(page, "log-visit")
+    by_id(page, "employer-search").wait_for(state="attached")
+    assert page.get_by_role("checkbox", name="Fellside Garden Centre").count() == 0
+    search = by_id(page, "employer-search").locator("input").first
+    match = by_id(page, "employer-match-0")
+    for _ in range(3):  # Flutter web sometimes takes Playwright's fill a moment late, or drops it
+        search.fill("fells")
+        try:
+            match.wait_for(state="attached", timeout=5000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert by_id(page, "employer-match-1").count() == 0  # one employer matches
+    shot(page, "field-app-employer-search.png")
+    choose(page, "Fellside Garden Centre")
+    by_id(page, "employer-match-0").wait_for(state="detached")  # the search is done
+    shot(page, "field-app-employer-found.png")
+    outcome = by_id(page, "field-outcome").locator("textarea, input").first
+    outcome.fill("Asked about seasonal roles")
+    page.wait_for_timeout(300)  # Flutter web takes typed text a moment after fill
+    tap(page, "save-visit")
+    page.wait_for_function(
+        "n => { const el = document.querySelector('[flt-semantics-identifier=\"sync-status\"]');"
+        " const m = el && /([0-9]+) waiting to sync/.exec(el.getAttribute('aria-label') || el.innerText);"
+        " return m && m[1] == n; }",
+        arg=str(before + 1),
+    )
+    assert page.get_by_text("Fellside Garden Centre").count() >= 1
+
+
 def test_disclosure_guard_shows_its_message_and_a_reason_field(page):
     by_id(page, "sync-status").wait_for(state="attached")
     before = pending(page)

@@ -16,6 +16,8 @@ import dataclasses
 import os
 import platform
 import sys
+import threading
+import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -276,6 +278,23 @@ def prepared_context(store: LocalStore, args: argparse.Namespace, *, device_data
     return ctx
 
 
+def warm_up_in_background(service: RecordService) -> threading.Thread:
+    """Decode the store and derive what Today shows on a thread, while the browser loads the app:
+    its first Today then reads from memory (the cache's lock makes a first screen that comes
+    sooner wait for the same work, never do it twice)."""
+    from app.state.today import RECENT_LIMIT, UPCOMING_DAYS
+
+    def warm() -> None:
+        try:
+            service.warm_up(service.clock.now().date(), horizon_days=UPCOMING_DAYS, recent=RECENT_LIMIT)
+        except Exception:  # the first screen reads the same again, and shows any error there
+            traceback.print_exc(file=sys.stderr)
+
+    thread = threading.Thread(target=warm, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[None]]:
     """On a phone the store's key is in secure storage, which answers only once there is a page:
     the store is opened inside main (once per process)."""
@@ -313,6 +332,7 @@ def run(argv: Sequence[str] | None = None) -> None:
     except StoreError as exc:
         raise SystemExit(f"{CANNOT_OPEN} {exc}") from exc
     ctx = prepared_context(store, args, device_data=data)
+    warm_up_in_background(ctx.service)
     main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
     try:
         if args.web:

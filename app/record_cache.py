@@ -84,6 +84,18 @@ class SortedGroups(Index):
             for group, key in self.keys(kind, new.record):
                 bisect.insort(self.groups.setdefault(group, []), key)
 
+    def build(self, tables: dict[str, Table]) -> None:
+        """All at once: each group's keys sorted once, not inserted one by one."""
+        self.clear()
+        for kind in self.kinds:
+            for entry in tables[kind].values():
+                if entry.record is not None:
+                    for group, key in self.keys(kind, entry.record):
+                        self.groups.setdefault(group, []).append(key)
+        for keys in self.groups.values():
+            keys.sort()
+        self.built = True
+
 
 class Matching(Index):
     """The (kind, id) of the entries `wanted(kind, entry)` picks, e.g. records with feedback."""
@@ -133,6 +145,18 @@ class Timeline(Index):
             key = (self.time(new.record), -self.kinds.index(kind), -seq, kind, record_id)
             bisect.insort(self.keys, key)
             self._key[at] = key
+
+    def build(self, tables: dict[str, Table]) -> None:
+        """All at once: the keys sorted once, not inserted one by one."""
+        self.clear()
+        for kind in self.kinds:
+            for record_id, entry in tables[kind].items():
+                at = (kind, record_id)
+                seq = self._seq[at] = next(self._next)
+                if entry.record is not None:
+                    self._key[at] = (self.time(entry.record), -self.kinds.index(kind), -seq, kind, record_id)
+        self.keys = sorted(self._key.values())
+        self.built = True
 
     def newest(self, limit: int) -> list[tuple[str, str]]:
         return [(kind, record_id) for *_, kind, record_id in reversed(self.keys[-limit:])] if limit else []

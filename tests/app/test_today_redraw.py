@@ -82,3 +82,28 @@ def test_the_headline_follows_a_redraw(service, add_employer):
     )
     assert view.redraw() is True
     assert "Due · 1 due today · 1 overdue" in texts(view.content)
+
+
+def test_after_the_warm_up_the_first_today_reads_nothing_from_the_store(service, store, add_employer):
+    """app.main warms the service on a thread at start; Today's first read then finds it all in memory."""
+    from app.state.today import RECENT_LIMIT, UPCOMING_DAYS
+
+    cafe = add_employer("Riverside Café")
+    service.save(
+        EmployerVisit(
+            employer_id=cafe.id, occurred_at=NOW, next_step="Send the leaflet", next_step_on=NOW.date()
+        )
+    )
+    fresh = type(service)(store, clock=service.clock, new_id=service.new_id)
+    fresh.warm_up(NOW.date(), horizon_days=UPCOMING_DAYS, recent=RECENT_LIMIT)
+    listed: list[str] = []
+    listing = store.all
+
+    def counted(kind: str, *args: object, **kwargs: object) -> object:
+        listed.append(kind)
+        return listing(kind, *args, **kwargs)  # type: ignore[arg-type]
+
+    store.all = counted  # type: ignore[method-assign]
+    state = TodayState(fresh, sync_status=NoSync())
+    assert [item.title for item in state.due] == ["Riverside Café"] and len(state.recent) == 1
+    assert listed == []  # nothing decoded again

@@ -13,6 +13,7 @@ What each answer means for the photo (it always stays on the phone):
     409 record_not_synced    waits: the record has not reached the server yet
     409 upload_offset_mismatch   resume from ``details.received_bytes``... by asking the status
     422 checksum_mismatch    waits: the server dropped the bytes, the next pass sends them again
+    404 not_found            waits: the declaration is gone (abandoned), the next pass declares again
     413, 415, 403, other 4xx ``refused``, with the server's reason shown on the record
     401, 426                 raised: the runner signs out or asks for an update, as for records
 """
@@ -29,7 +30,7 @@ from sync.wire import WireError
 CHUNK_BYTES = 256 * 1024
 MAX_PER_PASS = 4
 UNREADABLE = "The photo could not be read on this phone."
-RETRY_CODES = frozenset({"record_not_synced", "checksum_mismatch", "upload_offset_mismatch"})
+RETRY_CODES = frozenset({"record_not_synced", "checksum_mismatch", "upload_offset_mismatch", "not_found"})
 
 
 @dataclass(frozen=True)

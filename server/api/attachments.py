@@ -5,12 +5,14 @@
     GET /attachments/{id}           how many bytes the server has (resume from there)
     PUT /attachments/{id}/content   one chunk, raw bytes, `Content-Range: bytes START-END/TOTAL`
 
-Each answers ``{id, size, received_bytes, complete}``. The device's own records only.
+Each answers ``{id, size, received_bytes, complete}``. The device's own records only. A 404 from
+the last two: the declaration is gone (abandoned, or its bytes refused): declare it again.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
@@ -96,6 +98,7 @@ def declare(
                     content_type=body.content_type,
                     clock=clock,
                     team_cap_bytes=settings.photo_storage_per_team_bytes,
+                    abandoned_after=timedelta(days=settings.photo_upload_abandoned_days),
                 )
             break
         except IntegrityError:

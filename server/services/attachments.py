@@ -11,13 +11,18 @@ An upload is resumable and idempotent by the phone's attachment id:
    ``photo_storage_full`` with ``details.team_limit_bytes``, ``used_bytes`` and ``size``: the phone
    marks it refused with the message and keeps it. Every upload the team has declared counts, at
    its declared size, finished or not, so two phones never both fill the last of the space (team
-   declarations queue on the team's row); a declaration that is never finished keeps its share.
+   declarations queue on the team's row). A declaration left unfinished for
+   ``Settings.photo_upload_abandoned_days`` is abandoned: the team's next declaration deletes it
+   (with any bytes it got) before counting. No photo is lost: the phone keeps each photo until the
+   server has it whole, declares it again on its next pass, and hears 404 if it was sending
+   chunks to a declaration just deleted (it declares again on the pass after).
 2. ``append`` adds one chunk at the offset the server has reached (``received``), under the row's
    lock; another offset is a 409 with ``details.received_bytes`` to resume from. A repeat of a
    finished upload answers its state and stores nothing.
 3. The last chunk completes it: the bytes must match the SHA-256 and decode as a JPEG or PNG of
-   sane dimensions (Pillow). Otherwise the bytes are dropped (``received`` back to 0) and the
-   caller hears 422 ``checksum_mismatch`` or 415 ``not_an_image``.
+   sane dimensions (Pillow). Otherwise the declaration is deleted with its bytes (it no longer
+   counts toward the cap) and the caller hears 422 ``checksum_mismatch`` (the phone declares it
+   again and sends it again) or 415 ``not_an_image``.
 
 Bytes live in the database: the API keeps no state of its own behind a load balancer, and no file
 on disk. Nothing is deleted for good: archiving a record is a tombstone that keeps the record row,
@@ -30,9 +35,9 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.domain.clock import Clock
@@ -47,6 +52,7 @@ MAX_PIXELS = 40_000_000
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 MIB = 1024 * 1024
+ABANDONED_AFTER = timedelta(days=7)  # Settings.photo_upload_abandoned_days's default
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,10 @@ def declare(
     content_type: str,
     clock: Clock,
     team_cap_bytes: int = 0,
+    abandoned_after: timedelta = ABANDONED_AFTER,
 ) -> tuple[UploadState, bool]:
     """The upload's state and whether this call created it. `team_cap_bytes`: the team's photo
-    storage cap (0: none)."""
+    storage cap (0: none); `abandoned_after`: how long a declaration may stay unfinished."""
     check_id(attachment_id)
     if content_type not in CONTENT_TYPES:
         raise Refused(415, ErrorCode.NOT_AN_IMAGE, "attach a JPEG or PNG photo")
@@ -101,6 +108,9 @@ def declare(
     if kind not in PHOTO_KINDS:
         raise BadRequest(ErrorCode.INVALID_REQUEST, "photos attach to employer visits and job openings")
     record = _owned_record(session, principal=principal, record_id=record_id, kind=kind)
+    if team_cap_bytes > 0:
+        _queue_on_team(session, team_id=principal.team_id)
+    _delete_abandoned(session, team_id=principal.team_id, declared_before=clock.now() - abandoned_after)
     existing = session.get(AttachmentRow, attachment_id)
     if existing is not None:
         same = (existing.team_id, existing.record_pk, existing.size, existing.sha256, existing.content_type)
@@ -134,11 +144,27 @@ def team_photo_bytes(session: Session, *, team_id: str) -> int:
     return int(used or 0)
 
 
-def _check_team_space(session: Session, *, team_id: str, size: int, cap: int) -> None:
+def _queue_on_team(session: Session, *, team_id: str) -> None:
     # The team's row, locked (FOR NO KEY UPDATE: pushes, which only reference it, go on), queues
-    # the team's declarations, so the sum read next holds until this one is committed. SQLite's
+    # the team's declarations, so the sum read later holds until this one is committed. SQLite's
     # write transaction already holds the whole database.
     session.execute(select(Team.id).where(Team.id == team_id).with_for_update(key_share=True))
+
+
+def _delete_abandoned(session: Session, *, team_id: str, declared_before: datetime) -> None:
+    """The team's uploads declared before `declared_before` and still unfinished: they hold no
+    photo (only the start of one, which its phone still has) and no longer keep space."""
+    session.execute(
+        delete(AttachmentRow).where(
+            AttachmentRow.team_id == team_id,
+            AttachmentRow.complete.is_(False),
+            AttachmentRow.created_at < declared_before,
+        ),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _check_team_space(session: Session, *, team_id: str, size: int, cap: int) -> None:
     used = team_photo_bytes(session, team_id=team_id)
     if used + size > cap:
         raise Refused(
@@ -186,8 +212,10 @@ def append(
         return _state(row), None
     problem = _check_photo(row.data, sha256=row.sha256, content_type=row.content_type)
     if problem is not None:
-        row.data, row.received = b"", 0  # start over (or not at all): never keep what failed
-        return _state(row), problem
+        # Never keep what failed, nor its share of the team's space: the phone declares it again
+        # to start over (after a bad checksum) or keeps it (not an image).
+        session.delete(row)
+        return UploadState(id=row.id, size=row.size, received=0, complete=False), problem
     row.complete, row.completed_at = True, clock.now()
     return _state(row), None
 

@@ -21,6 +21,7 @@ import gc
 import io
 import json
 import pickle
+import sys
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -182,7 +183,9 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
         table = op[1]
         touched.add(table)
         if kind == "p":
-            tables.setdefault(table, {})[op[2]] = op[3]
+            doc = op[3]
+            _share_strings(doc)
+            tables.setdefault(table, {})[sys.intern(op[2])] = doc
         elif kind == "d":
             docs = tables.get(table)
             if docs is not None:
@@ -192,6 +195,39 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
         else:
             tables.pop(table, None)
     return touched
+
+
+_SHARED_MAX = 64  # longer text is seldom repeated: not worth hashing
+
+
+def _share_strings(doc: dict[str, Any]) -> None:
+    """Make equal short strings of a freshly decoded document one object each (``sys.intern``).
+
+    States, enum values, ids repeated across tables (a record's id is its key too): stored
+    once, a pickle refers back to them instead of writing them again, so a snapshot has fewer
+    objects to build when the store opens, and the live tables take less memory. Only
+    documents nobody else holds yet come here (just decoded), and a string is immutable."""
+    for key, value in doc.items():
+        kind = type(value)
+        if kind is str:
+            if len(value) <= _SHARED_MAX:
+                doc[key] = sys.intern(value)
+        elif kind is dict:
+            _share_strings(value)
+        elif kind is list:
+            _share_list_strings(value)
+
+
+def _share_list_strings(values: list[Any]) -> None:
+    for index, value in enumerate(values):
+        kind = type(value)
+        if kind is str:
+            if len(value) <= _SHARED_MAX:
+                values[index] = sys.intern(value)
+        elif kind is dict:
+            _share_strings(value)
+        elif kind is list:
+            _share_list_strings(value)
 
 
 @contextmanager

@@ -187,3 +187,29 @@ def test_a_sealed_snapshot_changed_anywhere_does_not_open(tmp_path: Path) -> Non
         changed = bytearray(sealed)
         changed[at] ^= 1
         assert Sealer(SEALED_KEY).open_snapshot(bytes(changed)) is None, at
+
+
+def test_equal_short_strings_are_stored_once_and_stay_so_across_a_reopen(tmp_path: Path) -> None:
+    """States, enum values and a record's id (also its key) are one object each in the live
+    tables, so a snapshot refers back to them instead of holding (and rebuilding) every copy."""
+    path = tmp_path / "store"
+    store = LocalStore.open(path, key=SEALED_KEY)
+    for n in range(3):
+        store.save("employer_visit", {"id": f"v{n}", "purpose": "follow_up"}, op_id=f"op{n}", queued_at="t")
+
+    def check(tables: dict[str, Any]) -> None:
+        visits = tables["employer_visit"]
+        first, *others = [doc["purpose"] for doc in visits.values()]
+        assert others and all(purpose is first for purpose in others)
+        assert all(doc["id"] is key for key, doc in visits.items())
+        states = [row["state"] for row in tables["_sync"].values()]
+        assert all(state is states[0] for state in states)
+
+    check(store.storage.read() or {})
+    assert isinstance(store.storage, JournalStorage)
+    store.storage.compact()
+    store.close()
+    reopened = LocalStore.open(path, key=SEALED_KEY)
+    check(reopened.storage.read() or {})
+    assert [r.data["purpose"] for r in reopened.all("employer_visit")] == ["follow_up"] * 3
+    reopened.close()

@@ -438,39 +438,34 @@ class Run:
 
     def end_to_end(self) -> None:
         from bench import sync as sync_bench
-        from tests.sync.harness import ServerProcess, make_team, migrated_database
 
         n = self.plan.sync_records
+        runs = 5
         rows = self.section("Fieldwork only (no peer measured)")
         self.notes.append(
             "End-to-end sync has no peer here: no Python peer keeps a durable device store and an outbox "
-            "(Kinto's offline client is kinto.js). Each is one run; faults are drawn from bench/sync.py's "
-            "injector, retries back to back."
+            f"(Kinto's offline client is kinto.js). Each is the median of {runs} runs, each on a fresh "
+            "server database and device store; faults are drawn from bench/sync.py's injector, retries "
+            "back to back."
         )
-        with tempfile.TemporaryDirectory(dir=self.workdir) as tmp:
-            database = migrated_database(f"sqlite:///{tmp}/server.db")
-            server = ServerProcess(database.url)
-            server.start()
-            try:
-                for rate in (0.0, 0.3):
-                    step(f"end-to-end sync of {n:,} records, {rate:.0%} of requests faulted")
-                    team = make_team(database)
-                    team.add("bench")
-                    r = sync_bench.run(server, (team, "bench"), Path(tmp), count=n, fault_rate=rate)
-                    assert r["synced"] == n, r
-                    rows.append(
-                        Row(
-                            f"sync {n:,} records device -> API (SQLite) -> device, {rate:.0%} "
-                            "requests faulted",
-                            "records/s",
-                            n / r["seconds"],
-                            higher_is_better=True,
-                            note=f"{r['requests']} requests, {r['faults']} faults, one run",
-                        )
-                    )
-            finally:
-                server.kill()
-                database.dispose()
+        step(f"end-to-end sync of {n:,} records, {runs} runs each with 0% and 30% of requests faulted")
+        measured = sync_bench.measure(n, (0.0, 0.3), runs, workdir=self.workdir)
+        for rate, results in measured.items():
+            assert all(r["synced"] == n for r in results), results
+            seconds = sync_bench.median_of(results, "seconds")
+            rows.append(
+                Row(
+                    f"sync {n:,} records device -> API (SQLite) -> device, {rate:.0%} requests faulted",
+                    "records/s",
+                    n / seconds,
+                    higher_is_better=True,
+                    note=f"median of {runs} runs ({min(r['seconds'] for r in results):.2f}-"
+                    f"{max(r['seconds'] for r in results):.2f} s), "
+                    f"{sync_bench.median_of(results, 'requests'):.0f} requests, "
+                    f"{sync_bench.median_of(results, 'faults'):.0f} faults; "
+                    f"server's own time {sync_bench.median_of(results, 'server'):.2f} s",
+                )
+            )
 
     def load(self) -> None:
         from bench.load import run_load

@@ -45,6 +45,7 @@ from sync.wire import (
     decode_pull_response,
     decode_push_response,
     encode,
+    push_body,
     push_request_body,
 )
 
@@ -116,6 +117,14 @@ class SyncClient:
         """Encode and compress a push body ahead of time: the engine prepares the next batch while
         the current one is in flight, so `push` of that same list only has to send it."""
         body = push_request_body(PushRequest(operations=operations, protocol_version=self._protocol_version))
+        self._keep_prepared(operations, body)
+
+    def prepare_encoded_push(self, operations: list[Operation], encoded: list[bytes]) -> None:
+        """prepare_push for operations the caller has encoded already (sync.wire.operation_json,
+        one each, in order): the body is joined from those bytes, not encoded again."""
+        self._keep_prepared(operations, push_body(encoded, self._protocol_version))
+
+    def _keep_prepared(self, operations: list[Operation], body: bytes) -> None:
         content, headers = _body(body)
         with self._prepared_lock:
             self._prepared[id(operations)] = (operations, content, headers)

@@ -27,7 +27,7 @@ from sync.protocol import (
 )
 from sync.replies import KeepsReplies, SendsReplies, send_waiting_replies
 from sync.store import SyncStore
-from sync.wire import push_request_body
+from sync.wire import operation_json, push_request_body
 
 # The API refuses bodies over 8 MiB (server.settings.Settings.max_body_bytes), measured after gzip
 # is undone, so on exactly the JSON built here. Half of it leaves room for a server or a proxy set
@@ -47,6 +47,15 @@ class PreparesPush(Protocol):
     """An API that can encode a push body ahead of sending it (SyncClient does)."""
 
     def prepare_push(self, operations: list[Operation]) -> None: ...
+
+
+@runtime_checkable
+class PreparesEncodedPush(Protocol):
+    """An API that can build a push body from operations the engine has encoded already, each
+    with sync.wire.operation_json (SyncClient does): the engine encodes each one once, to count
+    the batch's bytes, and the body reuses those bytes."""
+
+    def prepare_encoded_push(self, operations: list[Operation], encoded: list[bytes]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,7 @@ class SyncEngine:
         """The oldest queued operations not in flight, in queue order, within the count and byte
         bounds; and whether the byte bound cut the batch short."""
         batch: list[Operation] = []
+        encoded_batch: list[bytes] = []  # each operation's bytes in the body, encoded once
         size = _EMPTY_BODY_BYTES  # a body is the empty one plus each operation and a comma between
         too_large: list[Operation] = []
         cut = False
@@ -164,20 +174,24 @@ class SyncEngine:
             if len(batch) == self._batch_size:
                 break
             operation = self._operation(entry)
-            encoded = _encoded_bytes(operation)
-            needed = encoded + (1 if batch else 0)
-            if _EMPTY_BODY_BYTES + encoded > self._max_batch_bytes:
+            encoded = operation_json(operation)
+            needed = len(encoded) + (1 if batch else 0)
+            if _EMPTY_BODY_BYTES + len(encoded) > self._max_batch_bytes:
                 too_large.append(operation)  # it cannot go in any batch
             elif batch and size + needed > self._batch_bytes:
                 cut = True
                 break
             else:
                 batch.append(operation)
+                encoded_batch.append(encoded)
                 size += needed
         if too_large:
             self._reject_too_large(too_large, report, total=total, limit_bytes=self._max_batch_bytes)
-        if batch and isinstance(self._api, PreparesPush):
-            self._api.prepare_push(batch)  # here, while the server works on the batch in flight
+        # Here, while the server works on the batch in flight.
+        if batch and isinstance(self._api, PreparesEncodedPush):
+            self._api.prepare_encoded_push(batch, encoded_batch)
+        elif batch and isinstance(self._api, PreparesPush):
+            self._api.prepare_push(batch)
         return batch, cut
 
     def _lower_batch_bytes(self, batch: list[Operation], refused: PayloadTooLarge) -> None:
@@ -307,7 +321,7 @@ def _body_bytes(operations: list[Operation]) -> int:
 
 def _encoded_bytes(operation: Operation) -> int:
     """The bytes one operation adds to a push body, encoded exactly as the client encodes it."""
-    return len(push_request_body(PushRequest(operations=[operation]))) - _EMPTY_BODY_BYTES
+    return len(operation_json(operation))
 
 
 def _too_large(operation: Operation, limit_bytes: int | None) -> SyncOutcome:

@@ -251,6 +251,11 @@ class AttachmentRow(Base):
     any instance behind the load balancer can take the next chunk."""
 
     __tablename__ = "attachments"
+    # The team's photo storage: its sum and the sweep of abandoned uploads (migration 0018).
+    __table_args__ = (
+        Index("ix_attachments_team_complete_created", "team_id", "complete", "created_at",
+              postgresql_include=["size"]),
+    )  # fmt: skip
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the phone's attachment id
     team_id: Mapped[str] = mapped_column(ForeignKey("teams.id"))
     record_pk: Mapped[int] = mapped_column(ForeignKey("records.pk"), index=True)

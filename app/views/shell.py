@@ -5,7 +5,8 @@ handler that updates part of the page loses its automatic update). Every screen 
 its built controls on the page, only the top one visible: Back shows the screen below as it was
 when no record changed and no sync event came since it was built (nothing is rebuilt or resent);
 otherwise a screen with `redraw()` redraws inside its kept controls (Today: only the rows that
-changed are new), and any other is rebuilt. Handler errors are caught
+changed are new), and any other is rebuilt. The last screen of each tab stays too, hidden, and a
+tab tapped again is shown the same way. Handler errors are caught
 here, printed, and shown, because Flet would otherwise swallow them into an error screen.
 """
 
@@ -42,6 +43,9 @@ class Shell:
         # One layer per screen on the stack, only the top one visible (see the module docstring).
         self.layers = ft.Column(expand=True, spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         self._built: dict[int, tuple[ft.Control, tuple[int, int]]] = {}  # id(screen) -> layer, version
+        # The last screen of each tab, kept on the page hidden: a tab tapped again shows it as it
+        # was, or redrawn, instead of building and sending it whole.
+        self._roots: dict[str, Screen] = {}
         self._sync_events = 0
         self.body = ft.Container(self.layers, expand=True, padding=ft.Padding.only(left=16, right=16, top=8))
         page.title = "Fieldwork"
@@ -108,7 +112,8 @@ class Shell:
         self._sync_events += 1  # screens below the top one missed it: Back rebuilds them
         try:
             if event == "revoked":
-                # Job seekers were just wiped: nothing on screen may still show them.
+                # Job seekers were just wiped: nothing on screen may still show them, hidden or not.
+                self._roots.clear()
                 self.go_root("today")
                 return
             on_sync = getattr(self.stack[-1], "on_sync", None) if self.stack else None
@@ -143,7 +148,14 @@ class Shell:
         nav = self.page.navigation_bar
         if isinstance(nav, ft.NavigationBar):
             nav.selected_index = ROOTS.index(name)
-        self.stack = [root_screen(self, name)]
+        kept = self._roots.get(name)
+        if kept is not None:
+            self.stack = [kept]
+            if self._reshow(kept):
+                return
+        screen = root_screen(self, name)
+        self._roots[name] = screen
+        self.stack = [screen]
         self.refresh()
 
     def push(self, screen: Screen) -> None:
@@ -153,22 +165,30 @@ class Shell:
     def back(self) -> None:
         if len(self.stack) > 1:
             self.stack.pop()
-        top = self.stack[-1]
-        built = self._built.get(id(top))
-        version = self._version()
-        if built is not None and built[1] == version:
-            self._show()  # nothing it shows has changed: the same controls, made visible again
-            return
-        redraw = getattr(top, "redraw", None)
-        if built is not None and callable(redraw) and redraw():
-            # It redrew what changed inside the controls it keeps: Flet sends only the difference.
-            self._built[id(top)] = (built[0], version)
-            self._show()
+        if self._reshow(self.stack[-1]):
             return
         refresh = getattr(self.stack[-1], "reload", None)
         if callable(refresh):
             refresh()
         self.refresh()
+
+    def _reshow(self, screen: Screen) -> bool:
+        """Show a screen built before, on top: as it was when nothing it shows has changed, or
+        redrawn inside its own controls when it can (Flet then sends only the difference). False
+        when it has to be built again."""
+        built = self._built.get(id(screen))
+        if built is None:
+            return False
+        version = self._version()
+        if built[1] == version:
+            self._show()  # the same controls, made visible again
+            return True
+        redraw = getattr(screen, "redraw", None)
+        if callable(redraw) and redraw():
+            self._built[id(screen)] = (built[0], version)
+            self._show()
+            return True
+        return False
 
     def _version(self) -> tuple[int, int]:
         """Changes a built screen may be out of date with: the records, and sync events."""
@@ -191,10 +211,11 @@ class Shell:
     def _show(self) -> None:
         """The top screen's layer visible, the layers of the screens below hidden, others dropped."""
         screen = self.stack[-1]
-        on_stack = {id(below) for below in self.stack}
-        self._built = {key: built for key, built in self._built.items() if key in on_stack}
+        kept = [*self._roots.values(), *(s for s in self.stack if s not in self._roots.values())]
+        ids = {id(below) for below in kept}
+        self._built = {key: built for key, built in self._built.items() if key in ids}
         layers = []
-        for below in self.stack:
+        for below in kept:  # in a steady order: switching tabs moves no layer
             built = self._built.get(id(below))
             if built is not None:
                 built[0].visible = below is screen

@@ -113,7 +113,8 @@ def test_back_shows_the_screen_below_as_it_was_unless_something_changed(
     """The screens on the stack stay on the page, only the top one visible: Back to a screen whose
     records did not change shows the same controls (nothing rebuilt or resent); after a save, or a
     sync event it missed, Back redraws Today inside its own controls (the new record among the
-    rows kept) and rebuilds a screen that cannot redraw itself (the Employers list)."""
+    rows kept) and rebuilds a screen that cannot redraw itself (the Employers list). Each tab's last
+    screen stays too, hidden: a tab tapped again shows it the same way."""
     from app.domain.records import EmployerVisit
     from app.state.context import AppContext
     from app.views.screens import log_screen
@@ -144,9 +145,20 @@ def test_back_shows_the_screen_below_as_it_was_unless_something_changed(
     assert shell.layers.controls == [today] and shell._built[id(view)][1] == shell._version()
 
     shell.go_root("employers")
-    (employers,) = shell.layers.controls
+    first, employers = shell.layers.controls
+    assert first is today and not today.visible and employers.visible  # Today kept, hidden
     shell.push(log_screen(shell, "visit"))
     service.save(EmployerVisit(employer_id=cafe.id, occurred_at=service.clock.now()))
     shell.back()
-    (rebuilt,) = shell.layers.controls
+    first, rebuilt = shell.layers.controls
     assert rebuilt is not employers and rebuilt.visible  # no redraw of its own: built again
+
+    shell.go_root("today")  # the tab tapped again: the kept Today, redrawn, not built anew
+    assert shell.layers.controls == [today, rebuilt] and today.visible and not rebuilt.visible
+    assert len(view.state.recent) == 2
+    shell.go_root("employers")  # nothing changed since: shown as it was
+    assert shell.layers.controls == [today, rebuilt] and rebuilt.visible
+
+    shell._sync_event("revoked")  # the team signed this phone out: no kept screen survives
+    (after,) = shell.layers.controls
+    assert after is not today and after.visible

@@ -14,6 +14,8 @@ What each answer means for the photo (it always stays on the phone):
     409 upload_offset_mismatch   resume from ``details.received_bytes``... by asking the status
     422 checksum_mismatch    waits: the server dropped the bytes, the next pass sends them again
     404 not_found            waits: the declaration is gone (abandoned), the next pass declares again
+    413 photo_storage_full   waits, with ``STORAGE_FULL`` shown: declared again once each pass, it
+                             goes up once the team's cap is raised or space is freed
     413, 415, 403, other 4xx ``refused``, with the server's reason shown on the record
     401, 426                 raised: the runner signs out or asks for an update, as for records
 """
@@ -30,6 +32,10 @@ from sync.wire import WireError
 CHUNK_BYTES = 256 * 1024
 MAX_PER_PASS = 4
 UNREADABLE = "The photo could not be read on this phone."
+STORAGE_FULL = (
+    "Waiting: your team's photo storage on the server is full. The photo stays on this phone and "
+    "is sent once the team's limit is raised."
+)
 RETRY_CODES = frozenset({"record_not_synced", "checksum_mismatch", "upload_offset_mismatch", "not_found"})
 
 
@@ -72,6 +78,7 @@ class PhotoSource(Protocol):
     def record_on_server(self, kind: str, record_id: str) -> bool: ...
     def mark_sent(self, attachment_id: str) -> None: ...
     def mark_refused(self, attachment_id: str, reason: str) -> None: ...
+    def mark_waiting(self, attachment_id: str, reason: str) -> None: ...
 
 
 class AttachmentApi(Protocol):
@@ -124,6 +131,10 @@ class PhotoUploader:
                 return report  # the network went: the rest waits for the next pass
             except ProtocolFault as exc:
                 if exc.code in RETRY_CODES:
+                    report.waiting += 1
+                    continue
+                if exc.code == "photo_storage_full":
+                    photos.mark_waiting(photo.id, STORAGE_FULL)
                     report.waiting += 1
                     continue
                 photos.mark_refused(photo.id, _reason(exc))

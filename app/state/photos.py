@@ -2,7 +2,8 @@
 
 Attaching hands the picked bytes to ``app.attachments.PhotoAttacher`` (its own thread shrinks,
 seals and keeps the photo) and returns at once; the screen redraws when the future ends. Rows say
-"Waiting to send", "Sent" or "Not sent: <the server's reason>" (the photo then stays here).
+"Waiting to send" (or why it waits), "Sent" or "Not sent: <the server's reason>" (the photo then
+stays here).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from app.attachments import PhotoAttacher, PhotoRefused, thumbnail
 from app.state.context import AppContext
-from app.store.attachments import REFUSED, SENT, Attachment, PhotoStore
+from app.store.attachments import REFUSED, SENT, WAITING, Attachment, PhotoStore
 from app.store.errors import StoreError
 
 PHOTO_KINDS = frozenset({"employer_visit", "job_opening"})
@@ -96,6 +97,8 @@ class RecordPhotosState:
 
 def _label(entry: Attachment) -> str:
     label = STATE_LABELS.get(entry.state, "Waiting to send")
+    if entry.state == WAITING and entry.reason:
+        return entry.reason  # why it waits (sync.attachments.STORAGE_FULL)
     return f"{label}: {entry.reason}" if entry.state == REFUSED and entry.reason else label
 
 

@@ -1,10 +1,11 @@
 """Photos attached to records: their entries in the store, their sealed files in its folder.
 
 An entry (table ``_attachments``, keyed by the attachment id) names the record it belongs to, the
-shrunk photo's size and SHA-256, and where its upload stands: ``waiting`` (to be sent),
-``sent`` (the server holds it whole) or ``refused`` (the server said no, with the reason; the photo
-stays on the phone). The file is written durably *before* the entry, so an entry always has its
-file; a file without an entry (a kill in between) is never shown and costs only its space.
+shrunk photo's size and SHA-256, and where its upload stands: ``waiting`` (to be sent, with why
+it waits if the server said to wait), ``sent`` (the server holds it whole) or ``refused`` (the
+server said no, with the reason; the photo stays on the phone). The file is written durably
+*before* the entry, so an entry always has its file; a file without an entry (a kill in between)
+is never shown and costs only its space.
 
 Adding a photo never holds the store's lock while sealing or writing the file: a record save
 waits at most for the one small write of the entry. A key rotation that ran meanwhile is caught
@@ -128,6 +129,10 @@ class PhotoStore:
     def mark_refused(self, attachment_id: str, reason: str) -> None:
         """The server will not take it: the photo stays here, with the reason shown."""
         self._set_state(attachment_id, REFUSED, reason)
+
+    def mark_waiting(self, attachment_id: str, reason: str) -> None:
+        """Not taken yet for a reason that passes (the team's storage is full): shown, sent later."""
+        self._set_state(attachment_id, WAITING, reason)
 
     def _set_state(self, attachment_id: str, state: str, reason: str | None) -> None:
         with self._store.lock:

@@ -9,9 +9,9 @@ An upload is resumable and idempotent by the phone's attachment id:
    ``MAX_BYTES`` is a 413 with ``details.limit_bytes``. A photo that would take the team's photo
    storage past its cap (``Settings.photo_storage_per_team_bytes``) is a 413
    ``photo_storage_full`` with ``details.team_limit_bytes``, ``used_bytes`` and ``size``: the phone
-   marks it refused with the message and keeps it. Every upload the team has declared counts, at
-   its declared size, finished or not, so two phones never both fill the last of the space (team
-   declarations queue on the team's row). A declaration left unfinished for
+   keeps it waiting, says why on the photo, and declares it again once each pass. Every upload the
+   team has declared counts, at its declared size, finished or not, so two phones never both fill
+   the last of the space (team declarations queue on the team's row). A declaration left unfinished for
    ``Settings.photo_upload_abandoned_days`` is abandoned: the team's next declaration deletes it
    (with any bytes it got) before counting. No photo is lost: the phone keeps each photo until the
    server has it whole, declares it again on its next pass, and hears 404 if it was sending
@@ -25,8 +25,9 @@ An upload is resumable and idempotent by the phone's attachment id:
    again and sends it again) or 415 ``not_an_image``.
 
 Bytes live in the database: the API keeps no state of its own behind a load balancer, and no file
-on disk. Nothing is deleted for good: archiving a record is a tombstone that keeps the record row,
-what it said (its versions) and its photos, for supervisors (/review/archived) and for an undo.
+on disk. No photo the server has whole is ever deleted (only uploads abandoned or refused, above):
+archiving a record is a tombstone that keeps the record row, what it said (its versions) and its
+photos, for supervisors (/review/archived) and for an undo.
 """
 
 from __future__ import annotations

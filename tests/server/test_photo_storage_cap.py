@@ -3,7 +3,7 @@
 Nothing on the server deletes a record for good (an archive is a tombstone that keeps the record,
 its versions and its photos), so the photos a team keeps are bounded by a cap instead: a
 declaration that would pass it is a 413 `photo_storage_full`, which the phone shows on the photo
-and keeps it; every declared upload counts at its size, finished or not, and declarations of one
+and keeps it waiting; every declared upload counts at its size, finished or not, and declarations of one
 team queue so two never both take the last of the space."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from server.db.database import Database
 from server.db.models import AttachmentRow, RecordRow, Team
 from server.settings import Settings
-from sync.attachments import PhotoUploader
+from sync.attachments import STORAGE_FULL, PhotoUploader
 from sync.client import SyncClient
 from tests.server.test_attachments import chunk, declare, jpeg, visit_of
 from tests.server.world import World, new_id
@@ -84,6 +84,7 @@ class PhoneAlbum:
     photos: dict[str, bytes]
     refused: dict[str, str] = field(default_factory=dict)
     sent: list[str] = field(default_factory=list)
+    waits: dict[str, str] = field(default_factory=dict)  # why a waiting photo waits
 
     @dataclass(frozen=True)
     class Waiting:
@@ -113,8 +114,11 @@ class PhoneAlbum:
     def mark_refused(self, attachment_id: str, reason: str) -> None:
         self.refused[attachment_id] = reason
 
+    def mark_waiting(self, attachment_id: str, reason: str) -> None:
+        self.waits[attachment_id] = reason
 
-def test_the_phone_shows_the_refusal_and_keeps_the_photo(
+
+def test_the_phone_shows_why_the_photo_waits_and_keeps_it(
     live_server: Any, world: World, client: TestClient
 ) -> None:
     album = PhoneAlbum(visit_of(client, world["alice"]), {f"p{n}": PHOTO for n in range(3)})
@@ -123,10 +127,8 @@ def test_the_phone_shows_the_refusal_and_keeps_the_photo(
         report = PhotoUploader(lambda: album, phone).upload_waiting()
     finally:
         phone.close()
-    assert (report.sent, report.refused) == (2, 1)
-    (reason,) = album.refused.values()
-    assert reason.startswith("The server refused the photo: Your team's photo storage is full")
-    assert "too large" not in reason  # not mistaken for the per-photo limit
+    assert (report.sent, report.refused, report.waiting) == (2, 0, 1)
+    assert album.waits == {"p2": STORAGE_FULL} and album.refused == {}  # tried again on later passes
     assert set(album.photos) == {"p0", "p1", "p2"}  # the phone still has all three
 
 

@@ -334,13 +334,13 @@ def sqlalchemy_url(libpq_url: str) -> str:
     return libpq_url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
-def run(database_url: str, label: str) -> None:
+def run(database_url: str, label: str, *, curve_sizes: Sequence[int] = (RECORDS, 100_000, 1_000_000)) -> None:
     payloads = bodies()
     with running_api(database_url) as api:
         push_s = sum(push(api, payloads))
         pulled = pull_back(api)
         assert pulled.records == RECORDS, pulled
-        curve = pull_curve(api, (RECORDS, 100_000, 1_000_000))
+        curve = pull_curve(api, curve_sizes)
     print(f"\nFieldwork API benchmark — {label}, loopback, batches of {BATCH}")
     print("| measure | value |")
     print("| --- | --- |")
@@ -357,13 +357,17 @@ def run(database_url: str, label: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL at 127.0.0.1:5432")
+    parser.add_argument(
+        "--push-only", action="store_true", help="push and pull back only, without the big tables"
+    )
     args = parser.parse_args()
+    sizes: Sequence[int] = () if args.push_only else (RECORDS, 100_000, 1_000_000)
     if not args.postgres:
         with tempfile.TemporaryDirectory() as folder:
-            run(f"sqlite:///{folder}/bench.db", "SQLite")
+            run(f"sqlite:///{folder}/bench.db", "SQLite", curve_sizes=sizes)
         return
     with scratch_postgres() as url:
-        run(sqlalchemy_url(url), "PostgreSQL")
+        run(sqlalchemy_url(url), "PostgreSQL", curve_sizes=sizes)
 
 
 if __name__ == "__main__":

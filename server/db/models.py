@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -241,6 +242,9 @@ class Comment(Base):
     author_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Stamp)
+    # Sent from the record owner's phone (server.services.replies; migration 0019), not written on
+    # the supervisor pages: a supervisor's comment on a record they own is not a reply.
+    is_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AttachmentRow(Base):

@@ -1,14 +1,18 @@
 """The specialist's replies in a record's comment thread, and "reply waiting" for supervisors.
 
-A reply is a comment whose author is the record's owner, sent from the owner's phone with an id
+A reply is a comment the record's owner sends from the phone (``Comment.is_reply``), with an id
 the phone made (sync.protocol.Reply): storing it again is a no-op, so a reply whose answer was
-lost is stored once. Like a supervisor's comment it gives the record a new change number (not a
-new version), so every device, the sender's too, pulls the thread with it; the pulled review names
-the replies (sync.protocol.Review.reply_ids). Its time is the server's: the thread's order, and
+lost is stored once. A comment written on the supervisor pages is never a reply, even on a record
+the supervisor owns (their own phone's visit): it is a supervisor's word there as anywhere. Like
+a supervisor's comment a reply gives the record a new change number (not a new version), so every
+device, the sender's too, pulls the thread with it; the pulled review names the replies
+(sync.protocol.Review.reply_ids). Its time is the server's: the thread's order, and
 whether a supervisor has answered, must not depend on a phone's clock.
 
-"Reply waiting": the record's latest word is the specialist's, a reply newer than every
-supervisor comment and than the last review; a supervisor's comment or review clears it.
+"Reply waiting": the record's latest word is a reply, newer than every supervisor comment and
+than the last review; a supervisor's comment or review clears it. On a supervisor's own record
+their comments on the pages are a supervisor's (they never wait for an answer, and answer any
+reply); a reply from their phone to another supervisor's comment waits like a specialist's.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ def add_reply(
         raise NotFound("no record of yours with this id")
     stored = session.get(Comment, reply_id)
     if stored is not None:
-        if stored.record_pk == row.pk and stored.author_user_id == principal.user_id:
+        if stored.record_pk == row.pk and stored.author_user_id == principal.user_id and stored.is_reply:
             return False  # sent before; its answer was lost
         raise AlreadyExists("this reply id is taken; make a new one")
     session.add(
@@ -73,6 +77,7 @@ def add_reply(
             author_user_id=principal.user_id,
             body=body.strip(),
             created_at=clock.now(),
+            is_reply=True,
         )
     )
     row.seq = last + 1  # every device pulls the thread, the sender's too (its copy is then done)
@@ -92,34 +97,32 @@ def add_reply(
 
 
 def reply_ids(session: Session, *, record_pks: list[int]) -> set[str]:
-    """Ids of the comments on these records that their owners wrote."""
+    """Ids of the replies on these records (sent from their owners' phones)."""
     if not record_pks:
         return set()
     rows = session.scalars(
-        select(Comment.id)
-        .join(RecordRow, RecordRow.pk == Comment.record_pk)
-        .where(Comment.record_pk.in_(record_pks), Comment.author_user_id == RecordRow.owner_user_id)
+        select(Comment.id).where(Comment.record_pk.in_(record_pks), Comment.is_reply.is_(True))
     )
     return set(rows)
 
 
 def reply_waiting_clause() -> ColumnElement[bool]:
     """Whether a record (a row of `records`) has a reply no supervisor has answered: one newer
-    than every other comment on it and than its last review. Never NULL. The comments table is
-    read once for the whole query (replies are few next to records), not once per record."""
+    than every supervisor comment on it (any comment not a reply, the owner's own on the pages
+    too) and than its last review. Never NULL. The comments table is read once for the whole query
+    (replies are few next to records), not once per record."""
     reply, other = aliased(Comment), aliased(Comment)
-    owned, review = aliased(RecordRow), aliased(ReviewRow)
+    review = aliased(ReviewRow)
     answered = exists().where(
         other.record_pk == reply.record_pk,
-        other.author_user_id != owned.owner_user_id,
+        other.is_reply.is_(False),
         other.created_at >= reply.created_at,
     )
     waiting = (
         select(reply.record_pk)
-        .join(owned, owned.pk == reply.record_pk)
         .outerjoin(review, review.record_pk == reply.record_pk)
         .where(
-            reply.author_user_id == owned.owner_user_id,
+            reply.is_reply.is_(True),
             or_(review.reviewed_at.is_(None), reply.created_at > review.reviewed_at),
             ~answered,
         )

@@ -73,10 +73,9 @@ def load_reviews(session: Session, *, record_pks: list[int]) -> dict[int, Review
             User.display_name,
             Comment.body,
             Comment.created_at,
-            Comment.author_user_id == RecordRow.owner_user_id,  # a reply (server.services.replies)
+            Comment.is_reply,  # from the owner's phone (server.services.replies)
         )
         .join(User, User.id == Comment.author_user_id)
-        .join(RecordRow, RecordRow.pk == Comment.record_pk)
         .where(any_of(session, Comment.record_pk, record_pks))
         .order_by(Comment.created_at, Comment.id)
     ).all()

@@ -1,6 +1,7 @@
 """Fidelity: job development per specialist per week, job seekers' first contact and in-work
 support, the openings pipeline, jobs started and how many are competitive, and caseloads
-(definitions in services.metrics); the weekly table, with each week's job starts, as CSV."""
+(definitions in services.metrics); the weekly table, with each week's job starts, as CSV. The
+page and the CSV take their weekly figures from one computation (server.web.fidelity_weeks)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,14 @@ from server.services.metrics import (
     WeekCount,
     caseloads,
     pipeline,
-    recent_weeks,
     seeker_metrics,
     week_bounds,
-    weekly_counts,
 )
-from server.services.outcomes import HeldJob, JobStarts, count_starts, started_between
+from server.services.outcomes import HeldJob
 from server.web.charts import Series, weekly_chart
 from server.web.common import Supervisor, audit_export, render, review_read, team_zone
 from server.web.export_rows import spreadsheet_safe
+from server.web.fidelity_weeks import fidelity_weeks
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 FIRST_CONTACT_LOOKBACK_DAYS = 400
@@ -50,30 +50,26 @@ def fidelity_page(
 ) -> HTMLResponse:
     zone = team_zone(request)
     today = clock.now().astimezone(zone).date()
-    mondays = recent_weeks(today, weeks)
     team = supervisor.team_id
     with review_read(db) as session:
-        members = [
-            (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
-        ]
-        counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
-        seekers = q.team_seekers(session, team_id=team)
-        jobs = q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage)
-        per_seeker = seeker_table(session, team_id=team, seekers=seekers, jobs=jobs, today=today, zone=zone)
+        shown = fidelity_weeks(
+            session, team_id=team, today=today, weeks=weeks, zone=zone, minimum_wage=settings.minimum_wage
+        )
+        per_seeker = seeker_table(
+            session, team_id=team, seekers=shown.seekers, jobs=shown.jobs, today=today, zone=zone
+        )
         openings = q.team_openings(session, team_id=team)
+    members, mondays = shown.specialists, shown.mondays
     names = dict(members)
     per_seeker.sort(key=lambda m: (names.get(m.seeker.owner_id, ""), m.seeker.code))
-    rows = [(name, [counts.get((uid, w)) for w in mondays]) for uid, name in members]
+    rows = [(name, [shown.week(uid, w) for w in mondays]) for uid, name in members]
     chart = weekly_chart(
         mondays,
         [Series(name, [c.face_to_face if c else 0 for c in cells]) for name, cells in rows],
         standard=FIDELITY_CONTACTS_PER_WEEK,
     )
     table = [(name, Markup("".join(map(_week_cell, cells)))) for name, cells in rows]
-    loads = caseloads(seekers)
-    starts = job_starts_in(seekers, jobs, first=mondays[0], today=today)
-    owner_of = {s.record_id: s.owner_id for s in seekers}
-    starts_of = {uid: count_starts(j for j in starts if owner_of[j.seeker_id] == uid) for uid, _ in members}
+    loads = caseloads(shown.seekers)
     context: dict[str, Any] = {
         "user": supervisor,
         "nav": "fidelity",
@@ -88,8 +84,8 @@ def fidelity_page(
         "first_overdue": [m for m in per_seeker if m.first_contact_overdue],
         "support_overdue": [m for m in per_seeker if m.support_overdue],
         "pipeline": pipeline(o.status.value for o in openings),
-        "jobs": count_starts(starts),
-        "jobs_per_specialist": [(name, starts_of[uid]) for uid, name in members],
+        "jobs": shown.all_starts,
+        "jobs_per_specialist": [(name, shown.specialist_starts(uid)) for uid, name in members],
         "minimum_wage": settings.minimum_wage,
         "caseloads": [(name, loads.get(uid, 0)) for uid, name in members],
         "caseload_limit": CASELOAD_LIMIT,
@@ -97,12 +93,6 @@ def fidelity_page(
         "today": today,
     }
     return render(request, "fidelity.html", context)
-
-
-def job_starts_in(seekers: list[Seeker], jobs: list[HeldJob], *, first: date, today: date) -> list[HeldJob]:
-    """The team's job starts from `first` (the first week shown) to today: by the rule of the
-    outcomes' job starts (services.outcomes.started_between), for the same job seekers."""
-    return started_between(jobs, seeker_ids={s.record_id for s in seekers}, first=first, upto=today)
 
 
 def seeker_table(
@@ -202,47 +192,24 @@ def fidelity_csv(
     neutralised against formulas (a name is typed by people)."""
     zone = team_zone(request)
     today = clock.now().astimezone(zone).date()
-    mondays = recent_weeks(today, weeks)
-    team = supervisor.team_id
     with review_read(db) as session:
-        members = [
-            (uid, name) for uid, name, role in team_members(session, team_id=team) if role == "specialist"
-        ]
-        counts = weekly_table(session, team_id=team, mondays=mondays, zone=zone)
-        seekers = q.team_seekers(session, team_id=team)
-        jobs = q.team_jobs(session, team_id=team, minimum_wage=settings.minimum_wage)
+        shown = fidelity_weeks(
+            session,
+            team_id=supervisor.team_id,
+            today=today,
+            weeks=weeks,
+            zone=zone,
+            minimum_wage=settings.minimum_wage,
+        )
     audit_export(db, clock, supervisor, "fidelity-csv")
-    started = starts_per_week(seekers, job_starts_in(seekers, jobs, first=mondays[0], today=today))
     rows = [
         [name, monday.isoformat(), c.face_to_face, c.new_employers, c.repeat_visits, c.in_work_support,
          c.other_contacts, "yes" if c.meets_standard else "no", j.started, j.competitive]
-        for uid, name in members
-        for monday in mondays
-        for c, j in [(counts.get((uid, monday)) or WeekCount(), started.get((uid, monday)) or JobStarts())]
+        for uid, name in shown.specialists
+        for monday in shown.mondays
+        for c, j in [(shown.week(uid, monday) or WeekCount(), shown.week_starts(uid, monday))]
     ]  # fmt: skip
     return csv_response("fieldwork-fidelity.csv", FIDELITY_CSV_COLUMNS, rows)
-
-
-def starts_per_week(seekers: list[Seeker], starts: list[HeldJob]) -> dict[tuple[str, date], JobStarts]:
-    """Job starts per (specialist, week): the job seeker's specialist, the Monday of the start day."""
-    owner_of = {s.record_id: s.owner_id for s in seekers}
-    grouped: dict[tuple[str, date], list[HeldJob]] = {}
-    for job in starts:
-        if job.started_on is not None:
-            monday = job.started_on - timedelta(days=job.started_on.weekday())
-            grouped.setdefault((owner_of[job.seeker_id], monday), []).append(job)
-    return {key: count_starts(jobs) for key, jobs in grouped.items()}
-
-
-def weekly_table(
-    session: Session, *, team_id: str, mondays: list[date], zone: ZoneInfo
-) -> dict[tuple[str, date], WeekCount]:
-    """Counts per (specialist, week) over these consecutive weeks, as the page shows them."""
-    start, _ = week_bounds(mondays[0], zone)
-    _, end = week_bounds(mondays[-1], zone)
-    totals = q.week_totals(session, team_id=team_id, mondays=mondays, zone=zone)
-    firsts_met = q.first_meetings(session, team_id=team_id, start=start, end=end)
-    return weekly_counts(totals, firsts_met, zone=zone, start=start)
 
 
 def csv_response(filename: str, columns: tuple[str, ...], rows: list[list[Any]]) -> Response:

@@ -77,6 +77,8 @@ class DeviceSync:
         self._started = False
         self._was_syncing = False
         self._erasing: asyncio.Task[None] | None = None
+        # How many records need attention; the app counts them from memory (RecordService).
+        self.attention_count: Callable[[], int] = lambda: len(self.store.needs_attention())
 
     # -- life ----------------------------------------------------------------------------------
 
@@ -158,7 +160,7 @@ class DeviceSync:
         return describe(
             self.status,
             pending=self.store.pending_count(),
-            attention=len(self.store.needs_attention()),
+            attention=self.attention_count(),
             now=self.clock.now(),
             notice=self.notice,
         )

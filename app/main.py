@@ -121,6 +121,7 @@ def build_context(
         SyncClient, app_version=APP_VERSION, pending=lambda: sync.store.pending_count()
     )
     service = RecordService(store, clock=clock, new_id=new_id, on_saved=sync.after_save)
+    sync.attention_count = service.attention_count  # from memory, not a pass over the store
     ctx = AppContext(service=service, sync_status=sync, location=NoLocation(), sync=sync)
     # Photos are shrunk and sealed on their own thread, on whichever store the service has now.
     ctx.photos = PhotoAttacher(lambda: PhotoStore(service.store), clock=clock, new_id=new_id)

@@ -268,6 +268,18 @@ class RecordService:
             )
         )
 
+    def attention_count(self) -> int:
+        """How many records the server refused or that ended in a conflict, deleted here or not
+        (as many as `LocalStore.needs_attention` lists), counted from memory."""
+
+        def attention(_kind: str, entry: CachedRecord) -> bool:
+            return entry.sync_state in ATTENTION_STATES
+
+        with self._cache.lock:
+            return len(
+                self._cache.index("attention_all", lambda: Matching(tuple(RECORD_KINDS), attention)).found
+            )
+
     def reviewed_records(self) -> list[StoredRecord]:
         """Records a supervisor asked to change or commented on, not deleted here."""
         return list(

@@ -51,6 +51,7 @@ def views(service: RecordService) -> dict[str, Any]:
         "recent": service.recent_activity(50),
         "recent_8": service.recent_activity(8),
         "attention": stored(service.attention_records()),
+        "attention_count": (service.attention_count(), len(service.store.needs_attention())),
         "reviewed": stored(service.reviewed_records()),
         "visit_stats": service.employer_visit_stats(),
         "visits_to": {e.id: service.visits_to(e.id) for e in service.employers()},
@@ -73,6 +74,8 @@ def fresh(store: LocalStore, clock: FakeClock) -> dict[str, Any]:
 def check(service: RecordService, store: LocalStore, clock: FakeClock) -> dict[str, Any]:
     cached = views(service)
     assert cached == fresh(store, clock)
+    counted, listed = cached["attention_count"]
+    assert counted == listed  # what the sync line says, from memory, is what the store lists
     return cached
 
 
@@ -162,6 +165,11 @@ def test_cached_views_equal_a_fresh_decode_after_every_kind_of_write(
     push_all(store, "rejected", reason="Name already used")
     conflicted = check(service, store, clock)
     assert {row.state for row in conflicted["attention_rows"]} == {"conflict", "rejected"}
+    # an archive the server refuses: the visit is back, and counted on the sync line
+    service.archive("employer_visit", visits[8])
+    push_all(store, "rejected", reason="Supervisor is reviewing it")
+    refused = check(service, store, clock)  # the refused archive puts the visit back, refused
+    assert refused["attention_count"][0] == len(conflicted["attention_rows"]) + 1
 
     # a supervisor's review pulled down
     review = {

@@ -64,3 +64,34 @@ def test_synced_ago_reads_like_a_person_would_say_it():
     assert synced_ago(NOW - timedelta(minutes=59), NOW) == "Synced 59 min ago"
     assert synced_ago(NOW - timedelta(hours=3), NOW) == "Synced at 06:30"
     assert synced_ago(NOW - timedelta(days=2), NOW) == "Synced 2 May, 09:30"
+
+
+def test_the_apps_sync_line_counts_records_needing_attention_from_memory():
+    """app.main wires DeviceSync to count refused and conflicted records from the service's memory
+    (not a pass over the store per screen): the count is what the store lists, after each change."""
+    from app.domain.records import Employer
+    from app.main import build_context
+    from app.store import LocalStore, SyncOutcome
+
+    store = LocalStore.in_memory()
+    ctx = build_context(store)
+    assert ctx.sync is not None
+    ctx.service.save(Employer(name="Kent Valley Care Home"))
+    ctx.service.save(Employer(name="Riverside Café"))
+    assert ctx.sync.summary().attention == 0
+    entry = store.outbox()[0]
+    store.record_outcomes(
+        [SyncOutcome(entry.op_id, entry.kind, entry.record_id, "rejected", reason="Name used")]
+    )
+    listed = len(store.needs_attention())
+    passes: list[int] = []
+    needs_attention = store.needs_attention
+
+    def counted() -> list[object]:
+        passes.append(1)
+        return needs_attention()  # type: ignore[return-value]
+
+    store.needs_attention = counted  # type: ignore[method-assign]
+    assert ctx.sync.summary().attention == listed == 1
+    assert passes == []  # counted from memory
+    store.close()

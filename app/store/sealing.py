@@ -83,9 +83,7 @@ class Sealer:
 
     def open_line(self, sealed: bytes) -> bytes | None:
         """The plaintext of a sealed journal payload, or None if it does not authenticate."""
-        # Every ESC in an escaped line starts a pair, so the first replace finds exactly the
-        # escaped newlines and the second exactly the escaped ESCs.
-        blob = sealed[1:].replace(_ESC + b"\x01", b"\n").replace(_ESC + b"\x02", _ESC)
+        blob = unescape_line(sealed)
         for sealer in (self, *self._older):  # the newest key first: it seals every new line
             plain = sealer._open(blob, _LINE_AAD)
             if plain is not None:
@@ -122,6 +120,28 @@ class Sealer:
             if plain is not None:
                 return plain, sealer is not self
         return None
+
+
+_UNESCAPED = {1: b"\n", 2: _ESC}  # the byte after an ESC -> the byte it stands for
+
+
+def unescape_line(sealed: bytes) -> bytes:
+    """The sealed blob of a journal payload (``SEALED_LINE`` + escaped blob), unescaped.
+
+    Every ESC of an escaped line starts a pair (ESC 1 for a newline, ESC 2 for an ESC), so the
+    pieces between ESCs each start with the second byte of one. One split and join rather than
+    a replace per pair kind: a worst-case reopen unescapes every line of the journal."""
+    pieces = sealed.split(_ESC)
+    if len(pieces) == 1:
+        return sealed[1:]
+    out = [pieces[0][1:]]
+    for piece in pieces[1:]:
+        original = _UNESCAPED.get(piece[0]) if piece else None
+        if original is None:
+            out += (_ESC, piece)  # not a pair this code writes: left as it was (it will not open)
+        else:
+            out += (original, piece[1:])
+    return b"".join(out)
 
 
 def is_sealed_snapshot(blob: bytes) -> bool:

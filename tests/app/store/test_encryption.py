@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from app.domain.enums import Disclosure
 from app.domain.records import EmployerVisit, JobSeeker, SupportCheckIn
 from app.records import RecordService
 from app.store import LocalStore, StoreKeyError
-from app.store.sealing import SEALED_SNAPSHOT_MAGIC, new_key
+from app.store.sealing import SEALED_LINE, SEALED_SNAPSHOT_MAGIC, Sealer, new_key, unescape_line
 
 from .conftest import SEALED_KEY
 
@@ -141,3 +142,33 @@ def test_a_journal_without_its_snapshot_still_refuses_a_wrong_key(tmp_path: Path
 def test_a_key_must_be_32_bytes(tmp_path: Path) -> None:
     with pytest.raises(StoreKeyError):
         LocalStore.open(tmp_path / "store", key=b"short")
+
+
+def _unescape_by_replacing(sealed: bytes) -> bytes:
+    """How a sealed line was unescaped before unescape_line: one replace per pair kind."""
+    return sealed[1:].replace(b"\x1b\x01", b"\n").replace(b"\x1b\x02", b"\x1b")
+
+
+def test_a_sealed_line_opens_to_what_was_sealed_whatever_bytes_it_holds() -> None:
+    sealer = Sealer(SEALED_KEY)
+    rng = random.Random(7)
+    payloads = [b"", b"\n", b"\x1b", b"\x1b\x01\x1b\x02\n\n\x1b\x1b", bytes(range(256)) * 3]
+    payloads += [
+        bytes(rng.choice(b"\n\x1b\x01\x02ab") for _ in range(rng.randrange(200))) for _ in range(200)
+    ]
+    for payload in payloads:
+        sealed = sealer.seal_line(payload)
+        assert b"\n" not in sealed and sealed[:1] == SEALED_LINE
+        assert sealer.open_line(sealed) == payload
+
+
+def test_unescaping_a_line_gives_what_replacing_each_pair_gave_even_for_damaged_lines() -> None:
+    """Damaged lines (an ESC not starting a pair this code writes) do not authenticate anyway,
+    but come out exactly as before."""
+    rng = random.Random(11)
+    lines = [b"~", b"~\x1b", b"~a\x1b", b"~\x1b\x1b\x01", b"~\x1b\x02\x01", b"~\x1bx\x1b\x01"]
+    lines += [
+        b"~" + bytes(rng.choice(b"\x1b\x01\x02\nz") for _ in range(rng.randrange(40))) for _ in range(2000)
+    ]
+    for line in lines:
+        assert unescape_line(line) == _unescape_by_replacing(line), line

@@ -185,7 +185,7 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
         if kind == "p":
             doc = op[3]
             _share_strings(doc)
-            tables.setdefault(table, {})[sys.intern(op[2])] = doc
+            tables.setdefault(table, {})[_intern(op[2])] = doc
         elif kind == "d":
             docs = tables.get(table)
             if docs is not None:
@@ -198,6 +198,7 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
 
 
 _SHARED_MAX = 64  # longer text is seldom repeated: not worth hashing
+_intern = sys.intern  # a global, not an attribute lookup per string
 
 
 def _share_strings(doc: dict[str, Any]) -> None:
@@ -211,7 +212,7 @@ def _share_strings(doc: dict[str, Any]) -> None:
         kind = type(value)
         if kind is str:
             if len(value) <= _SHARED_MAX:
-                doc[key] = sys.intern(value)
+                doc[key] = _intern(value)
         elif kind is dict:
             _share_strings(value)
         elif kind is list:
@@ -223,7 +224,7 @@ def _share_list_strings(values: list[Any]) -> None:
         kind = type(value)
         if kind is str:
             if len(value) <= _SHARED_MAX:
-                values[index] = sys.intern(value)
+                values[index] = _intern(value)
         elif kind is dict:
             _share_strings(value)
         elif kind is list:

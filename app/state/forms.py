@@ -17,7 +17,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from app.domain.errors import DisclosureRefused, ValidationError
-from app.domain.records import Record
+from app.domain.records import Employer, Record
+from app.domain.search import fold
 from app.records import RecordService
 from app.store import StoredRecord, StoreError, StoreFull
 
@@ -25,6 +26,8 @@ from app.store import StoredRecord, StoreError, StoreFull
 # every form's build() keeps calling `parse.check()`, and none needs to change to join in.
 _COLLECTING: ContextVar[dict[str, str] | None] = ContextVar("form_parse_errors", default=None)
 
+RECENT_CHOICES = 4  # employers offered as chips: the most recent few
+EMPLOYER_MATCHES = 6  # what the employer search shows at most: a thumb's worth, never the directory
 DATE_HINT = "YYYY-MM-DD"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -266,3 +269,62 @@ def split_list(text: str) -> list[str]:
     """Comma- or line-separated text as a clean list."""
     parts = text.replace("\n", ",").split(",")
     return [part.strip() for part in parts if part.strip()]
+
+
+class EmployerPicking(FormState):
+    """A form whose employer is picked from the few most recent ones, or found by typing part of
+    its name: the form never lists every employer (a team's directory holds thousands), only the
+    few that match. `employers` is the directory, most recently used first."""
+
+    employers: list[Employer]
+    employer_query = ""  # typed into the employer search
+
+    def pick_employer(self, employer_id: str) -> None:
+        self.set_field("employer_id", employer_id)
+
+    @property
+    def recent_employers(self) -> list[Employer]:
+        return self.employers[:RECENT_CHOICES]
+
+    @property
+    def employer_choices(self) -> list[Employer]:
+        """The chips: the most recent few, and the chosen one when it is not among them (found by
+        search, or the form was opened for it)."""
+        choices = self.recent_employers
+        chosen = self.selected_employer()
+        if chosen is not None and chosen not in choices:
+            choices = [*choices, chosen]
+        return choices
+
+    def selected_employer(self) -> Employer | None:
+        wanted = self.text("employer_id")
+        return self.service.employers_by_id().get(wanted) if wanted else None
+
+    def set_employer_query(self, query: str) -> None:
+        self.employer_query = query
+
+    def employer_matches(self) -> list[Employer]:
+        """At most EMPLOYER_MATCHES employers holding every typed word in their name or address
+        (case and accents aside), those whose name starts with what was typed first, each group
+        most recently used first. Nothing for an empty query: the recent chips are shown."""
+        words = fold(self.employer_query).split()
+        if not words:
+            return []
+        first = " ".join(words)
+        starting: list[Employer] = []
+        containing: list[Employer] = []
+        keys = self.service.employer_search_keys()
+        for employer in self.employers:
+            name, address = keys.get(employer.id, ("", ""))
+            if name.startswith(first):
+                starting.append(employer)
+                if len(starting) == EMPLOYER_MATCHES:
+                    break
+            elif len(containing) < EMPLOYER_MATCHES and all(w in name or w in address for w in words):
+                containing.append(employer)
+        return [*starting, *containing][:EMPLOYER_MATCHES]
+
+    def choose_found_employer(self, employer_id: str) -> None:
+        """A search result tapped: it becomes the employer, and the search is done."""
+        self.employer_query = ""
+        self.pick_employer(employer_id)

@@ -9,10 +9,10 @@ from app.domain.enums import FoundVia, Market, OpeningStatus, Permanence, WageUn
 from app.domain.records import Employer, JobOpening, JobSeeker
 from app.domain.rules import WageRules
 from app.records import RecordService
-from app.state.forms import FormState, Parser, format_date
+from app.state.forms import EmployerPicking, Parser, format_date
 
 
-class OpeningFormState(FormState):
+class OpeningFormState(EmployerPicking):
     title = "Log a job opening"
     noun = "Job opening"
 

@@ -11,18 +11,22 @@ from typing import Any
 from app.domain.enums import ContactMode, GeotagSource, VisitPurpose
 from app.domain.errors import ValidationError
 from app.domain.records import Employer, EmployerVisit, Geotag, JobSeeker
-from app.domain.search import fold
 from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider, accuracy_warning, describe, fallback_geotag
 from app.records import RecordService
-from app.state.forms import FormState, Parser, days_from, format_date, format_time
+from app.state.forms import (
+    RECENT_CHOICES,
+    EmployerPicking,
+    Parser,
+    days_from,
+    format_date,
+    format_time,
+)
 from app.visit_check import CheckRules, LocationCheck, LocationFlag, check_visit_location, format_distance
 
 NEXT_STEP_SHORTCUTS = (("Tomorrow", 1), ("In 1 week", 7), ("In 2 weeks", 14))
-RECENT_CHOICES = 4
-EMPLOYER_MATCHES = 6  # what the employer search shows at most: a thumb's worth, never the directory
 
 
-class VisitFormState(FormState):
+class VisitFormState(EmployerPicking):
     title = "Log a visit"
     noun = "Visit"
 
@@ -43,7 +47,6 @@ class VisitFormState(FormState):
         self.locating = False
         self.new_employer_name = ""
         self.new_employer_error: str | None = None
-        self.employer_query = ""  # typed into the employer search
         self.task_message: str | None = None
         self.reload_choices()
         if base is not None:
@@ -90,57 +93,13 @@ class VisitFormState(FormState):
         self.job_seekers = self.service.recent_job_seekers()
 
     @property
-    def recent_employers(self) -> list[Employer]:
-        return self.employers[:RECENT_CHOICES]
-
-    @property
-    def employer_choices(self) -> list[Employer]:
-        """The chips under "Employer": the most recent few, and the chosen one when it is not
-        among them (found by search, or the form was opened for it)."""
-        choices = self.recent_employers
-        chosen = self.selected_employer()
-        if chosen is not None and chosen not in choices:
-            choices = [*choices, chosen]
-        return choices
-
-    @property
     def recent_job_seekers(self) -> list[JobSeeker]:
         return self.job_seekers[:RECENT_CHOICES]
 
-    def selected_employer(self) -> Employer | None:
-        wanted = self.text("employer_id")
-        return self.service.employers_by_id().get(wanted) if wanted else None
-
-    def set_employer_query(self, query: str) -> None:
-        self.employer_query = query
-
-    def employer_matches(self) -> list[Employer]:
-        """At most EMPLOYER_MATCHES employers holding every typed word in their name or address
-        (case and accents aside), those whose name starts with what was typed first, each group
-        most recently visited first. Nothing for an empty query: the recent chips are shown."""
-        words = fold(self.employer_query).split()
-        if not words:
-            return []
-        first = " ".join(words)
-        starting: list[Employer] = []
-        containing: list[Employer] = []
-        keys = self.service.employer_search_keys()
-        for employer in self.employers:
-            name, address = keys.get(employer.id, ("", ""))
-            if name.startswith(first):
-                starting.append(employer)
-                if len(starting) == EMPLOYER_MATCHES:
-                    break
-            elif len(containing) < EMPLOYER_MATCHES and all(w in name or w in address for w in words):
-                containing.append(employer)
-        return [*starting, *containing][:EMPLOYER_MATCHES]
-
-    def choose_found_employer(self, employer_id: str) -> None:
-        """A search result tapped: it becomes the employer, and the search is done."""
-        self.employer_query = ""
-        self.select_employer(employer_id)
-
     # -- actions ---------------------------------------------------------------------------------
+
+    def pick_employer(self, employer_id: str) -> None:
+        self.select_employer(employer_id)
 
     def select_employer(self, employer_id: str) -> None:
         """Choose the employer; a first visit defaults to introducing IPS, a repeat to follow-up."""

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.state.forms import FormState
-from app.views.widgets import MIN_TARGET, banner, big_button, choice_chips, tagged, text_field
+from app.state.forms import EmployerPicking, FormState
+from app.views.widgets import MIN_TARGET, as_sentence, banner, big_button, choice_chips, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -179,3 +179,62 @@ def save_button(
             shell.refresh()
 
     return ft.Row([big_button(label, ft.Icons.SAVE, shell.handler(save), identifier=identifier)])
+
+
+def employer_picker(
+    shell: Shell, form: EmployerPicking, matches: ft.Column, *, identifier: str = "employer"
+) -> list[ft.Control]:
+    """The recent employers (and the chosen one) as chips, then a search: typing part of a name
+    shows the few employers that match as chips in `matches`, redrawn in place so the keyboard
+    stays. The directory itself is never listed (a team's holds thousands). Identifiers:
+    `{identifier}-choice-N`, `{identifier}-search`, `{identifier}-match-N`."""
+    controls: list[ft.Control] = []
+    choices = [(e.id, e.name) for e in form.employer_choices]
+    if choices:
+        controls.append(
+            choice_chips(
+                choices,
+                form.text("employer_id"),
+                shell.then_refresh(form.pick_employer),
+                identifier=f"{identifier}-choice",
+            )
+        )
+
+    def found() -> list[ft.Control]:
+        query = form.employer_query.strip()
+        if not query:
+            return []
+        employers = form.employer_matches()
+        if not employers:
+            return [ft.Text(f"No employer matches “{query}”. Add it with New employer.", size=15)]
+        return [
+            choice_chips(
+                [(e.id, e.name) for e in employers],
+                form.text("employer_id"),
+                shell.then_refresh(form.choose_found_employer),
+                identifier=f"{identifier}-match",
+            )
+        ]
+
+    def typed(e: Any) -> None:
+        form.set_employer_query(e.control.value or "")
+        matches.controls = found()
+        shell.update_in_place(matches)
+
+    matches.controls = found()
+    controls += [
+        tagged(
+            f"{identifier}-search",
+            ft.TextField(
+                label="Find an employer",
+                hint_text="Type part of the name",
+                value=form.employer_query,
+                prefix_icon=ft.Icons.SEARCH,
+                error=as_sentence(form.errors.get("employer_id")),
+                on_change=shell.handler(typed),
+                text_size=17,
+            ),
+        ),
+        matches,
+    ]
+    return controls

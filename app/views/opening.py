@@ -1,4 +1,5 @@
-"""Log a job opening: employer, title, pay and hours, and where it stands."""
+"""Log a job opening: employer (recent ones as chips, the rest found by typing), title, pay and
+hours, and where it stands."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import flet as ft
 from app.domain.enums import FoundVia, Market, OpeningStatus, Permanence, WageUnit
 from app.domain.labels import options
 from app.state.opening_form import OpeningFormState
-from app.views.forms_common import date_field, disclosure_block, message_banner, save_button
-from app.views.widgets import banner, choice_chips, dropdown, screen, section, text_field
+from app.views.forms_common import date_field, disclosure_block, employer_picker, message_banner, save_button
+from app.views.widgets import banner, choice_chips, screen, section, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -24,6 +25,7 @@ class OpeningView:
         self.title = state.title
         # Redrawn in place as the wage or hours are typed: rebuilding the form would take the keyboard.
         self.wage_hint = ft.Container()
+        self.employer_matches = ft.Column(spacing=8)  # the employer search's results, redrawn in place
 
     def _wage_hint(self) -> ft.Control | None:
         hint = self.state.wage_hint
@@ -57,13 +59,9 @@ class OpeningView:
         ]
         return screen(
             *message_banner(state),
-            dropdown(
+            section(
                 "Employer",
-                [(e.id, e.name) for e in state.employers],
-                state.text("employer_id"),
-                self._set("employer_id"),
-                error=state.errors.get("employer_id"),
-                identifier="opening-employer",
+                *employer_picker(self.shell, state, self.employer_matches, identifier="opening-employer"),
             ),
             text_field(state, "title", "Job title"),
             ft.Row(

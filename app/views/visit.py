@@ -14,10 +14,11 @@ from app.state.visit_form import NEXT_STEP_SHORTCUTS, VisitFormState
 from app.views.forms_common import (
     date_field,
     disclosure_block,
+    employer_picker,
     message_banner,
     save_button,
 )
-from app.views.widgets import as_sentence, banner, choice_chips, screen, section, tagged, text_field
+from app.views.widgets import banner, choice_chips, screen, section, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -93,39 +94,7 @@ class VisitView:
         name shows the few employers that match as chips, redrawn in place so the keyboard stays.
         The directory itself is never listed (a team's holds thousands)."""
         state = self.state
-        controls: list[ft.Control] = []
-        choices = [(e.id, e.name) for e in state.employer_choices]
-        if choices:
-            controls.append(
-                choice_chips(
-                    choices,
-                    state.text("employer_id"),
-                    self.shell.then_refresh(state.select_employer),
-                    identifier="employer-choice",
-                )
-            )
-
-        def typed(e: Any) -> None:
-            state.set_employer_query(e.control.value or "")
-            self.employer_matches.controls = self._match_controls()
-            self.shell.update_in_place(self.employer_matches)
-
-        controls.append(
-            tagged(
-                "employer-search",
-                ft.TextField(
-                    label="Find an employer",
-                    hint_text="Type part of the name",
-                    value=state.employer_query,
-                    prefix_icon=ft.Icons.SEARCH,
-                    error=as_sentence(state.errors.get("employer_id")),
-                    on_change=self.shell.handler(typed),
-                    text_size=17,
-                ),
-            )
-        )
-        self.employer_matches.controls = self._match_controls()
-        controls.append(self.employer_matches)
+        controls = employer_picker(self.shell, state, self.employer_matches)
         if self.adding_employer:
 
             def name_changed(e: Any) -> None:
@@ -168,28 +137,6 @@ class VisitView:
                 )
             )
         return section("Employer", *controls)
-
-    def _match_controls(self) -> list[ft.Control]:
-        """The employers matching the search as chips; a sentence when none match."""
-        state = self.state
-        if not state.employer_query.strip():
-            return []
-        found = state.employer_matches()
-        if not found:
-            return [
-                ft.Text(
-                    f"No employer matches “{state.employer_query.strip()}”. Add it with New employer.",
-                    size=15,
-                )
-            ]
-        return [
-            choice_chips(
-                [(e.id, e.name) for e in found],
-                state.text("employer_id"),
-                self.shell.then_refresh(state.choose_found_employer),
-                identifier="employer-match",
-            )
-        ]
 
     def _start_adding(self) -> None:
         self.adding_employer = True

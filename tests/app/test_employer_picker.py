@@ -12,7 +12,9 @@ import flet as ft
 from app.domain.codec import to_dict
 from app.domain.records import Employer, EmployerVisit
 from app.records import RecordService
-from app.state.visit_form import EMPLOYER_MATCHES, RECENT_CHOICES, VisitFormState
+from app.state.forms import EMPLOYER_MATCHES, RECENT_CHOICES
+from app.state.opening_form import OpeningFormState
+from app.state.visit_form import VisitFormState
 from app.store import LocalStore, RemoteChange
 from app.views.screens import form_screen
 from tests.app.conftest import NOW
@@ -120,3 +122,22 @@ def test_the_recent_chips_stay_few_with_many_employers(service: RecordService, s
     form = VisitFormState(service, employer_id=employers[200].id)
     choices = [e.name for e in form.employer_choices]
     assert len(choices) == RECENT_CHOICES + 1 and choices[-1] == employers[200].name  # and the chosen one
+
+
+def test_the_opening_form_finds_its_employer_the_same_way(service, store):
+    employers = directory(store, 2_000)
+    view = form_screen(FakeShell(service), OpeningFormState(service))
+    tree = view.build()
+    assert not [c for c in walk(tree) if isinstance(c, ft.Dropdown)]
+    search = by_identifier(tree, "opening-employer-search")
+    search.value = "01999"
+    search.on_change(SimpleNamespace(control=search))
+    match = by_identifier(view.employer_matches, "opening-employer-match-0")
+    match.on_select(SimpleNamespace(control=match))
+    chosen = [str(c.label.value) for c in walk(view.build()) if isinstance(c, ft.Chip) and c.selected]
+    assert "Bench employer 01999" in chosen  # shown as the chosen chip
+    state = view.state
+    state.set_field("title", "Warehouse operative")
+    assert state.on_save().ok
+    (opening,) = service.openings()
+    assert opening.employer_id == employers[1_999].id

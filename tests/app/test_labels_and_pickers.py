@@ -403,4 +403,4 @@ def test_errors_beside_fields_read_as_sentences(service):
     assert not form.on_save().ok and form.errors["wage"] == "wage cannot be negative"  # the domain's
     tree = form_screen(FakeShell(service), form).build()
     assert by_identifier(tree, "field-wage").error == "Wage cannot be negative"
-    assert by_identifier(tree, "opening-employer").error_text == "Employer is required"
+    assert by_identifier(tree, "opening-employer-search").error == "Employer is required"

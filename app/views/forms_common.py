@@ -222,19 +222,17 @@ def employer_picker(
         shell.update_in_place(matches)
 
     matches.controls = found()
-    controls += [
-        tagged(
-            f"{identifier}-search",
-            ft.TextField(
-                label="Find an employer",
-                hint_text="Type part of the name",
-                value=form.employer_query,
-                prefix_icon=ft.Icons.SEARCH,
-                error=as_sentence(form.errors.get("employer_id")),
-                on_change=shell.handler(typed),
-                text_size=17,
-            ),
+    search = tagged(
+        f"{identifier}-search",
+        ft.TextField(
+            label="Find an employer",
+            hint_text="Type part of the name",
+            value=form.employer_query,
+            prefix_icon=ft.Icons.SEARCH,
+            error=as_sentence(form.errors.get("employer_id")),
+            on_change=shell.handler(typed),
+            text_size=17,
         ),
-        matches,
-    ]
+    )
+    controls += [ft.Row([ft.Container(search, expand=True)]), matches]  # the form's full width
     return controls

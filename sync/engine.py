@@ -10,7 +10,7 @@ per-operation ids make a repeat harmless.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -26,7 +26,7 @@ from sync.protocol import (
     PushResponse,
 )
 from sync.replies import KeepsReplies, SendsReplies, send_waiting_replies
-from sync.store import SyncStore
+from sync.store import QueuedRecord, SyncStore
 from sync.wire import operation_json, push_request_body
 
 # The API refuses bodies over 8 MiB (server.settings.Settings.max_body_bytes), measured after gzip
@@ -56,6 +56,13 @@ class PreparesEncodedPush(Protocol):
     the batch's bytes, and the body reuses those bytes."""
 
     def prepare_encoded_push(self, operations: list[Operation], encoded: list[bytes]) -> None: ...
+
+
+@runtime_checkable
+class ReadsMany(Protocol):
+    """A store that reads many records at once, each as `get` would (LocalStore does)."""
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> Sequence[QueuedRecord | None]: ...
 
 
 @dataclass(frozen=True)
@@ -168,12 +175,10 @@ class SyncEngine:
         too_large: list[Operation] = []
         cut = False
         # At most one batch is in flight, so twice a batch always leaves a full one after `busy`.
-        for entry in self._store.outbox(limit=2 * self._batch_size):
-            if entry.record_id in busy:
-                continue
-            if len(batch) == self._batch_size:
-                break
-            operation = self._operation(entry)
+        queued = self._store.outbox(limit=2 * self._batch_size)
+        entries = [entry for entry in queued if entry.record_id not in busy][: self._batch_size]
+        for entry, stored in zip(entries, self._queued_records(entries), strict=True):
+            operation = _operation(entry, stored)
             encoded = operation_json(operation)
             needed = len(encoded) + (1 if batch else 0)
             if _EMPTY_BODY_BYTES + len(encoded) > self._max_batch_bytes:
@@ -267,24 +272,31 @@ class SyncEngine:
             if not page.has_more:
                 return
 
-    def _operation(self, entry: OutboxEntry) -> Operation:
-        stored = self._store.get(entry.kind, entry.record_id)
-        base_version = stored.sync.server_version if stored else 0
-        if entry.deleted or stored is None:
-            return Operation(
-                op_id=entry.op_id,
-                kind=entry.kind,  # type: ignore[arg-type]
-                record_id=entry.record_id,
-                base_version=base_version,
-                delete=True,
-            )
+    def _queued_records(self, entries: list[OutboxEntry]) -> list[QueuedRecord | None]:
+        """The stored record of each entry: in one read when the store can (LocalStore can)."""
+        if isinstance(self._store, ReadsMany):
+            return list(self._store.get_many([(entry.kind, entry.record_id) for entry in entries]))
+        return [self._store.get(entry.kind, entry.record_id) for entry in entries]
+
+
+def _operation(entry: OutboxEntry, stored: QueuedRecord | None) -> Operation:
+    """The operation that sends a queued entry, built on the stored record's server version."""
+    base_version = stored.sync.server_version if stored else 0
+    if entry.deleted or stored is None:
         return Operation(
             op_id=entry.op_id,
             kind=entry.kind,  # type: ignore[arg-type]
             record_id=entry.record_id,
             base_version=base_version,
-            data=dict(stored.data),
+            delete=True,
         )
+    return Operation(
+        op_id=entry.op_id,
+        kind=entry.kind,  # type: ignore[arg-type]
+        record_id=entry.record_id,
+        base_version=base_version,
+        data=dict(stored.data),
+    )
 
 
 def _outcome(result: OperationResult, sent: Operation) -> SyncOutcome:

@@ -257,6 +257,22 @@ class LocalStore:
         with self._lock:
             return self._record(kind, record_id, include_deleted=True)
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> list[StoredRecord | None]:
+        """``get`` for each (kind, record id), in order, under one lock and one read of the sync
+        table: the sync engine reads a batch of queued records at once."""
+        for kind in {kind for kind, _ in keys}:
+            check_kind(kind)
+        with self._lock:
+            syncs = self._db.table(SYNC).raw_table()
+            tables = {kind: self._db.table(kind).raw_table() for kind in {kind for kind, _ in keys}}
+            found: list[StoredRecord | None] = []
+            for kind, record_id in keys:
+                doc = tables[kind].get(record_id)
+                found.append(
+                    None if doc is None else stored_record(kind, doc, syncs.get(row_key(kind, record_id)))
+                )
+            return found
+
     def all(self, kind: str) -> list[StoredRecord]:
         """Every record of ``kind`` except those deleted locally."""
         check_kind(kind)

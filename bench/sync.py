@@ -67,7 +67,16 @@ from tests.sync.harness import (  # noqa: E402
 QUICK_FAULTS = [f for f in Fault if f not in SLOW_FAULTS]
 # The store calls counted as the device's store time (the sync engine's and the runner's).
 STORE_CALLS = frozenset(
-    {"outbox", "get", "record_outcomes", "apply_remote", "bump_attempts", "pending_count", "cursor"}
+    {
+        "outbox",
+        "get",
+        "get_many",
+        "record_outcomes",
+        "apply_remote",
+        "bump_attempts",
+        "pending_count",
+        "cursor",
+    }
 )
 
 

@@ -266,11 +266,11 @@ class LocalStore:
             syncs = self._db.table(SYNC).raw_table()
             tables = {kind: self._db.table(kind).raw_table() for kind in {kind for kind, _ in keys}}
             found: list[StoredRecord | None] = []
-            for kind, record_id in keys:
-                doc = tables[kind].get(record_id)
-                found.append(
-                    None if doc is None else stored_record(kind, doc, syncs.get(row_key(kind, record_id)))
-                )
+            with paused_gc():  # as in _listing: a batch of copies, no cycles to look for
+                for kind, record_id in keys:
+                    doc = tables[kind].get(record_id)
+                    sync = syncs.get(row_key(kind, record_id))
+                    found.append(None if doc is None else stored_record(kind, doc, sync))
             return found
 
     def all(self, kind: str) -> list[StoredRecord]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import os
 import platform
 import sys
@@ -290,6 +291,9 @@ def warm_up_in_background(service: RecordService) -> threading.Thread:
             service.warm_up(service.clock.now().date(), horizon_days=UPCOMING_DAYS, recent=RECENT_LIMIT)
         except Exception:  # the first screen reads the same again, and shows any error there
             traceback.print_exc(file=sys.stderr)
+        # The records decoded now live as long as the process: the garbage collector need not walk
+        # them on each full pass, which with a big store would stall whichever tap it lands in.
+        gc.freeze()
 
     thread = threading.Thread(target=warm, name="warm-up", daemon=True)
     thread.start()

@@ -107,3 +107,17 @@ def test_after_the_warm_up_the_first_today_reads_nothing_from_the_store(service,
     state = TodayState(fresh, sync_status=NoSync())
     assert [item.title for item in state.due] == ["Riverside Café"] and len(state.recent) == 1
     assert listed == []  # nothing decoded again
+
+
+def test_the_start_warm_up_sets_the_decoded_records_aside_from_the_garbage_collector(service, add_employer):
+    import gc
+
+    from app.main import warm_up_in_background
+
+    add_employer("Riverside Café")
+    gc.unfreeze()
+    try:
+        warm_up_in_background(service).join()
+        assert gc.get_freeze_count() > 0  # a full collection no longer walks them
+    finally:
+        gc.unfreeze()

@@ -14,7 +14,8 @@ WAL passes WAL_AUTOCHECKPOINT_PAGES (a bound, normally never reached), and a thr
 Database's own runs a PASSIVE checkpoint after write transactions commit, off the request path
 (_Checkpointer). JOURNAL_SIZE_LIMIT truncates a WAL grown past it when it is next reset. Several
 API processes on one file each have their own checkpointer: SQLite lets one checkpoint run at a
-time, and a PASSIVE one that finds another running just returns.
+time, and a PASSIVE one that finds another running just returns (the next write's copies what
+it left).
 
 On PostgreSQL both are ordinary READ COMMITTED transactions; writers order themselves on the
 team's change-counter row (server.services.changes).

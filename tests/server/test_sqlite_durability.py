@@ -6,7 +6,9 @@ rather than inside a request's commit; the WAL file stays bounded however many w
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -74,3 +76,42 @@ def test_a_disposed_database_stops_its_checkpoint_thread(db: Database) -> None:
     assert checkpointer is not None and checkpointer.wait_idle(timeout=30)
     db.dispose()
     assert checkpointer.stopped()
+
+
+def test_two_databases_on_one_file_write_and_checkpoint_side_by_side(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As two API processes on one SQLite file: each has its own checkpoint thread, SQLite runs
+    one checkpoint at a time, and neither loses a write or logs a failed checkpoint."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = Database(url, checkpoint_idle=0), Database(url, checkpoint_idle=0)
+    try:
+        with first.write() as session:
+            session.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"))
+        row = os.urandom(128 * 1024)
+        writes = 40
+        for n in range(writes):
+            with (first if n % 2 else second).write() as session:
+                session.execute(text("INSERT INTO blobs (body) VALUES (:body)"), {"body": row})
+        for db in (first, second):
+            assert db.checkpointer is not None and db.checkpointer.wait_idle(timeout=30)
+            assert db.checkpointer.completed >= writes // 2
+        # One checkpoint may have found the other's running and left the last frames to the
+        # next write's: after that one, every frame is in the database file...
+        with first.write() as session:
+            session.execute(text("DELETE FROM blobs WHERE id = 1"))
+        assert first.checkpointer is not None and first.checkpointer.wait_idle(timeout=30)
+        busy, frames, copied = first.checkpointer.last_result or (1, -1, -2)
+        assert busy == 0 and frames == copied
+        with second.write() as session:  # ...so the WAL starts over, instead of growing
+            session.execute(text("DELETE FROM blobs WHERE id = 2"))
+        assert second.checkpointer is not None and second.checkpointer.wait_idle(timeout=30)
+        with closing(sqlite3.connect(tmp_path / "shared.db")) as raw:
+            _busy, wal_frames, _copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert 0 < wal_frames < 100  # this one write's pages, not the forty-odd writes' before it
+        with second.read() as session:
+            assert session.execute(text("SELECT count(*) FROM blobs")).scalar() == writes - 2
+    finally:
+        first.dispose()
+        second.dispose()
+    assert "checkpoint failed" not in caplog.text

@@ -89,7 +89,56 @@ def _build(cls: type, data: typing.Mapping[str, Any]) -> Any:
             errors[name] = str(exc)
     if errors:
         raise ValidationError(errors)
-    return cls(**values)
+    return _constructor(cls)(values)
+
+
+Constructor = typing.Callable[[dict[str, Any]], Any]
+_CONSTRUCTORS: dict[type, Constructor] = {}
+
+
+def _constructor(cls: type) -> Constructor:
+    """What cls(**values) builds, for the decoded fields of `cls`.
+
+    A frozen dataclass's __init__ sets each field through object.__setattr__, a call per field
+    on every record decoded. For a plain one (every field in __init__ with a default, no
+    __post_init__) the instance's __dict__ is filled directly instead, in field order as
+    __init__ fills it, with the same defaults; any other class is called as before."""
+    make = _CONSTRUCTORS.get(cls)
+    if make is None:
+        make = _CONSTRUCTORS[cls] = _direct_constructor(cls) or (lambda values: cls(**values))
+    return make
+
+
+def _direct_constructor(cls: type) -> Constructor | None:
+    fields = dataclasses.fields(cls)
+    if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__") or not all(f.init for f in fields):
+        return None
+    missing = dataclasses.MISSING
+    defaults: dict[str, Any] = {}  # every field, in field order
+    factories: list[tuple[str, typing.Callable[[], Any]]] = []
+    for f in fields:
+        if f.default is not missing:
+            defaults[f.name] = f.default
+        elif f.default_factory is not missing:
+            defaults[f.name] = None
+            factories.append((f.name, f.default_factory))
+        else:
+            return None  # a required field: cls(**values) says which is missing
+    count, new = len(defaults), object.__new__
+
+    def make(values: dict[str, Any]) -> Any:
+        instance: Any = new(cls)
+        if len(values) == count:  # every field decoded, and _build decodes in field order
+            instance.__dict__.update(values)
+        else:
+            full = dict(defaults)
+            for name, factory in factories:
+                full[name] = factory()  # a fresh list each time, as __init__ makes
+            full.update(values)
+            instance.__dict__.update(full)
+        return instance
+
+    return make
 
 
 def _decoder(hint: Any) -> Decoder:
@@ -127,8 +176,16 @@ def _decoder(hint: Any) -> Decoder:
 
 def _enum_decoder(enum: type[Enum]) -> Decoder:
     allowed = ", ".join(str(member.value) for member in enum)
+    # What enum(value) looks up first, read directly: calling the class costs several times more.
+    members = enum._value2member_map_
 
     def decode_enum(value: Any) -> Enum:
+        try:
+            member = members.get(value)
+        except TypeError:  # unhashable: the class's own lookup refuses it as before
+            member = None
+        if member is not None:
+            return member
         try:
             return enum(value)
         except ValueError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -65,6 +66,13 @@ class ReadsMany(Protocol):
     def get_many(self, keys: Sequence[tuple[str, str]]) -> Sequence[QueuedRecord | None]: ...
 
 
+@runtime_checkable
+class DefersCompaction(Protocol):
+    """A store whose housekeeping can wait for the end of a pass (LocalStore's can)."""
+
+    def compaction_deferred(self) -> AbstractContextManager[None]: ...
+
+
 @dataclass(frozen=True)
 class Progress:
     done: int
@@ -107,10 +115,14 @@ class SyncEngine:
         """Push everything queued, then pull everything new. Raises SyncError when cut off;
         whatever completed before that is already durable, so the next pass resumes from there."""
         report = SyncReport()
-        self.push_outbox(report)
-        if isinstance(self._store, KeepsReplies) and isinstance(self._api, SendsReplies):
-            report.requests += send_waiting_replies(self._store, self._api)  # their records are up
-        self.pull_changes(report)
+        # The store's housekeeping (LocalStore folds its journal into a snapshot) waits for the
+        # end of the pass instead of stalling it between batches; each write is durable as ever.
+        deferred = self._store.compaction_deferred() if isinstance(self._store, DefersCompaction) else None
+        with deferred or nullcontext():
+            self.push_outbox(report)
+            if isinstance(self._store, KeepsReplies) and isinstance(self._api, SendsReplies):
+                report.requests += send_waiting_replies(self._store, self._api)  # their records are up
+            self.pull_changes(report)
         return report
 
     def push_outbox(self, report: SyncReport) -> None:

@@ -129,6 +129,7 @@ class JournalStorage(ApplyingStorage):
         self._journal_bytes = 0
         self._snapshot_bytes = 0
         self._next_compaction = 0
+        self._deferral = 1  # > 1 while compactions wait for a burst of writes (defer_compaction)
         self._broken: str | None = None
         try:
             if not self.path.is_dir():
@@ -272,8 +273,21 @@ class JournalStorage(ApplyingStorage):
             raise
         self._journal_bytes += len(line)
 
+    def defer_compaction(self, bound: int) -> None:
+        """With `bound` > 1, housekeeping compactions wait until the journal is `bound` times
+        the size that usually triggers one (a sync pass writes down one batch after another);
+        with 1, they are back to normal and the one held back, if due, runs now. Every
+        transaction is fsynced to the journal as before: only folding it into a snapshot waits,
+        and a full-state write is still folded at once. Callers hold the store's lock."""
+        self._deferral = max(bound, 1)
+        if bound <= 1 and self._fd is not None and self._broken is None:  # not closed or broken
+            self._after_apply()
+
     def _after_apply(self) -> None:
-        if self._journal_bytes <= self._next_compaction:
+        limit = self._next_compaction
+        if self._deferral > 1 and limit > 0:
+            limit = max(limit, self._deferral * self.compaction_threshold())
+        if self._journal_bytes <= limit:
             return
         try:
             self._compact()

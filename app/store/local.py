@@ -13,7 +13,8 @@ from __future__ import annotations
 import heapq
 import operator
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -338,6 +339,22 @@ class LocalStore:
         return stored_record(kind, doc, sync)
 
     # -- sync ----------------------------------------------------------------------------
+
+    @contextmanager
+    def compaction_deferred(self, bound: int = 4) -> Iterator[None]:
+        """Compactions wait while a sync pass writes (JournalStorage.defer_compaction), until
+        the journal is `bound` times its usual size; the one held back runs at the end."""
+        storage = self._storage
+        if not isinstance(storage, JournalStorage):
+            yield
+            return
+        with self._lock:
+            storage.defer_compaction(bound)
+        try:
+            yield
+        finally:
+            with self._lock:
+                storage.defer_compaction(1)
 
     def record_outcomes(self, outcomes: Sequence[SyncOutcome]) -> None:
         """Record push results in one durable write; unknown or stale op ids are ignored."""

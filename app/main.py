@@ -17,8 +17,6 @@ import gc
 import os
 import platform
 import sys
-import threading
-import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -148,9 +146,10 @@ def make_main(
 ) -> Callable[[ft.Page], Awaitable[None]]:
     code_used = False
     geocoding_started = False
+    records_set_aside = False
 
     async def main(page: ft.Page) -> None:
-        nonlocal code_used, geocoding_started
+        nonlocal code_used, geocoding_started, records_set_aside
         location: LocationProvider = NoLocation()
         if use_gps:
             # A service control: created per page, inside main, and kept referenced by the provider.
@@ -160,6 +159,12 @@ def make_main(
         shell = Shell(page, dataclasses.replace(ctx, location=location))
         use_emoji_font(page)  # a browser has no emoji font offline (app/views/fonts.py)
         shell.go_root("today")
+        if not records_set_aside:
+            # The records Today just decoded live as long as the process: the garbage collector
+            # need not walk them on each full pass, which with a big store would stall whichever
+            # tap it lands in.
+            records_set_aside = True
+            gc.freeze()
         sync = ctx.sync
         if ctx.geocoder is not None and not geocoding_started:
             # Once per process: employers saved offline get their map location when online.
@@ -280,26 +285,6 @@ def prepared_context(store: LocalStore, args: argparse.Namespace, *, device_data
     return ctx
 
 
-def warm_up_in_background(service: RecordService) -> threading.Thread:
-    """Decode the store and derive what Today shows on a thread, while the browser loads the app:
-    its first Today then reads from memory (the cache's lock makes a first screen that comes
-    sooner wait for the same work, never do it twice)."""
-    from app.state.today import RECENT_LIMIT, UPCOMING_DAYS
-
-    def warm() -> None:
-        try:
-            service.warm_up(service.clock.now().date(), horizon_days=UPCOMING_DAYS, recent=RECENT_LIMIT)
-        except Exception:  # the first screen reads the same again, and shows any error there
-            traceback.print_exc(file=sys.stderr)
-        # The records decoded now live as long as the process: the garbage collector need not walk
-        # them on each full pass, which with a big store would stall whichever tap it lands in.
-        gc.freeze()
-
-    thread = threading.Thread(target=warm, name="warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
 def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[None]]:
     """On a phone the store's key is in secure storage, which answers only once there is a page:
     the store is opened inside main (once per process)."""
@@ -337,7 +322,6 @@ def run(argv: Sequence[str] | None = None) -> None:
     except StoreError as exc:
         raise SystemExit(f"{CANNOT_OPEN} {exc}") from exc
     ctx = prepared_context(store, args, device_data=data)
-    warm_up_in_background(ctx.service)
     main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
     try:
         if args.web:

@@ -333,17 +333,6 @@ class RecordService:
 
         return self._cache.index("visits_by_employer", lambda: SortedGroups(("employer_visit",), keys))
 
-    def warm_up(self, today: date, *, horizon_days: int, recent: int) -> None:
-        """Read the store and derive what the first screen and the forms show (call it on a thread
-        at start: the page's first Today then finds it in memory, with fifty thousand records)."""
-        self.due_items(today, horizon_days=horizon_days)
-        self.recent_activity(recent)
-        self.attention_records()
-        self.reviewed_records()
-        self.recent_employers()
-        self.recent_job_seekers()
-        self.employer_visit_stats()
-
     def pending_count(self) -> int:
         return int(self.store.pending_count())
 

@@ -46,7 +46,7 @@ from bench import server as api_bench  # noqa: E402
 from bench.results import Curve, Results, Row, write  # noqa: E402
 
 REVIEW_TIMEOUT_S = 420
-UI_TIMEOUT_S = 900
+UI_TIMEOUT_S = 1200
 UI_FLOOR = "floor: tap the selected Today tab (event round trip)"
 
 
@@ -70,7 +70,7 @@ class Plan:
     peers: bool = True
     postgres: bool = True
     # bench/ui.py: the field app in Chromium at phone size, per store; medians of ui_samples taps
-    ui_sizes: tuple[str, ...] = ("demo", "5k", "2k-employers")
+    ui_sizes: tuple[str, ...] = ("demo", "5k", "2k-employers", "50k")
     ui_samples: int = 10
     ui_starts: int = 3  # a process start is ~10 s of the 15 minutes; `python bench/ui.py` alone takes 10
 

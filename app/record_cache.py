@@ -162,6 +162,61 @@ class Timeline(Index):
         return [(kind, record_id) for *_, kind, record_id in reversed(self.keys[-limit:])] if limit else []
 
 
+class Sorted(Index):
+    """The records of `sorted_kinds` that `key(kind, record, tables)` gives a key (None: left out),
+    as (key, kind, id) in order in `keys`. Another kind in `kinds` is one the keys read (through
+    `tables`, the live tables): a change of it that `stale(kind, old, new)` says matters rebuilds
+    the whole index on its next read."""
+
+    def __init__(
+        self,
+        sorted_kinds: tuple[str, ...],
+        key: Callable[[str, Any, dict[str, Table]], tuple[Any, ...] | None],
+        *,
+        reads: tuple[str, ...] = (),
+        stale: Callable[[str, CachedRecord | None, CachedRecord | None], bool] = lambda *_: True,
+    ) -> None:
+        super().__init__()
+        self.sorted_kinds = sorted_kinds
+        self.kinds = sorted_kinds + reads
+        self.key = key
+        self.stale = stale
+        self.tables: dict[str, Table] = {}
+        self.keys: list[tuple[Any, ...]] = []
+        self._key: dict[tuple[str, str], tuple[Any, ...]] = {}
+
+    def clear(self) -> None:
+        self.keys, self._key = [], {}
+
+    def changed(self, kind: str, record_id: str, old: CachedRecord | None, new: CachedRecord | None) -> None:
+        if kind not in self.sorted_kinds:
+            if self.stale(kind, old, new):
+                self.built = False  # the cache rebuilds it on its next read
+            return
+        at = (kind, record_id)
+        key = self._key.pop(at, None)
+        if key is not None:
+            del self.keys[bisect.bisect_left(self.keys, key)]
+        if new is not None and new.record is not None:
+            sort_key = self.key(kind, new.record, self.tables)
+            if sort_key is not None:
+                key = self._key[at] = (sort_key, kind, record_id)
+                bisect.insort(self.keys, key)
+
+    def build(self, tables: dict[str, Table]) -> None:
+        """All at once: the keys sorted once, not inserted one by one."""
+        self.clear()
+        self.tables = tables
+        for kind in self.sorted_kinds:
+            for record_id, entry in tables[kind].items():
+                if entry.record is not None:
+                    sort_key = self.key(kind, entry.record, tables)
+                    if sort_key is not None:
+                        self._key[(kind, record_id)] = (sort_key, kind, record_id)
+        self.keys = sorted(self._key.values())
+        self.built = True
+
+
 IndexT = TypeVar("IndexT", bound=Index)
 
 

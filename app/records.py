@@ -7,6 +7,8 @@ talks to the store directly; screens talk to this service.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -35,7 +37,7 @@ from app.domain.records import (
 from app.domain.rules import DisclosureBook, check_disclosure, next_step_open, next_support_due
 from app.domain.search import fold
 from app.domain.validation import ensure_valid, validate
-from app.record_cache import CachedRecord, Matching, RecordCache, SortedGroups, Timeline
+from app.record_cache import CachedRecord, Matching, RecordCache, Sorted, SortedGroups, Table, Timeline
 from app.store import LocalStore, StoredRecord
 from app.store.layout import row_key
 from app.store.records import ATTENTION_STATES
@@ -95,6 +97,10 @@ class RecordService:
         self.clock = clock
         self.new_id = new_id
         self.on_saved = on_saved  # e.g. the sync runner's debounced after_save
+        # Due rows of next steps made for one day, by visit id, with the visit and employers they
+        # were made from (both replaced, never mutated, on a change): reused while both hold.
+        self._step_items: dict[str, tuple[EmployerVisit, dict[str, Employer], DueItem]] = {}
+        self._step_items_day: date | None = None
 
     @property
     def store(self) -> LocalStore:
@@ -391,14 +397,47 @@ class RecordService:
         )
 
     def _due_items(self, today: date, horizon_days: int) -> list[DueItem]:
-        employers = self._employers_by_id()
+        """The next steps' part comes from an index kept record by record (a save moves only its
+        own visit), the check-ins' part is kept until a check-in or job seeker changes; the two
+        sorted parts are merged, next steps first among equals."""
+        steps = self._due_steps(today, horizon_days)
+        check_ins: list[DueItem] = self._memo(
+            ("due_check_ins", today, horizon_days),
+            lambda: self._due_check_ins(today, horizon_days),
+            "support_check_in",
+            "job_seeker",
+        )
+        if not check_ins:
+            return steps
+        return list(heapq.merge(steps, check_ins, key=_due_order))
+
+    def _due_steps(self, today: date, horizon_days: int) -> list[DueItem]:
+        """Open next steps due by the horizon, in `_due_order` (ties: the latest visit first, then by id)."""
+        last_day = date.fromordinal(today.toordinal() + horizon_days)
+        with self._cache.lock:
+            employers = self._employers_by_id()
+            index = self._cache.index(
+                "due_steps",
+                lambda: Sorted(("employer_visit",), _due_step_key, reads=("employer",), stale=_renamed),
+            )
+            end = bisect.bisect_right(index.keys, last_day, key=lambda key: key[0][0])
+            table = self._cache.table("employer_visit")
+            made = self._step_items if self._step_items_day == today else {}
+            items: list[DueItem] = []
+            for _key, _kind, record_id in index.keys[:end]:
+                visit = table[record_id].record
+                assert isinstance(visit, EmployerVisit)
+                held = made.get(record_id)
+                if held is None or held[0] is not visit or held[1] is not employers:
+                    held = (visit, employers, _next_step_item(visit, employers, today))
+                    made[record_id] = held
+                items.append(held[2])
+            self._step_items, self._step_items_day = made, today
+        return items
+
+    def _due_check_ins(self, today: date, horizon_days: int) -> list[DueItem]:
         last_day = date.fromordinal(today.toordinal() + horizon_days)
         items: list[DueItem] = []
-
-        for visit in self.open_next_steps():
-            if visit.next_step_on is not None and visit.next_step_on <= last_day:
-                items.append(_next_step_item(visit, employers, today))
-
         latest_check_in: dict[str, SupportCheckIn] = {}
         for check_in in self.check_ins():
             current_check_in = latest_check_in.get(check_in.job_seeker_id)
@@ -422,7 +461,7 @@ class RecordService:
                     record_id=seeker.id,
                 )
             )
-        return sorted(items, key=lambda item: (item.due_on, item.title.casefold()))
+        return sorted(items, key=_due_order)
 
     def open_next_steps(self, employer_id: str | None = None) -> list[EmployerVisit]:
         """Every open next step (of one employer, if given), soonest first; undated ones last.
@@ -431,18 +470,11 @@ class RecordService:
         def compute() -> list[EmployerVisit]:
             with self._cache.lock:
                 index = self._cache.index(
-                    "open_next_steps",
-                    lambda: Matching(
-                        ("employer_visit",),
-                        lambda _kind, entry: (
-                            isinstance(entry.record, EmployerVisit) and next_step_open(entry.record)
-                        ),
-                    ),
+                    "open_next_steps", lambda: Sorted(("employer_visit",), _open_step_key)
                 )
                 table = self._cache.table("employer_visit")
-                visits = [table[record_id].record for _kind, record_id in sorted(index.found)]
-            open_visits = [visit for visit in visits if isinstance(visit, EmployerVisit)]
-            return sorted(open_visits, key=lambda v: (v.next_step_on or date.max, -_sort_time(v.occurred_at)))
+                visits = [table[record_id].record for _key, _kind, record_id in index.keys]
+            return [visit for visit in visits if isinstance(visit, EmployerVisit)]
 
         every: list[EmployerVisit] = self._memo("open_next_steps", compute, "employer_visit")
         return [visit for visit in every if employer_id is None or visit.employer_id == employer_id]
@@ -543,6 +575,40 @@ class RecordService:
             title, detail, at = describe_record(entry.record, employers=employers, seekers=seekers)
             rows.append(Activity(kind, entry.record.id, title, detail, at, entry.sync_state))
         return rows
+
+
+def _due_order(item: DueItem) -> tuple[date, str]:
+    return item.due_on, item.title.casefold()
+
+
+def _employer_name(employer_id: str, tables: dict[str, Table]) -> str:
+    entry = tables["employer"].get(employer_id)
+    return (
+        entry.record.name if entry is not None and isinstance(entry.record, Employer) else "Unknown employer"
+    )
+
+
+def _due_step_key(_kind: str, visit: Any, tables: dict[str, Table]) -> tuple[Any, ...] | None:
+    """A dated open next step's place among the due rows (`_due_order`, then as open_next_steps)."""
+    if not (isinstance(visit, EmployerVisit) and visit.next_step_on is not None and next_step_open(visit)):
+        return None
+    title = _employer_name(visit.employer_id, tables)
+    return visit.next_step_on, title.casefold(), -_sort_time(visit.occurred_at)
+
+
+def _open_step_key(_kind: str, visit: Any, _tables: dict[str, Table]) -> tuple[Any, ...] | None:
+    if not (isinstance(visit, EmployerVisit) and next_step_open(visit)):
+        return None
+    return visit.next_step_on or date.max, -_sort_time(visit.occurred_at)
+
+
+def _renamed(_kind: str, old: CachedRecord | None, new: CachedRecord | None) -> bool:
+    """An employer change that changes a due row's title (and so its place)."""
+
+    def name(entry: CachedRecord | None) -> str | None:
+        return entry.record.name if entry is not None and isinstance(entry.record, Employer) else None
+
+    return name(old) != name(new)
 
 
 def _next_step_item(visit: EmployerVisit, employers: dict[str, Employer], today: date) -> DueItem:

@@ -8,17 +8,21 @@ feedback) are read after every write, so each write reaches them as one change."
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
+
 from app.domain.clock import FakeClock
 from app.domain.codec import to_dict
 from app.domain.enums import SeekerStatus
 from app.domain.records import Employer, EmployerVisit, JobOpening, JobSeeker, SupportCheckIn
-from app.records import RecordService
+from app.domain.rules import next_step_open
+from app.records import DueItem, RecordService
 from app.state.feedback import attention_rows, feedback_rows
 from app.store import LocalStore, RemoteChange, SyncOutcome
 from tests.app.conftest import NOW
@@ -234,3 +238,142 @@ def test_a_new_store_after_sign_out_starts_a_new_cache(
     assert service.employers()
     service.store = LocalStore.in_memory()
     assert service.employers() == [] and service.due_items(date(2026, 5, 4)) == []
+
+
+def full_due_items(service: RecordService, today: date, horizon_days: int) -> list[Any]:
+    """What is due, recomputed from every record (as the service did before keeping it record by
+    record): the reference the kept answer must equal."""
+    employers = service.employers_by_id()
+    last_day = today + timedelta(days=horizon_days)
+    items: list[Any] = []
+    for visit in full_open_next_steps(service):
+        if visit.next_step_on is not None and visit.next_step_on <= last_day:
+            employer = employers.get(visit.employer_id)
+            items.append(
+                DueItem(
+                    "next_step", employer.name if employer else "Unknown employer",
+                    visit.next_step or "Next step", visit.next_step_on, visit.next_step_on < today,
+                    "employer_visit", visit.id,
+                )
+            )  # fmt: skip
+    latest: dict[str, SupportCheckIn] = {}
+    for check_in in service.check_ins():
+        held = latest.get(check_in.job_seeker_id)
+        if held is None or _time(check_in.occurred_at) > _time(held.occurred_at):
+            latest[check_in.job_seeker_id] = check_in
+    for seeker in service.job_seekers():
+        due = RecordService._check_in_due(seeker, latest.get(seeker.id), today)
+        if due is not None and due[0] <= last_day:
+            planned = due[1] == "planned"
+            items.append(
+                DueItem(
+                    "check_in" if planned else "support", seeker.code,
+                    "Planned check-in" if planned else "In-work support due", due[0], due[0] < today,
+                    "job_seeker", seeker.id,
+                )
+            )  # fmt: skip
+    return sorted(items, key=lambda item: (item.due_on, item.title.casefold()))
+
+
+def full_open_next_steps(service: RecordService) -> list[EmployerVisit]:
+    every = sorted((v for v in service.visits() if next_step_open(v)), key=lambda v: v.id)
+    return sorted(every, key=lambda v: (v.next_step_on or date.max, -_time(v.occurred_at)))
+
+
+def _time(value: Any) -> float:
+    return value.timestamp() if value is not None else float("-inf")
+
+
+ACTIONS = ["save"] * 4 + ["edit"] * 2 + ["rename"] * 2 + ["close", "archive", "pull", "employer", "check_in"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_due_items_kept_record_by_record_equal_a_full_recomputation(
+    seed: int,
+    service: RecordService,
+    store: LocalStore,
+    clock: FakeClock,
+    add_seeker: Callable[..., JobSeeker],
+) -> None:
+    """Random saves, edits, closes, archives, pulls (new, edited, renamed, deleted) and wipes: after
+    each, what is due and the open next steps equal a recomputation from every record."""
+    rng = random.Random(seed)
+    names = ["Riverside Café", "riverside café", "Fellside Garden", "Kent Care", "Abbey Mill"]
+    employers = [service.save(Employer(name=rng.choice(names))).data["id"] for _ in range(4)]
+    seekers = [
+        add_seeker(f"KD-{i}", status=SeekerStatus.WORKING, job_started_on=TODAY - timedelta(days=i * 9)).id
+        for i in range(3)
+    ]
+    visits: list[str] = []
+    pulls = itertools.count(1)
+
+    def a_visit(**fields: Any) -> EmployerVisit:
+        dated = rng.random() < 0.8
+        return EmployerVisit(
+            employer_id=rng.choice([*employers, "gone-employer"]),
+            occurred_at=rng.choice([NOW - timedelta(days=rng.randrange(30)), NOW - timedelta(days=2)]),
+            next_step=rng.choice(["", "Call back", "Send CV"]),
+            next_step_on=TODAY + timedelta(days=rng.randrange(-5, 12)) if dated else None,
+            **fields,
+        )
+
+    def live_visit() -> EmployerVisit | None:
+        ids = [v.id for v in service.visits()]
+        found = service.load("employer_visit", rng.choice(ids)) if ids else None
+        return found if isinstance(found, EmployerVisit) else None
+
+    def step(action: str) -> str:
+        visit = live_visit()
+        if action == "save" or visit is None:
+            visits.append(service.save(a_visit()).data["id"])
+        elif action == "edit":
+            moved = a_visit()
+            service.save(replace(visit, next_step_on=moved.next_step_on, employer_id=moved.employer_id))
+        elif action == "close":
+            service.close_next_step(visit.id, done=rng.random() < 0.5)
+        elif action == "archive":
+            service.archive("employer_visit", visit.id)
+        elif action == "pull":
+            push_all(store)
+            n = next(pulls)
+            pulled = replace(a_visit(), id=f"pulled-{n}", created_at=NOW, updated_at=NOW)
+            edited = replace(visit, next_step_on=TODAY + timedelta(days=rng.randrange(-3, 9)), version=2)
+            store.apply_remote(
+                [
+                    RemoteChange("employer_visit", pulled.id, 1, to_dict(pulled)),
+                    RemoteChange("employer_visit", visit.id, 2, to_dict(edited)),
+                    RemoteChange("employer_visit", rng.choice(visits), 3, None),
+                ],
+                cursor=f"c{n}",
+            )
+        elif action == "rename":
+            employer = service.employers_by_id().get(rng.choice(employers))
+            if employer is not None:
+                service.save(replace(employer, name=rng.choice(names)))
+        elif action == "employer":  # pulled: maybe the one some visits named and the phone lacked
+            employer_id = rng.choice(["gone-employer", f"pulled-employer-{next(pulls)}"])
+            pulled_employer = Employer(id=employer_id, name=rng.choice(names), created_at=NOW, updated_at=NOW)
+            store.apply_remote(
+                [RemoteChange("employer", employer_id, 1, to_dict(pulled_employer))], cursor="e"
+            )
+            employers.append(employer_id)
+        elif action == "check_in":
+            service.save(
+                SupportCheckIn(
+                    job_seeker_id=rng.choice(seekers),
+                    occurred_at=NOW - timedelta(days=rng.randrange(10)),
+                    next_check_in_on=TODAY + timedelta(days=rng.randrange(-2, 10)),
+                )
+            )
+        else:
+            store.wipe_kind(rng.choice(["employer", "employer_visit", "job_seeker"]))
+        return action
+
+    for n in range(80):
+        action = step("wipe" if n in (40, 60) else rng.choice(ACTIONS))
+        for horizon in (0, 7, 30):
+            assert service.due_items(TODAY, horizon_days=horizon) == full_due_items(
+                service, TODAY, horizon
+            ), action
+        assert service.open_next_steps() == full_open_next_steps(service), action
+    check(service, store, clock)

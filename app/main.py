@@ -160,11 +160,12 @@ def make_main(
         use_emoji_font(page)  # a browser has no emoji font offline (app/views/fonts.py)
         shell.go_root("today")
         if not records_set_aside:
-            # The records Today just decoded live as long as the process: the garbage collector
-            # need not walk them on each full pass, which with a big store would stall whichever
-            # tap it lands in.
+            # The forms' recent-first pickers are built next on a thread (not in the first form
+            # open); then the records, which live as long as the process, are set aside: the garbage
+            # collector need not walk them on each full pass, which with a big store would stall
+            # whichever tap it lands in.
             records_set_aside = True
-            gc.freeze()
+            ctx.service.prepare_pickers(then=gc.freeze)
         sync = ctx.sync
         if ctx.geocoder is not None and not geocoding_started:
             # Once per process: employers saved offline get their map location when online.

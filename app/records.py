@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import threading
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -363,6 +364,22 @@ class RecordService:
             *USE_KINDS,
         )
         return list(ordered if limit is None else ordered[:limit])
+
+    def prepare_pickers(self, *, then: Callable[[], None] | None = None) -> threading.Thread:
+        """On a thread: build the forms' recent-first employer and job-seeker lists now (kept until
+        a record they read changes), e.g. after the first Today, so the first form open finds them
+        built; then call `then`. They are built under the cache's lock, so a tap that reads them
+        meanwhile waits for them rather than building them twice."""
+
+        def run() -> None:
+            self.recent_employers(0)
+            self.recent_job_seekers(0)
+            if then is not None:
+                then()
+
+        thread = threading.Thread(target=run, name="prepare-pickers", daemon=True)
+        thread.start()
+        return thread
 
     def _by_last_use(self, name: str, records: list[R]) -> list[R]:
         """`records` (in their order), the most recently used first: the last use of each is kept

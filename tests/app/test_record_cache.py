@@ -377,3 +377,23 @@ def test_due_items_kept_record_by_record_equal_a_full_recomputation(
             ), action
         assert service.open_next_steps() == full_open_next_steps(service), action
     check(service, store, clock)
+
+
+def test_the_pickers_prepared_on_a_thread_are_what_a_form_open_reads(
+    service: RecordService, add_employer: Callable[..., Employer], add_seeker: Callable[..., JobSeeker]
+) -> None:
+    """After the first Today the forms' recent-first lists are built on a thread; the first form
+    open then reads them built (kept in the cache), and `then` runs after them."""
+    cafe, garden = add_employer("Riverside Café"), add_employer("Fellside Garden Centre")
+    seeker = add_seeker("KD-101")
+    service.save(EmployerVisit(employer_id=garden.id, occurred_at=NOW, job_seeker_ids=[seeker.id]))
+    built_before_then: list[bool] = []
+
+    def then() -> None:
+        memo = service._cache._memo
+        built_before_then.append("recent_employers" in memo and "recent_job_seekers" in memo)
+
+    service.prepare_pickers(then=then).join()
+    assert built_before_then == [True]
+    assert [e.id for e in service.recent_employers()] == [garden.id, cafe.id]
+    assert [s.id for s in service.recent_job_seekers()] == [seeker.id]

@@ -24,6 +24,7 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app sync server scripts
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/vulture

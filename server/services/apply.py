@@ -89,8 +89,17 @@ class RecordState:
 
     # What a push reads of each `records` row it touches (plain columns, not ORM objects).
     COLUMNS = (
-        "record_id", "kind", "owner_user_id", "version", "data", "deleted", "flagged", "pk", "seq",
-        "updated_at", "changed_by_device_id",
+        "record_id",
+        "kind",
+        "owner_user_id",
+        "version",
+        "data",
+        "deleted",
+        "flagged",
+        "pk",
+        "seq",
+        "updated_at",
+        "changed_by_device_id",
     )
 
     @classmethod

@@ -30,7 +30,6 @@ PAGE = f"""<!doctype html>
 """
 
 
-
 async def _docs(_request: Request) -> HTMLResponse:
     return HTMLResponse(PAGE)
 

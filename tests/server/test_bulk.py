@@ -37,7 +37,6 @@ def _row(member: Any, *, data: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-
 def _stored(database: Database, record_ids: list[str]) -> list[tuple[Any, ...]]:
     """Each row as the database holds it: the JSON's text and value, its NULL-ness, times, flags."""
     with database.read() as session:

@@ -82,4 +82,3 @@ def test_a_resave_during_a_push_keeps_the_other_phones_accepted_value(server: Se
             "notes": "met the manager",
             "hiring_needs": "two bakers",
         }, phone.name
-

@@ -40,6 +40,4 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for name, column, referred in DROPPED:
                 if name == table:
-                    batch_op.create_foreign_key(
-                        f"fk_{table}_{column}_{referred}", referred, [column], ["id"]
-                    )
+                    batch_op.create_foreign_key(f"fk_{table}_{column}_{referred}", referred, [column], ["id"])

@@ -30,7 +30,7 @@ lint: venv
 	$(VENV)/bin/vulture
 
 ## Every benchmark side by side with its peers (Kinto, TinyDB, the machine's floor) into bench/RESULTS.md;
-## installs the peers into bench/.peers-venv; needs PostgreSQL; ~10 minutes. bench/review.py at 500k runs alone.
+## installs the peers into bench/.peers-venv; needs PostgreSQL; ~14 minutes. bench/review.py at 500k runs alone.
 bench: venv
 	$(PY) bench/suite.py
 

@@ -10,13 +10,13 @@ from app.domain.jobs import current_job_at, is_current, jobs_of
 from app.domain.records import Employer, Job, JobSeeker, SupportCheckIn
 from app.domain.rules import WageRules
 from app.records import RecordService
-from app.state.forms import FormState, Parser, days_from, format_date, format_time, split_list
+from app.state.forms import EmployerPicking, Parser, days_from, format_date, format_time, split_list
 from app.state.jobs import JobEndFormState, JobStartFormState
 
 NEXT_CHECK_IN_SHORTCUTS = (("In 3 days", 3), ("In 1 week", 7), ("In 1 month", 30))
 
 
-class CheckInFormState(FormState):
+class CheckInFormState(EmployerPicking):
     title = "Log a check-in"
     noun = "Check-in"
 
@@ -86,6 +86,9 @@ class CheckInFormState(FormState):
         """The chosen worker's jobs, current first: the check-in belongs to one of them."""
         return jobs_of(self.all_jobs, self.text("job_seeker_id"))
 
+    def pick_employer(self, employer_id: str) -> None:
+        self.select_employer(employer_id)
+
     def select_employer(self, employer_id: str) -> None:
         self.set_field("employer_id", employer_id)
         if not self.text("job_id"):
@@ -142,6 +145,7 @@ class CheckInFormState(FormState):
         """Back from a saved job form: the worker's jobs read again; a new job is the one chosen."""
         self.all_jobs = self.service.all("job", Job)
         self.job_seekers = self._workers_first()  # their status may have changed
+        self.reload_employers()  # the job form may have added one
         if isinstance(form, JobStartFormState) and not form.editing and form.saved is not None:
             self.select_job(str(form.saved.data["id"]))
 

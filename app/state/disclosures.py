@@ -15,7 +15,7 @@ from app.domain.enums import DisclosureDecision
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import EmployerDisclosure, JobSeeker
 from app.records import RecordService
-from app.state.forms import FormState, Parser, format_date
+from app.state.forms import EmployerPicking, Parser, format_date
 from app.store import StoreError
 
 
@@ -66,15 +66,17 @@ def _day(value: date | None) -> str:
     return f"{value:%a %-d %b %Y}" if value is not None else "?"
 
 
-class DisclosureDecisionFormState(FormState):
-    """ "Decide for an employer": which employer, agreed or declined, and when."""
+class DisclosureDecisionFormState(EmployerPicking):
+    """ "Decide for an employer": which employer (a recent one, or one found by typing part of its
+    name: a decision is for an employer already known, so no new one here), agreed or declined,
+    and when."""
 
     title = "Decide for an employer"
     noun = "Decision"
 
     def __init__(self, service: RecordService, *, job_seeker_id: str) -> None:
         super().__init__(service)
-        self.employers = service.employers()
+        self.employers = service.recent_employers()
         seeker = service.job_seekers_by_id().get(job_seeker_id)
         self.seeker: JobSeeker | None = seeker
         self.values = {

@@ -278,6 +278,11 @@ class EmployerPicking(FormState):
 
     employers: list[Employer]
     employer_query = ""  # typed into the employer search
+    # "New employer" (forms that may name one not yet in the directory): its name, typed or taken
+    # from the search, and why it was not added.
+    adding_employer = False
+    new_employer_name = ""
+    new_employer_error: str | None = None
 
     def pick_employer(self, employer_id: str) -> None:
         self.set_field("employer_id", employer_id)
@@ -328,3 +333,34 @@ class EmployerPicking(FormState):
         """A search result tapped: it becomes the employer, and the search is done."""
         self.employer_query = ""
         self.pick_employer(employer_id)
+
+    def start_adding_employer(self) -> None:
+        """ "New employer" tapped: what was searched for is the new one's name."""
+        self.adding_employer = True
+        query = self.employer_query.strip()
+        if query and not self.new_employer_name:
+            self.new_employer_name = query
+
+    def reload_employers(self) -> None:
+        self.employers = self.service.recent_employers()
+
+    def add_employer(self, name: str | None = None) -> Employer | None:
+        """The quick path: a new employer met in the street, saved and chosen in one tap."""
+        name = (name if name is not None else self.new_employer_name).strip()
+        self.new_employer_error = None
+        if not name:
+            self.new_employer_error = "Type the business name"
+            return None
+        try:
+            stored = self.service.save(Employer(name=name))
+        except ValidationError as exc:
+            self.new_employer_error = next(iter(exc.errors.values()))
+            return None
+        employer = self.service.load("employer", stored.data["id"])
+        assert isinstance(employer, Employer)
+        self.new_employer_name = ""
+        self.adding_employer = False
+        self.employer_query = ""
+        self.reload_employers()
+        self.pick_employer(employer.id)
+        return employer

@@ -25,7 +25,7 @@ from app.domain.labels import label
 from app.domain.records import Employer, Job, JobOpening
 from app.domain.rules import WageRules
 from app.records import RecordService
-from app.state.forms import FormState, Parser, SaveResult, format_date
+from app.state.forms import EmployerPicking, FormState, Parser, SaveResult, format_date
 from app.store import StoreError
 
 
@@ -114,8 +114,9 @@ class _JobForm(FormState):
         return result
 
 
-class JobStartFormState(_JobForm):
-    """ "Job started": employer, title, start date, hours, pay; filled from an opening optionally."""
+class JobStartFormState(_JobForm, EmployerPicking):
+    """ "Job started": employer (a recent one, one found by typing part of its name, or a new one),
+    title, start date, hours, pay; filled from an opening optionally."""
 
     title = "Job started"
     noun = "Job"

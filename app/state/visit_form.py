@@ -9,7 +9,6 @@ from dataclasses import replace
 from typing import Any
 
 from app.domain.enums import ContactMode, GeotagSource, VisitPurpose
-from app.domain.errors import ValidationError
 from app.domain.records import Employer, EmployerVisit, Geotag, JobSeeker
 from app.geo import DEFAULT_FIX_TIMEOUT_S, LocationProvider, accuracy_warning, describe, fallback_geotag
 from app.records import RecordService
@@ -45,8 +44,6 @@ class VisitFormState(EmployerPicking):
         self.job_seekers: list[JobSeeker] = []
         self.fix: Geotag | None = base.geotag if base is not None else None
         self.locating = False
-        self.new_employer_name = ""
-        self.new_employer_error: str | None = None
         self.task_message: str | None = None
         self.reload_choices()
         if base is not None:
@@ -89,7 +86,7 @@ class VisitFormState(EmployerPicking):
             self.disclosure_message = "This record links someone who has not agreed to disclosure."
 
     def reload_choices(self) -> None:
-        self.employers = self.service.recent_employers()
+        self.reload_employers()
         self.job_seekers = self.service.recent_job_seekers()
 
     @property
@@ -178,25 +175,6 @@ class VisitFormState(EmployerPicking):
 
     def set_next_step_in(self, days: int) -> None:
         self.set_field("next_step_on", days_from(self.service.clock.now().date(), days))
-
-    def add_employer(self, name: str | None = None) -> Employer | None:
-        """The quick path: a new employer met in the street, saved and selected in one tap."""
-        name = (name if name is not None else self.new_employer_name).strip()
-        self.new_employer_error = None
-        if not name:
-            self.new_employer_error = "Type the business name"
-            return None
-        try:
-            stored = self.service.save(Employer(name=name))
-        except ValidationError as exc:
-            self.new_employer_error = next(iter(exc.errors.values()))
-            return None
-        employer = self.service.load("employer", stored.data["id"])
-        assert isinstance(employer, Employer)
-        self.new_employer_name = ""
-        self.reload_choices()
-        self.select_employer(employer.id)
-        return employer
 
     async def capture_location(
         self, provider: LocationProvider, timeout_s: float = DEFAULT_FIX_TIMEOUT_S

@@ -9,11 +9,13 @@ import flet as ft
 
 from app.domain.enums import CheckInPlace, CheckInWith, ContactMode
 from app.domain.labels import options
+from app.domain.records import Employer
 from app.state.checkin_form import NEXT_CHECK_IN_SHORTCUTS, CheckInFormState
 from app.state.jobs import JobEndFormState, JobStartFormState
 from app.views.forms_common import (
     date_field,
     disclosure_block,
+    employer_picker,
     message_banner,
     save_button,
 )
@@ -28,6 +30,7 @@ class CheckInView:
         self.shell = shell
         self.state = state
         self.title = state.title
+        self.employer_matches = ft.Column(spacing=8)  # the employer search's results, redrawn in place
 
     def footer(self) -> ft.Control:
         state = self.state
@@ -66,13 +69,11 @@ class CheckInView:
             ),
             *disclosure_block(state, state.needs_disclosure_reason()),
             *self._job_choice(),
-            dropdown(
+            section(
                 "Employer",
-                [("", "None")] + [(e.id, e.name) for e in state.employers],
-                state.text("employer_id"),
-                self.shell.then_refresh(state.select_employer),
-                error=state.errors.get("employer_id"),
-                identifier="check-in-employer",
+                *employer_picker(
+                    self.shell, state, self.employer_matches, identifier="check-in-employer", optional=True
+                ),
             ),
             section(
                 "How and where",
@@ -148,7 +149,7 @@ class CheckInView:
         state = self.state
         if not state.text("job_seeker_id"):
             return []
-        employers = {e.id: e.name for e in state.employers}
+        employers = state.service.employers_by_id()
         jobs = state.jobs[:6]
         if not jobs:
             return [section("Job", self._job_actions())]
@@ -157,7 +158,7 @@ class CheckInView:
                 j.id,
                 # "Ended" first: a long title and employer are cut off at the chip's end.
                 ("" if j.ended_on is None else "Ended: ")
-                + f"{j.title or 'Job'} · {employers.get(j.employer_id, 'employer')}",
+                + f"{j.title or 'Job'} · {_name(employers.get(j.employer_id))}",
             )
             for j in jobs
         ]
@@ -173,3 +174,7 @@ class CheckInView:
                 self._job_actions(),
             )
         ]
+
+
+def _name(employer: Employer | None) -> str:
+    return employer.name if employer is not None else "employer"

@@ -11,8 +11,8 @@ import flet as ft
 from app.domain.enums import DisclosureDecision
 from app.domain.labels import options
 from app.state.disclosures import DisclosureDecisionFormState
-from app.views.forms_common import date_field, message_banner, save_button
-from app.views.widgets import choice_chips, dropdown, screen, section
+from app.views.forms_common import date_field, employer_picker, message_banner, save_button
+from app.views.widgets import choice_chips, screen, section
 
 if TYPE_CHECKING:
     from app.views.shell import Screen, Shell
@@ -27,6 +27,7 @@ class DecideView:
         self.shell = shell
         self.state = state
         self.title = state.title
+        self.employer_matches = ft.Column(spacing=8)  # the employer search's results, redrawn in place
 
     def _set(self, name: str) -> Any:
         return self.shell.then_refresh(partial(self.state.set_field, name))
@@ -40,13 +41,10 @@ class DecideView:
         return screen(
             *message_banner(state),
             ft.Text(f"{who} decides whether this employer may know about them and their condition.", size=15),
-            dropdown(
+            # An employer already known: a decision is never for a new one (no New employer).
+            section(
                 "Employer",
-                [(e.id, e.name) for e in state.employers],
-                state.text("employer_id"),
-                self._set("employer_id"),
-                error=state.errors.get("employer_id"),
-                identifier="decision-employer",
+                *employer_picker(self.shell, state, self.employer_matches, identifier="decision-employer"),
             ),
             section(
                 "Their decision",

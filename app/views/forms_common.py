@@ -182,14 +182,24 @@ def save_button(
 
 
 def employer_picker(
-    shell: Shell, form: EmployerPicking, matches: ft.Column, *, identifier: str = "employer"
+    shell: Shell,
+    form: EmployerPicking,
+    matches: ft.Column,
+    *,
+    identifier: str = "employer",
+    new_employer: bool = False,
+    optional: bool = False,
 ) -> list[ft.Control]:
     """The recent employers (and the chosen one) as chips, then a search: typing part of a name
     shows the few employers that match as chips in `matches`, redrawn in place so the keyboard
-    stays. The directory itself is never listed (a team's holds thousands). Identifiers:
-    `{identifier}-choice-N`, `{identifier}-search`, `{identifier}-match-N`."""
+    stays. The directory itself is never listed (a team's holds thousands). `new_employer` adds
+    "New employer" (it takes the typed name), for forms whose employer may not be in the
+    directory yet; `optional` adds a "No employer" chip. Identifiers: `{identifier}-choice-N`,
+    `{identifier}-search`, `{identifier}-match-N`, `add-{identifier}` and `add-{identifier}-save`."""
     controls: list[ft.Control] = []
     choices = [(e.id, e.name) for e in form.employer_choices]
+    if optional:
+        choices = [("", "No employer"), *choices]
     if choices:
         controls.append(
             choice_chips(
@@ -206,7 +216,8 @@ def employer_picker(
             return []
         employers = form.employer_matches()
         if not employers:
-            return [ft.Text(f"No employer matches “{query}”. Add it with New employer.", size=15)]
+            add = " Add it with New employer." if new_employer else ""
+            return [ft.Text(f"No employer matches “{query}”.{add}", size=15)]
         return [
             choice_chips(
                 [(e.id, e.name) for e in employers],
@@ -235,4 +246,42 @@ def employer_picker(
         ),
     )
     controls += [ft.Row([ft.Container(search, expand=True)]), matches]  # the form's full width
+    if new_employer:
+        controls.append(_new_employer(shell, form, identifier))
     return controls
+
+
+def _new_employer(shell: Shell, form: EmployerPicking, identifier: str) -> ft.Control:
+    """ "New employer", then its name (what was searched for) and Add: saved and chosen in one tap."""
+    if not form.adding_employer:
+        return tagged(
+            f"add-{identifier}",
+            ft.TextButton(
+                "New employer",
+                icon=ft.Icons.ADD_BUSINESS,
+                height=48,
+                on_click=shell.then_refresh(lambda _e: form.start_adding_employer()),
+            ),
+        )
+
+    def name_changed(e: Any) -> None:
+        form.new_employer_name = e.control.value or ""
+
+    return ft.Row(
+        [
+            ft.TextField(
+                label="New employer's name",
+                value=form.new_employer_name,
+                expand=True,
+                error=form.new_employer_error,
+                on_change=name_changed,
+                text_size=17,
+            ),
+            tagged(
+                f"add-{identifier}-save",
+                ft.FilledButton(
+                    "Add", on_click=shell.then_refresh(lambda _e: form.add_employer()), height=52
+                ),
+            ),
+        ]
+    )

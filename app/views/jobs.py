@@ -11,9 +11,9 @@ import flet as ft
 
 from app.domain.enums import JobEndReason, Market, Permanence, WageUnit
 from app.domain.labels import options
-from app.domain.records import Job
+from app.domain.records import Employer, Job
 from app.state.jobs import JobEndFormState, JobStartFormState
-from app.views.forms_common import date_field, message_banner, save_button
+from app.views.forms_common import date_field, employer_picker, message_banner, save_button
 from app.views.widgets import banner, choice_chips, dropdown, screen, section, text_field
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ class JobStartView:
         self.state = state
         self.title = state.title
         self.after = after or shell.back  # what a save leads to (a check-in's form: back to it)
+        self.employer_matches = ft.Column(spacing=8)  # the employer search's results, redrawn in place
 
     def _set(self, name: str) -> Any:
         return self.shell.then_refresh(partial(self.state.set_field, name))
@@ -49,9 +50,9 @@ class JobStartView:
 
     def build(self) -> ft.Control:
         state = self.state
-        employers = {e.id: e.name for e in state.employers}
+        employers = state.service.employers_by_id()
         openings = [
-            (o.id, f"{o.title or 'Opening'} · {employers.get(o.employer_id, '?')}")
+            (o.id, f"{o.title or 'Opening'} · {_name(employers.get(o.employer_id))}")
             for o in state.openings[:30]
         ]
         return screen(
@@ -69,13 +70,11 @@ class JobStartView:
                 if openings
                 else []
             ),
-            dropdown(
+            section(
                 "Employer",
-                [(e.id, e.name) for e in state.employers],
-                state.text("employer_id"),
-                self._set("employer_id"),
-                error=state.errors.get("employer_id"),
-                identifier="job-employer",
+                *employer_picker(
+                    self.shell, state, self.employer_matches, identifier="job-employer", new_employer=True
+                ),
             ),
             text_field(state, "title", "Job title"),
             date_field(self.shell, state, "started_on", "Started on"),
@@ -98,6 +97,10 @@ class JobStartView:
             ),
             text_field(state, "notes", "Notes", multiline=True),
         )
+
+
+def _name(employer: Employer | None) -> str:
+    return employer.name if employer is not None else "?"
 
 
 class JobEndView:

@@ -29,7 +29,6 @@ class VisitView:
         self.shell = shell
         self.state = state
         self.title = state.title
-        self.adding_employer = False
         # Updated in place when the fix arrives: re-building the whole form then would drop a tap
         # the specialist is making at that moment.
         self.location_box = ft.Container()
@@ -90,59 +89,12 @@ class VisitView:
         )
 
     def _employer_section(self) -> ft.Control:
-        """The recent employers as chips (and the chosen one), then a search: typing part of a
-        name shows the few employers that match as chips, redrawn in place so the keyboard stays.
-        The directory itself is never listed (a team's holds thousands)."""
-        state = self.state
-        controls = employer_picker(self.shell, state, self.employer_matches)
-        if self.adding_employer:
-
-            def name_changed(e: Any) -> None:
-                state.new_employer_name = e.control.value or ""
-
-            controls.append(
-                ft.Row(
-                    [
-                        ft.TextField(
-                            label="New employer's name",
-                            value=state.new_employer_name,
-                            expand=True,
-                            error=state.new_employer_error,
-                            on_change=name_changed,
-                            text_size=17,
-                        ),
-                        tagged(
-                            "add-employer-save",
-                            ft.FilledButton(
-                                "Add",
-                                on_click=self.shell.then_refresh(
-                                    lambda _e: self._added(state.add_employer())
-                                ),
-                                height=52,
-                            ),
-                        ),
-                    ]
-                )
-            )
-        else:
-            controls.append(
-                tagged(
-                    "add-employer",
-                    ft.TextButton(
-                        "New employer",
-                        icon=ft.Icons.ADD_BUSINESS,
-                        height=48,
-                        on_click=self.shell.then_refresh(lambda _e: self._start_adding()),
-                    ),
-                )
-            )
-        return section("Employer", *controls)
-
-    def _start_adding(self) -> None:
-        self.adding_employer = True
-        query = self.state.employer_query.strip()
-        if query and not self.state.new_employer_name:
-            self.state.new_employer_name = query  # what was searched for is the new one's name
+        """The recent employers as chips (and the chosen one), a search for any other, and New
+        employer (the shared picker: forms_common.employer_picker)."""
+        picker = employer_picker(
+            self.shell, self.state, self.employer_matches, identifier="employer", new_employer=True
+        )
+        return section("Employer", *picker)
 
     def _open_tasks(self) -> list[ft.Control]:
         """The employer's open next steps from earlier visits: this visit may have done them."""
@@ -163,10 +115,6 @@ class VisitView:
         ]
         note = [ft.Text(state.task_message, size=14)] if state.task_message else []
         return [section("Open tasks with this employer", *rows, *note)]
-
-    def _added(self, employer: object) -> None:
-        if employer is not None:
-            self.adding_employer = False
 
     def _seekers_section(self) -> ft.Control:
         state = self.state

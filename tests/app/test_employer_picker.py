@@ -1,5 +1,6 @@
-"""The visit form's employer picker (issue 18): the recent employers as chips, and a search that finds
-any other by part of its name and shows only a few matches, never the whole directory. View-model
+"""The forms' employer picker (issue 18: visit, opening, job started, disclosure decision, check-in):
+the recent employers as chips, and a search that finds any other by part of its name and shows only
+a few matches, never the whole directory; New employer only where the form allows one. View-model
 and built-view tests through RecordService and LocalStore; the view is built without a page."""
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from typing import Any
 import flet as ft
 
 from app.domain.codec import to_dict
-from app.domain.records import Employer, EmployerVisit
+from app.domain.enums import Disclosure
+from app.domain.records import Employer, EmployerVisit, SupportCheckIn
 from app.records import RecordService
+from app.state.checkin_form import CheckInFormState
+from app.state.disclosures import DisclosureDecisionFormState
 from app.state.forms import EMPLOYER_MATCHES, RECENT_CHOICES
+from app.state.jobs import JobStartFormState, all_jobs
 from app.state.opening_form import OpeningFormState
 from app.state.visit_form import VisitFormState
 from app.store import LocalStore, RemoteChange
+from app.views.disclosures import DecideView
 from app.views.screens import form_screen
 from tests.app.conftest import NOW
 from tests.app.test_labels_and_pickers import FakeShell, by_identifier, walk
@@ -141,3 +147,104 @@ def test_the_opening_form_finds_its_employer_the_same_way(service, store):
     assert state.on_save().ok
     (opening,) = service.openings()
     assert opening.employer_id == employers[1_999].id
+
+
+# -- the other forms with an employer: the same picker, each with its own rules ------------------
+
+
+def type_and_pick(view: Any, identifier: str, typed: str) -> list[str]:
+    """Type into the form's employer search, tap the first match; what the search showed."""
+    search = by_identifier(view.build(), f"{identifier}-search")
+    assert isinstance(search, ft.TextField) and search.label == "Find an employer"
+    search.value = typed
+    search.on_change(SimpleNamespace(control=search))
+    found = chip_names(view.employer_matches)
+    if found:
+        match = by_identifier(view.employer_matches, f"{identifier}-match-0")
+        match.on_select(SimpleNamespace(control=match))
+    return found
+
+
+def no_employer_dropdown(tree: Any) -> bool:
+    """No dropdown of employers (the job form's "From an opening" list is its own, bounded)."""
+    return not [c for c in walk(tree) if isinstance(c, ft.Dropdown) and c.label == "Employer"]
+
+
+def test_the_job_start_form_finds_its_employer_among_two_thousand(service, store, add_seeker):
+    employers = directory(store, 2_000)
+    seeker = add_seeker("KD-401")
+    view = form_screen(FakeShell(service), JobStartFormState(service, job_seeker_id=seeker.id))
+    tree = view.build()
+    assert no_employer_dropdown(tree)
+    assert len([c for c in walk(tree) if isinstance(c, ft.Chip)]) < 40  # the whole form, bounded
+    assert len(type_and_pick(view, "job-employer", "bench")) == EMPLOYER_MATCHES
+    assert type_and_pick(view, "job-employer", "employer 01777") == ["Bench employer 01777"]
+    state = view.state
+    assert state.text("employer_id") == employers[1_777].id and state.employer_query == ""
+    chosen = [str(c.label.value) for c in walk(view.build()) if isinstance(c, ft.Chip) and c.selected]
+    assert "Bench employer 01777" in chosen
+    state.set_field("title", "Kitchen porter")
+    assert state.on_save().ok
+    (job,) = [j for j in all_jobs(service) if j.title == "Kitchen porter"]
+    assert job.employer_id == employers[1_777].id
+
+
+def test_the_job_start_form_takes_a_new_employer_by_the_typed_name(service, store, add_seeker):
+    directory(store, 200)
+    seeker = add_seeker("KD-402")
+    view = form_screen(FakeShell(service), JobStartFormState(service, job_seeker_id=seeker.id))
+    assert type_and_pick(view, "job-employer", "Harbour Fish Bar") == []
+    (sentence,) = view.employer_matches.controls
+    assert "Add it with New employer" in str(sentence.value)
+    button = by_identifier(view.build(), "add-job-employer")
+    button.on_click(SimpleNamespace(control=button))
+    state = view.state
+    assert state.new_employer_name == "Harbour Fish Bar"
+    add = by_identifier(view.build(), "add-job-employer-save")
+    add.on_click(SimpleNamespace(control=add))
+    new = state.selected_employer()
+    assert new is not None and new.name == "Harbour Fish Bar" and not state.adding_employer
+    state.set_field("title", "Fryer")
+    assert state.on_save().ok
+    (job,) = [j for j in all_jobs(service) if j.title == "Fryer"]
+    assert job.employer_id == new.id
+
+
+def test_the_disclosure_decision_finds_an_existing_employer_and_offers_no_new_one(service, store, add_seeker):
+    employers = directory(store, 2_000)
+    seeker = add_seeker("KD-403", Disclosure.NOT_CONSENTED)
+    view = DecideView(FakeShell(service), DisclosureDecisionFormState(service, job_seeker_id=seeker.id))
+    tree = view.build()
+    assert no_employer_dropdown(tree)
+    assert not [c for c in walk(tree) if getattr(c, "identifier", None) == "add-decision-employer"]
+    assert type_and_pick(view, "decision-employer", "nowhere at all") == []
+    (sentence,) = view.employer_matches.controls
+    assert "New employer" not in str(sentence.value)  # a decision is for an employer already known
+    assert len(type_and_pick(view, "decision-employer", "bench employer 00")) == EMPLOYER_MATCHES
+    assert type_and_pick(view, "decision-employer", "00042") == ["Bench employer 00042"]
+    assert view.state.on_save().ok
+    assert service.disclosures().may_name(seeker, employers[42].id)
+    assert not service.disclosures().may_name(seeker, employers[43].id)
+
+
+def test_the_check_in_form_finds_its_employer_or_none(service, store, add_seeker):
+    employers = directory(store, 2_000)
+    seeker = add_seeker("KD-404")
+    view = form_screen(FakeShell(service), CheckInFormState(service, job_seeker_id=seeker.id))
+    tree = view.build()
+    assert no_employer_dropdown(tree)
+    assert chip_names(by_identifier(tree, "check-in-employer-choice-0")) == ["No employer"]
+    assert len(type_and_pick(view, "check-in-employer", "bench")) == EMPLOYER_MATCHES
+    assert type_and_pick(view, "check-in-employer", "employer 00500") == ["Bench employer 00500"]
+    state = view.state
+    assert state.text("employer_id") == employers[500].id
+    assert state.on_save().ok
+    (check_in,) = service.all("support_check_in", SupportCheckIn)
+    assert check_in.employer_id == employers[500].id
+
+    again = form_screen(FakeShell(service), CheckInFormState(service, base=check_in))
+    none = by_identifier(again.build(), "check-in-employer-choice-0")
+    none.on_select(SimpleNamespace(control=none))
+    assert again.state.text("employer_id") == ""
+    assert again.state.on_save().ok
+    assert service.load("support_check_in", check_in.id).employer_id is None

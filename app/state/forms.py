@@ -11,6 +11,7 @@ own error (which wins over "required" for its field), never only after the date 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -364,3 +365,26 @@ class EmployerPicking(FormState):
         self.reload_employers()
         self.pick_employer(employer.id)
         return employer
+
+
+class EmployerChoice(EmployerPicking):
+    """The employer picker outside an entry form (Nearby's and Matches' "near an employer"): the
+    same recent chips and search over `employers` (most recently used first), never a list of them
+    all; a pick goes to `on_pick`."""
+
+    def __init__(
+        self, service: RecordService, employers: list[Employer], on_pick: Callable[[str], None]
+    ) -> None:
+        super().__init__(service)
+        self.employers = employers
+        self.on_pick = on_pick
+        self.values = {"employer_id": ""}
+
+    def pick_employer(self, employer_id: str) -> None:
+        self.set_field("employer_id", employer_id)
+        self.on_pick(employer_id)
+
+
+def placed_employers(service: RecordService) -> list[Employer]:
+    """The employers with a map location, most recently used first: those distances can start from."""
+    return [e for e in service.recent_employers() if e.latitude is not None and e.longitude is not None]

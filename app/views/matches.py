@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.state.forms import EmployerChoice, placed_employers
 from app.state.matches import ORDERS, MatchRow, OpeningFitsState, SeekerMatchesState
-from app.views.widgets import banner, big_button, choice_chips, dropdown, list_row, section
+from app.views.forms_common import employer_picker
+from app.views.widgets import banner, big_button, choice_chips, list_row, section
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -32,6 +34,9 @@ class SeekerMatchesSection:
     def __init__(self, shell: Shell, state: SeekerMatchesState) -> None:
         self.shell = shell
         self.state = state
+        # "Or near an employer": the shared picker (recent chips, a search), never all of them.
+        self.near = EmployerChoice(state.service, [], state.near_employer)
+        self.near_matches = ft.Column(spacing=8)
 
     def on_sync(self, event: str) -> bool:
         """A pass may have brought openings or employers: True when the lists were ranked again."""
@@ -68,19 +73,18 @@ class SeekerMatchesSection:
                         )
                     ]
                 ),
-                dropdown(
-                    "Or near an employer",
-                    [(e.id, e.name) for e in state.placed],
-                    "",
-                    self.shell.then_refresh(state.near_employer),
-                    identifier="match-near-employer",
-                ),
+                ft.Text("Or near an employer", size=15, weight=ft.FontWeight.W_600),
+                *self._near_employer(),
                 ft.Text("Openings", size=15, weight=ft.FontWeight.W_600),
                 *(openings or [nothing]),
                 ft.Text("Employers", size=15, weight=ft.FontWeight.W_600),
                 *(employers or [nothing]),
             )
         ]
+
+    def _near_employer(self) -> list[ft.Control]:
+        self.near.employers = placed_employers(self.state.service)
+        return employer_picker(self.shell, self.near, self.near_matches, identifier="match-near-employer")
 
 
 class OpeningFitsSection:

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.state.forms import EmployerChoice, placed_employers
 from app.state.nearby import NearbyState
-from app.views.widgets import banner, big_button, dropdown, list_row, screen, section, tagged
+from app.views.forms_common import employer_picker
+from app.views.widgets import banner, big_button, list_row, screen, section, tagged
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -19,6 +21,9 @@ class NearbyView:
     def __init__(self, shell: Shell, state: NearbyState, *, locate_now: bool = True) -> None:
         self.shell = shell
         self.state = state
+        # "Or near an employer": the shared picker (recent chips, a search), never all of them.
+        self.near = EmployerChoice(state.service, [], state.near_employer)
+        self.near_matches = ft.Column(spacing=8)
         if locate_now:  # ask once when the screen opens; the list shows meanwhile
             shell.page.run_task(self._locate)
 
@@ -69,16 +74,14 @@ class NearbyView:
                     )
                 ]
             ),
-            dropdown(
-                "Or near an employer",
-                [(e.id, e.name) for e in state.employers if e.latitude is not None],
-                "",
-                self.shell.then_refresh(state.near_employer),
-                identifier="nearby-employer",
-            ),
+            section("Or near an employer", *self._near_employer()),
             *(rows or [ft.Text("No employers yet.", size=15)]),
             section("Or near a place (needs a connection)", self._place_row()),
         )
+
+    def _near_employer(self) -> list[ft.Control]:
+        self.near.employers = placed_employers(self.state.service)
+        return employer_picker(self.shell, self.near, self.near_matches, identifier="nearby-employer")
 
     def _place_row(self) -> ft.Control:
         state = self.state

@@ -12,16 +12,21 @@ import flet as ft
 
 from app.domain.codec import to_dict
 from app.domain.enums import Disclosure
+from app.domain.matching import MatchIndex
 from app.domain.records import Employer, EmployerVisit, SupportCheckIn
 from app.records import RecordService
 from app.state.checkin_form import CheckInFormState
 from app.state.disclosures import DisclosureDecisionFormState
 from app.state.forms import EMPLOYER_MATCHES, RECENT_CHOICES
 from app.state.jobs import JobStartFormState, all_jobs
+from app.state.matches import SeekerMatchesState
+from app.state.nearby import NearbyState
 from app.state.opening_form import OpeningFormState
 from app.state.visit_form import VisitFormState
 from app.store import LocalStore, RemoteChange
 from app.views.disclosures import DecideView
+from app.views.matches import SeekerMatchesSection
+from app.views.nearby import NearbyView
 from app.views.screens import form_screen
 from tests.app.conftest import NOW
 from tests.app.test_labels_and_pickers import FakeShell, by_identifier, walk
@@ -152,15 +157,18 @@ def test_the_opening_form_finds_its_employer_the_same_way(service, store):
 # -- the other forms with an employer: the same picker, each with its own rules ------------------
 
 
-def type_and_pick(view: Any, identifier: str, typed: str) -> list[str]:
-    """Type into the form's employer search, tap the first match; what the search showed."""
-    search = by_identifier(view.build(), f"{identifier}-search")
+def type_and_pick(
+    view: Any, identifier: str, typed: str, *, tree: Any = None, results: Any = None
+) -> list[str]:
+    """Type into the view's employer search, tap the first match; what the search showed."""
+    results = results if results is not None else view.employer_matches
+    search = by_identifier(tree if tree is not None else view.build(), f"{identifier}-search")
     assert isinstance(search, ft.TextField) and search.label == "Find an employer"
     search.value = typed
     search.on_change(SimpleNamespace(control=search))
-    found = chip_names(view.employer_matches)
+    found = chip_names(results)
     if found:
-        match = by_identifier(view.employer_matches, f"{identifier}-match-0")
+        match = by_identifier(results, f"{identifier}-match-0")
         match.on_select(SimpleNamespace(control=match))
     return found
 
@@ -248,3 +256,55 @@ def test_the_check_in_form_finds_its_employer_or_none(service, store, add_seeker
     assert again.state.text("employer_id") == ""
     assert again.state.on_save().ok
     assert service.load("support_check_in", check_in.id).employer_id is None
+
+
+def placed_directory(store: LocalStore, count: int) -> list[Employer]:
+    """`count` employers with a map location, as "near an employer" offers them."""
+    employers = [
+        Employer(
+            id=f"pin-{i:05d}",
+            created_at=NOW,
+            updated_at=NOW,
+            name=f"Pinned employer {i:05d}",
+            latitude=54.3 + i / 100_000,
+            longitude=-2.7,
+        )
+        for i in range(count)
+    ]
+    store.apply_remote([RemoteChange("employer", e.id, 1, to_dict(e)) for e in employers], cursor="c2")
+    return employers
+
+
+def test_nearby_finds_the_employer_to_start_from_by_search(service, store):
+    placed_directory(store, 2_000)
+    view = NearbyView(FakeShell(service), NearbyState(service), locate_now=False)
+    view.reload()
+    tree = view.build()
+    assert not [c for c in walk(tree) if isinstance(c, ft.Dropdown)]
+    found = type_and_pick(view, "nearby-employer", "pinned", results=view.near_matches)
+    assert len(found) == EMPLOYER_MATCHES
+    assert type_and_pick(view, "nearby-employer", "01500", results=view.near_matches) == [
+        "Pinned employer 01500"
+    ]
+    assert view.state.origin_label == "Distances from Pinned employer 01500"
+    assert view.state.rows[0].name == "Pinned employer 01500"
+
+
+def test_matches_find_the_employer_to_start_from_by_search(service, store, add_seeker):
+    placed_directory(store, 2_000)
+    seeker = add_seeker("KD-405")
+    section = SeekerMatchesSection(
+        FakeShell(service), SeekerMatchesState(service, seeker.id, index=MatchIndex())
+    )
+    tree = ft.Column(section.build())
+    assert not [c for c in walk(tree) if isinstance(c, ft.Dropdown)]
+    found = type_and_pick(
+        section, "match-near-employer", "employer 01", tree=tree, results=section.near_matches
+    )
+    assert len(found) == EMPLOYER_MATCHES
+    tree = ft.Column(section.build())
+    found = type_and_pick(
+        section, "match-near-employer", "employer 00777", tree=tree, results=section.near_matches
+    )
+    assert found == ["Pinned employer 00777"]
+    assert section.state.near_label == "Distances from Pinned employer 00777"

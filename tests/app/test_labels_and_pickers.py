@@ -78,6 +78,9 @@ class FakeShell:
     def handler(self, fn: Any) -> Any:
         return fn
 
+    def async_handler(self, fn: Any) -> Any:
+        return fn
+
     def then_refresh(self, action: Any) -> Any:
         def run(*args: Any) -> None:
             action(*args)

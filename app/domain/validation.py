@@ -293,6 +293,11 @@ def _check_opening(record: JobOpening, now: datetime, errors: Errors) -> None:
     _plan_date(errors, "started_on", record.started_on, now, "Start date")
 
 
+# A check-in's job that is not a live job of its worker (checked where the jobs are known: the
+# check-in form on the phone, server.services.apply on push). The same words whoever's it is.
+NOT_THIS_WORKERS_JOB = "choose one of this worker's jobs"
+
+
 def _check_check_in(record: SupportCheckIn, now: datetime, errors: Errors) -> None:
     _required(errors, "job_seeker_id", record.job_seeker_id, "Worker")
     _past_time(errors, "occurred_at", record.occurred_at, now, "Check-in time")

@@ -7,8 +7,9 @@ from typing import Any
 
 from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, SeekerStatus
 from app.domain.jobs import current_job_at, is_current, jobs_of
-from app.domain.records import Employer, Job, JobSeeker, SupportCheckIn
+from app.domain.records import Employer, Job, JobSeeker, Record, SupportCheckIn
 from app.domain.rules import WageRules
+from app.domain.validation import NOT_THIS_WORKERS_JOB
 from app.records import RecordService
 from app.state.forms import EmployerPicking, Parser, days_from, format_date, format_time, split_list
 from app.state.jobs import JobEndFormState, JobStartFormState
@@ -169,6 +170,24 @@ class CheckInFormState(EmployerPicking):
         if not self.needs_disclosure_reason():
             self.disclosure_message = None
             self.errors.pop("disclosure_reason", None)
+
+    def build_checked(self) -> tuple[Record, dict[str, str]]:
+        """Also: the job must be one of the chosen worker's (the server refuses any other). Only
+        when the job or the worker changed, so an old check-in whose job was deleted since can still
+        be edited."""
+        record, errors = super().build_checked()
+        job_id, seeker_id = self.text("job_id"), self.text("job_seeker_id")
+        unchanged = (
+            isinstance(self.base, SupportCheckIn)
+            and (self.base.job_id or "") == job_id
+            and self.base.job_seeker_id == seeker_id
+        )
+        if job_id and not unchanged and all(job.id != job_id for job in self.jobs):
+            # The job chips show no error of their own: the form's banner says it.
+            others = " Check the fields marked in red." if errors else ""
+            errors.setdefault("job_id", NOT_THIS_WORKERS_JOB)
+            self.message = f"Not saved. Job: {NOT_THIS_WORKERS_JOB}.{others}"
+        return record, errors
 
     def build(self) -> SupportCheckIn:
         parse = Parser(self.tz)

@@ -18,9 +18,9 @@ from app.domain.code_format import CodeFormat
 from app.domain.codec import from_dict, record_from_dict, to_dict
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.identity import CODE_TAKEN, code_key
-from app.domain.records import EmployerDisclosure, Geotag, JobSeeker, Record
+from app.domain.records import EmployerDisclosure, Geotag, JobSeeker, Record, SupportCheckIn
 from app.domain.rules import DisclosureBook, check_disclosure
-from app.domain.validation import CODE_FORMAT, validate
+from app.domain.validation import CODE_FORMAT, NOT_THIS_WORKERS_JOB, validate
 from server.services.accounts import Principal
 from server.services.derived import location_columns, map_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
@@ -156,6 +156,9 @@ class Batch:
     # Named job seekers on another specialist's caseload: a specialist may not name them, and is
     # told nothing about them (neither their code nor their disclosure choice).
     others_seekers: set[str] = field(default_factory=set)
+    # job id -> its job seeker, for the team's live jobs the batch's check-ins name
+    # (server.services.checkin_jobs), kept current as the batch creates, changes and deletes jobs.
+    jobs: dict[str, str] = field(default_factory=dict)
     versions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     applied: list[OperationResult] = field(default_factory=list)
     _changed: dict[str, RecordState] = field(default_factory=dict)
@@ -268,6 +271,9 @@ class Batch:
         foreign = self._others_seekers_named(record)
         if foreign:
             return rejected(op, foreign)
+        wrong_job = self._wrong_job(record, known)
+        if wrong_job:
+            return rejected(op, wrong_job)
         try:
             check_disclosure(record, self.job_seekers, self.disclosure_book())
         except DisclosureRefused as exc:
@@ -300,6 +306,22 @@ class Batch:
             "job_seeker_id": {getattr(record, "job_seeker_id", "")},
         }
         return {name: NOT_ON_CASELOAD for name, ids in named.items() if ids & self.others_seekers}
+
+    def _wrong_job(self, record: Record, known: dict[str, Any] | None) -> dict[str, str]:
+        """A check-in's job must be a live job of the team held by the check-in's worker: the same
+        words whether it is another seeker's, another team's or no job at all. Checked only when the
+        job or the worker changes, so an old check-in whose job was deleted since can still be edited."""
+        if not isinstance(record, SupportCheckIn) or not record.job_id:
+            return {}
+        if (
+            known is not None
+            and known.get("job_id") == record.job_id
+            and known.get("job_seeker_id") == record.job_seeker_id
+        ):
+            return {}
+        if self.jobs.get(record.job_id) == record.job_seeker_id:
+            return {}
+        return {"job_id": NOT_THIS_WORKERS_JOB}
 
     def _create(self, op: Operation, canonical: dict[str, Any]) -> OperationResult:
         state = RecordState(
@@ -371,7 +393,7 @@ class Batch:
         if changed_by_others and merged.took_device_value:
             # Each side was valid on its own; their combination may not be (a job seeker named on
             # one side, the disclosure reason cleared on the other).
-            problem = self._combination_problem(op.kind, merged.data)
+            problem = self._combination_problem(op.kind, merged.data, current=current)
             if problem is not None:
                 return self._keep_server_copy(op, state, base, canonical, problem, current=current)
         data = dict(merged.data)
@@ -417,9 +439,11 @@ class Batch:
         own = [v.sent for v in later if v.device_id == self.principal.device_id and v.sent is not None]
         return (own[-1] if own else base), changed_by_others
 
-    def _combination_problem(self, kind: str, data: dict[str, Any]) -> str | None:
+    def _combination_problem(self, kind: str, data: dict[str, Any], *, current: dict[str, Any]) -> str | None:
         record = from_dict(kind, data)  # both sides were canonical, so this cannot fail
-        errors = validate(record, now=self.now, code_format=self.code_format)
+        errors = validate(record, now=self.now, code_format=self.code_format) | self._wrong_job(
+            record, current
+        )
         if errors:
             return "; ".join(f"{name}: {text}" for name, text in errors.items())
         try:
@@ -491,6 +515,11 @@ class Batch:
             else:
                 self.job_seekers[state.record_id] = record_from_dict(JobSeeker, data)
                 self.code_keys.setdefault(code_key(str(data.get("code", ""))), state.record_id)
+        elif state.kind == "job":
+            if data is None:
+                self.jobs.pop(state.record_id, None)
+            else:
+                self.jobs[state.record_id] = str(data.get("job_seeker_id", ""))
         elif state.kind == "employer_disclosure":
             self._book = None
             if data is None:

@@ -19,7 +19,7 @@ from app.domain.clock import Clock
 from app.domain.codec import record_from_dict
 from app.domain.records import JobSeeker
 from server.db.models import AppliedOperation, RecordRow, RecordVersion
-from server.services import code_formats, disclosure_sweep, seeker_codes
+from server.services import checkin_jobs, code_formats, disclosure_sweep, seeker_codes
 from server.services.accounts import Principal
 from server.services.apply import Batch, History, RecordState, Version
 from server.services.bulk import any_of, insert_rows, update_rows
@@ -55,6 +55,7 @@ def push_operations(
     batch.records = _load_records(session, team_id=principal.team_id, record_ids={op.record_id for op in ops})
     batch.history = _load_history(session, batch=batch, ops=ops)
     batch.job_seekers = _load_job_seekers(session, team_id=principal.team_id, ops=ops, batch=batch)
+    batch.jobs = checkin_jobs.load_jobs(session, team_id=principal.team_id, ops=ops, batch=batch)
     if any(op.kind == "job_seeker" for op in ops):
         batch.code_format = code_formats.team_code_format(session, team_id=principal.team_id)
         batch.code_keys = seeker_codes.team_code_keys(session, team_id=principal.team_id)

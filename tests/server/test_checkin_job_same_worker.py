@@ -132,3 +132,31 @@ def test_the_jobs_are_read_once_per_push_not_once_per_check_in(client, world, da
         for engine in engines:
             event.remove(engine, "before_cursor_execute", _seen)
     assert selects[0] == selects[1], selects  # 2 check-ins or 10: the same statements
+
+
+def test_a_merge_that_would_pair_a_worker_with_anothers_job_keeps_the_servers_copy(client, world):
+    alice, tablet = world["alice"], world["alice_tablet"]
+    seeker, employer, first, second = new_id(), new_id(), new_id(), new_id()
+    other, others_job = _worker_with_job(client, alice)
+    check_in = new_id()
+    results = push(
+        client,
+        alice,
+        op("employer", employer),
+        op("job_seeker", seeker, data=sample("job_seeker", code="JS-4321")),
+        op("job", first, data=_job(seeker, employer)),
+        op("job", second, data=_job(seeker, employer)),
+        op("support_check_in", check_in, data=_check_in(seeker, first)),
+    )
+    assert [r["status"] for r in results] == ["applied"] * 5, results
+    # The tablet moves the check-in to the worker's other job; the phone, from the same version,
+    # moves it to another worker and their job. Each is valid alone; the field merge would keep the
+    # tablet's job with the phone's worker.
+    [moved] = push(client, tablet, op("support_check_in", check_in, base=1, data=_check_in(seeker, second)))
+    assert moved["status"] == "applied", moved
+    [merged] = push(
+        client, alice, op("support_check_in", check_in, base=1, data=_check_in(other, others_job))
+    )
+    assert merged["status"] == "conflict", merged
+    assert NOT_THIS_WORKERS_JOB in merged["message"]
+    assert (merged["data"]["job_seeker_id"], merged["data"]["job_id"]) == (seeker, second)

@@ -261,11 +261,12 @@ class LocalStore:
     def get_many(self, keys: Sequence[tuple[str, str]]) -> list[StoredRecord | None]:
         """``get`` for each (kind, record id), in order, under one lock and one read of the sync
         table: the sync engine reads a batch of queued records at once."""
-        for kind in {kind for kind, _ in keys}:
+        kinds = {kind for kind, _ in keys}
+        for kind in kinds:
             check_kind(kind)
         with self._lock:
             syncs = self._db.table(SYNC).raw_table()
-            tables = {kind: self._db.table(kind).raw_table() for kind in {kind for kind, _ in keys}}
+            tables = {kind: self._db.table(kind).raw_table() for kind in kinds}
             found: list[StoredRecord | None] = []
             with paused_gc():  # as in _listing: a batch of copies, no cycles to look for
                 for kind, record_id in keys:

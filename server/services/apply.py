@@ -183,6 +183,16 @@ class Batch:
             self._book = DisclosureBook.of(self.decisions.values())
         return self._book
 
+    def last_live(self, record_id: str) -> dict[str, Any] | None:
+        """The record's data, or for an archived one the last version that had data (what restoring
+        it brings back; server.services.checkin_jobs loads it for archived check-ins)."""
+        state = self.records.get(record_id)
+        if state is None or not state.deleted:
+            return state.data if state is not None else None
+        history = self.history.get(record_id, {})
+        live = [v for v, version in history.items() if v < state.version and version.data is not None]
+        return history[max(live)].data if live else None
+
     def changed_in_order(self) -> list[RecordState]:
         """Changed records in the order of their last change (so seqs follow the batch order)."""
         return list(self._changed.values())
@@ -271,7 +281,7 @@ class Batch:
         foreign = self._others_seekers_named(record)
         if foreign:
             return rejected(op, foreign)
-        wrong_job = self._wrong_job(record, known)
+        wrong_job = self._wrong_job(record, known if known is not None else self.last_live(op.record_id))
         if wrong_job:
             return rejected(op, wrong_job)
         try:

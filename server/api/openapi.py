@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
 
-from sync.protocol import ErrorBody, PushRequest
+from sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, ErrorBody, PushRequest
 
 REF = "#/components/schemas/{model}"
 _EXTRA_SCHEMAS: dict[str, Any] = {}
@@ -30,6 +30,23 @@ def body_schema(wire_type: type) -> dict[str, Any]:
 
 
 PUSH_BODY = body_schema(PushRequest)
+
+
+def sync_extra(**extra: Any) -> dict[str, Any]:
+    """`openapi_extra` for a /sync route: the `Fieldwork-Protocol` header every sync request must
+    carry (server.api.protocol_gate answers before the route runs, so it is not a parameter FastAPI
+    reads), merged with `extra`."""
+    header = {
+        "name": PROTOCOL_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "integer", "enum": [PROTOCOL_VERSION]},
+        "description": (
+            f"The sync protocol version the caller speaks: {PROTOCOL_VERSION}. Missing or older:"
+            " 426 app_update_required; any other value: 400 unsupported_protocol_version."
+        ),
+    }
+    return {**extra, "parameters": [header]}
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

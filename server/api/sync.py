@@ -17,7 +17,7 @@ from server.api.deps import (
     get_db,
     get_settings,
 )
-from server.api.openapi import PUSH_BODY, errors
+from server.api.openapi import PUSH_BODY, errors, sync_extra
 from server.api.protocol_gate import check_version
 from server.errors import BadRequest, ErrorCode, NotAuthenticated, PayloadTooLarge, UnsupportedMediaType
 from server.services import devices
@@ -99,7 +99,7 @@ def _read_batch(body: bytes, content_type: str) -> list[Any]:
 @router.post(
     "/push",
     response_model=PushResponse,
-    openapi_extra=PUSH_BODY,
+    openapi_extra=sync_extra(**PUSH_BODY),
     responses=errors(400, 401, 413, 415, 426),
     summary="Apply a batch of operations; one result per operation, replays change nothing",
 )
@@ -121,6 +121,7 @@ async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevi
 @router.get(
     "/pull",
     response_model=PullResponse,
+    openapi_extra=sync_extra(),
     responses=errors(400, 401, 426),
     summary="Changes visible to this device after the cursor, in commit order, tombstones included",
 )

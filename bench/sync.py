@@ -59,6 +59,7 @@ from tests.sync.harness import (  # noqa: E402
     Fault,
     FaultyTransport,
     ServerProcess,
+    Team,
     make_team,
     migrated_database,
 )
@@ -178,7 +179,7 @@ class ServerTimed(httpx.BaseTransport):
 
 def run(
     server: ServerProcess,
-    team_users: tuple,
+    team_users: tuple[Team, str],
     folder: Path,
     *,
     count: int,
@@ -205,7 +206,7 @@ def run(
     else:
         store = LocalStore.open(folder, key=new_key())  # encrypted, as the app runs it
         fill(store, count)
-    engine = SyncEngine(TimedStore(store, clocks), TimedApi(client, clocks), batch_size=MAX_BATCH_OPERATIONS)  # type: ignore[arg-type]
+    engine = SyncEngine(TimedStore(store, clocks), TimedApi(client, clocks), batch_size=MAX_BATCH_OPERATIONS)
     started = time.perf_counter()
     passes = 0
     for _ in range(200):  # bounded
@@ -275,7 +276,7 @@ def measure(
 
 
 def median_of(results: list[dict[str, Any]], name: str) -> float:
-    return statistics.median(r[name] for r in results)
+    return float(statistics.median(r[name] for r in results))
 
 
 def main() -> None:

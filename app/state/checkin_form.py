@@ -9,12 +9,15 @@ from app.domain.enums import CheckInPlace, CheckInWith, ContactMode, SeekerStatu
 from app.domain.jobs import current_job_at, is_current, jobs_of
 from app.domain.records import Employer, Job, JobSeeker, Record, SupportCheckIn
 from app.domain.rules import WageRules
+from app.domain.search import fold
 from app.domain.validation import NOT_THIS_WORKERS_JOB
 from app.records import RecordService
 from app.state.forms import EmployerPicking, Parser, days_from, format_date, format_time, split_list
 from app.state.jobs import JobEndFormState, JobStartFormState
+from app.state.picker import RecordPick
 
 NEXT_CHECK_IN_SHORTCUTS = (("In 3 days", 3), ("In 1 week", 7), ("In 1 month", 30))
+RECENT_WORKERS = 6  # job seekers offered as chips (workers first); any other is found by its code
 
 
 class CheckInFormState(EmployerPicking):
@@ -29,6 +32,18 @@ class CheckInFormState(EmployerPicking):
         self.all_jobs: list[Job] = service.all("job", Job)
         self.employers: list[Employer] = service.recent_employers()
         self.job_seekers: list[JobSeeker] = self._workers_first()
+        self._seeker_keys: dict[str, tuple[str, ...]] | None = None
+        # The worker: the recent few as chips, any other found by part of their code (app.state.picker).
+        self.worker_pick: RecordPick[JobSeeker] = RecordPick(
+            self,
+            "job_seeker_id",
+            records=lambda: self.job_seekers,
+            keys=self._seeker_search_keys,
+            by_id=service.job_seekers_by_id,
+            label=lambda seeker: seeker.code,
+            pick=lambda seeker_id: self.select_job_seeker(seeker_id),
+            recent=RECENT_WORKERS,
+        )
         if base is not None:
             self.title = "Edit check-in"
             self.values = {
@@ -71,6 +86,12 @@ class CheckInFormState(EmployerPicking):
         return [s for s in seekers if s.status is SeekerStatus.WORKING] + [
             s for s in seekers if s.status is not SeekerStatus.WORKING
         ]
+
+    def _seeker_search_keys(self) -> dict[str, tuple[str, ...]]:
+        """Each job seeker's code folded for the worker search, built at its first keystroke."""
+        if self._seeker_keys is None:
+            self._seeker_keys = {s.id: (fold(s.code),) for s in self.job_seekers}
+        return self._seeker_keys
 
     def select_job_seeker(self, seeker_id: str) -> None:
         """Choosing a worker fills in their current employer, and the job the check-in is about."""
@@ -146,6 +167,7 @@ class CheckInFormState(EmployerPicking):
         """Back from a saved job form: the worker's jobs read again; a new job is the one chosen."""
         self.all_jobs = self.service.all("job", Job)
         self.job_seekers = self._workers_first()  # their status may have changed
+        self._seeker_keys = None
         self.reload_employers()  # the job form may have added one
         if isinstance(form, JobStartFormState) and not form.editing and form.saved is not None:
             self.select_job(str(form.saved.data["id"]))

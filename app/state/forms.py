@@ -19,16 +19,16 @@ from typing import Any
 
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.records import Employer, Record
-from app.domain.search import fold
 from app.records import RecordService
+from app.state.picker import MATCHES, RecordPick
+from app.state.picker import RECENT_CHOICES as RECENT_CHOICES  # the visit form's job-seeker chips
 from app.store import StoredRecord, StoreError, StoreFull
 
 # While a form checks itself whole, parse errors are collected here instead of stopping `build()`:
 # every form's build() keeps calling `parse.check()`, and none needs to change to join in.
 _COLLECTING: ContextVar[dict[str, str] | None] = ContextVar("form_parse_errors", default=None)
 
-RECENT_CHOICES = 4  # employers offered as chips: the most recent few
-EMPLOYER_MATCHES = 6  # what the employer search shows at most: a thumb's worth, never the directory
+EMPLOYER_MATCHES = MATCHES  # what the employer search shows at most (app.state.picker)
 DATE_HINT = "YYYY-MM-DD"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -274,66 +274,63 @@ def split_list(text: str) -> list[str]:
 
 class EmployerPicking(FormState):
     """A form whose employer is picked from the few most recent ones, or found by typing part of
-    its name: the form never lists every employer (a team's directory holds thousands), only the
-    few that match. `employers` is the directory, most recently used first."""
+    its name or address (app.state.picker): the form never lists every employer (a team's directory
+    holds thousands), only the few that match. `employers` is the directory, most recently used first."""
 
     employers: list[Employer]
-    employer_query = ""  # typed into the employer search
     # "New employer" (forms that may name one not yet in the directory): its name, typed or taken
     # from the search, and why it was not added.
     adding_employer = False
     new_employer_name = ""
     new_employer_error: str | None = None
+    _employer_pick: RecordPick[Employer] | None = None
+
+    @property
+    def employer_pick(self) -> RecordPick[Employer]:
+        """The picker the view draws (app.views.picker); a pick goes through `pick_employer`."""
+        if self._employer_pick is None:
+            self._employer_pick = RecordPick(
+                self,
+                "employer_id",
+                records=lambda: self.employers,
+                keys=self.service.employer_search_keys,
+                by_id=self.service.employers_by_id,
+                label=lambda employer: employer.name,
+                pick=lambda employer_id: self.pick_employer(employer_id),
+            )
+        return self._employer_pick
+
+    @property
+    def employer_query(self) -> str:  # typed into the employer search
+        return self.employer_pick.query
+
+    @employer_query.setter
+    def employer_query(self, query: str) -> None:
+        self.employer_pick.query = query
 
     def pick_employer(self, employer_id: str) -> None:
         self.set_field("employer_id", employer_id)
 
     @property
     def recent_employers(self) -> list[Employer]:
-        return self.employers[:RECENT_CHOICES]
+        return self.employer_pick.recent()
 
     @property
     def employer_choices(self) -> list[Employer]:
-        """The chips: the most recent few, and the chosen one when it is not among them (found by
-        search, or the form was opened for it)."""
-        choices = self.recent_employers
-        chosen = self.selected_employer()
-        if chosen is not None and chosen not in choices:
-            choices = [*choices, chosen]
-        return choices
+        """The chips: the most recent few, and the chosen one when it is not among them."""
+        return self.employer_pick.choices()
 
     def selected_employer(self) -> Employer | None:
-        wanted = self.text("employer_id")
-        return self.service.employers_by_id().get(wanted) if wanted else None
+        return self.employer_pick.selected()
 
     def set_employer_query(self, query: str) -> None:
-        self.employer_query = query
+        self.employer_pick.set_query(query)
 
     def employer_matches(self) -> list[Employer]:
         """At most EMPLOYER_MATCHES employers holding every typed word in their name or address
         (case and accents aside), those whose name starts with what was typed first, each group
         most recently used first. Nothing for an empty query: the recent chips are shown."""
-        words = fold(self.employer_query).split()
-        if not words:
-            return []
-        first = " ".join(words)
-        starting: list[Employer] = []
-        containing: list[Employer] = []
-        keys = self.service.employer_search_keys()
-        for employer in self.employers:
-            name, address = keys.get(employer.id, ("", ""))
-            if name.startswith(first):
-                starting.append(employer)
-                if len(starting) == EMPLOYER_MATCHES:
-                    break
-            elif len(containing) < EMPLOYER_MATCHES and all(w in name or w in address for w in words):
-                containing.append(employer)
-        return [*starting, *containing][:EMPLOYER_MATCHES]
-
-    def choose_found_employer(self, employer_id: str) -> None:
-        """A search result tapped: it becomes the employer, and the search is done."""
-        self.employer_query = ""
-        self.pick_employer(employer_id)
+        return self.employer_pick.found()
 
     def start_adding_employer(self) -> None:
         """ "New employer" tapped: what was searched for is the new one's name."""

@@ -1,4 +1,5 @@
-"""Log an in-work support check-in: the worker first (workers in a job are listed first)."""
+"""Log an in-work support check-in: the worker first (workers in a job are offered first; any
+other job seeker is found by part of their code)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from app.views.forms_common import (
     message_banner,
     save_button,
 )
-from app.views.widgets import choice_chips, dropdown, screen, section, tagged, text_field
+from app.views.picker import search_picker
+from app.views.widgets import choice_chips, screen, section, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -31,6 +33,7 @@ class CheckInView:
         self.state = state
         self.title = state.title
         self.employer_matches = ft.Column(spacing=8)  # the employer search's results, redrawn in place
+        self.worker_matches = ft.Column(spacing=8)  # the worker search's, likewise
 
     def footer(self) -> ft.Control:
         state = self.state
@@ -38,24 +41,17 @@ class CheckInView:
 
     def build(self) -> ft.Control:
         state = self.state
-        workers = [(s.id, s.code) for s in state.job_seekers[:6]]
         return screen(
             *message_banner(state),
             section(
                 "Worker",
-                choice_chips(
-                    workers,
-                    state.text("job_seeker_id"),
-                    self.shell.then_refresh(state.select_job_seeker),
-                    identifier="worker-choice",
-                ),
-                dropdown(
-                    "All job seekers",
-                    [(s.id, s.code) for s in state.job_seekers],
-                    state.text("job_seeker_id"),
-                    self.shell.then_refresh(state.select_job_seeker),
-                    error=state.errors.get("job_seeker_id"),
-                    identifier="worker-select",
+                *search_picker(
+                    self.shell,
+                    state.worker_pick,
+                    self.worker_matches,
+                    identifier="worker",
+                    noun="job seeker",
+                    hint="Type part of their code",
                 ),
             ),
             section(

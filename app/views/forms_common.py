@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.state.forms import EmployerPicking, FormState
-from app.views.widgets import MIN_TARGET, as_sentence, banner, big_button, choice_chips, tagged, text_field
+from app.views.picker import search_picker
+from app.views.widgets import MIN_TARGET, banner, big_button, choice_chips, tagged, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Shell
@@ -196,56 +197,16 @@ def employer_picker(
     "New employer" (it takes the typed name), for forms whose employer may not be in the
     directory yet; `optional` adds a "No employer" chip. Identifiers: `{identifier}-choice-N`,
     `{identifier}-search`, `{identifier}-match-N`, `add-{identifier}` and `add-{identifier}-save`."""
-    controls: list[ft.Control] = []
-    choices = [(e.id, e.name) for e in form.employer_choices]
-    if optional:
-        choices = [("", "No employer"), *choices]
-    if choices:
-        controls.append(
-            choice_chips(
-                choices,
-                form.text("employer_id"),
-                shell.then_refresh(form.pick_employer),
-                identifier=f"{identifier}-choice",
-            )
-        )
-
-    def found() -> list[ft.Control]:
-        query = form.employer_query.strip()
-        if not query:
-            return []
-        employers = form.employer_matches()
-        if not employers:
-            add = " Add it with New employer." if new_employer else ""
-            return [ft.Text(f"No employer matches “{query}”.{add}", size=15)]
-        return [
-            choice_chips(
-                [(e.id, e.name) for e in employers],
-                form.text("employer_id"),
-                shell.then_refresh(form.choose_found_employer),
-                identifier=f"{identifier}-match",
-            )
-        ]
-
-    def typed(e: Any) -> None:
-        form.set_employer_query(e.control.value or "")
-        matches.controls = found()
-        shell.update_in_place(matches)
-
-    matches.controls = found()
-    search = tagged(
-        f"{identifier}-search",
-        ft.TextField(
-            label="Find an employer",
-            hint_text="Type part of the name",
-            value=form.employer_query,
-            prefix_icon=ft.Icons.SEARCH,
-            error=as_sentence(form.errors.get("employer_id")),
-            on_change=shell.handler(typed),
-            text_size=17,
-        ),
+    controls = search_picker(
+        shell,
+        form.employer_pick,
+        matches,
+        identifier=identifier,
+        noun="employer",
+        hint="Type part of the name",
+        none_label="No employer" if optional else None,
+        no_match_hint=" Add it with New employer." if new_employer else "",
     )
-    controls += [ft.Row([ft.Container(search, expand=True)]), matches]  # the form's full width
     if new_employer:
         controls.append(_new_employer(shell, form, identifier))
     return controls

@@ -24,8 +24,10 @@ from app.domain.jobs import (
 from app.domain.labels import label
 from app.domain.records import Employer, Job, JobOpening
 from app.domain.rules import WageRules
+from app.domain.search import fold
 from app.records import RecordService
 from app.state.forms import EmployerPicking, FormState, Parser, SaveResult, format_date
+from app.state.picker import RecordPick
 from app.store import StoreError
 
 
@@ -137,6 +139,18 @@ class JobStartFormState(_JobForm, EmployerPicking):
         done = (OpeningStatus.HIRED, OpeningStatus.CLOSED)
         openings = [o for o in service.openings() if o.status not in done]
         self.openings: list[JobOpening] = sorted(openings, key=lambda o: seeker_id not in o.job_seeker_ids)
+        # "From an opening": the first few as chips, any other found by part of its title or
+        # employer (app.state.picker), never a list of them all.
+        self.opening_pick: RecordPick[JobOpening] = RecordPick(
+            self,
+            "opening_id",
+            records=lambda: self.openings,
+            keys=self._opening_search_keys,
+            by_id=lambda: {o.id: o for o in self.openings},
+            label=self.opening_label,
+            pick=self.choose_opening,
+        )
+        self._opening_keys: dict[str, tuple[str, ...]] | None = None
         source = base or Job(job_seeker_id=seeker_id, started_on=service.clock.now().date())
         if base is not None:
             self.title = "Edit job"
@@ -153,6 +167,19 @@ class JobStartFormState(_JobForm, EmployerPicking):
             "market": source.market.value,
             "notes": source.notes,
         }
+
+    def opening_label(self, opening: JobOpening) -> str:
+        employer = self.service.employers_by_id().get(opening.employer_id)
+        return f"{opening.title or 'Opening'} · {employer.name if employer is not None else '?'}"
+
+    def _opening_search_keys(self) -> dict[str, tuple[str, ...]]:
+        """Each opening's title and employer folded for the search, built at its first keystroke."""
+        if self._opening_keys is None:
+            employers = self.service.employer_search_keys()
+            self._opening_keys = {
+                o.id: (fold(o.title), employers.get(o.employer_id, ("", ""))[0]) for o in self.openings
+            }
+        return self._opening_keys
 
     def choose_opening(self, opening_id: str) -> None:
         """Fill the job from an opening (its employer, title, pay, hours, market, permanence)."""

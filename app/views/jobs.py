@@ -11,10 +11,11 @@ import flet as ft
 
 from app.domain.enums import JobEndReason, Market, Permanence, WageUnit
 from app.domain.labels import options
-from app.domain.records import Employer, Job
+from app.domain.records import Job
 from app.state.jobs import JobEndFormState, JobStartFormState
 from app.views.forms_common import date_field, employer_picker, message_banner, save_button
-from app.views.widgets import banner, choice_chips, dropdown, screen, section, text_field
+from app.views.picker import search_picker
+from app.views.widgets import banner, choice_chips, screen, section, text_field
 
 if TYPE_CHECKING:
     from app.views.shell import Screen, Shell
@@ -41,6 +42,7 @@ class JobStartView:
         self.title = state.title
         self.after = after or shell.back  # what a save leads to (a check-in's form: back to it)
         self.employer_matches = ft.Column(spacing=8)  # the employer search's results, redrawn in place
+        self.opening_matches = ft.Column(spacing=8)  # the opening search's, likewise
 
     def _set(self, name: str) -> Any:
         return self.shell.then_refresh(partial(self.state.set_field, name))
@@ -50,24 +52,24 @@ class JobStartView:
 
     def build(self) -> ft.Control:
         state = self.state
-        employers = state.service.employers_by_id()
-        openings = [
-            (o.id, f"{o.title or 'Opening'} · {_name(employers.get(o.employer_id))}")
-            for o in state.openings[:30]
-        ]
         return screen(
             *message_banner(state),
             *(
                 [
-                    dropdown(
+                    section(
                         "From an opening (optional)",
-                        [("", "None"), *openings],
-                        state.text("opening_id"),
-                        self.shell.then_refresh(state.choose_opening),
-                        identifier="job-opening",
+                        *search_picker(
+                            self.shell,
+                            state.opening_pick,
+                            self.opening_matches,
+                            identifier="job-opening",
+                            noun="opening",
+                            hint="Type part of its title or employer",
+                            none_label="None",
+                        ),
                     )
                 ]
-                if openings
+                if state.openings
                 else []
             ),
             section(
@@ -97,10 +99,6 @@ class JobStartView:
             ),
             text_field(state, "notes", "Notes", multiline=True),
         )
-
-
-def _name(employer: Employer | None) -> str:
-    return employer.name if employer is not None else "?"
 
 
 class JobEndView:

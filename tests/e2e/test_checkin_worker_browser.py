@@ -1,6 +1,7 @@
 """The check-in form's worker in a real browser, on a phone holding 2,000 more job seekers than the
 demo (issue 18): no dropdown of them all; typing part of a code shows a few matches, and the one
-tapped becomes the worker. Screenshots under artifacts/."""
+tapped becomes the worker; their new job's opening is found the same way. Screenshots under
+artifacts/."""
 
 from __future__ import annotations
 
@@ -70,3 +71,18 @@ def test_the_check_in_finds_its_worker_among_two_thousand_by_part_of_a_code(tmp_
         choose(page, "JS-1234")
         by_id(page, "worker-match-0").wait_for(state="detached")  # the search is done
         shot(page, "field-app-check-in-worker-found.png")
+
+        # Their new job, from an opening found by part of its title (the same picker).
+        tap(page, "check-in-job-started")
+        by_id(page, "job-opening-search").wait_for(state="attached")
+        assert page.get_by_role("combobox").count() == 0
+        opening = by_id(page, "job-opening-search").locator("input").first
+        for _ in range(3):
+            opening.fill("wareh")
+            try:
+                by_id(page, "job-opening-match-0").wait_for(state="attached", timeout=5000)
+                break
+            except PlaywrightTimeout:
+                continue
+        assert by_id(page, "job-opening-match-1").count() == 0
+        shot(page, "field-app-job-opening-search.png")

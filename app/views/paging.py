@@ -33,6 +33,7 @@ class Pager:
         total: Callable[[], int],
         build: Callable[[int, int], list[ft.Control]],
         page_size: int = PAGE_SIZE,
+        first_size: int | None = None,
     ) -> None:
         self.shell = shell
         self.column = column
@@ -40,12 +41,13 @@ class Pager:
         self.total = total
         self.build = build
         self.page_size = page_size
+        self.first_size = page_size if first_size is None else first_size  # e.g. a screenful
         self.shown = 0
         self._button: ft.Control | None = None
 
     def first_page(self) -> list[ft.Control]:
         """The controls of the first page (after a search too), with "Show more" when rows remain."""
-        self.shown = min(self.total(), self.page_size)
+        self.shown = min(self.total(), self.first_size)
         return self.build(0, self.shown) + self._more()
 
     def show_more(self) -> None:

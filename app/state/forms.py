@@ -139,6 +139,10 @@ class FormState:
     def build(self) -> Record:
         raise NotImplementedError
 
+    def before_save(self) -> None:
+        """Runs once the whole form is checked, just before its record is saved (what the record
+        needs saved first: a new employer held until the save)."""
+
     def build_checked(self) -> tuple[Record, dict[str, str]]:
         """The record as typed (unreadable values left empty) and every error of the whole form:
         parse errors first for their field, then the domain's validation, then the disclosure guard."""
@@ -164,6 +168,7 @@ class FormState:
             record, errors = self.build_checked()
             if errors:
                 raise FieldErrors(errors)
+            self.before_save()
             self.saved = self.service.save(record)  # checks again: the one path every save takes
         except FieldErrors as exc:
             self.errors = dict(exc.errors)
@@ -283,6 +288,10 @@ class EmployerPicking(FormState):
     adding_employer = False
     new_employer_name = ""
     new_employer_error: str | None = None
+    # True: a new employer is held, chosen but unsaved, and saved with the form's record (just
+    # before it), so leaving the form unsaved adds none. False: saved at once, on Add.
+    hold_new_employer = False
+    held_employer: Employer | None = None
     _employer_pick: RecordPick[Employer] | None = None
 
     @property
@@ -294,7 +303,7 @@ class EmployerPicking(FormState):
                 "employer_id",
                 records=lambda: self.employers,
                 keys=self.service.employer_search_keys,
-                by_id=self.service.employers_by_id,
+                by_id=self._known_employers,
                 label=lambda employer: employer.name,
                 pick=lambda employer_id: self.pick_employer(employer_id),
             )
@@ -307,6 +316,12 @@ class EmployerPicking(FormState):
     @employer_query.setter
     def employer_query(self, query: str) -> None:
         self.employer_pick.query = query
+
+    def _known_employers(self) -> dict[str, Employer]:
+        known = self.service.employers_by_id()
+        if self.held_employer is not None:
+            known[self.held_employer.id] = self.held_employer
+        return known
 
     def pick_employer(self, employer_id: str) -> None:
         self.set_field("employer_id", employer_id)
@@ -343,25 +358,50 @@ class EmployerPicking(FormState):
         self.employers = self.service.recent_employers()
 
     def add_employer(self, name: str | None = None) -> Employer | None:
-        """The quick path: a new employer met in the street, saved and chosen in one tap."""
+        """The quick path: a new employer met in the street, chosen in one tap; saved at once, or
+        held until the form's save (`hold_new_employer`)."""
         name = (name if name is not None else self.new_employer_name).strip()
         self.new_employer_error = None
         if not name:
             self.new_employer_error = "Type the business name"
             return None
-        try:
-            stored = self.service.save(Employer(name=name))
-        except ValidationError as exc:
-            self.new_employer_error = next(iter(exc.errors.values()))
-            return None
-        employer = self.service.load("employer", stored.data["id"])
-        assert isinstance(employer, Employer)
+        if self.hold_new_employer:
+            employer = Employer(id=self.service.new_id(), name=name)
+            errors = self.service.problems(employer).errors
+            if errors:
+                self.new_employer_error = next(iter(errors.values()))
+                return None
+            self.held_employer = employer
+        else:
+            try:
+                stored = self.service.save(Employer(name=name))
+            except ValidationError as exc:
+                self.new_employer_error = next(iter(exc.errors.values()))
+                return None
+            loaded = self.service.load("employer", stored.data["id"])
+            assert isinstance(loaded, Employer)
+            employer = loaded
         self.new_employer_name = ""
         self.adding_employer = False
         self.employer_query = ""
         self.reload_employers()
         self.pick_employer(employer.id)
         return employer
+
+    def held_employer_chosen(self) -> bool:
+        held = self.held_employer
+        return held is not None and self.text("employer_id") == held.id
+
+    def before_save(self) -> None:
+        """The held new employer, when it is still the one chosen, is saved just before the record
+        naming it: both are checked first, so a refused record adds no employer. (Two writes: if
+        the phone's storage fails between them the employer stays, chosen, and Save again saves
+        the record.)"""
+        if self.held_employer is None or not self.held_employer_chosen():
+            return
+        self.service.save(self.held_employer)
+        self.held_employer = None
+        self.reload_employers()
 
 
 class EmployerChoice(EmployerPicking):

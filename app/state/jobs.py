@@ -122,6 +122,7 @@ class JobStartFormState(_JobForm, EmployerPicking):
 
     title = "Job started"
     noun = "Job"
+    hold_new_employer = True  # New employer is saved with the job, not when added
 
     def __init__(
         self,

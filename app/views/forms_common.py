@@ -196,7 +196,8 @@ def employer_picker(
     stays. The directory itself is never listed (a team's holds thousands). `new_employer` adds
     "New employer" (it takes the typed name), for forms whose employer may not be in the
     directory yet; `optional` adds a "No employer" chip. Identifiers: `{identifier}-choice-N`,
-    `{identifier}-search`, `{identifier}-match-N`, `add-{identifier}` and `add-{identifier}-save`."""
+    `{identifier}-search`, `{identifier}-match-N`, `add-{identifier}`, `add-{identifier}-save` and
+    `held-{identifier}` (a new employer held until the form is saved: `hold_new_employer`)."""
     controls = search_picker(
         shell,
         form.employer_pick,
@@ -207,6 +208,9 @@ def employer_picker(
         none_label="No employer" if optional else None,
         no_match_hint=" Add it with New employer." if new_employer else "",
     )
+    if form.held_employer is not None and form.held_employer_chosen():
+        note = f"{form.held_employer.name} is added to the employers when you save."
+        controls.append(tagged(f"held-{identifier}", ft.Text(note, size=15)))
     if new_employer:
         controls.append(_new_employer(shell, form, identifier))
     return controls

@@ -13,7 +13,8 @@ records (~500 bytes of JSON), and both hold the same records when reopened.
 JSONStorage cannot be filled to 50k through its own insert in reasonable time, so its file is
 written directly in one go and only the timed inserts go through TinyDB. The durable store is
 filled through ``LocalStore.apply_remote`` in pages, as a first sync would. It is encrypted, as
-the app's is; ``--plain`` measures the unencrypted store instead, for comparison.
+the app's is; ``--plain`` measures the unencrypted store instead, for comparison. ``--size N``
+(repeatable) measures only those sizes, e.g. ``--size 10000``.
 """
 
 from __future__ import annotations
@@ -225,8 +226,10 @@ def medians(samples: Samples) -> dict[tuple[str, str], tuple[float, float]]:
 
 def main() -> None:
     global STORE_KEY
-    if "--plain" in sys.argv[1:]:
+    args = sys.argv[1:]
+    if "--plain" in args:
         STORE_KEY = None
+    measured = [int(args[n + 1]) for n, arg in enumerate(args[:-1]) if arg == "--size"] or list(SIZES)
     print("store files:", "plaintext (--plain)" if STORE_KEY is None else "encrypted (AES-256-GCM)")
     load_before = os.getloadavg()
     rng = random.Random(42)
@@ -235,7 +238,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="fieldwork-bench-"))
     rows, reopen_rows = [], []
     try:
-        for size in SIZES:
+        for size in measured:
             durable = bench_durable(workdir, size, rng)
             plain = bench_json_storage(workdir, size, rng)
             d50, d99, dmax = percentiles(durable["samples"])

@@ -9,7 +9,7 @@ live dict and clears the query caches of the tables it touched. So a ``_persist`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tinydb.storages import Storage
@@ -19,11 +19,11 @@ from app.store.codec import (
     CreateTable,
     Put,
     ResetAll,
-    Tables,
     apply_ops,
     decode_payload,
     encode_changes,
 )
+from app.store.lazy import Docs, LiveTables
 
 ChangeListener = Callable[[set[str] | None], None]  # None means "every table may have changed"
 
@@ -32,7 +32,7 @@ class ApplyingStorage(Storage):
     """A TinyDB storage whose ``read()`` is the live state and whose writes go through ``apply``."""
 
     def __init__(self) -> None:
-        self._tables: Tables = {}
+        self._tables: LiveTables = LiveTables()
         self._listeners: list[ChangeListener] = []
         self.recovery_notes: list[str] = []
         self.lost_changes = 0  # transactions found unreadable when opening (damage)
@@ -41,6 +41,25 @@ class ApplyingStorage(Storage):
         # The live dict, not a copy: TinyDB only reads through it (reads stay O(result)),
         # and every mutation goes through ``apply`` or ``write`` below.
         return self._tables
+
+    def peek(self, table: str, doc_id: str) -> dict[str, Any] | None:
+        """The live document (never mutate it), or None, without decoding its whole table."""
+        encoded = self._tables.lazy.get(table)
+        if encoded is not None:
+            return encoded.get(doc_id)
+        docs = dict.get(self._tables, table)
+        return None if docs is None else docs.get(doc_id)
+
+    def batches(self, table: str) -> Iterator[tuple[Docs, bool]]:
+        """Every document of ``table`` in order, a batch at a time, each batch with whether it
+        is fresh (decoded for this call: the caller's to keep) or live (to copy, never mutate)."""
+        encoded = self._tables.lazy.get(table)
+        if encoded is not None:
+            yield from encoded.batches()
+            return
+        docs = dict.get(self._tables, table)
+        if docs:
+            yield docs, False
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """TinyDB's full write: replace the whole state (kept correct, but not the fast path)."""
@@ -57,7 +76,7 @@ class ApplyingStorage(Storage):
         except BaseException:  # an interrupt too: TinyDB's edit is in the live dict already
             self._forget_unsaved_write()
             raise
-        fresh: Tables = {}
+        fresh = LiveTables()
         apply_ops(fresh, ops)
         self._tables = fresh
         self._notify(None)

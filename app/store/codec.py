@@ -4,36 +4,36 @@ A journal line is one transaction: ``<crc32 as 8 hex digits> <json>\\n`` where t
 list of operations, each absolute (a full document put, a delete, or a table drop). A line
 whose checksum or shape is wrong is treated as never written.
 
-A snapshot is ``fieldwork-snapshot 2 <crc32> <length>\\n`` and the tables as a pickle (protocol
-5) of plain dicts, lists, strings and numbers only: it loads and writes faster than the same
-tables as JSON, and is smaller (README, Benchmarks: figures behind the code). It is read by
-``_PlainUnpickler``, which refuses every global, so a pickle naming a class or a function cannot
-run code; what a store holds was JSON before it got here (every journal line is), so nothing
-else is ever in it. Snapshots written before (``fieldwork-snapshot 1``, a JSON body) are still
-read, and the next compaction rewrites them in the new form.
+A snapshot is ``fieldwork-snapshot 3 <crc32> <length>\\n`` and a body of pickles (protocol 5)
+of plain dicts, lists, strings and numbers only: the internal tables in one, each record kind
+in chunks decoded only when read (``lazy``), so opening a store does not decode every record.
+A pickle loads and writes faster than the same tables as JSON, and is smaller (README,
+Benchmarks: figures behind the code). Every pickle is read by ``lazy.PlainUnpickler``, which
+refuses every global, so a pickle naming a class or a function cannot run code; what a store
+holds was JSON before it got here (every journal line is), so nothing else is ever in it.
+Snapshots written before are still read: ``fieldwork-snapshot 2`` (the tables as one pickle)
+and ``fieldwork-snapshot 1`` (a JSON body); the next compaction rewrites them in the new form.
 
 The memory storage uses the same encoding so both storages reject exactly the same input.
 """
 
 from __future__ import annotations
 
-import gc
-import io
 import json
-import pickle
 import sys
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from app.store.errors import StoreCorrupted, StoreError
+from app.store.lazy import LiveTables, decode_body, encode_body, load, paused_gc
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Op = list[Any]
 
-SNAPSHOT_MAGIC = b"fieldwork-snapshot 2"  # a pickle of plain values
+SNAPSHOT_MAGIC = b"fieldwork-snapshot 3"  # pickles, record kinds in chunks (lazy.encode_body)
+PICKLE_SNAPSHOT_MAGIC = b"fieldwork-snapshot 2"  # the tables as one pickle: stores written before
 JSON_SNAPSHOT_MAGIC = b"fieldwork-snapshot 1"  # a JSON body: stores written before, still read
 
 
@@ -174,6 +174,7 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
     which is what makes a crash between "snapshot replaced" and "journal reset" harmless.
     """
     touched: set[str] = set()
+    lazy = tables.lazy if type(tables) is LiveTables else {}
     for op in ops:
         kind = op[0]
         if kind == "r":
@@ -185,13 +186,22 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
         if kind == "p":
             doc = op[3]
             _share_strings(doc)
-            tables.setdefault(table, {})[_intern(op[2])] = doc
+            encoded = lazy.get(table) if lazy else None
+            if encoded is None:
+                dict.setdefault(tables, table, {})[_intern(op[2])] = doc
+            else:
+                encoded.put(_intern(op[2]), doc)
         elif kind == "d":
-            docs = tables.get(table)
-            if docs is not None:
-                docs.pop(op[2], None)
+            encoded = lazy.get(table) if lazy else None
+            if encoded is not None:
+                encoded.delete(op[2])
+            else:
+                docs = dict.get(tables, table)
+                if docs is not None:
+                    docs.pop(op[2], None)
         elif kind == "c":
-            tables.setdefault(table, {})
+            if table not in lazy:
+                dict.setdefault(tables, table, {})
         else:
             tables.pop(table, None)
     return touched
@@ -231,59 +241,19 @@ def _share_list_strings(values: list[Any]) -> None:
             _share_list_strings(value)
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while (de)serialising a whole store.
-
-    Building or walking a million small dicts and lists triggers hundreds of collections that
-    find nothing (JSON has no cycles); pausing the collector halves reopen and compaction time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            # Everything built meanwhile still counts as young: the first allocation after
-            # enabling would walk it all (and again as it ages), finding no garbage. Freezing
-            # and unfreezing moves it straight to the oldest generation without a walk (the
-            # list splices of gc.freeze/gc.unfreeze); later full collections still see it.
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
-
-
-class _PlainPickler(pickle.Pickler):
-    """Pickles plain values only: anything that would need a global to load back is refused."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        # Not called for None, bools, ints, floats, str, bytes, dict, list, tuple, set (those are
-        # opcodes of their own); anything else is not JSON and has no place in a store.
-        raise StoreError(f"data is not JSON-serialisable: {type(obj).__name__}")
-
-
-class _PlainUnpickler(pickle.Unpickler):
-    """Loads plain values only: every global (a class, a function) is refused, so a pickle
-    cannot construct or call anything."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise StoreCorrupted(f"snapshot names {module}.{name}: it holds plain values only")
-
-
 def encode_snapshot(tables: Tables) -> bytes:
-    buffer = io.BytesIO()
-    try:
-        with paused_gc():
-            _PlainPickler(buffer, protocol=5).dump(tables)
-    except (pickle.PicklingError, RecursionError) as exc:
-        raise StoreError(f"data is not JSON-serialisable: {exc}") from exc
-    body = buffer.getvalue()
+    with paused_gc():
+        body = encode_body(tables)
     return b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
 
 
-def decode_snapshot(blob: bytes, *, authenticated: bool = False) -> Tables:
+_MAGICS = (SNAPSHOT_MAGIC, PICKLE_SNAPSHOT_MAGIC, JSON_SNAPSHOT_MAGIC)
+
+
+def decode_snapshot(blob: bytes, *, authenticated: bool = False) -> LiveTables:
     """The tables of a snapshot; ``authenticated`` when its bytes came out of a cipher that
-    checked every one of them (``sealing``), so the checksum cannot find anything more."""
+    checked every one of them (``sealing``), so the checksum cannot find anything more. The
+    record kinds keep reading ``blob`` until they are decoded whole."""
     end = blob.find(b"\n")
     parts = blob[: max(end, 0)].split(b" ")
     body = memoryview(blob)[end + 1 :]  # no copy of a possibly large body
@@ -292,25 +262,16 @@ def decode_snapshot(blob: bytes, *, authenticated: bool = False) -> Tables:
     except (IndexError, ValueError):
         crc, length = -1, -1
     magic = b" ".join(parts[:2])
-    magic_ok = end > 0 and len(parts) == 4 and magic in (SNAPSHOT_MAGIC, JSON_SNAPSHOT_MAGIC)
+    magic_ok = end > 0 and len(parts) == 4 and magic in _MAGICS
     if not magic_ok or length != len(body) or (not authenticated and crc != zlib.crc32(body)):
         raise StoreCorrupted("snapshot file is damaged (header, length or checksum mismatch)")
     with paused_gc():
-        tables = _unpickle(blob, end + 1) if magic == SNAPSHOT_MAGIC else _json_tables(body)
+        if magic == SNAPSHOT_MAGIC:
+            return decode_body(blob, end + 1)
+        tables = load(blob, end + 1)[0] if magic == PICKLE_SNAPSHOT_MAGIC else _json_tables(body)
     if not isinstance(tables, dict):
         raise StoreCorrupted("snapshot does not hold a table mapping")
-    return tables
-
-
-def _unpickle(blob: bytes, start: int) -> Any:
-    stream = io.BytesIO(blob)  # shares the bytes object's buffer: no copy
-    stream.seek(start)
-    try:
-        return _PlainUnpickler(stream).load()
-    except StoreCorrupted:
-        raise
-    except Exception as exc:  # a pickle's checksum held but it does not load: any error is damage
-        raise StoreCorrupted(f"snapshot does not load: {exc}") from exc
+    return LiveTables(tables)
 
 
 def _json_tables(body: memoryview) -> Any:

@@ -34,15 +34,13 @@ class RecordTable(Table):
 
     def raw(self, doc_id: str) -> Mapping[str, Any] | None:
         """The live stored document (no copy; never mutate it), or None."""
+        if isinstance(self._storage, ApplyingStorage):
+            return self._storage.peek(self.name, doc_id)  # one chunk of a table still encoded
         return self._read_table().get(doc_id)
 
     def raw_table(self) -> Mapping[str, Mapping[str, Any]]:
         """The live table itself, id -> document (no copies; never mutate either)."""
         return self._read_table()
-
-    def raw_items(self) -> list[tuple[str, Mapping[str, Any]]]:
-        """The live (id, document) pairs (no copies; never mutate them)."""
-        return list(self._read_table().items())
 
     def ids(self) -> list[str]:
         return list(self._read_table())

@@ -4,7 +4,7 @@ The directory holds ``snapshot.json`` (the whole state at some point, written at
 copy ``snapshot.bak`` (see ``snapshots``) and ``journal.log`` (one checksummed line per
 transaction since that snapshot). A save appends one line and fsyncs it before the change becomes
 visible, so every ``apply`` that returned survives a kill or a power cut. Now and then (when the
-journal passes a sixteenth of the snapshot's size, 512 KiB at least) the state is compacted into a
+journal passes a thirty-second of the snapshot's size, 64 KiB at least) the state is compacted into a
 new snapshot and the journal starts over. Given a key, every line and snapshot is encrypted
 (``sealing``); a plaintext store opened with a key is rewritten encrypted at once.
 
@@ -30,7 +30,6 @@ from app.store.codec import (
     checked_payload,
     frame,
     parse_payloads,
-    paused_gc,
 )
 from app.store.errors import StoreError, StoreFull, StoreKeyError, is_disk_full, save_failed
 from app.store.files import (
@@ -42,6 +41,7 @@ from app.store.files import (
     replace_durably,
     write_all,
 )
+from app.store.lazy import paused_gc
 from app.store.photo_files import reseal as reseal_photos
 from app.store.sealing import SEALED_LINE, Sealer
 from app.store.snapshots import SNAPSHOT, read_snapshot, set_aside, write_snapshot
@@ -50,7 +50,7 @@ __all__ = ["JOURNAL", "LOCK", "SNAPSHOT", "JournalStorage", "Replay", "replay"]
 
 JOURNAL = "journal.log"
 LOCK = "lock"
-DEFAULT_COMPACT_MIN_BYTES = 512 * 1024
+DEFAULT_COMPACT_MIN_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -314,12 +314,13 @@ class JournalStorage(ApplyingStorage):
     def compaction_threshold(self) -> int:
         """The journal size that triggers a compaction (so the most a reopen replays)."""
         # Growing with the snapshot keeps the amortised cost of compaction per save constant;
-        # a sixteenth of it bounds the replay a reopen after a kill has to do (a load and a sixteenth).
-        # A journal byte costs a reopen more than a snapshot byte (a line is checked, decrypted
-        # and applied on its own), so the journal is kept short; the floor is low too, since it,
-        # not the sixteenth, is the bound until the snapshot reaches sixteen times it. Compacting
-        # more often costs little now that a snapshot is a pickle, written much faster than JSON.
-        return max(self._compact_min_bytes, self._snapshot_bytes // 16)
+        # a thirty-second of it bounds the replay a reopen after a kill has to do. A journal byte
+        # costs a reopen far more than a snapshot byte (a line is checked, decrypted and applied
+        # on its own, where a record kind of the snapshot is not even decoded until it is read:
+        # ``lazy``), so the journal is kept short; the floor is low too, since it, not the
+        # fraction, is the bound until the snapshot reaches 32 times it. Compacting often costs
+        # little: chunks of the snapshot that no write touched are written back as they are.
+        return max(self._compact_min_bytes, self._snapshot_bytes // 32)
 
     def _compact(self, *, step: Callable[[str], None] | None = None) -> None:
         self._snapshot_bytes = write_snapshot(self.path, self._tables, self._sealer, step=step)

@@ -23,11 +23,11 @@ from tinydb.queries import QueryLike
 
 from app.domain.replies import LocalReply, ReplyOutcome
 from app.store.base import ApplyingStorage
-from app.store.codec import paused_gc
 from app.store.db import open_db
 from app.store.errors import StoreError
 from app.store.journal import JournalStorage
 from app.store.layout import CURSOR, META, OUTBOX, REPLIES, SYNC, check_kind, row_key, split_key
+from app.store.lazy import paused_gc
 from app.store.memory import MemoryJournalStorage
 from app.store.records import (
     ATTENTION_STATES,
@@ -266,11 +266,11 @@ class LocalStore:
             check_kind(kind)
         with self._lock:
             syncs = self._db.table(SYNC).raw_table()
-            tables = {kind: self._db.table(kind).raw_table() for kind in kinds}
+            peek = self._storage.peek  # a chunk at a time of a kind still encoded (lazy)
             found: list[StoredRecord | None] = []
             with paused_gc():  # as in _listing: a batch of copies, no cycles to look for
                 for kind, record_id in keys:
-                    doc = tables[kind].get(record_id)
+                    doc = peek(kind, record_id)
                     sync = syncs.get(row_key(kind, record_id))
                     found.append(None if doc is None else stored_record(kind, doc, sync))
             return found
@@ -279,7 +279,7 @@ class LocalStore:
         """Every record of ``kind`` except those deleted locally."""
         check_kind(kind)
         with self._lock:
-            return self._listing(kind, self._db.table(kind).raw_items())
+            return self._listing(kind, self._storage.batches(kind))
 
     def search(self, kind: str, cond: QueryLike) -> list[StoredRecord]:
         """Records whose data matches a TinyDB query, e.g. ``Query().employer_id == x``."""
@@ -288,7 +288,7 @@ class LocalStore:
             table = self._db.table(kind)
             docs = table.raw_table()
             found = (str(doc.doc_id) for doc in table.search(cond))
-            return self._listing(kind, [(i, docs[i]) for i in found if i in docs])
+            return self._listing(kind, [({i: docs[i] for i in found if i in docs}, False)])
 
     def needs_attention(self) -> list[StoredRecord]:
         """Records the server rejected or that ended in a conflict."""
@@ -321,14 +321,14 @@ class LocalStore:
         with self._lock:
             return len(self._db.table(OUTBOX))
 
-    def _listing(self, kind: str, docs: Iterable[tuple[str, Mapping[str, Any]]]) -> list[StoredRecord]:
-        """The records of (id, live document) pairs of ``kind``, those deleted locally left out:
-        one pass over the live tables rather than two table lookups per record."""
+    def _listing(self, kind: str, batches: Iterable[tuple[Mapping[str, Any], bool]]) -> list[StoredRecord]:
+        """The records of batches of documents of ``kind`` (``listed_records``), those deleted
+        locally left out: one pass over the live tables rather than two table lookups per record."""
         syncs = self._db.table(SYNC).raw_table()
         # Copying tens of thousands of records otherwise spends most of its time in the cyclic
-        # collector scanning the whole store (see codec.paused_gc).
+        # collector scanning the whole store (see lazy.paused_gc).
         with paused_gc():
-            return listed_records(kind, docs, syncs)
+            return listed_records(kind, batches, syncs)
 
     def _record(self, kind: str, record_id: str, *, include_deleted: bool = False) -> StoredRecord | None:
         doc = self._db.table(kind).raw(record_id)

@@ -113,43 +113,52 @@ def stored_record(kind: str, doc: Mapping[str, Any], sync: Mapping[str, Any] | N
 
 
 def listed_records(
-    kind: str, docs: Iterable[tuple[str, Any]], syncs: Mapping[str, Mapping[str, Any]]
+    kind: str, batches: Iterable[tuple[Mapping[str, Any], bool]], syncs: Mapping[str, Mapping[str, Any]]
 ) -> list[StoredRecord]:
-    """``stored_record`` for each (id, live document dict) of ``kind`` not deleted locally, given the
-    live sync table: the same records, built in one loop since a screen lists a whole kind.
+    """``stored_record`` for each document of ``kind`` not deleted locally, given batches of
+    (id -> document, fresh) and the live sync table: the same records, built in one loop since a
+    screen lists a whole kind. A fresh batch was decoded for this call alone (``lazy``), so its
+    documents are handed over as they are; the others are live, and copied.
 
     Records in the same plain sync state share one (immutable) SyncInfo."""
     shared: SharedSyncInfo = {}
     found: list[StoredRecord] = []
     prefix = f"{kind}/"  # layout.row_key
     containers, new = _CONTAINERS, object.__new__
-    for record_id, doc in docs:
-        sync = syncs.get(prefix + record_id)
-        review: Any = None
-        if sync is None:
-            info = NEW_SYNC
-        elif len(sync) == 2 and "server_version" in sync:  # and "state": most records are so
-            plain = (sync["state"], sync["server_version"])
-            info = shared.get(plain) or shared.setdefault(plain, sync_info(sync))
-        elif sync.get("deleted", False):
-            continue
-        else:
-            info = sync_info(sync, shared)
-            review = sync.get("review")
-            review = None if review is None else clone(review)
-        # clone(doc), unrolled one level: this loop runs once per record of the kind.
-        data = doc.copy()
-        for key, item in doc.items():
-            if type(item) in containers:
-                data[key] = clone(item)
-        record: StoredRecord = new(StoredRecord)  # as _new_record does, inlined
-        fields = record.__dict__
-        fields["kind"] = kind
-        fields["data"] = data
-        fields["sync"] = info
-        fields["review"] = review
-        fields["deleted"] = False
-        found.append(record)
+    last_row, last_info = None, NEW_SYNC  # a snapshot shares equal plain sync rows (lazy)
+    for docs, fresh in batches:
+        for record_id, doc in docs.items():
+            sync = syncs.get(prefix + record_id)
+            review: Any = None
+            if sync is last_row:
+                info = last_info
+            elif sync is None:
+                info = NEW_SYNC
+            elif len(sync) == 2 and "server_version" in sync:  # and "state": most records are so
+                plain = (sync["state"], sync["server_version"])
+                info = shared.get(plain) or shared.setdefault(plain, sync_info(sync))
+                last_row, last_info = sync, info
+            elif sync.get("deleted", False):
+                continue
+            else:
+                info = sync_info(sync, shared)
+                review = sync.get("review")
+                review = None if review is None else clone(review)
+            if fresh:
+                data = doc
+            else:  # clone(doc), unrolled one level: this loop runs once per record of the kind.
+                data = doc.copy()
+                for key, item in doc.items():
+                    if type(item) in containers:
+                        data[key] = clone(item)
+            record: StoredRecord = new(StoredRecord)  # as _new_record does, inlined
+            fields = record.__dict__
+            fields["kind"] = kind
+            fields["data"] = data
+            fields["sync"] = info
+            fields["review"] = review
+            fields["deleted"] = False
+            found.append(record)
     return found
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from app.store.codec import Tables, decode_snapshot, encode_snapshot
 from app.store.errors import StoreCorrupted, StoreKeyError
 from app.store.files import replace_durably
+from app.store.lazy import LiveTables
 from app.store.sealing import Sealer, is_sealed_snapshot
 
 SNAPSHOT = "snapshot.json"
@@ -29,7 +30,7 @@ BACKUP = "snapshot.bak"
 class Loaded:
     """What reading the snapshot found."""
 
-    tables: Tables = field(default_factory=dict)
+    tables: LiveTables = field(default_factory=LiveTables)
     size: int = 0  # bytes of the snapshot the state came from
     key_checked: bool = False  # a sealed snapshot named our key
     rewrite: bool = False  # plaintext under a key, or recovered: compact before appending

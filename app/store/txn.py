@@ -26,8 +26,7 @@ class Transaction:
             return self._pending[key]
         if table in self._dropped:
             return None
-        tables = self._storage.read() or {}
-        return tables.get(table, {}).get(doc_id)
+        return self._storage.peek(table, doc_id)
 
     def put(self, table: str, doc_id: str, doc: Doc) -> None:
         self._pending[(table, doc_id)] = doc

@@ -1,4 +1,6 @@
-"""Fixtures for the store tests: one contract suite runs over memory, journal and encrypted journal."""
+"""Fixtures for the store tests: one contract suite runs over memory, journal, encrypted journal,
+and a journal compacted at every reopen (so the reopened store reads record kinds still encoded
+in the snapshot: app.store.lazy)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.store import LocalStore
+from app.store import JournalStorage, LocalStore
 
 SEALED_KEY = bytes(range(32))  # a fixed test key; the app's comes from secure storage
 
@@ -23,10 +25,14 @@ class StoreHarness:
 
     @property
     def durable(self) -> bool:
-        return self.kind in ("journal", "sealed")
+        return self.kind in ("journal", "sealed", "compacted")
 
     def reopen(self) -> LocalStore:
         if self.durable:
+            if self.kind == "compacted":
+                storage = self.store.storage
+                assert isinstance(storage, JournalStorage)
+                storage.compact()
             self.store.close()
             self.store = self._open()
         return self.store
@@ -40,7 +46,7 @@ class StoreHarness:
         return LocalStore.open(self.path, key=SEALED_KEY if self.kind == "sealed" else None)
 
 
-@pytest.fixture(params=["memory", "journal", "sealed"])
+@pytest.fixture(params=["memory", "journal", "sealed", "compacted"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreHarness]:
     harness = StoreHarness(request.param, tmp_path / "store")
     yield harness

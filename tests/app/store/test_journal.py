@@ -227,7 +227,7 @@ def test_a_store_is_open_in_one_place_at_a_time(tmp_path: Path) -> None:
     [
         lambda blob: blob[:-3] + bytes([blob[-3] ^ 0x01]) + blob[-2:],  # a flipped bit
         lambda blob: blob[: len(blob) // 2],  # truncated
-        lambda blob: blob.replace(b"fieldwork-snapshot 2", b"fieldwork-snapshot 9", 1),
+        lambda blob: blob.replace(b"fieldwork-snapshot 3", b"fieldwork-snapshot 9", 1),
         lambda blob: b"",
     ],
     ids=["bit-flip", "truncated", "unknown-format", "empty"],

@@ -1,6 +1,7 @@
-"""Snapshot format 2 (a pickle of plain values, app.store.codec): stores written before it, in
-format 1 (JSON), still open whole and are rewritten by the next compaction; a pickle that names
-any global is damage and runs nothing; only plain values are written."""
+"""Snapshot formats 2 and 3 (pickles of plain values, app.store.codec): stores written before
+them, in format 1 (JSON), still open whole and are rewritten by the next compaction; a pickle that
+names any global is damage and runs nothing; only plain values are written. Format 3's own
+(record kinds in chunks, format 2 still read): test_lazy_tables."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from app.store import JournalStorage, LocalStore, StoreCorrupted, StoreError
 from app.store.codec import (
     JSON_SNAPSHOT_MAGIC,
+    PICKLE_SNAPSHOT_MAGIC,
     SNAPSHOT_MAGIC,
     Put,
     apply_ops,
@@ -99,8 +101,9 @@ class _Touch:
 
 
 def _snapshot_of(value: Any) -> bytes:
+    """A format-2 snapshot (every table in one pickle) of ``value``."""
     body = pickle.dumps(value, protocol=5)
-    return b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
+    return b"%s %08x %d\n%s" % (PICKLE_SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
 
 
 def test_a_snapshot_naming_a_global_is_damage_and_runs_nothing(tmp_path: Path) -> None:
@@ -147,7 +150,8 @@ def test_plain_values_round_trip_and_nothing_else_is_written() -> None:
 
 def test_what_a_load_builds_goes_straight_to_the_oldest_gc_generation(tmp_path: Path) -> None:
     """Built with the collector paused, the tables would otherwise all count as young: the next
-    collections would walk every one of them (codec.paused_gc moves them on without a walk)."""
+    collections would walk every one of them (lazy.paused_gc moves them on without a walk). A
+    record kind is decoded whole when first read whole (lazy), also with the collector paused."""
     storage = JournalStorage(tmp_path)
     storage.apply([Put("t", str(n), {"n": [n]}) for n in range(500)])
     storage.compact()
@@ -156,8 +160,9 @@ def test_what_a_load_builds_goes_straight_to_the_oldest_gc_generation(tmp_path: 
     reopened = JournalStorage(tmp_path)
     loaded = reopened.read()
     assert loaded is not None
+    record = loaded["t"]["7"]
     oldest = {id(obj) for obj in gc.get_objects(generation=2)}
-    assert id(loaded) in oldest and id(loaded["t"]["7"]) in oldest
+    assert id(loaded) in oldest and id(record) in oldest
     reopened.close()
 
 

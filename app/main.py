@@ -6,6 +6,11 @@
 Web mode serves the bundled Flutter client with no CDN, so it works with no network at all. It is
 one person's: every browser that opens it shares this computer's records and team connection, with
 no sign-in, so it listens on 127.0.0.1 only and refuses any other address.
+
+The server starts first (only flet is imported before it): the app's modules, the store and what
+the first Today reads are imported, opened and decoded on a thread meanwhile (Opening), while the
+browser loads the page; a page that connects before that is done waits for it, and a store that
+cannot be opened is said on the page (and printed).
 """
 
 from __future__ import annotations
@@ -17,40 +22,25 @@ import gc
 import os
 import platform
 import sys
+import threading
+import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flet as ft
 
-from app.attachments import PhotoAttacher
-from app.credentials import (
-    AsyncCredentialStore,
-    CheckedFileCredentialStore,
-    InThread,
-    SecureStorageCredentialStore,
-    credentials_file,
-    is_phone,
-)
-from app.device_data import DeviceData, Eraser
-from app.device_sync import DeviceSync
-from app.domain.clock import new_id
-from app.domain.rules import DEFAULT_CURRENCY, DEFAULT_MINIMUM_WAGE, WageRules
-from app.geo import DEFAULT_FIX_TIMEOUT_S, GeolocatorLocation, LocationProvider, NoLocation, default_geocoder
-from app.geocoding import GeocodeQueue, run_when_online
-from app.records import RecordService
-from app.state.context import AppContext
-from app.state.store_health import remember_recovery
-from app.store import LocalStore, StoreError
-from app.store.attachments import PhotoStore
-from app.store_key import FileKeysInThread, FileKeyStore, SecureStorageKeyStore, key_file
-from app.views.fonts import use_emoji_font
-from app.views.shell import Shell
-from app.views.timing import install_from_env as install_timing_from_env
-from app.visit_check import DEFAULT_MAX_DISTANCE_M, CheckRules
-from sync.client import SyncClient
-from sync.credentials import EnrollmentFailed
+# Only flet is imported before serving: the app's own modules (and what they import) are imported on
+# the thread that opens the store, while the server starts and the browser loads the page (see run).
+if TYPE_CHECKING:
+    from app.credentials import AsyncCredentialStore
+    from app.device_data import DeviceData, Eraser
+    from app.device_sync import DeviceSync
+    from app.geo import LocationProvider
+    from app.state.context import AppContext
+    from app.store import LocalStore
 
 DEFAULT_STORE = "var/device"
 APP_VERSION = "0.1.0"  # [project] version; the team page shows it for each phone
@@ -88,6 +78,8 @@ class LocalClock:
 
 
 def device_name() -> str:
+    from app.credentials import is_phone
+
     env_platform = os.environ.get("FLET_PLATFORM", "")
     if is_phone(env_platform):
         return f"{env_platform.capitalize()} phone"
@@ -101,6 +93,15 @@ def build_context(
     server_url: str | None = None,
     geocoder: object | None = None,
 ) -> AppContext:
+    from app.attachments import PhotoAttacher
+    from app.device_sync import DeviceSync
+    from app.domain.clock import new_id
+    from app.geo import NoLocation
+    from app.records import RecordService
+    from app.state.context import AppContext
+    from app.store.attachments import PhotoStore
+    from sync.client import SyncClient
+
     clock = LocalClock()
 
     def use_new_store(new_store: LocalStore) -> None:
@@ -130,6 +131,14 @@ def build_context(
 
 def credential_store(page: ft.Page, store_path: str | Path) -> AsyncCredentialStore:
     """Secure storage on a phone build; a 0600 file beside the record store everywhere else."""
+    from app.credentials import (
+        CheckedFileCredentialStore,
+        InThread,
+        SecureStorageCredentialStore,
+        credentials_file,
+        is_phone,
+    )
+
     if is_phone(page.platform) and not page.web:
         from flet_secure_storage import SecureStorage
 
@@ -147,6 +156,12 @@ def make_main(
     code_used = False
     geocoding_started = False
     records_set_aside = False
+
+    from app.geo import GeolocatorLocation, NoLocation
+    from app.geocoding import GeocodeQueue, run_when_online
+    from app.views.fonts import use_emoji_font
+    from app.views.shell import Shell
+    from sync.credentials import EnrollmentFailed
 
     async def main(page: ft.Page) -> None:
         nonlocal code_used, geocoding_started, records_set_aside
@@ -222,7 +237,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--fix-timeout",
         type=float,
-        default=DEFAULT_FIX_TIMEOUT_S,
         help="seconds to wait for a GPS fix (the save never waits)",
     )
     parser.add_argument(
@@ -239,18 +253,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--visit-distance-m",
         type=float,
-        default=float(os.environ.get("FIELDWORK_VISIT_DISTANCE_M", DEFAULT_MAX_DISTANCE_M)),
+        default=os.environ.get("FIELDWORK_VISIT_DISTANCE_M"),  # None: app.visit_check's
         help="flag a visit whose GPS fix is farther than this from its employer",
     )
     parser.add_argument(
         "--minimum-wage",
         type=float,
-        default=float(os.environ.get("FIELDWORK_MINIMUM_WAGE", DEFAULT_MINIMUM_WAGE)),
+        default=os.environ.get("FIELDWORK_MINIMUM_WAGE"),  # None: app.domain.rules's
         help="per hour: the opening form says when a wage is below it",
     )
     parser.add_argument(
         "--currency",
-        default=os.environ.get("FIELDWORK_CURRENCY", DEFAULT_CURRENCY),
+        default=os.environ.get("FIELDWORK_CURRENCY"),  # None: app.domain.rules's
         help="the sign wages are shown with",
     )
     return parser.parse_args(argv)
@@ -267,17 +281,28 @@ def refuse_other_addresses(host: str, environ: Mapping[str, str]) -> None:
 
 def file_device_data(store_path: str | Path) -> DeviceData:
     """The store folder and its 0600 key files: what a computer (not a phone) keeps."""
+    from app.device_data import DeviceData
+    from app.store_key import FileKeysInThread, FileKeyStore, key_file
+
     return DeviceData(store_path, FileKeysInThread(FileKeyStore(key_file(store_path))))
 
 
 def prepared_context(store: LocalStore, args: argparse.Namespace, *, device_data: Eraser) -> AppContext:
     """The app over an open store: sync link, rules, the demo caseload, any repair notice."""
+    from app.domain.rules import WageRules
+    from app.geo import default_geocoder
+    from app.state.store_health import remember_recovery
+    from app.visit_check import CheckRules
+
     remember_recovery(store)  # Today says what opening the store repaired, until dismissed
     geocoder = default_geocoder(args.geocoder_user_agent) if args.geocoder == "nominatim" else None
     ctx = build_context(store, device_data=device_data, server_url=args.server, geocoder=geocoder)
-    ctx.fix_timeout_s = args.fix_timeout
-    ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
-    ctx.wages = WageRules(currency=args.currency, minimum_wage=args.minimum_wage)
+    if args.fix_timeout is not None:
+        ctx.fix_timeout_s = args.fix_timeout
+    if args.visit_distance_m is not None:
+        ctx.check_rules = CheckRules(max_distance_m=args.visit_distance_m)
+    wages = {"currency": args.currency, "minimum_wage": args.minimum_wage}
+    ctx.wages = WageRules(**{name: value for name, value in wages.items() if value is not None})
     if args.demo:
         from app.demo import load_demo
 
@@ -289,6 +314,10 @@ def prepared_context(store: LocalStore, args: argparse.Namespace, *, device_data
 def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[None]]:
     """On a phone the store's key is in secure storage, which answers only once there is a page:
     the store is opened inside main (once per process)."""
+    from app.device_data import DeviceData
+    from app.store import StoreError
+    from app.store_key import SecureStorageKeyStore
+
     opened: AppContext | None = None
 
     async def main(page: ft.Page) -> None:
@@ -310,25 +339,103 @@ def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[N
     return main
 
 
+AppMain = Callable[[ft.Page], Awaitable[None]]
+# Interpreter slices while the opening thread runs: the server's threads get the interpreter back
+# within this, not Python's default 5 ms, at each of the many hand-overs a file transfer makes.
+OPENING_SWITCH_S = 0.0005
+
+
+class Opening:
+    """The store opened and the app composed on a thread from the process start, while flet's
+    server starts and the browser loads the page (seconds of its own work); the first page awaits
+    it. `open_app` returns the app over the open store and its main; what the first Today reads is
+    read on the thread too, with the garbage collector paused: the records decoded live as long as
+    the process, so they are set aside from it after (gc.freeze) rather than walked meanwhile."""
+
+    def __init__(self, open_app: Callable[[], tuple[AppContext, AppMain]]) -> None:
+        self._open_app = open_app
+        self._done = threading.Event()
+        self.ctx: AppContext | None = None
+        self.main: AppMain | None = None
+        self.error: str | None = None  # what the page says instead when the app cannot start
+        self._thread = threading.Thread(target=self._run, name="open-app", daemon=True)
+
+    def start(self) -> Opening:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        from app.store import StoreError
+
+        switch, collecting = sys.getswitchinterval(), gc.isenabled()
+        sys.setswitchinterval(OPENING_SWITCH_S)
+        gc.disable()
+        try:
+            self.ctx, self.main = self._open_app()
+            gc.freeze()
+        except StoreError as exc:
+            self.error = f"{CANNOT_OPEN} {exc}"
+            print(self.error, file=sys.stderr, flush=True)
+        except Exception as exc:  # shown on the page and printed, not left as a page that never loads
+            traceback.print_exc(file=sys.stderr)
+            self.error = f"Fieldwork could not start: {exc!r}"
+        finally:
+            if collecting:
+                gc.enable()
+            sys.setswitchinterval(switch)
+            self._done.set()
+
+    async def page_main(self, page: ft.Page) -> None:
+        """Flet's main for every page: the app's once it is open, else the reason it is not."""
+        if not self._done.is_set():
+            await asyncio.to_thread(self._done.wait)  # the server's loop stays free meanwhile
+        if self.main is None:
+            page.add(ft.Text(self.error or CANNOT_OPEN, size=16, selectable=True))
+            return
+        await self.main(page)
+
+    def close(self) -> None:
+        self._done.wait()
+        if self.ctx is not None:
+            self.ctx.service.store.close()  # after a sign-out, the new store
+
+
+# Imported on the opening thread too, so the first page only builds Today.
+FIRST_SCREEN_MODULES = ("app.views.shell", "app.views.screens", "app.views.today")
+
+
+def open_app(args: argparse.Namespace) -> tuple[AppContext, AppMain]:
+    """On the opening thread: the store, the app over it, and what the first Today reads."""
+    import importlib
+
+    from app.state.today import read_ahead
+
+    data = file_device_data(args.store)
+    ctx = prepared_context(asyncio.run(data.open()), args, device_data=data)
+    main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
+    for name in FIRST_SCREEN_MODULES:
+        importlib.import_module(name)
+    read_ahead(ctx.service)
+    return ctx, main
+
+
 def run(argv: Sequence[str] | None = None) -> None:
+    from app.credentials import is_phone
+    from app.views.timing import install_from_env as install_timing_from_env
+
     args = parse_args(argv)
     if is_phone(os.environ.get("FLET_PLATFORM", "")):
         ft.run(make_phone_main(args))
         return
     refuse_other_addresses(args.host, os.environ)
     install_timing_from_env()  # FIELDWORK_UI_TIMING=file: bench/ui.py's in-app timing of each tap
-    data = file_device_data(args.store)
-    try:
-        store = asyncio.run(data.open())
-    except StoreError as exc:
-        raise SystemExit(f"{CANNOT_OPEN} {exc}") from exc
-    ctx = prepared_context(store, args, device_data=data)
-    main = make_main(ctx, store_path=args.store, use_gps=not args.no_gps, enroll_code=args.enroll_code)
+    # Serving starts at once; the store opens meanwhile, and a page waits for it (Opening).
+    opening = Opening(partial(open_app, args)).start()
     try:
         if args.web:
             print(f"Fieldwork: http://{LOOPBACK}:{args.port}/", flush=True)
             ft.run(
-                main,
+                opening.page_main,
                 view=ft.AppView.WEB_BROWSER,
                 host=LOOPBACK,
                 port=args.port,
@@ -337,9 +444,9 @@ def run(argv: Sequence[str] | None = None) -> None:
                 assets_dir=str(Path(__file__).parent.parent / "assets"),
             )
         else:
-            ft.run(main, host=LOOPBACK)  # flet serves a web page instead on a Linux box with no display
+            ft.run(opening.page_main, host=LOOPBACK)  # flet serves a web page on a Linux box with no display
     finally:
-        ctx.service.store.close()  # after a sign-out, the new store
+        opening.close()
 
 
 if __name__ == "__main__":

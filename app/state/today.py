@@ -77,6 +77,17 @@ class TodayState:
         self.attention = attention_rows(self.service)
 
 
+def read_ahead(service: RecordService) -> None:
+    """Read what the first Today shows (e.g. on a thread while the page loads): the service keeps
+    it until a record changes, so the first Today only draws. With a big store this is decoding
+    every record, seconds that would otherwise come after the page asked for Today."""
+    today = service.clock.now().date()
+    service.due_items(today, horizon_days=UPCOMING_DAYS)
+    service.recent_activity(RECENT_LIMIT)
+    feedback_rows(service)
+    attention_rows(service)
+
+
 def close_next_step(service: RecordService, visit_id: str, *, done: bool) -> str:
     """Mark a visit's next step done or dismissed; the sentence to show either way."""
     try:

@@ -2,8 +2,9 @@
 
 Building and sending every row of 2,000 employers took seconds on the phone and in the browser
 (bench/ui.py). A list keeps its rows in a state object already filtered by the search, so a page
-is a slice: the first PAGE_SIZE rows are built, and each tap on "Show more" appends the next page
-to the same column, leaving the rows already shown untouched (Flet sends only the new ones).
+is a slice: the first FIRST_PAGE rows (a screenful: the browser lays out as many rows with 50,000
+records as with 50) are built, and each tap on "Show more" appends the next PAGE_SIZE to the same
+column, leaving the rows already shown untouched (Flet sends only the new ones).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from app.views.widgets import MIN_TARGET, tagged
 if TYPE_CHECKING:
     from app.views.shell import Shell
 
-PAGE_SIZE = 40  # more than a phone screen holds, so the first screenful never waits for a tap
+FIRST_PAGE = 10  # a phone screenful (390x844) and a little more: what is built before any tap
+PAGE_SIZE = 40  # each "Show more"
 
 
 class Pager:
@@ -33,7 +35,7 @@ class Pager:
         total: Callable[[], int],
         build: Callable[[int, int], list[ft.Control]],
         page_size: int = PAGE_SIZE,
-        first_size: int | None = None,
+        first_size: int = FIRST_PAGE,
     ) -> None:
         self.shell = shell
         self.column = column
@@ -41,7 +43,7 @@ class Pager:
         self.total = total
         self.build = build
         self.page_size = page_size
-        self.first_size = page_size if first_size is None else first_size  # e.g. a screenful
+        self.first_size = first_size
         self.shown = 0
         self._button: ft.Control | None = None
 

@@ -1,5 +1,6 @@
 """Long lists build only their first page (app.views.paging.Pager): the Employers tab with 95
-employers builds 40 rows and a "Show more" button; each tap appends the next page and keeps the
+employers builds a screenful (10 rows) and a "Show more" button; each tap appends the next page of 40
+and keeps the
 rows already shown (the same controls, so Flet sends only the new ones); a search shows the first
 page of its matches. Views are built without a page: only the shell's handler and in-place update
 are used, and the update is recorded."""
@@ -15,7 +16,7 @@ from app.records import RecordService
 from app.state.employers import EmployersState
 from app.state.sync_status import StatusSource, SyncSummary
 from app.views.employers import EmployersView
-from app.views.paging import PAGE_SIZE
+from app.views.paging import FIRST_PAGE, PAGE_SIZE
 
 
 class RecordingShell:
@@ -53,24 +54,26 @@ def test_the_employers_tab_builds_one_page_then_appends_a_page_per_tap(service: 
     view.build()
 
     first = identifiers(view.rows)
-    assert first == [f"employer-row-{i}" for i in range(PAGE_SIZE)] + ["employer-rows-more"]
-    shown = list(view.rows.controls[:PAGE_SIZE])
+    assert (FIRST_PAGE, PAGE_SIZE) == (10, 40)
+    assert first == [f"employer-row-{i}" for i in range(10)] + ["employer-rows-more"]
+    shown = list(view.rows.controls[:10])
     more = view.rows.controls[-1]
     assert isinstance(more, ft.Semantics) and isinstance(more.content, ft.TextButton)
-    assert more.content.content == "Show more (55 more)"
+    assert more.content.content == "Show more (85 more)"
 
     tap_more(view.rows)
-    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(80)] + ["employer-rows-more"]
-    assert all(
-        a is b for a, b in zip(view.rows.controls[:PAGE_SIZE], shown, strict=True)
-    )  # kept, not rebuilt
+    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(50)] + ["employer-rows-more"]
+    assert all(a is b for a, b in zip(view.rows.controls[:10], shown, strict=True))  # kept, not rebuilt
     assert shell.updated == [view.rows]  # only the list redraws
 
+    tap_more(view.rows)
+    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(90)] + ["employer-rows-more"]
     tap_more(view.rows)
     assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(95)]  # no button left
 
     view._redraw("employer 01")  # the search box's keystroke handler
-    assert identifiers(view.rows) == [f"employer-row-{i}" for i in range(11)]  # Employer 001, 010..019
+    matches = [f"employer-row-{i}" for i in range(10)]  # Employer 001, 010..018 of 11 matches
+    assert identifiers(view.rows) == [*matches, "employer-rows-more"]
 
 
 def test_a_short_list_has_no_show_more(service: RecordService) -> None:

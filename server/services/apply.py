@@ -15,13 +15,14 @@ from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from app.domain.code_format import CodeFormat
-from app.domain.codec import from_dict, record_from_dict, to_dict
+from app.domain.codec import from_dict, record_from_dict
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.identity import CODE_TAKEN, code_key
 from app.domain.records import EmployerDisclosure, Geotag, JobSeeker, Record, SupportCheckIn
 from app.domain.rules import DisclosureBook, check_disclosure
 from app.domain.validation import CODE_FORMAT, NOT_THIS_WORKERS_JOB, validate
 from server.services.accounts import Principal
+from server.services.canonical import decode, encode
 from server.services.derived import location_columns, map_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
 from server.services.operations import as_replay, rejected
@@ -267,7 +268,7 @@ class Batch:
         if data.get("id") not in (None, "", op.record_id):
             return rejected(op, {"id": "does not match the operation's record_id"})
         try:
-            record = from_dict(op.kind, data)
+            record = decode(op.kind, data)  # from_dict, by the record's declared types
         except ValidationError as exc:
             return rejected(op, exc.errors)
         except ArithmeticError:  # float(10**400)
@@ -288,7 +289,7 @@ class Batch:
             check_disclosure(record, self.job_seekers, self.disclosure_book())
         except DisclosureRefused as exc:
             return rejected(op, {"disclosure_reason": str(exc)})
-        canonical = to_dict(record)
+        canonical = encode(record)  # to_dict(record), encoded by the record's declared types
         canonical["id"] = op.record_id  # what to_dict(replace(record, id=...)) gives, without a copy
         if canonical.get("created_at") is None:
             canonical["created_at"] = self.now.isoformat()
@@ -592,22 +593,42 @@ def same_json(a: Any, b: Any) -> bool:
 
 
 def _same_types(a: Any, b: Any) -> bool:
+    """Whether `a` and `b`, already equal, have the same JSON types throughout. A record is mostly
+    plain values: each is compared in the loop (twice written out, as a call per value would cost
+    more than the comparison), only a nested object or list costs a call."""
     if type(a) is not type(b):
         return False
     if type(a) is dict:
-        return all(_same_types(value, b[key]) for key, value in a.items())
-    if type(a) is list:
-        return all(map(_same_types, a, b))
+        for key, value in a.items():
+            other = b[key]
+            kind = type(value)
+            if kind is not type(other):
+                return False
+            if (kind is dict or kind is list) and not _same_types(value, other):
+                return False
+    elif type(a) is list:
+        for value, other in zip(a, b, strict=True):  # equal lists: the same length
+            kind = type(value)
+            if kind is not type(other):
+                return False
+            if (kind is dict or kind is list) and not _same_types(value, other):
+                return False
     return True
+
+
+_NOT_GEOTAGS = frozenset({str, int, bool, type(None), list})
 
 
 def _non_finite(record: Record) -> dict[str, str]:
     """Infinity is valid Python but not JSON; the codec accepts 1e400, so refuse it here."""
     errors: dict[str, str] = {}
     for name, value in vars(record).items():
-        if type(value) is float:
+        kind = type(value)
+        if kind is float:
             if not math.isfinite(value):
                 errors[name] = "must be a finite number"
+        elif kind in _NOT_GEOTAGS:  # most values: no isinstance call
+            continue
         elif isinstance(value, Geotag):
             for inner, item in vars(value).items():
                 if isinstance(item, float) and not math.isfinite(item):

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.store.errors import StoreCorrupted, StoreError
-from app.store.lazy import LiveTables, decode_body, encode_body, load, paused_gc
+from app.store.layout import SYNC
+from app.store.lazy import LazyTable, LiveTables, decode_body, encode_body, load, paused_gc
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Op = list[Any]
@@ -174,7 +175,10 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
     which is what makes a crash between "snapshot replaced" and "journal reset" harmless.
     """
     touched: set[str] = set()
-    lazy = tables.lazy if type(tables) is LiveTables else {}
+    lazy: dict[str, LazyTable] = {}
+    plain_rows: dict[tuple[Any, Any], dict[str, Any]] = {}
+    if type(tables) is LiveTables:
+        lazy, plain_rows = tables.lazy, tables.plain_rows
     for op in ops:
         kind = op[0]
         if kind == "r":
@@ -186,6 +190,10 @@ def apply_ops(tables: Tables, ops: Sequence[Op]) -> set[str]:
         if kind == "p":
             doc = op[3]
             _share_strings(doc)
+            if table == SYNC and len(doc) == 2 and "state" in doc and "server_version" in doc:
+                # Most records' sync rows are just this: one dict per value, as for strings,
+                # so a snapshot holds (and a reopen builds) one per value, not one per record.
+                doc = plain_rows.setdefault((doc["state"], doc["server_version"]), doc)
             encoded = lazy.get(table) if lazy else None
             if encoded is None:
                 dict.setdefault(tables, table, {})[_intern(op[2])] = doc

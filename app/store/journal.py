@@ -28,6 +28,7 @@ from app.store.codec import (
     Tables,
     apply_ops,
     checked_payload,
+    decode_snapshot,
     frame,
     parse_payloads,
 )
@@ -323,7 +324,7 @@ class JournalStorage(ApplyingStorage):
         return max(self._compact_min_bytes, self._snapshot_bytes // 32)
 
     def _compact(self, *, step: Callable[[str], None] | None = None) -> None:
-        self._snapshot_bytes = write_snapshot(self.path, self._tables, self._sealer, step=step)
+        self._snapshot_bytes, plain = write_snapshot(self.path, self._tables, self._sealer, step=step)
         # Crash here: new snapshot + old journal. Replaying that journal is harmless, every
         # operation in it is absolute (see codec.apply_ops).
         if self._fd is not None:
@@ -338,6 +339,10 @@ class JournalStorage(ApplyingStorage):
         self._next_compaction = self.compaction_threshold()
         if step is not None:
             step("journal-reset")
+        # The record kinds read the snapshot just written from now on, as after a reopen: the
+        # documents decoded since are freed, and the next compaction copies every chunk that no
+        # write touches in between instead of encoding it again.
+        self._tables.rebase(decode_snapshot(plain, authenticated=True))
 
     def _reopen_journal(self) -> None:
         """After a failed reset: append to whichever journal is in place now (old or new)."""

@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from app.store.errors import StoreCorrupted, StoreError
-from app.store.layout import SYNC
 
 CHUNK = 256  # records per chunk: a get decodes one chunk, so small; a listing decodes all of them
 Docs = dict[str, dict[str, Any]]
@@ -213,6 +212,8 @@ class LiveTables(dict[str, Docs]):
     def __init__(self, tables: Mapping[str, Docs] | None = None) -> None:
         super().__init__(tables or {})
         self.lazy: dict[str, LazyTable] = {}
+        # (state, server version) -> the one sync row of that plain value (codec.apply_ops)
+        self.plain_rows: dict[tuple[Any, Any], dict[str, Any]] = {}
 
     def plain(self, name: str) -> Docs | None:
         """Table ``name`` as a plain dict (made so if lazy), or None if there is no such table."""
@@ -223,6 +224,12 @@ class LiveTables(dict[str, Docs]):
             dict.__setitem__(self, name, docs)
             return docs
         return dict.get(self, name)
+
+    def rebase(self, written: LiveTables) -> None:
+        """Read every record kind from ``written``, a snapshot of exactly this state."""
+        for name, table in written.lazy.items():
+            dict.pop(self, name, None)
+            self.lazy[name] = table
 
     def materialize_all(self) -> None:
         for name in list(self.lazy):
@@ -322,8 +329,6 @@ def encode_body(tables: dict[str, Docs]) -> bytes:
     for name in tables:
         if name in lazy:
             kinds[name] = lazy[name].encode(add)
-        elif name == SYNC:
-            internal[name] = _shared_rows(dict.__getitem__(tables, name))
         elif not is_record_table(name):
             internal[name] = dict.__getitem__(tables, name)
         else:
@@ -334,20 +339,6 @@ def encode_body(tables: dict[str, Docs]) -> bytes:
     return b"".join([dump({"tables": internal, "kinds": kinds}), *pieces])
 
 
-def _shared_rows(rows: Docs) -> Docs:
-    """The sync table with equal plain rows (state and server version only, as most are) made
-    one dict: the pickle then refers back to it, and a store opens with one such row per
-    distinct value instead of one per record. Safe because nothing mutates a live document:
-    every write replaces it whole (``codec.apply_ops``)."""
-    canonical: dict[tuple[Any, Any], dict[str, Any]] = {}
-    shared: Docs = {}
-    for key, row in rows.items():
-        if len(row) == 2 and "state" in row and "server_version" in row:
-            row = canonical.setdefault((row["state"], row["server_version"]), row)
-        shared[key] = row
-    return shared
-
-
 def decode_body(source: bytes, start: int) -> LiveTables:
     """The tables of a format-3 body at ``start`` of ``source`` (kept: lazy tables read it)."""
     head, base = load(source, start)
@@ -356,9 +347,11 @@ def decode_body(source: bytes, start: int) -> LiveTables:
         for name, entry in head["kinds"].items():
             spans = [(base + first, base + end) for first, end in entry["chunks"]]
             first, end = entry["index"]
-            if not isinstance(name, str) or not all(base <= a <= b <= len(source) for a, b in spans):
-                raise ValueError(f"table {name!r} points outside the snapshot")
-            tables.lazy[name] = LazyTable(source, spans, (base + first, base + end))
+            index = (base + first, base + end)
+            inside = all(base <= a <= b <= len(source) for a, b in [*spans, index])
+            if not isinstance(name, str) or not is_record_table(name) or not inside:
+                raise ValueError(f"table {name!r} is not a record kind inside the snapshot")
+            tables.lazy[name] = LazyTable(source, spans, index)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StoreCorrupted(f"snapshot does not load: its head is malformed ({exc})") from exc
     return tables

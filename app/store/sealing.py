@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Sequence
+from mmap import mmap
 from typing import cast
 
 from cryptography.exceptions import InvalidTag
@@ -94,7 +95,7 @@ class Sealer:
         body = self._seal(plain, _SNAPSHOT_AAD)
         return b"%s %s %d\n%s" % (SEALED_SNAPSHOT_MAGIC, self.key_id, len(body), body)
 
-    def open_snapshot(self, blob: bytes) -> bytes | None:
+    def open_snapshot(self, blob: bytes | mmap) -> bytes | None:
         """The plain snapshot inside a sealed one; None if damaged. Raises ``StoreKeyError`` if it
         was sealed with another key (that is not damage, and must never be "recovered")."""
         end = blob.find(b"\n", 0, 200)
@@ -144,5 +145,6 @@ def unescape_line(sealed: bytes) -> bytes:
     return b"".join(out)
 
 
-def is_sealed_snapshot(blob: bytes) -> bool:
-    return blob.startswith(SEALED_SNAPSHOT_MAGIC + b" ")
+def is_sealed_snapshot(blob: bytes | mmap) -> bool:
+    start = SEALED_SNAPSHOT_MAGIC + b" "
+    return blob[: len(start)] == start

@@ -14,7 +14,7 @@ import pytest
 
 from app.store import JournalStorage, LocalStore, StoreCorrupted
 from app.store import lazy as lazy_module
-from app.store.codec import PICKLE_SNAPSHOT_MAGIC, SNAPSHOT_MAGIC, Delete, DropTable, Put
+from app.store.codec import PICKLE_SNAPSHOT_MAGIC, SNAPSHOT_MAGIC, Delete, DropTable, Put, decode_snapshot
 from app.store.lazy import CHUNK, LiveTables
 from app.store.sealing import Sealer
 
@@ -131,6 +131,11 @@ def test_compacting_an_untouched_lazy_table_reencodes_none_of_its_chunks(
     storage.compact()
     chunk, index, head = dumped  # the changed chunk alone, then the index and the head
     assert set(chunk) == {str(n) for n in range(CHUNK)} and len(index) == 3 * CHUNK and "kinds" in head
+    assert storage.read() is not None and len(storage.read()["t"]) == 3 * CHUNK  # made plain
+    storage.compact()
+    dumped.clear()
+    storage.compact()  # the table reads the snapshot the last compaction wrote: nothing to encode
+    assert len(dumped) == 1 and "t" in _live(storage).lazy
     storage.close()
     reopened = JournalStorage(tmp_path)
     assert reopened.peek("t", "5") == {"n": -5} and reopened.peek("t", str(2 * CHUNK)) == {"n": 2 * CHUNK}
@@ -200,3 +205,41 @@ def test_a_chunk_naming_a_global_is_damage_and_runs_nothing(tmp_path: Path) -> N
     assert not marker.exists()
     pickle.loads(evil)  # what the store's reader refused would have run
     assert marker.exists()
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        {"employer": {"chunks": [(0, 10**9)], "index": (0, 1)}},  # past the end
+        {"employer": {"chunks": [], "index": (5, 1)}},  # backwards
+        {"_sync": {"chunks": [], "index": (0, 1)}},  # an internal table is never chunked
+        {"employer": {"chunks": "nope", "index": (0, 1)}},
+        {"employer": {}},
+    ],
+    ids=["past-end", "backwards", "internal", "not-spans", "no-index"],
+)
+def test_a_head_that_does_not_fit_its_snapshot_is_damage(kinds: dict[str, Any]) -> None:
+    body = pickle.dumps({"tables": {}, "kinds": kinds}, protocol=5) + b"x" * 8
+    blob = b"%s %08x %d\n%s" % (SNAPSHOT_MAGIC, zlib.crc32(body), len(body), body)
+    with pytest.raises(StoreCorrupted, match="head is malformed"):
+        decode_snapshot(blob)
+
+
+def test_equal_plain_sync_rows_are_one_dict_and_stay_apart_when_one_changes(tmp_path: Path) -> None:
+    """Most sync rows are just a state and a server version: one dict per value, in memory and
+    in the snapshot (a pickle writes it once), which is only safe since a write replaces a row."""
+    synced = {"state": "synced", "server_version": 1}
+    storage = JournalStorage(tmp_path)
+    storage.apply([Put("_sync", f"visit/{n}", dict(synced)) for n in range(3)])
+    storage.apply([Put("_sync", "visit/9", {**synced, "reason": "kept apart"})])
+    rows = _live(storage)["_sync"]
+    assert rows["visit/0"] is rows["visit/1"] is rows["visit/2"] and rows["visit/9"] is not rows["visit/0"]
+    storage.compact()
+    storage.close()
+    reopened = JournalStorage(tmp_path)
+    rows = _live(reopened)["_sync"]
+    assert rows["visit/0"] is rows["visit/1"] is rows["visit/2"]
+    reopened.apply([Put("_sync", "visit/1", {"state": "pending", "server_version": 1})])
+    rows = _live(reopened)["_sync"]
+    assert rows["visit/0"] == synced == rows["visit/2"] and rows["visit/1"]["state"] == "pending"
+    reopened.close()

@@ -16,6 +16,11 @@ import flet as ft
 
 EMOJI_FONT_FAMILY = "Noto Emoji"
 EMOJI_FONT_ASSET = "fonts/NotoEmoji-Regular.ttf"  # under assets/, the app's assets_dir
+# Flutter web's own text font. Named first in the fallback list: with the emoji font alone there,
+# CanvasKit took every character beyond ASCII on the screen ("·", "é") as missing and fetched a
+# Noto Sans Symbols font that no_cdn does not serve, again on every frame: the page kept a core
+# ~90 % busy while idle (CDP TaskDuration), and every tap waited behind it.
+WEB_TEXT_FONT_FAMILY = "Roboto"
 # Every style of Material's text theme (TextThemeStyle): the controls pick theirs from these.
 TEXT_THEME_STYLES = tuple(
     f"{size}_{grade}"
@@ -29,7 +34,9 @@ def emoji_text_theme() -> ft.TextTheme:
     otherwise draws in pure black instead of the colour scheme's on-surface."""
     return ft.TextTheme(
         **{
-            name: ft.TextStyle(font_family_fallback=[EMOJI_FONT_FAMILY], color=ft.Colors.ON_SURFACE)
+            name: ft.TextStyle(
+                font_family_fallback=[WEB_TEXT_FONT_FAMILY, EMOJI_FONT_FAMILY], color=ft.Colors.ON_SURFACE
+            )
             for name in TEXT_THEME_STYLES
         }
     )

@@ -49,7 +49,7 @@ ACTIVITY_KINDS = ("employer_visit", "job_opening", "support_check_in")
 # What says an employer or a job seeker was "used" lately (recent first in the pickers).
 USE_KINDS = ("employer_visit", "job_opening", "support_check_in")
 # What a specialist may archive from the phone: their own records (employers are the team's).
-ARCHIVABLE_KINDS = ("employer_visit", "job_opening", "support_check_in", "job_seeker")
+ARCHIVABLE_KINDS = ("employer_visit", "job_opening", "support_check_in", "job_seeker", "job")
 
 
 @dataclass(frozen=True)
@@ -517,7 +517,10 @@ class RecordService:
         if stored is None or stored.deleted:
             return "This record is not on this phone."
         if kind == "job_seeker" and self._named_anywhere(record_id):
-            return "Visits, openings or check-ins name this job seeker: set their status to Ended instead."
+            return (
+                "Jobs, visits, openings or check-ins name this job seeker: set their status to Ended"
+                " instead, or archive a job entered by mistake first."
+            )
         return None
 
     def archive(self, kind: str, record_id: str) -> StoredRecord:
@@ -545,6 +548,8 @@ class RecordService:
             any(seeker_id in visit.job_seeker_ids for visit in self.visits())
             or any(seeker_id in opening.job_seeker_ids for opening in self.openings())
             or any(check_in.job_seeker_id == seeker_id for check_in in self.check_ins())
+            # An archived seeker's jobs would stay live, counted as work for no one on the caseload.
+            or any(job.job_seeker_id == seeker_id for job in self.all("job", Job))
         )
 
     @staticmethod

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from server.db.models import RecordRow, User
 from server.db.models import Review as ReviewRow
+from server.services.archive import archive_notes
 from server.services.bulk import any_of
 from server.services.replies import reply_waiting_clause
 from server.services.reviews import review_state_filter, shown_review_state
@@ -174,18 +175,30 @@ def iter_activity(
 
 
 def names_for(session: Session, *, team_id: str, record_ids: set[str]) -> dict[str, str]:
-    """Display names of employers (business name) and job seekers (code) by record id."""
+    """Display names of employers (business name) and job seekers (code) by record id. An archived
+    one is named as it was, followed by "(archived)": a job or a check-in of an archived job seeker
+    never reads as if the seeker were active (one more query, only when the page names one)."""
     if not record_ids:
         return {}
     rows = session.execute(
-        select(RecordRow.record_id, RecordRow.kind, RecordRow.data).where(
+        select(RecordRow.pk, RecordRow.record_id, RecordRow.kind, RecordRow.data).where(
             RecordRow.team_id == team_id,
             any_of(session, RecordRow.record_id, record_ids),  # one parameter, however many
             RecordRow.kind.in_(("employer", "job_seeker")),
         )
     ).all()
     key = {"employer": "name", "job_seeker": "code"}
-    return {rid: str((data or {}).get(key[kind], "")) for rid, kind, data in rows}
+    archived = [pk for pk, _, _, data in rows if data is None]
+    notes = archive_notes(session, record_pks=archived) if archived else {}
+    names: dict[str, str] = {}
+    for pk, rid, kind, data in rows:
+        if data is not None:
+            names[rid] = str(data.get(key[kind], ""))
+        else:
+            note = notes.get(pk)
+            was = str(note.data.get(key[kind], "")) if note is not None else ""
+            names[rid] = f"{was} (archived)".lstrip()
+    return names
 
 
 def mentioned_ids(rows: list[ActivityRow]) -> set[str]:

@@ -15,7 +15,8 @@ What each answer means for the photo (it always stays on the phone):
     422 checksum_mismatch    waits: the server dropped the bytes, the next pass sends them again
     404 not_found            waits: the declaration is gone (abandoned), the next pass declares again
     413 photo_storage_full   waits, with ``STORAGE_FULL`` shown: declared again once each pass, it
-                             goes up once the team's cap is raised or space is freed
+                             goes up once the team's cap is raised or space is freed (the reason is
+                             cleared as soon as a declaration is accepted, not when the last byte is)
     413, 415, 403, other 4xx ``refused``, with the server's reason shown on the record
     401, 426                 raised: the runner signs out or asks for an update, as for records
 """
@@ -68,6 +69,8 @@ class WaitingPhoto(Protocol):
     def sha256(self) -> str: ...
     @property
     def content_type(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
 
 
 class PhotoSource(Protocol):
@@ -157,6 +160,8 @@ class PhotoUploader:
             sha256=photo.sha256,
             content_type=photo.content_type,
         )
+        if photo.reason:  # the server took the declaration: the team's storage is no longer full
+            photos.mark_waiting(photo.id, "")
         # Bounded: each round sends a chunk or learns the server's offset; a stuck server ends it.
         for _ in range(2 * (len(data) // self._chunk_bytes + 2)):
             if progress.complete:

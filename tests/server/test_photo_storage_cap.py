@@ -93,6 +93,7 @@ class PhoneAlbum:
         sha256: str
         kind: str = "employer_visit"
         content_type: str = "image/jpeg"
+        reason: str | None = None
 
     def waiting(self, *, limit: int | None = None) -> Sequence[PhoneAlbum.Waiting]:
         done = set(self.refused) | set(self.sent)

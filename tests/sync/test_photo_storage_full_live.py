@@ -16,7 +16,7 @@ from server.db.database import Database
 from server.db.models import AttachmentRow
 from sync.attachments import STORAGE_FULL, PhotoUploader
 from tests.server.test_attachments import jpeg
-from tests.sync.harness import ServerProcess, Team, enroll_device
+from tests.sync.harness import Fault, ServerProcess, Team, enroll_device
 from tests.sync.records import employer, save, visit
 
 PHOTO = jpeg(64)
@@ -32,14 +32,17 @@ def server(database: Database) -> Iterator[ServerProcess]:
 
 
 class Requests:
-    """Notes each photo request the phone sends (method and path); cuts none."""
+    """Notes each photo request the phone sends (method and path); cuts the chunks while `cut`."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str]] = []
+        self.cut = False
 
-    def __call__(self, request: httpx.Request) -> None:
+    def __call__(self, request: httpx.Request) -> Fault | None:
         if "/attachments/" in request.url.path:
             self.seen.append((request.method, request.url.path.rsplit("/attachments/", 1)[1]))
+        cut = self.cut and request.url.path.endswith("/content")
+        return Fault.DROP_REQUEST if cut else None
 
 
 def test_a_photo_refused_for_full_storage_waits_and_goes_up_once_the_limit_is_raised(
@@ -76,6 +79,14 @@ def test_a_photo_refused_for_full_storage_waits_and_goes_up_once_the_limit_is_ra
     server.kill()
     raised.start()
     try:
+        # The declaration is taken, then the connection goes before a byte: the photo still waits,
+        # but no longer because the storage is full.
+        requests.cut = True
+        cut = uploader.upload_waiting()
+        assert (cut.sent, cut.waiting) == (0, 1)
+        assert [(p.state, p.reason) for p in photos.all()] == [(SENT, None), (WAITING, "")]
+        assert [row.label for row in screen.rows()] == ["Sent", "Waiting to send"]
+        requests.cut = False
         last = uploader.upload_waiting()
     finally:
         raised.kill()

@@ -341,7 +341,8 @@ def make_phone_main(args: argparse.Namespace) -> Callable[[ft.Page], Awaitable[N
 
 AppMain = Callable[[ft.Page], Awaitable[None]]
 # Interpreter slices while the opening thread runs: the server's threads get the interpreter back
-# within this, not Python's default 5 ms, at each of the many hand-overs a file transfer makes.
+# within this, not Python's ten times longer default, at each of the many hand-overs a file
+# transfer makes.
 OPENING_SWITCH_S = 0.0005
 
 

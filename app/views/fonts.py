@@ -19,7 +19,7 @@ EMOJI_FONT_ASSET = "fonts/NotoEmoji-Regular.ttf"  # under assets/, the app's ass
 # Flutter web's own text font. Named first in the fallback list: with the emoji font alone there,
 # CanvasKit took every character beyond ASCII on the screen ("·", "é") as missing and fetched a
 # Noto Sans Symbols font that no_cdn does not serve, again on every frame: the page kept a core
-# ~90 % busy while idle (CDP TaskDuration), and every tap waited behind it.
+# busy while idle (README, figures behind the code), and every tap waited behind it.
 WEB_TEXT_FONT_FAMILY = "Roboto"
 # Every style of Material's text theme (TextThemeStyle): the controls pick theirs from these.
 TEXT_THEME_STYLES = tuple(

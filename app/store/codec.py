@@ -8,7 +8,7 @@ A snapshot is ``fieldwork-snapshot 3 <crc32> <length>\\n`` and a body of pickles
 of plain dicts, lists, strings and numbers only: the internal tables in one, each record kind
 in chunks decoded only when read (``lazy``), so opening a store does not decode every record.
 A pickle loads and writes faster than the same tables as JSON, and is smaller (README,
-Benchmarks: figures behind the code). Every pickle is read by ``lazy.PlainUnpickler``, which
+Benchmarks: figures behind the code). Every pickle is read by ``pickles.PlainUnpickler``, which
 refuses every global, so a pickle naming a class or a function cannot run code; what a store
 holds was JSON before it got here (every journal line is), so nothing else is ever in it.
 Snapshots written before are still read: ``fieldwork-snapshot 2`` (the tables as one pickle)
@@ -28,7 +28,8 @@ from typing import Any
 
 from app.store.errors import StoreCorrupted, StoreError
 from app.store.layout import SYNC
-from app.store.lazy import LazyTable, LiveTables, decode_body, encode_body, load, paused_gc
+from app.store.lazy import LazyTable, LiveTables, decode_body, encode_body
+from app.store.pickles import load, paused_gc
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Op = list[Any]

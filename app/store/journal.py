@@ -42,8 +42,8 @@ from app.store.files import (
     replace_durably,
     write_all,
 )
-from app.store.lazy import paused_gc
 from app.store.photo_files import reseal as reseal_photos
+from app.store.pickles import paused_gc
 from app.store.sealing import SEALED_LINE, Sealer
 from app.store.snapshots import SNAPSHOT, read_snapshot, set_aside, write_snapshot
 

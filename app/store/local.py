@@ -27,8 +27,8 @@ from app.store.db import open_db
 from app.store.errors import StoreError
 from app.store.journal import JournalStorage
 from app.store.layout import CURSOR, META, OUTBOX, REPLIES, SYNC, check_kind, row_key, split_key
-from app.store.lazy import paused_gc
 from app.store.memory import MemoryJournalStorage
+from app.store.pickles import paused_gc
 from app.store.records import (
     ATTENTION_STATES,
     OutboxEntry,
@@ -326,7 +326,7 @@ class LocalStore:
         locally left out: one pass over the live tables rather than two table lookups per record."""
         syncs = self._db.table(SYNC).raw_table()
         # Copying tens of thousands of records otherwise spends most of its time in the cyclic
-        # collector scanning the whole store (see lazy.paused_gc).
+        # collector scanning the whole store (see pickles.paused_gc).
         with paused_gc():
             return listed_records(kind, batches, syncs)
 

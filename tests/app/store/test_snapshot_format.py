@@ -150,7 +150,7 @@ def test_plain_values_round_trip_and_nothing_else_is_written() -> None:
 
 def test_what_a_load_builds_goes_straight_to_the_oldest_gc_generation(tmp_path: Path) -> None:
     """Built with the collector paused, the tables would otherwise all count as young: the next
-    collections would walk every one of them (lazy.paused_gc moves them on without a walk). A
+    collections would walk every one of them (pickles.paused_gc moves them on without a walk). A
     record kind is decoded whole when first read whole (lazy), also with the collector paused."""
     storage = JournalStorage(tmp_path)
     storage.apply([Put("t", str(n), {"n": [n]}) for n in range(500)])

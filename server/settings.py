@@ -65,9 +65,9 @@ class Settings(BaseSettings):
     # from its declaration); a photo past it is refused with 413 photo_storage_full and stays on
     # the phone. 0: no cap.
     photo_storage_per_team_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=0)
-    # A photo upload declared this many days ago and still unfinished is abandoned: it stops
-    # counting toward the cap and its partial bytes are deleted (its phone still has the photo and
-    # declares it again).
+    # A photo upload unfinished and sent no chunk for this many days (counted from its last chunk,
+    # or its declaration before any) is abandoned: it stops counting toward the cap and its partial
+    # bytes are deleted (its phone still has the photo and declares it again).
     photo_upload_abandoned_days: int = Field(default=7, ge=1)
 
     @field_validator("database_url")

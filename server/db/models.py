@@ -255,9 +255,9 @@ class AttachmentRow(Base):
     any instance behind the load balancer can take the next chunk."""
 
     __tablename__ = "attachments"
-    # The team's photo storage: its sum and the sweep of abandoned uploads (migration 0018).
+    # The team's photo storage: its sum and the sweep of abandoned uploads (migrations 0018, 0021).
     __table_args__ = (
-        Index("ix_attachments_team_complete_created", "team_id", "complete", "created_at",
+        Index("ix_attachments_team_complete_received", "team_id", "complete", "received_at",
               postgresql_include=["size"]),
     )  # fmt: skip
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the phone's attachment id
@@ -273,6 +273,9 @@ class AttachmentRow(Base):
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(Stamp)
     completed_at: Mapped[datetime | None] = mapped_column(Stamp)
+    # When the last chunk arrived (the declaration until the first): an unfinished upload is
+    # abandoned counting from here, so a phone still resuming keeps what it sent (migration 0021).
+    received_at: Mapped[datetime] = mapped_column(Stamp)
 
 
 # The security tables (audit log, rate-limit counters) live in their own module on the same Base.

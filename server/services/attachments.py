@@ -11,8 +11,9 @@ An upload is resumable and idempotent by the phone's attachment id:
    ``photo_storage_full`` with ``details.team_limit_bytes``, ``used_bytes`` and ``size``: the phone
    keeps it waiting, says why on the photo, and declares it again once each pass. Every upload the
    team has declared counts, at its declared size, finished or not, so two phones never both fill
-   the last of the space (team declarations queue on the team's row). A declaration left unfinished for
-   ``Settings.photo_upload_abandoned_days`` is abandoned: the team's next declaration deletes it
+   the last of the space (team declarations queue on the team's row). An upload that received no
+   chunk (nor, before the first, its declaration) for ``Settings.photo_upload_abandoned_days`` is
+   abandoned: the team's next declaration deletes it
    (with any bytes it got) before counting. No photo is lost: the phone keeps each photo until the
    server has it whole, declares it again on its next pass, and hears 404 if it was sending
    chunks to a declaration just deleted (it declares again on the pass after).
@@ -92,7 +93,7 @@ def declare(
     abandoned_after: timedelta = ABANDONED_AFTER,
 ) -> tuple[UploadState, bool]:
     """The upload's state and whether this call created it. `team_cap_bytes`: the team's photo
-    storage cap (0: none); `abandoned_after`: how long a declaration may stay unfinished."""
+    storage cap (0: none); `abandoned_after`: how long an unfinished upload may go without a chunk."""
     check_id(attachment_id)
     if content_type not in CONTENT_TYPES:
         raise Refused(415, ErrorCode.NOT_AN_IMAGE, "attach a JPEG or PNG photo")
@@ -111,7 +112,7 @@ def declare(
     record = _owned_record(session, principal=principal, record_id=record_id, kind=kind)
     if team_cap_bytes > 0:
         _queue_on_team(session, team_id=principal.team_id)
-    _delete_abandoned(session, team_id=principal.team_id, declared_before=clock.now() - abandoned_after)
+    _delete_abandoned(session, team_id=principal.team_id, idle_since=clock.now() - abandoned_after)
     existing = session.get(AttachmentRow, attachment_id)
     if existing is not None:
         same = (existing.team_id, existing.record_pk, existing.size, existing.sha256, existing.content_type)
@@ -133,6 +134,7 @@ def declare(
         data=b"",
         complete=False,
         created_at=clock.now(),
+        received_at=clock.now(),
     )
     session.add(row)
     session.flush()
@@ -152,14 +154,15 @@ def _queue_on_team(session: Session, *, team_id: str) -> None:
     session.execute(select(Team.id).where(Team.id == team_id).with_for_update(key_share=True))
 
 
-def _delete_abandoned(session: Session, *, team_id: str, declared_before: datetime) -> None:
-    """The team's uploads declared before `declared_before` and still unfinished: they hold no
-    photo (only the start of one, which its phone still has) and no longer keep space."""
+def _delete_abandoned(session: Session, *, team_id: str, idle_since: datetime) -> None:
+    """The team's unfinished uploads whose last chunk (or declaration, before any) came before
+    `idle_since`: they hold no photo (only the start of one, which its phone still has) and no
+    longer keep space. A phone still resuming one keeps what it sent."""
     session.execute(
         delete(AttachmentRow).where(
             AttachmentRow.team_id == team_id,
             AttachmentRow.complete.is_(False),
-            AttachmentRow.created_at < declared_before,
+            AttachmentRow.received_at < idle_since,
         ),
         execution_options={"synchronize_session": False},
     )
@@ -208,7 +211,7 @@ def append(
     if not chunk or start + len(chunk) > row.size:
         raise BadRequest(ErrorCode.INVALID_REQUEST, "the chunk is empty or goes past the declared size")
     row.data = bytes(row.data or b"") + chunk
-    row.received = start + len(chunk)
+    row.received, row.received_at = start + len(chunk), clock.now()
     if row.received < row.size:
         return _state(row), None
     problem = _check_photo(row.data, sha256=row.sha256, content_type=row.content_type)

@@ -163,7 +163,7 @@ def _reserved(team_id: str, visit: str, session: Any) -> AttachmentRow:
     return AttachmentRow(
         id=new_id(), team_id=team_id, record_pk=record.pk, owner_user_id=record.owner_user_id,
         device_id=None, content_type="image/jpeg", size=len(PHOTO), sha256=first.sha256, received=0,
-        data=b"", complete=False, created_at=first.created_at,
+        data=b"", complete=False, created_at=first.created_at, received_at=first.created_at,
     )  # fmt: skip
 
 

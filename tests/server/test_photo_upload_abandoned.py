@@ -70,6 +70,23 @@ def test_an_upload_left_unfinished_for_the_set_days_stops_counting_and_is_delete
     assert again.status_code == 413 and again.json()["error"]["code"] == "photo_storage_full"
 
 
+def test_an_upload_still_being_resumed_is_counted_from_its_last_chunk_not_its_declaration(
+    client: TestClient, world: World, database: Database, clock: FakeClock
+) -> None:
+    alice, bob = world["alice"], world["bob"]
+    visit = visit_of(client, alice)
+    slow = new_id()
+    assert declare(client, alice, slow, visit, PHOTO).status_code == 201
+    assert chunk(client, alice, slow, PHOTO, 0, 99).json()["received_bytes"] == 100
+    clock.advance(days=DAYS - 1)
+    assert chunk(client, alice, slow, PHOTO, 100, 199).json()["received_bytes"] == 200  # still resuming
+    clock.advance(days=2)  # past the set days from its declaration, not from its last chunk
+    assert declare(client, bob, new_id(), visit_of(client, bob), PHOTO).status_code == 201
+    assert _stored(database)[slow] == (200, False)  # kept: the phone goes on from byte 200
+    clock.advance(days=DAYS - 1)
+    assert chunk(client, alice, slow, PHOTO, 200, len(PHOTO) - 1).json()["complete"] is True
+
+
 def test_a_refused_uploads_dropped_bytes_no_longer_count(
     client: TestClient, world: World, database: Database
 ) -> None:

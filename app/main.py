@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import gc
+import importlib
 import os
 import platform
 import sys
@@ -407,8 +409,6 @@ FIRST_SCREEN_MODULES = ("app.views.shell", "app.views.screens", "app.views.today
 
 def open_app(args: argparse.Namespace) -> tuple[AppContext, AppMain]:
     """On the opening thread: the store, the app over it, and what the first Today reads."""
-    import importlib
-
     from app.state.today import read_ahead
 
     data = file_device_data(args.store)
@@ -418,6 +418,12 @@ def open_app(args: argparse.Namespace) -> tuple[AppContext, AppMain]:
         importlib.import_module(name)
     read_ahead(ctx.service)
     return ctx, main
+
+
+def import_web_server() -> None:
+    """What ft.run imports to serve a web page (flet-web and uvicorn), if this install has it."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module("flet_web.fastapi.serve_fastapi_web_app")
 
 
 def run(argv: Sequence[str] | None = None) -> None:
@@ -430,7 +436,9 @@ def run(argv: Sequence[str] | None = None) -> None:
         return
     refuse_other_addresses(args.host, os.environ)
     install_timing_from_env()  # FIELDWORK_UI_TIMING=file: bench/ui.py's in-app timing of each tap
-    # Serving starts at once; the store opens meanwhile, and a page waits for it (Opening).
+    # flet's web server is imported first, sharing the interpreter with nothing, so serving starts
+    # as early as it can; the store opens meanwhile, and a page waits for it (Opening).
+    import_web_server()
     opening = Opening(partial(open_app, args)).start()
     try:
         if args.web:

@@ -255,7 +255,7 @@ class AttachmentRow(Base):
     any instance behind the load balancer can take the next chunk."""
 
     __tablename__ = "attachments"
-    # The team's photo storage: its sum and the sweep of abandoned uploads (migrations 0018, 0021).
+    # The team's photo storage: its sum and the sweep of abandoned uploads (migrations 0018, 0020).
     __table_args__ = (
         Index("ix_attachments_team_complete_received", "team_id", "complete", "received_at",
               postgresql_include=["size"]),
@@ -274,7 +274,7 @@ class AttachmentRow(Base):
     created_at: Mapped[datetime] = mapped_column(Stamp)
     completed_at: Mapped[datetime | None] = mapped_column(Stamp)
     # When the last chunk arrived (the declaration until the first): an unfinished upload is
-    # abandoned counting from here, so a phone still resuming keeps what it sent (migration 0021).
+    # abandoned counting from here, so a phone still resuming keeps what it sent (migration 0020).
     received_at: Mapped[datetime] = mapped_column(Stamp)
 
 

@@ -20,7 +20,7 @@ from tests.server.test_migration_upgrade import empty_url  # noqa: F401 (the fix
 from tests.server.world import World, new_id
 
 INDEX = "ix_attachments_team_complete_created"
-CURRENT_INDEX = "ix_attachments_team_complete_received"  # since 0021: the sweep reads the last chunk's time
+CURRENT_INDEX = "ix_attachments_team_complete_received"  # since 0020: the sweep reads the last chunk's time
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Migration 0021 on data, SQLite and PostgreSQL: attachments.received_at (when an upload last
+"""Migration 0020 on data, SQLite and PostgreSQL: attachments.received_at (when an upload last
 received a chunk) is backfilled with a finished upload's completion time, else its declaration (no
 upload is swept sooner than before), it is required after, and the team's index reads it instead of
 created_at; the downgrade drops it and puts the 0018 index back."""
@@ -59,10 +59,10 @@ def _state(url: str) -> tuple[dict[str, datetime], dict[str, bool], dict[str, li
         engine.dispose()
 
 
-def test_0021_backfills_received_at_moves_the_index_and_goes_back(empty_url: str) -> None:  # noqa: F811
+def test_0020_backfills_received_at_moves_the_index_and_goes_back(empty_url: str) -> None:  # noqa: F811
     upgrade(empty_url, "0019")
     _seed(empty_url)
-    upgrade(empty_url, "0021")
+    upgrade(empty_url, "0020")
     received, columns, indexes = _state(empty_url)
     assert received == {"whole": FINISHED, "half": DECLARED}
     assert columns["received_at"] is False  # required from now on

@@ -1,6 +1,6 @@
 """attachments.received_at: an unfinished upload is abandoned counting from its last chunk
 
-Revision ID: 0021
+Revision ID: 0020
 Revises: 0019
 
 The sweep of abandoned uploads (server.services.attachments) counted from the declaration
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
+revision = "0020"
 down_revision = "0019"
 branch_labels = None
 depends_on = None

@@ -4,8 +4,9 @@ in Debian's Chromium at phone size (390x844), medians of --samples taps, the loa
     python bench/ui.py [--sizes demo,5k,2k-employers,50k] [--samples 10] [--starts 10]
                        [--app-root DIR] [--json OUT]
 
-Rows, per store: process start -> first usable Today; page reload -> Today; tap "Visit" on Today ->
-visit form; Back -> Today; Save on a filled visit form -> "saved" visible; Employers tab -> first
+Rows, per store: process start -> first usable Today, with its app part (process start -> serving)
+and its browser floor (a fresh page with no cache on the already running app -> Today); page
+reload -> Today; tap "Visit" on Today -> visit form; Back -> Today; Save on a filled visit form -> "saved" visible; Employers tab -> first
 row; Today tab -> Today. Each tap row also gives the app's own part (event received -> last UI
 message sent, and of that, Flet's diff + serialisation + send), read from the app process's opt-in
 timing hook (app/views/timing.py, FIELDWORK_UI_TIMING). A floor row times an empty round trip of the
@@ -312,7 +313,11 @@ def measure_store(app_root: Path, store: Path, samples: int, starts: int, work: 
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             # process start -> first usable Today (a fresh app process and a fresh page each time)
+            # split into the app process's part (start -> serving) and the browser's: a fresh page
+            # (no cache) on the app once it is running shows what a cold page load costs alone
             start_ms: list[float] = []
+            served_ms: list[float] = []
+            cold_page_ms: list[float] = []
             for _ in range(starts):
                 port = free_port()
                 url = f"http://127.0.0.1:{port}/"
@@ -322,10 +327,20 @@ def measure_store(app_root: Path, store: Path, samples: int, starts: int, work: 
                 started = time.perf_counter()
                 with app_process(app_root, store, timing, port) as process:
                     wait_served(url, process)
+                    served_ms.append((time.perf_counter() - started) * 1000)
                     open_today(page, url)
                     start_ms.append((time.perf_counter() - started) * 1000)
+                    fresh = browser.new_context(viewport=VIEWPORT)
+                    fresh_page = fresh.new_page()
+                    fresh_page.set_default_timeout(TIMEOUT_MS)
+                    loading = time.perf_counter()
+                    open_today(fresh_page, url)
+                    cold_page_ms.append((time.perf_counter() - loading) * 1000)
+                    fresh.close()
                 context.close()
             add("process start -> first usable Today", start_ms)
+            add("of it: process start -> serving the page", served_ms)
+            add("floor of the start: a fresh page (no cache) on the running app -> Today", cold_page_ms)
 
             port = free_port()
             url = f"http://127.0.0.1:{port}/"

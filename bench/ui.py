@@ -5,12 +5,13 @@ in Debian's Chromium at phone size (390x844), medians of --samples taps, the loa
                        [--app-root DIR] [--json OUT]
 
 Rows, per store: process start -> first usable Today, with its app part (process start -> serving)
-and its browser floor (a fresh page with no cache on the already running app -> Today); page
-reload -> Today; tap "Visit" on Today -> visit form; Back -> Today; Save on a filled visit form -> "saved" visible; Employers tab -> first
-row; Today tab -> Today. Each tap row also gives the app's own part (event received -> last UI
-message sent, and of that, Flet's diff + serialisation + send), read from the app process's opt-in
-timing hook (app/views/timing.py, FIELDWORK_UI_TIMING). A floor row times an empty round trip of the
-page's websocket (a tap on the already-selected Today tab: an event whose handler draws nothing new).
+and its browser floor (a fresh page with no cache on the already running app -> Today); page reload
+-> Today; tap "Visit" on Today -> visit form; Back -> Today; Save on a filled visit form -> "saved"
+visible; Employers tab -> first row; Today tab -> Today. Each tap row also gives the app's own part
+(event received -> last UI message sent, and of that, Flet's diff + serialisation + send), read from
+the app process's opt-in timing hook (app/views/timing.py, FIELDWORK_UI_TIMING). A floor row times
+an empty round trip of the page's websocket (a tap on the already-selected Today tab: an event whose
+handler draws nothing new).
 
 Stores are seeded through the real LocalStore, opened as the app opens it (file key beside it): the
 demo caseload, then records applied as pulled changes (synced, like a phone that has worked a while).

@@ -8,8 +8,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from server.db.models import RecordRow, RecordVersion
-from server.services.apply import Batch, Version
+from server.services.apply import Batch
 from server.services.bulk import any_of
+from server.services.version_rows import read_versions
 from sync.protocol import Operation
 
 KIND = "support_check_in"
@@ -59,14 +60,7 @@ def _load_last_live(session: Session, *, ops: list[Operation], batch: Batch) -> 
         .where(any_of(session, RecordVersion.record_pk, set(missing)), RecordVersion.deleted.is_(False))
         .group_by(RecordVersion.record_pk)
     )
-    rows = session.execute(
-        select(
-            RecordVersion.record_pk,
-            RecordVersion.version,
-            RecordVersion.data,
-            RecordVersion.author_device_id,
-            RecordVersion.device_data,
-        ).where(tuple_(RecordVersion.record_pk, RecordVersion.version).in_(last))
-    ).all()
-    for pk, version, data, device_id, device_data in rows:
-        batch.history.setdefault(missing[pk], {}).setdefault(version, Version(data, device_id, device_data))
+    for pk, version, stored in read_versions(
+        session, tuple_(RecordVersion.record_pk, RecordVersion.version).in_(last)
+    ):
+        batch.history.setdefault(missing[pk], {}).setdefault(version, stored)

@@ -21,10 +21,11 @@ from app.domain.records import JobSeeker
 from server.db.models import AppliedOperation, RecordRow, RecordVersion
 from server.services import checkin_jobs, code_formats, disclosure_sweep, seeker_codes
 from server.services.accounts import Principal
-from server.services.apply import Batch, History, RecordState, Version
+from server.services.apply import Batch, History, RecordState
 from server.services.bulk import any_of, insert_rows, update_rows
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
+from server.services.version_rows import read_versions
 from sync.protocol import Operation, OperationResult
 
 # Records about one job seeker (`job_seeker_id`): only their specialist (or a supervisor) may write them.
@@ -151,17 +152,8 @@ def _load_history(session: Session, *, batch: Batch, ops: list[Operation]) -> di
             for pk, base in sorted(oldest.items())
         )
     )
-    rows = session.execute(
-        select(
-            RecordVersion.record_pk,
-            RecordVersion.version,
-            RecordVersion.data,
-            RecordVersion.author_device_id,
-            RecordVersion.device_data,
-        ).where(wanted)
-    ).all()
-    for pk, version, data, device_id, device_data in rows:
-        history.setdefault(record_of[pk], {})[version] = Version(data, device_id, device_data)
+    for pk, version, stored in read_versions(session, wanted):
+        history.setdefault(record_of[pk], {})[version] = stored
     return history
 
 

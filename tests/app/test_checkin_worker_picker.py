@@ -17,7 +17,7 @@ from app.state.picker import MATCHES
 from app.store import LocalStore, RemoteChange
 from app.views.screens import form_screen
 from tests.app.conftest import NOW
-from tests.app.test_employer_picker import chip_names
+from tests.app.test_employer_picker import type_and_pick
 from tests.app.test_labels_and_pickers import FakeShell, by_identifier, walk
 
 
@@ -80,14 +80,10 @@ def test_a_found_worker_is_chosen_shown_as_a_chip_and_saved_with_the_check_in(se
     assert len(worker_chips) == RECENT_WORKERS
     assert len([c for c in walk(tree) if isinstance(c, ft.Chip)]) < 40  # the whole form, bounded
 
-    search = by_identifier(tree, "worker-search")
-    assert isinstance(search, ft.TextField) and search.label == "Find a job seeker"
-    search.value = "js-01234"
-    search.on_change(SimpleNamespace(control=search))
-    assert chip_names(view.worker_matches) == ["JS-01234"]
-
-    match = by_identifier(view.worker_matches, "worker-match-0")
-    match.on_select(SimpleNamespace(control=match))
+    found = type_and_pick(
+        view, "worker", "js-01234", tree=tree, results=view.worker_matches, label="Find a job seeker"
+    )
+    assert found == ["JS-01234"]
     state = view.state
     assert state.text("job_seeker_id") == wanted.id and state.worker_pick.query == ""
     tree = view.build()

@@ -158,12 +158,19 @@ def test_the_opening_form_finds_its_employer_the_same_way(service, store):
 
 
 def type_and_pick(
-    view: Any, identifier: str, typed: str, *, tree: Any = None, results: Any = None
+    view: Any,
+    identifier: str,
+    typed: str,
+    *,
+    tree: Any = None,
+    results: Any = None,
+    label: str = "Find an employer",
 ) -> list[str]:
-    """Type into the view's employer search, tap the first match; what the search showed."""
+    """Type into the view's search picker (the employer's unless told), tap the first match; what
+    the search showed."""
     results = results if results is not None else view.employer_matches
     search = by_identifier(tree if tree is not None else view.build(), f"{identifier}-search")
-    assert isinstance(search, ft.TextField) and search.label == "Find an employer"
+    assert isinstance(search, ft.TextField) and search.label == label
     search.value = typed
     search.on_change(SimpleNamespace(control=search))
     found = chip_names(results)

@@ -5,8 +5,6 @@ matches, instead of a dropdown that listed only the first 30. The same picker as
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import flet as ft
 
 from app.domain.codec import to_dict
@@ -17,7 +15,7 @@ from app.state.picker import MATCHES, RECENT_CHOICES
 from app.store import LocalStore, RemoteChange
 from app.views.screens import form_screen
 from tests.app.conftest import NOW
-from tests.app.test_employer_picker import chip_names
+from tests.app.test_employer_picker import chip_names, type_and_pick
 from tests.app.test_labels_and_pickers import FakeShell, by_identifier, walk
 
 
@@ -74,14 +72,10 @@ def test_a_found_opening_fills_the_job_and_is_saved_with_it(service, store, add_
     tree = view.build()
     assert not [c for c in walk(tree) if isinstance(c, ft.Dropdown)]  # no list of the openings
     assert chip_names(by_identifier(tree, "job-opening-choice-0")) == ["None"]
-    search = by_identifier(tree, "job-opening-search")
-    assert isinstance(search, ft.TextField) and search.label == "Find an opening"
-    search.value = "role 123"
-    search.on_change(SimpleNamespace(control=search))
-    assert chip_names(view.opening_matches) == ["Role 123 · Old Mill"]
-
-    match = by_identifier(view.opening_matches, "job-opening-match-0")
-    match.on_select(SimpleNamespace(control=match))
+    found = type_and_pick(
+        view, "job-opening", "role 123", tree=tree, results=view.opening_matches, label="Find an opening"
+    )
+    assert found == ["Role 123 · Old Mill"]
     state = view.state
     assert (state.text("opening_id"), state.text("employer_id"), state.text("title")) == (
         wanted.id,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -118,6 +119,21 @@ def by_id(page: Any, identifier: str) -> Any:
 def tap(page: Any, identifier: str) -> None:
     """Tap the control inside a Semantics(identifier=...) wrapper (the wrapper itself takes no taps)."""
     by_id(page, identifier).locator("[flt-tappable]").first.click()
+
+
+def search_picker(page: Any, picker: str, typed: str) -> None:
+    """Type into a search picker (`{picker}-search`) until its first match shows: Flutter web
+    sometimes takes Playwright's fill a moment late, or drops it, so at most three times."""
+    search = by_id(page, f"{picker}-search").locator("input").first
+    first_match = by_id(page, f"{picker}-match-0")
+    for _ in range(3):
+        search.fill(typed)
+        try:
+            first_match.wait_for(state="attached", timeout=5000)
+            return
+        except PlaywrightTimeout:
+            continue
+    first_match.wait_for(state="attached")
 
 
 def choose(page: Any, name: str) -> None:

@@ -9,9 +9,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap
+from tests.e2e.field_app import app_page, by_id, choose, running_field_app, search_picker, shot, tap
 
 pytestmark = pytest.mark.browser
 
@@ -55,18 +54,10 @@ def test_the_check_in_finds_its_worker_among_two_thousand_by_part_of_a_code(tmp_
         by_id(page, "worker-search").wait_for(state="attached")
         assert page.get_by_role("checkbox", name="JS-1234").count() == 0  # not drawn until searched
         assert page.get_by_role("combobox").count() == 0  # no dropdown of every job seeker
-        search = by_id(page, "worker-search").locator("input").first
-        match = by_id(page, "worker-match-0")
-        for _ in range(3):  # Flutter web sometimes takes Playwright's fill a moment late, or drops it
-            search.fill("123")
-            try:
-                match.wait_for(state="attached", timeout=5000)
-                break
-            except PlaywrightTimeout:
-                continue
+        search_picker(page, "worker", "123")
         assert by_id(page, "worker-match-5").count() == 1 and by_id(page, "worker-match-6").count() == 0
         shot(page, "field-app-check-in-worker-search.png")
-        search.fill("1234")
+        by_id(page, "worker-search").locator("input").first.fill("1234")
         by_id(page, "worker-match-1").wait_for(state="detached")  # one job seeker matches
         choose(page, "JS-1234")
         by_id(page, "worker-match-0").wait_for(state="detached")  # the search is done
@@ -76,13 +67,6 @@ def test_the_check_in_finds_its_worker_among_two_thousand_by_part_of_a_code(tmp_
         tap(page, "check-in-job-started")
         by_id(page, "job-opening-search").wait_for(state="attached")
         assert page.get_by_role("combobox").count() == 0
-        opening = by_id(page, "job-opening-search").locator("input").first
-        for _ in range(3):
-            opening.fill("wareh")
-            try:
-                by_id(page, "job-opening-match-0").wait_for(state="attached", timeout=5000)
-                break
-            except PlaywrightTimeout:
-                continue
+        search_picker(page, "job-opening", "wareh")
         assert by_id(page, "job-opening-match-1").count() == 0
         shot(page, "field-app-job-opening-search.png")

@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.e2e.field_app import app_page, by_id, choose, running_field_app, shot, tap, text_of
+from tests.e2e.field_app import app_page, by_id, choose, running_field_app, search_picker, shot, tap, text_of
 
 KENDAL = {"latitude": 54.32921, "longitude": -2.74472, "accuracy": 15}
 
@@ -145,15 +145,7 @@ def test_find_an_employer_by_typing_part_of_its_name_and_log_a_visit(page):
     tap(page, "log-visit")
     by_id(page, "employer-search").wait_for(state="attached")
     assert page.get_by_role("checkbox", name="Fellside Garden Centre").count() == 0
-    search = by_id(page, "employer-search").locator("input").first
-    match = by_id(page, "employer-match-0")
-    for _ in range(3):  # Flutter web sometimes takes Playwright's fill a moment late, or drops it
-        search.fill("fells")
-        try:
-            match.wait_for(state="attached", timeout=5000)
-            break
-        except PlaywrightTimeout:
-            continue
+    search_picker(page, "employer", "fells")
     assert by_id(page, "employer-match-1").count() == 0  # one employer matches
     shot(page, "field-app-employer-search.png")
     choose(page, "Fellside Garden Centre")

@@ -22,7 +22,7 @@ from server.db.models import AppliedOperation, RecordRow, RecordVersion
 from server.services import checkin_jobs, code_formats, disclosure_sweep, seeker_codes
 from server.services.accounts import Principal
 from server.services.apply import Batch, History, RecordState
-from server.services.bulk import any_of, insert_rows, update_rows
+from server.services.bulk import any_of, insert_rows, rows_where_in, update_rows
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
 from server.services.version_rows import read_versions
@@ -97,11 +97,14 @@ def _sweep_disclosure(
 
 
 def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -> dict[str, OperationResult]:
-    rows = session.execute(
-        select(AppliedOperation.op_id, AppliedOperation.result, AppliedOperation.record_pk).where(
-            AppliedOperation.user_id == principal.user_id, any_of(session, AppliedOperation.op_id, op_ids)
-        )
-    ).all()
+    rows = rows_where_in(
+        session,
+        APPLIED,
+        ("op_id", "result", "record_pk"),
+        equal=("user_id", principal.user_id),
+        key="op_id",
+        values=op_ids,
+    )
     if not rows:
         return {}
     wanted = [(pk, stored["version"]) for _, stored, pk in rows if stored.get("has_data") and pk is not None]
@@ -120,12 +123,10 @@ def _load_replays(session: Session, *, principal: Principal, op_ids: set[str]) -
 
 
 def _load_records(session: Session, *, team_id: str, record_ids: set[str]) -> dict[str, RecordState]:
-    rows = session.execute(
-        select(*(RECORDS.c[name] for name in RecordState.COLUMNS)).where(
-            RECORDS.c.team_id == team_id, any_of(session, RECORDS.c.record_id, record_ids)
-        )
-    ).all()
-    return {row.record_id: RecordState.from_row(row) for row in rows}
+    rows = rows_where_in(
+        session, RECORDS, RecordState.COLUMNS, equal=("team_id", team_id), key="record_id", values=record_ids
+    )
+    return {row[0]: RecordState(**dict(zip(RecordState.COLUMNS, row, strict=True))) for row in rows}
 
 
 def _load_history(session: Session, *, batch: Batch, ops: list[Operation]) -> dict[str, History]:

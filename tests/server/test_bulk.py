@@ -11,7 +11,7 @@ from sqlalchemy import Table, Text, insert, select
 from app.domain.clock import new_id
 from server.db.database import Database
 from server.db.models import RecordRow
-from server.services.bulk import any_of, insert_rows, update_rows
+from server.services.bulk import SQLITE_IN_LIST_MAX, any_of, insert_rows, rows_where_in, update_rows
 
 RECORDS: Table = RecordRow.__table__  # type: ignore[assignment]
 WHEN = datetime(2026, 3, 29, 1, 30, 15, 250000, tzinfo=UTC)
@@ -86,3 +86,42 @@ def test_bulk_insert_and_update_store_what_core_stores(database: Database, world
         session.execute(RECORDS.update().where(RECORDS.c.pk == pks[core_ids[1]]).values(**filled))
     assert _stored(database, bulk_ids) == _stored(database, core_ids)
     assert _stored(database, bulk_ids)[1][1] == DATA
+
+
+def _core_rows(database: Database, columns: list[str], record_ids: list[str]) -> list[tuple[Any, ...]]:
+    with database.read() as session:
+        rows = session.execute(
+            select(*(RECORDS.c[name] for name in columns)).where(RECORDS.c.record_id.in_(record_ids))
+        ).all()
+    return sorted((tuple(row) for row in rows), key=lambda row: row[0])
+
+
+def test_rows_where_in_returns_what_a_core_select_returns(database: Database, world):
+    """Booleans, times and JSON come back as Core makes them, on SQLite and PostgreSQL; ids that
+    match nothing, a NUL (which PostgreSQL text cannot hold) and the other filter column are
+    ignored, and a list longer than an IN list's cap (one JSON parameter on SQLite) reads the same."""
+    alice = world.members["alice"]
+    rows = [_row(alice, data=DATA), _row(alice, data=None)]
+    rows[1]["flagged"] = True
+    with database.write() as session:
+        insert_rows(session, RECORDS, rows)
+    ids = [row["record_id"] for row in rows]
+    columns = ["record_id", "data", "deleted", "flagged", "updated_at", "version", "pk"]
+    expected = _core_rows(database, columns, ids)
+    unknown = [new_id() for _ in range(SQLITE_IN_LIST_MAX)]
+    for wanted in (ids, [*ids, "nul\x00id"], ids + unknown):
+        with database.read() as session:
+            found = rows_where_in(
+                session, RECORDS, columns, equal=("team_id", alice.team_id), key="record_id", values=wanted
+            )
+        assert sorted(found, key=lambda row: row[0]) == expected
+    assert {row[0]: row[1:4] for row in found}[ids[0]] == (DATA, False, False)
+    with database.read() as session:
+        other_team = rows_where_in(
+            session, RECORDS, columns, equal=("team_id", new_id()), key="record_id", values=ids
+        )
+        assert other_team == []
+        nothing = rows_where_in(
+            session, RECORDS, columns, equal=("team_id", alice.team_id), key="record_id", values=[]
+        )
+        assert nothing == []

@@ -22,6 +22,7 @@ from server.api.protocol_gate import check_version
 from server.errors import BadRequest, ErrorCode, NotAuthenticated, PayloadTooLarge, UnsupportedMediaType
 from server.services import devices
 from server.services.changes import decode_cursor
+from server.services.gc_pause import PUSH_PAUSE
 from server.services.operations import parse_operation
 from server.services.pull import pull_for_device
 from server.services.push import push_operations
@@ -109,9 +110,10 @@ async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevi
     raw_operations = _read_batch(body, request.headers.get("content-type", ""))
 
     def work() -> PushResponse:
-        parsed = [parse_operation(raw) for raw in raw_operations]
-        with db.write() as session:
-            results = push_operations(session, principal=device, operations=parsed, clock=clock)
+        with PUSH_PAUSE.held():  # server.services.gc_pause: no collector runs during the batch
+            parsed = [parse_operation(raw) for raw in raw_operations]
+            with db.write() as session:
+                results = push_operations(session, principal=device, operations=parsed, clock=clock)
         return PushResponse(results=results)
 
     # Results may echo an unknown `kind` a device sent, so they are serialised without re-validation.

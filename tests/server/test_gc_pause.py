@@ -1,0 +1,72 @@
+"""The cyclic collector is paused while a push works, and comes back on when the last push leaves."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from server.api import sync as sync_api
+from server.services.gc_pause import PUSH_PAUSE, CollectorPause
+from tests.server.world import new_id, op, push
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_the_collector_stays_off_until_the_last_holder_leaves():
+    pause = CollectorPause()
+    first_in, second_left = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with pause.held():
+            first_in.set()
+            second_left.wait(timeout=10)
+            seen.append(gc.isenabled())  # the other holder has left; this one still holds it
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_in.wait(timeout=10)
+    with pause.held():
+        assert pause.holders == 2
+        assert not gc.isenabled()
+    second_left.set()
+    thread.join(timeout=10)
+    assert seen == [False]
+    assert pause.holders == 0
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_collector_that_was_off_stays_off():
+    gc.disable()
+    with CollectorPause().held():
+        pass
+    assert not gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_push_applies_its_batch_with_the_collector_off(client, world, monkeypatch):
+    seen: list[bool] = []
+    real = sync_api.push_operations
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sync_api, "push_operations", watched)
+    (result,) = push(client, world["alice"], op("employer", new_id()))
+    assert result["status"] == "applied"
+    assert seen == [False]
+    assert PUSH_PAUSE.holders == 0
+    assert gc.isenabled()

@@ -1,6 +1,6 @@
 """Composition root of the field app: the only place that builds the real store, clock and geolocator.
 
-    python -m app.main --web --port 8550 [--demo] [--store var/device] [--renderer canvaskit]
+    python -m app.main --web --port 8550 [--demo] [--store var/device] [--renderer skwasm]
                        [--server URL] [--enroll-code CODE]
 
 Web mode serves the bundled Flutter client with no CDN, so it works with no network at all. It is
@@ -70,6 +70,11 @@ RENDERERS = {
     "canvaskit": ft.WebRenderer.CANVAS_KIT,
     "skwasm": ft.WebRenderer.SKWASM,
 }
+# skwasm (Flutter compiled to WebAssembly, drawing on a worker: flet's server sends the cross-origin
+# isolation headers it needs) loads and draws a fresh page much sooner than CanvasKit, and that load
+# is most of the first screen's wait. CanvasKit stays for tools that screenshot with virtual time
+# (`chromium --screenshot`), which skwasm's drawing worker does not follow.
+DEFAULT_RENDERER = "skwasm"
 
 
 class LocalClock:
@@ -223,7 +228,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--store", default=default_store_path(), help="where this device keeps its records")
     parser.add_argument("--demo", action="store_true", help="load a demo caseload into an empty store")
     parser.add_argument(
-        "--renderer", choices=sorted(RENDERERS), default=os.environ.get("FIELDWORK_WEB_RENDERER", "canvaskit")
+        "--renderer",
+        choices=sorted(RENDERERS),
+        default=os.environ.get("FIELDWORK_WEB_RENDERER", DEFAULT_RENDERER),
     )
     parser.add_argument(
         "--server",

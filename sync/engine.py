@@ -10,9 +10,10 @@ per-operation ids make a repeat harmless.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -36,6 +37,7 @@ from sync.wire import operation_json, push_request_body
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 _EMPTY_BODY_BYTES = len(push_request_body(PushRequest(operations=[])))
 _MIN_BATCH_BYTES = 16 * 1024  # a lowered aim never goes below this; one record always goes alone
+HANDOFF_WAIT_S = 1.0  # how long the engine waits for its idle sender thread to take a batch up
 
 
 class SyncApi(Protocol):
@@ -115,17 +117,22 @@ class SyncEngine:
         """Push everything queued, then pull everything new. Raises SyncError when cut off;
         whatever completed before that is already durable, so the next pass resumes from there."""
         report = SyncReport()
-        # The store's housekeeping (LocalStore folds its journal into a snapshot) waits for the
-        # end of the pass instead of stalling it between batches; each write is durable as ever.
-        deferred = self._store.compaction_deferred() if isinstance(self._store, DefersCompaction) else None
-        with deferred or nullcontext():
-            self.push_outbox(report)
+        # The store's housekeeping (LocalStore folds its journal into a snapshot) waits while
+        # batches are written down one after another; each write is durable as ever. The one held
+        # back runs while the last batch is on the air, when this device has nothing else to do,
+        # rather than after the pull (on a pass that stops early, at its end).
+        with ExitStack() as deferral:
+            if isinstance(self._store, DefersCompaction):
+                deferral.enter_context(self._store.compaction_deferred())
+            self.push_outbox(report, while_last_in_flight=deferral.close)
             if isinstance(self._store, KeepsReplies) and isinstance(self._api, SendsReplies):
                 report.requests += send_waiting_replies(self._store, self._api)  # their records are up
             self.pull_changes(report)
         return report
 
-    def push_outbox(self, report: SyncReport) -> None:
+    def push_outbox(
+        self, report: SyncReport, *, while_last_in_flight: Callable[[], object] = lambda: None
+    ) -> None:
         """Push the queue in batches, one request ahead. While the server applies batch N, this
         device builds batch N+1; as soon as N's answer arrives, N+1 goes up, and N's answer is
         written down while the server works on N+1 (two processes, so the work overlaps). A batch
@@ -134,12 +141,13 @@ class SyncEngine:
 
         A batch is bounded by its encoded size as well as by count. A record too large to go even
         alone is rejected on the phone, never sent. A batch the server still refuses as too large
-        (413) is sent again in halves before the next one goes up (see _send_in_halves)."""
+        (413) is sent again in halves before the next one goes up (see _send_in_halves).
+        `while_last_in_flight` runs once no batch is left to build and the last one is on the air."""
         total = self._store.pending_count()
         stopping = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldwork-push") as sender:
             first, _ = self._next_batch(busy=frozenset(), report=report, total=total)
-            in_flight = (first, sender.submit(self._api.push, first)) if first else None
+            in_flight = (first, self._send(sender, first)) if first else None
             # Bounded: each round takes one batch off the queue, or stops. Saves made during the
             # pass may outgrow the bound: the last round sends nothing new, so every batch sent
             # has its answer written down, and the rest waits for the next pass. A batch cut short
@@ -155,6 +163,8 @@ class SyncEngine:
                     ([], False) if last else self._next_batch(busy=busy, report=report, total=total)
                 )
                 rounds = min(rounds + 1, total + 3) if cut else rounds
+                if not upcoming:
+                    while_last_in_flight()
                 try:
                     response: PushResponse | None = answer.result()
                 except PayloadTooLarge as refused:
@@ -169,12 +179,26 @@ class SyncEngine:
                 except SyncError:
                     self._store.bump_attempts([operation.op_id for operation in batch])
                     raise
-                in_flight = (upcoming, sender.submit(self._api.push, upcoming)) if upcoming else None
+                in_flight = (upcoming, self._send(sender, upcoming)) if upcoming else None
                 if response is not None:
                     report.requests += 1
                     complete = self._record(batch, response, report, total=total)
                 if not complete:
                     stopping = True  # the server skipped some: they stay queued for the next pass
+
+    def _send(self, sender: ThreadPoolExecutor, batch: list[Operation]) -> Future[PushResponse]:
+        """Hand `batch` to the sender thread, and wait until that thread is running it: this thread
+        goes on to CPU work (writing answers down, building the next batch) and would otherwise
+        keep the interpreter's lock for a whole switch interval before the request even leaves."""
+        started = threading.Event()
+
+        def push() -> PushResponse:
+            started.set()
+            return self._api.push(batch)
+
+        answer = sender.submit(push)
+        started.wait(HANDOFF_WAIT_S)  # bounded: the sender is idle here, so it starts at once
+        return answer
 
     def _next_batch(
         self, *, busy: frozenset[str], report: SyncReport, total: int

@@ -1,9 +1,10 @@
 """A sync pass writes down one batch after another; the store's housekeeping (folding its journal
-into a snapshot) waits for the end of the pass instead of stalling it between batches, up to a
-bound on the journal, and every batch's outcome is as durable as before."""
+into a snapshot) waits instead of stalling the pass between batches, up to a bound on the journal,
+and runs while the last batch is on the air; every batch's outcome is as durable as before."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,12 @@ import pytest
 from app.domain.outbox import SyncOutcome
 from app.store import LocalStore
 from app.store.journal import JournalStorage
-from sync.engine import SyncEngine
+from sync.engine import Progress, SyncEngine
 from sync.protocol import Operation, OperationResult, PullResponse, PushResponse
 from tests.sync.records import employer, save, visit
 
 SMALL = 16 * 1024  # a compaction every few batches without deferral
+FAILURE_S = 10.0  # how long a broken engine gets before the test calls it broken
 
 
 class ApplyingApi:
@@ -43,30 +45,59 @@ def filled(path: Path, count: int) -> tuple[LocalStore, JournalStorage]:
     return store, storage
 
 
-def watch_compactions(monkeypatch: pytest.MonkeyPatch, storage: JournalStorage) -> list[int]:
-    """The journal's size at each compaction (the real one runs)."""
+def watch_compactions(
+    monkeypatch: pytest.MonkeyPatch, storage: JournalStorage, compacted: threading.Event | None = None
+) -> list[int]:
+    """The journal's size at each compaction (the real one runs, then `compacted` is set)."""
     sizes: list[int] = []
     real = storage._compact
 
     def compact(**kwargs: object) -> None:
         sizes.append(storage.journal_bytes)
         real(**kwargs)  # type: ignore[arg-type]
+        if compacted is not None:
+            compacted.set()
 
     monkeypatch.setattr(storage, "_compact", compact)
     return sizes
 
 
-def test_a_pass_compacts_once_at_its_end_and_keeps_every_outcome(
+class LastAnswerHeld(ApplyingApi):
+    """Answers the last batch only once the store has compacted (or the wait gives up)."""
+
+    def __init__(self, last_push: int, compacted: threading.Event) -> None:
+        self.pushes = 0
+        self.last_push = last_push
+        self.compacted = compacted
+        self.compacted_in_flight = False
+
+    def push(self, operations: list[Operation]) -> PushResponse:
+        self.pushes += 1
+        if self.pushes == self.last_push:
+            self.compacted_in_flight = self.compacted.wait(FAILURE_S)
+        return super().push(operations)
+
+
+def test_a_pass_compacts_once_while_its_last_batch_is_on_the_air_and_keeps_every_outcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store, storage = filled(tmp_path / "store", 120)
-    sizes = watch_compactions(monkeypatch, storage)
+    store, storage = filled(tmp_path / "store", 120)  # 121 records: 13 batches of at most 10
+    compacted = threading.Event()
+    sizes = watch_compactions(monkeypatch, storage, compacted)
+    api = LastAnswerHeld(last_push=13, compacted=compacted)
     during: list[int] = []
-    engine = SyncEngine(store, ApplyingApi(), batch_size=10, on_progress=lambda _: during.append(len(sizes)))
-    report = engine.sync_once()
+
+    def written_down(progress: Progress) -> None:
+        if progress.phase == "push":
+            during.append(len(sizes))
+
+    report = SyncEngine(store, api, batch_size=10, on_progress=written_down).sync_once()
     assert report.pushed == 121 and store.pending_count() == 0
-    assert set(during) == {0}  # nothing folded between batches
-    assert len(sizes) == 1 and sizes[0] > storage.compaction_threshold()  # once, at the end
+    # Nothing folded between batches; once, before the last answer came back (an engine that
+    # compacts after the pass holds that answer until the wait gives up), not again after it.
+    assert api.compacted_in_flight
+    assert during == [0] * 12 + [1]
+    assert len(sizes) == 1 and sizes[0] > storage.compaction_threshold()
     store.close()
     reopened = LocalStore.open(tmp_path / "store")
     assert reopened.pending_count() == 0

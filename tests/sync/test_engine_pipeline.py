@@ -83,6 +83,31 @@ def test_the_next_batch_goes_up_before_the_last_answer_is_written_down(server: S
     assert report.pushed == 7 and device.store.pending_count() == 0
 
 
+def test_the_next_batch_is_taken_up_by_the_sender_before_the_last_answer_is_written_down(
+    server: ServerProcess, team: Team
+):
+    device = enroll_device(server, team, "alice")
+    for n in range(7):
+        save(device.store, employer(f"Employer {n}"))
+    watching = Watching(device.client)
+    record_outcomes = device.store.record_outcomes
+    taken_up: list[bool] = []
+
+    def record_and_look(outcomes: Sequence[SyncOutcome]) -> None:
+        # No wait here, on purpose: the engine hands batch N+1 to its sender thread and waits
+        # for that thread to take it up before writing answer N down. Otherwise this thread
+        # keeps the interpreter's lock through the write, and the request leaves late.
+        number = len(taken_up) + 1
+        taken_up.append(number == 3 or watching.was_sent[number].is_set())
+        record_outcomes(outcomes)
+
+    device.store.record_outcomes = record_and_look  # type: ignore[method-assign]
+    report = SyncEngine(device.store, watching, batch_size=3).sync_once()
+
+    assert [len(batch) for batch in watching.batches] == [3, 3, 1] and taken_up == [True, True, True]
+    assert report.pushed == 7 and device.store.pending_count() == 0
+
+
 def test_an_edit_made_while_its_record_is_in_flight_waits_for_the_servers_answer(
     server: ServerProcess, team: Team
 ):

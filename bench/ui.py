@@ -16,7 +16,8 @@ handler draws nothing new).
 Stores are seeded through the real LocalStore, opened as the app opens it (file key beside it): the
 demo caseload, then records applied as pulled changes (synced, like a phone that has worked a while).
 --app-root runs another checkout's app (e.g. a `git worktree` of the commit before a change) against
-the same seeded stores, so before and after are measured in one run on one machine.
+the same seeded stores, so before and after are measured in one run on one machine; their process
+starts take turns, one of each app after the other, so load that comes and goes falls on both alike.
 """
 
 from __future__ import annotations
@@ -286,237 +287,264 @@ class Timer:
 # -- one store -------------------------------------------------------------------------------------
 
 
-def measure_store(app_root: Path, store: Path, samples: int, starts: int, work: Path) -> dict[str, Any]:
-    from playwright.sync_api import sync_playwright
+class Rows:
+    """Medians of one app on one store, by row name."""
 
-    from tests.e2e.field_app import free_port
-
-    rows: dict[str, dict[str, Any]] = {}
-    timing = work / "timing.jsonl"
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
 
     def add(
+        self,
         name: str,
         wall_ms: list[float],
         app_ms: list[float] | None = None,
         patch_ms: list[float] | None = None,
     ) -> None:
-        rows[name] = {
+        self.rows[name] = {
             "median_ms": round(statistics.median(wall_ms), 1),
             "samples": len(wall_ms),
             "load": round(load(), 2),
         }
         if app_ms:
-            rows[name]["app_ms"] = round(statistics.median(app_ms), 1)
+            self.rows[name]["app_ms"] = round(statistics.median(app_ms), 1)
         if patch_ms:
-            rows[name]["patch_ms"] = round(statistics.median(patch_ms), 1)
+            self.rows[name]["patch_ms"] = round(statistics.median(patch_ms), 1)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            # process start -> first usable Today (a fresh app process and a fresh page each time)
-            # split into the app process's part (start -> serving) and the browser's: a fresh page
-            # (no cache) on the app once it is running shows what a cold page load costs alone
-            start_ms: list[float] = []
-            served_ms: list[float] = []
-            cold_page_ms: list[float] = []
-            for _ in range(starts):
-                port = free_port()
-                url = f"http://127.0.0.1:{port}/"
-                context = browser.new_context(viewport=VIEWPORT)
-                page = context.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
-                started = time.perf_counter()
-                with app_process(app_root, store, timing, port) as process:
-                    wait_served(url, process)
-                    served_ms.append((time.perf_counter() - started) * 1000)
-                    open_today(page, url)
-                    start_ms.append((time.perf_counter() - started) * 1000)
-                    fresh = browser.new_context(viewport=VIEWPORT)
-                    fresh_page = fresh.new_page()
-                    fresh_page.set_default_timeout(TIMEOUT_MS)
-                    loading = time.perf_counter()
-                    open_today(fresh_page, url)
-                    cold_page_ms.append((time.perf_counter() - loading) * 1000)
-                    fresh.close()
-                context.close()
-            add("process start -> first usable Today", start_ms)
-            add("of it: process start -> serving the page", served_ms)
-            add("floor of the start: a fresh page (no cache) on the running app -> Today", cold_page_ms)
 
+def new_page(browser: Any) -> Any:
+    """A fresh context (its own empty cache) and page at phone size."""
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def measure_starts(browser: Any, apps: dict[str, tuple[Path, Path]], starts: int) -> dict[str, Rows]:
+    """Process start -> first usable Today for each app (label: (app root, store)), a fresh app
+    process and a fresh page each time, split into the app process's part (start -> serving) and
+    the browser's: a fresh page (no cache) on the app once it is running shows what a cold page load
+    costs alone. The apps take turns start by start, so load that comes and goes falls on each alike."""
+    from tests.e2e.field_app import free_port
+
+    times: dict[str, dict[str, list[float]]] = {
+        label: {"start": [], "served": [], "cold": []} for label in apps
+    }
+    for _ in range(starts):
+        for label, (app_root, store) in apps.items():
             port = free_port()
             url = f"http://127.0.0.1:{port}/"
-            with app_process(app_root, store, timing, port) as process:
+            page = new_page(browser)
+            started = time.perf_counter()
+            with app_process(app_root, store, store.parent / "timing.jsonl", port) as process:
                 wait_served(url, process)
-                context = browser.new_context(viewport=VIEWPORT)
-                page = context.new_page()
-                page.set_default_timeout(TIMEOUT_MS)
+                times[label]["served"].append((time.perf_counter() - started) * 1000)
                 open_today(page, url)
-                timer = Timer(timing)
+                times[label]["start"].append((time.perf_counter() - started) * 1000)
+                fresh_page = new_page(browser)
+                loading = time.perf_counter()
+                open_today(fresh_page, url)
+                times[label]["cold"].append((time.perf_counter() - loading) * 1000)
+                fresh_page.context.close()
+            page.context.close()
+    measured = {}
+    for label, took in times.items():
+        rows = measured[label] = Rows()
+        rows.add("process start -> first usable Today", took["start"])
+        rows.add("of it: process start -> serving the page", took["served"])
+        rows.add("floor of the start: a fresh page (no cache) on the running app -> Today", took["cold"])
+    return measured
 
-                def app_part(events: list[dict[str, Any]]) -> tuple[float, float]:
-                    return sum(e["ms"] for e in events), sum(e["patch_ms"] for e in events)
 
-                def series(
-                    name: str,
-                    action: Callable[[], None],
-                    done: Callable[[], None],
-                    before: Callable[[], None] | None = None,
-                ) -> None:
-                    wall: list[float] = []
-                    app: list[float] = []
-                    patch: list[float] = []
-                    for _ in range(samples):
-                        if before is not None:
-                            before()
-                        took, events = timer.time(action, done)
-                        wall.append(took)
-                        a, p = app_part(events)
-                        app.append(a)
-                        patch.append(p)
-                    add(name, wall, app, patch)
+def measure_taps(browser: Any, app_root: Path, store: Path, samples: int, rows: Rows) -> None:
+    """Each tap row, medians of `samples`, on one running app."""
+    from tests.e2e.field_app import free_port
 
-                def today_shown() -> None:
-                    page.wait_for_selector(sel("log-visit"), state="attached")
+    timing = store.parent / "timing.jsonl"
+    add = rows.add
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with app_process(app_root, store, timing, port) as process:
+        wait_served(url, process)
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        open_today(page, url)
+        timer = Timer(timing)
 
-                def form_shown() -> None:
-                    page.wait_for_selector(sel("save-visit"), state="attached")
+        def app_part(events: list[dict[str, Any]]) -> tuple[float, float]:
+            return sum(e["ms"] for e in events), sum(e["patch_ms"] for e in events)
 
-                def back_to_today() -> None:
-                    page.wait_for_selector(sel("save-visit"), state="detached")
-                    today_shown()
+        def series(
+            name: str,
+            action: Callable[[], None],
+            done: Callable[[], None],
+            before: Callable[[], None] | None = None,
+        ) -> None:
+            wall: list[float] = []
+            app: list[float] = []
+            patch: list[float] = []
+            for _ in range(samples):
+                if before is not None:
+                    before()
+                took, events = timer.time(action, done)
+                wall.append(took)
+                a, p = app_part(events)
+                app.append(a)
+                patch.append(p)
+            add(name, wall, app, patch)
 
-                # floor: an event whose handler changes nothing on screen (Today tab while on Today)
-                def tap_today_tab() -> None:
-                    page.get_by_role("tab", name="Today").click()
+        def today_shown() -> None:
+            page.wait_for_selector(sel("log-visit"), state="attached")
 
-                series("floor: tap the selected Today tab (event round trip)", tap_today_tab, today_shown)
+        def form_shown() -> None:
+            page.wait_for_selector(sel("save-visit"), state="attached")
 
-                wall: list[float] = []
-                for _ in range(samples):
-                    took, _events = timer.time(lambda: open_today(page, None), lambda: None)
-                    wall.append(took)
-                add("page reload -> Today", wall)
+        def back_to_today() -> None:
+            page.wait_for_selector(sel("save-visit"), state="detached")
+            today_shown()
 
-                def leave_form() -> None:
-                    if page.locator(sel("save-visit")).count():
-                        tap(page, "back")
-                        back_to_today()
-                    today_shown()
+        # floor: an event whose handler changes nothing on screen (Today tab while on Today)
+        def tap_today_tab() -> None:
+            page.get_by_role("tab", name="Today").click()
 
-                series(
-                    "tap Visit on Today -> visit form",
-                    lambda: tap(page, "log-visit"),
-                    form_shown,
-                    before=leave_form,
-                )
-                leave_form()
+        series("floor: tap the selected Today tab (event round trip)", tap_today_tab, today_shown)
 
-                # each Back sample needs the form open first (not timed)
-                def form_open() -> None:
-                    tap(page, "log-visit")
-                    form_shown()
+        wall: list[float] = []
+        for _ in range(samples):
+            took, _events = timer.time(lambda: open_today(page, None), lambda: None)
+            wall.append(took)
+        add("page reload -> Today", wall)
 
-                series("Back -> Today", lambda: tap(page, "back"), back_to_today, before=form_open)
+        def leave_form() -> None:
+            if page.locator(sel("save-visit")).count():
+                tap(page, "back")
+                back_to_today()
+            today_shown()
 
-                def fill_visit() -> None:
-                    tap(page, "log-visit")
-                    form_shown()
-                    # the first of the recent employers the form offers as chips
-                    first = sel("employer-choice-0")
-                    chip = page.locator(f'{first}[role="checkbox"], {first} [role="checkbox"]').first
-                    name = str(chip.get_attribute("aria-label"))
-                    chip.click()
-                    page.locator(f'[role="checkbox"][aria-label="{name}"][aria-checked="true"]').wait_for(
-                        state="attached"
-                    )
-                    page.locator(sel("field-outcome")).locator("textarea, input").first.fill("Bench visit")
-                    page.wait_for_timeout(150)  # Flutter web takes typed text a moment after fill
+        series(
+            "tap Visit on Today -> visit form",
+            lambda: tap(page, "log-visit"),
+            form_shown,
+            before=leave_form,
+        )
+        leave_form()
 
-                saved_text = page.get_by_text("saved on this phone", exact=False).first
-                refused = page.locator(sel("form-message"))
+        # each Back sample needs the form open first (not timed)
+        def form_open() -> None:
+            tap(page, "log-visit")
+            form_shown()
 
-                def saved_or_refused() -> None:
-                    saved_text.or_(refused).first.wait_for(state="attached")
+        series("Back -> Today", lambda: tap(page, "back"), back_to_today, before=form_open)
 
-                def after_save() -> None:
-                    saved_text.wait_for(state="detached")
+        def fill_visit() -> None:
+            tap(page, "log-visit")
+            form_shown()
+            # the first of the recent employers the form offers as chips
+            first = sel("employer-choice-0")
+            chip = page.locator(f'{first}[role="checkbox"], {first} [role="checkbox"]').first
+            name = str(chip.get_attribute("aria-label"))
+            chip.click()
+            page.locator(f'[role="checkbox"][aria-label="{name}"][aria-checked="true"]').wait_for(
+                state="attached"
+            )
+            page.locator(sel("field-outcome")).locator("textarea, input").first.fill("Bench visit")
+            page.wait_for_timeout(150)  # Flutter web takes typed text a moment after fill
 
-                wall, app, patch = [], [], []
-                for _ in range(samples):
-                    fill_visit()
-                    for _attempt in range(3):  # Flutter web may drop text typed before its editor attached
-                        took, events = timer.time(lambda: tap(page, "save-visit"), saved_or_refused)
-                        if saved_text.count():
-                            break
-                        outcome = page.locator(sel("field-outcome")).locator("textarea, input").first
-                        outcome.fill("Bench visit")
-                        page.wait_for_timeout(300)
-                    else:
-                        message = refused.first.get_attribute("aria-label") if refused.count() else None
-                        raise RuntimeError(f"the visit form refused the bench's visit three times: {message}")
-                    wall.append(took)
-                    a, p = app_part(events)
-                    app.append(a)
-                    patch.append(p)
-                    today_shown()
-                    after_save()
-                add('tap Save on a filled visit form -> "saved" visible', wall, app, patch)
+        saved_text = page.get_by_text("saved on this phone", exact=False).first
+        refused = page.locator(sel("form-message"))
 
-                def employers_shown() -> None:
-                    page.wait_for_selector(sel("employer-row-0"), state="attached")
+        def saved_or_refused() -> None:
+            saved_text.or_(refused).first.wait_for(state="attached")
 
-                def to_today() -> None:
-                    page.get_by_role("tab", name="Today").click()
-                    today_shown()
+        def after_save() -> None:
+            saved_text.wait_for(state="detached")
 
-                series(
-                    "Employers tab -> first row",
-                    lambda: page.get_by_role("tab", name="Employers").click(),
-                    employers_shown,
-                    before=to_today,
-                )
+        wall, app, patch = [], [], []
+        for _ in range(samples):
+            fill_visit()
+            for _attempt in range(3):  # Flutter web may drop text typed before its editor attached
+                took, events = timer.time(lambda: tap(page, "save-visit"), saved_or_refused)
+                if saved_text.count():
+                    break
+                outcome = page.locator(sel("field-outcome")).locator("textarea, input").first
+                outcome.fill("Bench visit")
+                page.wait_for_timeout(300)
+            else:
+                message = refused.first.get_attribute("aria-label") if refused.count() else None
+                raise RuntimeError(f"the visit form refused the bench's visit three times: {message}")
+            wall.append(took)
+            a, p = app_part(events)
+            app.append(a)
+            patch.append(p)
+            today_shown()
+            after_save()
+        add('tap Save on a filled visit form -> "saved" visible', wall, app, patch)
 
-                def to_employers() -> None:
-                    page.get_by_role("tab", name="Employers").click()
-                    employers_shown()
+        def employers_shown() -> None:
+            page.wait_for_selector(sel("employer-row-0"), state="attached")
 
-                series(
-                    "Today tab -> Today",
-                    lambda: page.get_by_role("tab", name="Today").click(),
-                    today_shown,
-                    before=to_employers,
-                )
-                context.close()
-        finally:
-            browser.close()
-    return rows
+        def to_today() -> None:
+            page.get_by_role("tab", name="Today").click()
+            today_shown()
+
+        series(
+            "Employers tab -> first row",
+            lambda: page.get_by_role("tab", name="Employers").click(),
+            employers_shown,
+            before=to_today,
+        )
+
+        def to_employers() -> None:
+            page.get_by_role("tab", name="Employers").click()
+            employers_shown()
+
+        series(
+            "Today tab -> Today",
+            lambda: page.get_by_role("tab", name="Today").click(),
+            today_shown,
+            before=to_employers,
+        )
+        context.close()
 
 
 def run(sizes: list[str], samples: int, starts: int, app_roots: dict[str, Path]) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
     results: dict[str, Any] = {"cores": os.cpu_count(), "at": datetime.now().isoformat(timespec="seconds")}
-    with tempfile.TemporaryDirectory(prefix="fieldwork-ui-bench-") as tmp:
-        for size in sizes:
-            for label, app_root in app_roots.items():
-                work = Path(tmp) / size / label
-                # Each app gets a store written by its own code (store formats differ between commits).
-                started = time.perf_counter()
-                count = seed_with(app_root, work / "store", size)
-                print(
-                    f"seeded {size} for {label}: {count:,} records in {time.perf_counter() - started:.1f} s",
-                    flush=True,
-                )
-                rows = measure_store(app_root, work / "store", samples, starts, work)
-                results.setdefault(size, {})[label] = {"records": count, "rows": rows}
-                for name, row in rows.items():
-                    app = ""
-                    if "app_ms" in row:
-                        app = f"  app {row['app_ms']:.1f} ms (Flet patch {row['patch_ms']:.1f})"
-                    print(
-                        f"{size:>12} {label:>6} | {name:<55} {row['median_ms']:>9.1f} ms{app}"
-                        f"  [load {row['load']:.2f}, n={row['samples']}]",
-                        flush=True,
-                    )
+    with tempfile.TemporaryDirectory(prefix="fieldwork-ui-bench-") as tmp, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for size in sizes:
+                apps: dict[str, tuple[Path, Path]] = {}
+                counts: dict[str, int] = {}
+                for label, app_root in app_roots.items():
+                    store = Path(tmp) / size / label / "store"
+                    # Each app gets a store written by its own code (store formats differ between commits).
+                    started = time.perf_counter()
+                    counts[label] = seed_with(app_root, store, size)
+                    took = time.perf_counter() - started
+                    print(f"seeded {size} for {label}: {counts[label]:,} records in {took:.1f} s", flush=True)
+                    apps[label] = (app_root, store)
+                measured = measure_starts(browser, apps, starts)
+                for label, (app_root, store) in apps.items():
+                    measure_taps(browser, app_root, store, samples, measured[label])
+                    rows = measured[label].rows
+                    results.setdefault(size, {})[label] = {"records": counts[label], "rows": rows}
+                    print_rows(size, label, rows)
+        finally:
+            browser.close()
     return results
+
+
+def print_rows(size: str, label: str, rows: dict[str, dict[str, Any]]) -> None:
+    for name, row in rows.items():
+        app = ""
+        if "app_ms" in row:
+            app = f"  app {row['app_ms']:.1f} ms (Flet patch {row['patch_ms']:.1f})"
+        print(
+            f"{size:>12} {label:>6} | {name:<55} {row['median_ms']:>9.1f} ms{app}"
+            f"  [load {row['load']:.2f}, n={row['samples']}]",
+            flush=True,
+        )
 
 
 def markdown(results: dict[str, Any], before: str = "before") -> str:

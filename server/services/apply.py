@@ -29,6 +29,9 @@ from server.services.operations import as_replay, rejected
 from sync.protocol import FieldConflict, Operation, OperationResult
 
 SHARED_KINDS = frozenset({"employer"})
+# The `conflicts` of a version without any: one object, so a write serialises it once
+# (server.services.bulk.JsonTexts); stored as [] like any empty list.
+NO_CONFLICTS: tuple[dict[str, Any], ...] = ()
 NOT_ON_CASELOAD = "names a job seeker who is not on your caseload"
 
 
@@ -547,7 +550,7 @@ class Batch:
                     "op_id": op.op_id,
                     "author_user_id": self.principal.user_id,
                     "author_device_id": self.principal.device_id,
-                    "conflicts": [asdict(conflict) for conflict in conflicts],
+                    "conflicts": [asdict(conflict) for conflict in conflicts] if conflicts else NO_CONFLICTS,
                     "device_data": device_data,
                     "created_at": self.now,
                 },

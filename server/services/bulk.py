@@ -29,13 +29,43 @@ def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[
     return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
 
 
+class JsonTexts:
+    """The JSON text of each value bound to a JSON column during one write, made once per object:
+    a pushed record's data goes to `records` and to `record_versions` alike, and serialising it
+    was most of the cost of binding either row. Values are known by identity, so the texts live
+    no longer than the write that holds the values (each is kept here, so no id is reused)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Any, Any]] = {}
+
+    def processed(self, process: Processor, values: list[Any]) -> list[Any]:
+        texts = self._texts
+        out: list[Any] = []
+        for value in values:
+            known = texts.get(id(value))
+            if known is None:
+                known = texts[id(value)] = (value, process(value))
+            out.append(known[1])
+        return out
+
+
 def _column_values(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], processors: Sequence[Processor | None]
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    processors: Sequence[Processor | None],
+    texts: JsonTexts | None,
 ) -> list[list[Any]]:
     out = []
     for name, process in zip(columns, processors, strict=True):
         values = [row[name] for row in rows]
-        out.append(_processed(process, values) if process is not None else values)
+        if process is None:
+            out.append(values)
+        elif texts is not None and _is_json(table, name):
+            # Every JSON column here serialises alike (one dialect serialiser, none_as_null unset).
+            out.append(texts.processed(process, values))
+        else:
+            out.append(_processed(process, values))
     return out
 
 
@@ -147,10 +177,16 @@ def rows_where_in(
 
 
 def insert_rows(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, returning: Sequence[str] = ()
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    returning: Sequence[str] = (),
+    texts: JsonTexts | None = None,
 ) -> list[tuple[Any, ...]]:
     """Insert `rows` (dicts with the same keys); with `returning`, those columns of each inserted
-    row, in no particular order (match them by a key column)."""
+    row, in no particular order (match them by a key column). `texts`: JSON texts shared with the
+    other statements of the same write."""
     if not rows:
         return []
     columns = list(rows[0])
@@ -163,7 +199,7 @@ def insert_rows(
         sql = f"INSERT INTO {table.name} ({names}) SELECT {selects} FROM {source}{tail}"
         result = connection.exec_driver_sql(sql, params)
         return [tuple(row) for row in result] if returning else []
-    values = _column_values(rows, columns, _processors(table, columns, dialect))
+    values = _column_values(table, rows, columns, _processors(table, columns, dialect), texts)
     marks = ", ".join("?" for _ in columns)
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(zip(*values, strict=True))
@@ -173,7 +209,14 @@ def insert_rows(
     raise NotImplementedError("on SQLite, read inserted keys back with a SELECT")
 
 
-def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, key: str) -> None:
+def update_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: str,
+    texts: JsonTexts | None = None,
+) -> None:
     """Update each row found by its `key` column to the other values in its dict."""
     if not rows:
         return
@@ -189,7 +232,7 @@ def update_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]], 
         connection.exec_driver_sql(sql, params)
         return
     ordered = [*others, key]
-    values = _column_values(rows, ordered, _processors(table, ordered, dialect))
+    values = _column_values(table, rows, ordered, _processors(table, ordered, dialect), texts)
     assignments = ", ".join(f"{name} = ?" for name in others)
     connection.exec_driver_sql(
         f"UPDATE {table.name} SET {assignments} WHERE {key} = ?", list(zip(*values, strict=True))

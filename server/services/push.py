@@ -22,7 +22,7 @@ from server.db.models import AppliedOperation, RecordRow, RecordVersion
 from server.services import checkin_jobs, code_formats, disclosure_sweep, seeker_codes
 from server.services.accounts import Principal
 from server.services.apply import Batch, History, RecordState
-from server.services.bulk import any_of, insert_rows, rows_where_in, update_rows
+from server.services.bulk import JsonTexts, any_of, insert_rows, rows_where_in, update_rows
 from server.services.changes import lock_team_counter, store_team_counter
 from server.services.operations import result_from_stored, result_to_stored
 from server.services.version_rows import read_versions
@@ -193,20 +193,23 @@ def _write(session: Session, *, batch: Batch, last_seq: int) -> None:
     team_id = batch.principal.team_id
     new = [state for state in changed if state.pk is None]
     existing = [state for state in changed if state.pk is not None]
+    texts = JsonTexts()  # a record's data is serialised once for its row and its version
     if new:
-        _insert_records(session, team_id=team_id, new=new)
+        _insert_records(session, team_id=team_id, new=new, texts=texts)
     if existing:
         update_rows(
             session,
             RECORDS,
             [{"pk": state.pk, **state.row_values(team_id=team_id)} for state in existing],
             key="pk",
+            texts=texts,
         )
     if batch.versions:
         insert_rows(
             session,
             VERSIONS,
             [{**version, "record_pk": batch.records[record_id].pk} for record_id, version in batch.versions],
+            texts=texts,
         )
     if batch.applied:
         insert_rows(
@@ -230,7 +233,7 @@ def _write(session: Session, *, batch: Batch, last_seq: int) -> None:
         store_team_counter(session, team_id=team_id, last_seq=last_seq + len(changed))
 
 
-def _insert_records(session: Session, *, team_id: str, new: list[RecordState]) -> None:
+def _insert_records(session: Session, *, team_id: str, new: list[RecordState], texts: JsonTexts) -> None:
     rows = [state.row_values(team_id=team_id) for state in new]
     if session.get_bind().dialect.name == "postgresql":
         keys = insert_rows(session, RECORDS, rows, returning=("pk", "record_id"))
@@ -243,4 +246,4 @@ def _insert_records(session: Session, *, team_id: str, new: list[RecordState]) -
     start = int(session.execute(select(func.max(RECORDS.c.pk))).scalar() or 0)
     for offset, (state, row) in enumerate(zip(new, rows, strict=True), start=1):
         state.pk = row["pk"] = start + offset
-    insert_rows(session, RECORDS, rows)
+    insert_rows(session, RECORDS, rows, texts=texts)

@@ -10,10 +10,19 @@ from sqlalchemy import Table, Text, insert, select
 
 from app.domain.clock import new_id
 from server.db.database import Database
-from server.db.models import RecordRow
-from server.services.bulk import SQLITE_IN_LIST_MAX, any_of, insert_rows, rows_where_in, update_rows
+from server.db.models import RecordRow, RecordVersion
+from server.services import bulk
+from server.services.bulk import (
+    SQLITE_IN_LIST_MAX,
+    JsonTexts,
+    any_of,
+    insert_rows,
+    rows_where_in,
+    update_rows,
+)
 
 RECORDS: Table = RecordRow.__table__  # type: ignore[assignment]
+VERSIONS: Table = RecordVersion.__table__  # type: ignore[assignment]
 WHEN = datetime(2026, 3, 29, 1, 30, 15, 250000, tzinfo=UTC)
 DATA = {"name": 'Café Ōtautahi "quoted" \\ slash', "wage": 2.5, "hours": 20, "ok": True, "tags": ["a", None]}
 
@@ -125,3 +134,66 @@ def test_rows_where_in_returns_what_a_core_select_returns(database: Database, wo
             session, RECORDS, columns, equal=("team_id", alice.team_id), key="record_id", values=[]
         )
         assert nothing == []
+
+
+def test_one_write_serialises_each_json_object_once_and_stores_what_core_stores(
+    database: Database, world, monkeypatch
+):
+    """A record's data bound to `records` and to `record_versions` in one write is serialised
+    once (server.services.bulk.JsonTexts); equal but distinct objects are each serialised."""
+    alice = world.members["alice"]
+    calls: list[Any] = []
+    real = bulk._processors
+
+    def counting(table: Table, columns: Any, dialect: Any) -> list[Any]:
+        def count(process: Any) -> Any:
+            def counted(value: Any) -> Any:
+                calls.append(value)
+                return process(value)
+
+            return counted
+
+        return [
+            count(process) if process is not None and bulk._is_json(table, name) else process
+            for name, process in zip(columns, real(table, columns, dialect), strict=True)
+        ]
+
+    monkeypatch.setattr(bulk, "_processors", counting)
+    shared, twin = dict(DATA), dict(DATA)
+    rows = [_row(alice, data=shared), _row(alice, data=twin)]
+    texts = JsonTexts()
+    with database.write() as session:
+        insert_rows(session, RECORDS, rows, texts=texts)
+        pks = dict(
+            session.execute(
+                select(RECORDS.c.record_id, RECORDS.c.pk).where(
+                    RECORDS.c.record_id.in_([row["record_id"] for row in rows])
+                )
+            ).all()
+        )
+        versions = [
+            {
+                "record_pk": pks[row["record_id"]],
+                "version": 1,
+                "data": row["data"],
+                "deleted": False,
+                "conflicts": [],
+                "created_at": WHEN,
+            }
+            for row in rows
+        ]
+        insert_rows(session, VERSIONS, versions, texts=texts)
+    if database.is_sqlite:  # PostgreSQL serialises a whole statement's rows as one document
+        assert [value is shared for value in calls].count(True) == 1
+        assert [value is twin for value in calls].count(True) == 1
+    with database.read() as session:
+        stored = session.execute(
+            select(VERSIONS.c.data.cast(Text), RECORDS.c.data.cast(Text), VERSIONS.c.conflicts)
+            .join(RECORDS, RECORDS.c.pk == VERSIONS.c.record_pk)
+            .where(VERSIONS.c.record_pk.in_(list(pks.values())))
+        ).all()
+    assert len(stored) == 2
+    core = _stored(database, [row["record_id"] for row in rows])
+    for version_text, record_text, conflicts in stored:
+        assert version_text == record_text == core[0][0]
+        assert conflicts == []

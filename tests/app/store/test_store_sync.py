@@ -74,6 +74,27 @@ def test_synced_outcome_removes_the_op_and_marks_the_record_synced(harness: Stor
     assert state_of(store, "v1") == ("synced", 4)
 
 
+def test_synced_outcome_keeps_the_review_and_writes_the_same_row_as_a_merged_answer(
+    harness: StoreHarness,
+) -> None:
+    # v1 is kept as sent (most of a batch, written down on a quicker path), v2 comes back merged
+    # with the very data it had: both end with the same sync state, the review kept on each.
+    review = {"state": "needs_changes", "comment": "Add the contact name"}
+    for record_id in ("v1", "v2"):
+        harness.store.apply_remote([pulled(record_id, 1, visit(record_id))], cursor="c1")
+        save(harness.store, record_id, f"op-{record_id}")
+        harness.store.apply_remote([pulled(record_id, 1, visit(record_id), review)], cursor="c2")
+    merged = dict(visit("v2"))
+    merged.pop("id")
+    harness.store.record_outcomes([synced("op-v1", "v1", 2), synced("op-v2", "v2", 2, server_data=merged)])
+    store = harness.reopen()
+    first, second = store.get(KIND, "v1"), store.get(KIND, "v2")
+    assert first is not None and second is not None
+    assert first.sync == second.sync and (first.sync.state, first.sync.server_version) == ("synced", 2)
+    assert first.review == second.review == review
+    assert store.outbox() == []
+
+
 def test_next_edit_keeps_the_confirmed_server_version_as_base(store: LocalStore) -> None:
     save(store, "v1", "op-1")
     store.record_outcomes([synced("op-1", "v1", 4)])

@@ -54,6 +54,9 @@ def push_operations(
     batch = Batch(principal=principal, now=clock.now())
     batch.replays = _load_replays(session, principal=principal, op_ids={op.op_id for op in ops})
     batch.records = _load_records(session, team_id=principal.team_id, record_ids={op.record_id for op in ops})
+    # A replay returns its stored result: what deciding an operation reads, it does not need (a
+    # phone retrying a lost answer resends a whole batch of edits whose bases are now stale).
+    ops = [op for op in ops if op.op_id not in batch.replays]
     batch.history = _load_history(session, batch=batch, ops=ops)
     batch.job_seekers = _load_job_seekers(session, team_id=principal.team_id, ops=ops, batch=batch)
     batch.jobs = checkin_jobs.load_jobs(session, team_id=principal.team_id, ops=ops, batch=batch)

@@ -90,10 +90,11 @@ def create_app(
 class GZipAnswers(GZipMiddleware):
     """Answers compressed for clients that accept it: a pull page of 1,000 changes is ~400 KiB of
     JSON, and a phone on a poor connection pays for every byte. Level 1: nearly all of level 5's
-    saving for half its time. Push answers too: 500 results are ~75 KiB of JSON and ~25 KiB
-    gzipped (two random ids each), and the phone waits on each before its next batch. Compressing
-    one costs well under a millisecond here and inflating it less on the phone, where the 50 KiB
-    saved take ~0.4 s at 1 Mbit/s, a poor signal in the field; only on loopback is it a loss."""
+    saving for half its time. Push answers too: a full batch's results shrink to a third (two
+    random ids each are what is left), and the phone waits on each answer before its next batch.
+    On a poor signal in the field the bytes saved take far longer to arrive than compressing and
+    inflating them take; only on loopback is it a loss (README, Benchmarks: figures behind the
+    code)."""
 
     def __init__(self, app: ASGIApp) -> None:
         super().__init__(app, minimum_size=1024, compresslevel=1)

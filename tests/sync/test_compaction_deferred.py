@@ -5,6 +5,7 @@ and runs while the last batch is on the air; every batch's outcome is as durable
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -65,16 +66,20 @@ def watch_compactions(
 class LastAnswerHeld(ApplyingApi):
     """Answers the last batch only once the store has compacted (or the wait gives up)."""
 
-    def __init__(self, last_push: int, compacted: threading.Event) -> None:
+    def __init__(
+        self, last_push: int, compacted: threading.Event, then: Callable[[], object] = lambda: None
+    ) -> None:
         self.pushes = 0
         self.last_push = last_push
         self.compacted = compacted
         self.compacted_in_flight = False
+        self.then = then  # the specialist, once the store has compacted, before the answer
 
     def push(self, operations: list[Operation]) -> PushResponse:
         self.pushes += 1
         if self.pushes == self.last_push:
             self.compacted_in_flight = self.compacted.wait(FAILURE_S)
+            self.then()
         return super().push(operations)
 
 
@@ -102,6 +107,26 @@ def test_a_pass_compacts_once_while_its_last_batch_is_on_the_air_and_keeps_every
     reopened = LocalStore.open(tmp_path / "store")
     assert reopened.pending_count() == 0
     assert {record.sync.state for record in reopened.all("employer_visit")} == {"synced"}
+    reopened.close()
+
+
+def test_a_save_made_while_the_store_compacts_during_the_last_push_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, storage = filled(tmp_path / "store", 120)
+    compacted = threading.Event()
+    watch_compactions(monkeypatch, storage, compacted)
+    place = store.all("employer")[0]
+    late = visit(place.data["id"])
+    api = LastAnswerHeld(last_push=13, compacted=compacted, then=lambda: save(store, late))
+    report = SyncEngine(store, api, batch_size=10).sync_once()
+    assert api.compacted_in_flight and report.pushed == 121
+    store.close()
+    reopened = LocalStore.open(tmp_path / "store")
+    assert [entry.record_id for entry in reopened.outbox()] == [late.id]  # queued for the next pass
+    kept = reopened.get("employer_visit", late.id)
+    assert kept is not None and kept.sync.state == "pending"
+    assert sum(record.sync.state == "synced" for record in reopened.all("employer_visit")) == 120
     reopened.close()
 
 

@@ -22,7 +22,7 @@ from app.domain.records import EmployerDisclosure, Geotag, JobSeeker, Record, Su
 from app.domain.rules import DisclosureBook, check_disclosure
 from app.domain.validation import CODE_FORMAT, NOT_THIS_WORKERS_JOB, validate
 from server.services.accounts import Principal
-from server.services.canonical import decode, encode
+from server.services.canonical import decode_as_sent, encode
 from server.services.derived import location_columns, map_columns, metric_columns, review_columns
 from server.services.merge import fields_changed_by_others, merge_fields, user_fields
 from server.services.operations import as_replay, rejected
@@ -248,11 +248,12 @@ class Batch:
             )
         if op.delete:
             return self._delete(op, state)
-        canonical = self._read_record(op, known=state.data if state is not None else None)
-        if isinstance(canonical, OperationResult):
-            return canonical
+        read = self._read_record(op, known=state.data if state is not None else None)
+        if isinstance(read, OperationResult):
+            return read
+        canonical, as_sent = read
         if state is None:
-            return self._create(op, canonical)
+            return self._create(op, canonical, as_sent=as_sent)
         if state.deleted and op.base_version < state.version:
             archived = self._archived_by_this_device(op, state)
             if archived is None:
@@ -262,7 +263,9 @@ class Batch:
 
     def _read_record(
         self, op: Operation, *, known: dict[str, Any] | None
-    ) -> dict[str, Any] | OperationResult:
+    ) -> tuple[dict[str, Any], bool] | OperationResult:
+        """(the record's canonical data, whether it is exactly the operation's data), or the
+        operation's rejection."""
         data = op.data or {}
         if known and not known.keys() <= data.keys():
             # A field the edit does not carry is one its app does not know (an older version):
@@ -271,7 +274,7 @@ class Batch:
         if data.get("id") not in (None, "", op.record_id):
             return rejected(op, {"id": "does not match the operation's record_id"})
         try:
-            record = decode(op.kind, data)  # from_dict, by the record's declared types
+            record, encoded = decode_as_sent(op.kind, data)  # from_dict, by the record's declared types
         except ValidationError as exc:
             return rejected(op, exc.errors)
         except ArithmeticError:  # float(10**400)
@@ -292,11 +295,15 @@ class Batch:
             check_disclosure(record, self.job_seekers, self.disclosure_book())
         except DisclosureRefused as exc:
             return rejected(op, {"disclosure_reason": str(exc)})
-        canonical = encode(record)  # to_dict(record), encoded by the record's declared types
+        # to_dict(record), encoded by the record's declared types; or the data itself when that
+        # is what encoding it gives (server.services.canonical.decode_as_sent)
+        canonical = dict(data) if encoded else encode(record)
+        as_sent = encoded and data is op.data and data["id"] == op.record_id
         canonical["id"] = op.record_id  # what to_dict(replace(record, id=...)) gives, without a copy
         if canonical.get("created_at") is None:
             canonical["created_at"] = self.now.isoformat()
-        return canonical
+            as_sent = False
+        return canonical, as_sent
 
     def _code_taken(self, op: Operation, record: Record, known: dict[str, Any] | None) -> dict[str, str]:
         """A job seeker's new or changed code that another live job seeker of the team has, ignoring
@@ -337,7 +344,8 @@ class Batch:
             return {}
         return {"job_id": NOT_THIS_WORKERS_JOB}
 
-    def _create(self, op: Operation, canonical: dict[str, Any]) -> OperationResult:
+    def _create(self, op: Operation, canonical: dict[str, Any], *, as_sent: bool) -> OperationResult:
+        """`as_sent`: `canonical` is the operation's data, key for key and type for type."""
         state = RecordState(
             record_id=op.record_id,
             kind=op.kind,
@@ -346,7 +354,10 @@ class Batch:
             data=None,
         )
         self.records[op.record_id] = state
-        return self._new_version(op, state, {**canonical, "version": 1})
+        version = canonical.get("version")
+        # Stored as sent (a phone stamps a new record version 1): nothing to send back.
+        echo = not (as_sent and type(version) is int and version == 1)
+        return self._new_version(op, state, {**canonical, "version": 1}, echo=echo)
 
     def _delete(self, op: Operation, state: RecordState | None) -> OperationResult:
         if state is None:  # never reached the server: nothing to tell anyone
@@ -505,7 +516,9 @@ class Batch:
         conflicts: list[FieldConflict] | None = None,
         message: str | None = None,
         device_data: dict[str, Any] | None = None,
+        echo: bool = True,
     ) -> OperationResult:
+        """`echo=False`: `data` is known to be what the device sent, so the result carries none."""
         conflicts = conflicts or []
         if device_data is not None and data is not None and not _differs(data, device_data):
             device_data = None  # stored as sent: the version's data says it
@@ -557,7 +570,7 @@ class Batch:
             )
         )
         return self._result(
-            op, state, "conflict" if conflicts else "applied", conflicts=conflicts, message=message
+            op, state, "conflict" if conflicts else "applied", conflicts=conflicts, message=message, echo=echo
         )
 
     def _result(
@@ -568,8 +581,9 @@ class Batch:
         *,
         conflicts: list[FieldConflict] | None = None,
         message: str | None = None,
+        echo: bool = True,
     ) -> OperationResult:
-        data = state.data
+        data = state.data if echo else None
         if status != "conflict" and data is not None and op.data is not None and same_json(data, op.data):
             data = None  # the server kept exactly what the device sent: the device keeps its copy
         return OperationResult(

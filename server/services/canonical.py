@@ -43,6 +43,112 @@ def decode(kind: str, data: Any) -> Record:
         return from_dict(kind, data)
 
 
+def decode_as_sent(kind: str, data: Any) -> tuple[Record, bool]:
+    """`decode(kind, data)`, and whether `encode` of that record gives `data` itself: the same keys
+    in the same order, each value equal and of the same JSON type. A phone sends what its codec
+    encoded, so for most pushed records it does, and a copy of `data` stands for the encoding
+    without building it (its dates and times written out again). False whenever in doubt."""
+    cls = RECORD_KINDS.get(kind)
+    if cls is None or type(data) is not dict:
+        return from_dict(kind, data), False
+    try:
+        record, as_sent = _sent_builder(cls)(data)
+    except Exception:  # the codec then says what is wrong, in its own words
+        return from_dict(kind, data), False
+    return typing.cast(Record, record), as_sent
+
+
+SentBuilder = Callable[[dict[str, Any]], tuple[Any, bool]]
+_SENT_BUILDERS: dict[type, SentBuilder] = {}
+
+
+def _sent_builder(cls: type) -> SentBuilder:
+    builder = _SENT_BUILDERS.get(cls)
+    if builder is None:
+        builder = _SENT_BUILDERS[cls] = _sent_builder_for(cls)
+    return builder
+
+
+def _sent_builder_for(cls: type) -> SentBuilder:
+    """`_builder_for(cls)` that also tells whether every value was sent as `encode` writes it: one
+    that took the builder's exact-type path was; any other is checked against its decoding."""
+    hints = typing.get_type_hints(cls)
+    decoders = dict(codec._field_decoders(cls))
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    context: dict[str, Any] = {"make": codec._constructor(cls), "NAMES": names}
+    lines = ["def build(data):", "    values = {}", "    same = True"]
+    for number, name in enumerate(decoders):
+        decoder = _named(context, f"d{number}", decoders[name])
+        lines += [f"    if {name!r} in data:", f"        v = data[{name!r}]"]
+        lines += ["        " + line for line in _sent_decoding(name, hints[name], decoder, context, number)]
+        lines += ["    else:", "        same = False"]
+    lines += [
+        "    if same and (len(data) != len(NAMES) or tuple(data) != NAMES):",
+        "        same = False",
+        "    return make(values), same",
+    ]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines) + "\n", f"<as-sent builder of {cls.__name__}>", "exec"), context, namespace)
+    return typing.cast(SentBuilder, namespace["build"])
+
+
+def _sent_decoding(name: str, hint: Any, decoder: str, context: dict[str, Any], number: int) -> list[str]:
+    """Statements that set values[name] from `v` as `_decoding` does, and clear `same` unless `v`
+    is what `encode` writes for the decoded value."""
+    inner = _without_none(hint)
+    key = repr(name)
+    checked = [
+        f"values[{key}] = x = {decoder}(v)",
+        f"same = same and ({_as_sent('x', 'v', hint, context, number)})",
+    ]
+    if inner in _PLAIN:
+        fast = f"type(v) is {inner.__name__}"
+        value = "v"
+    elif isinstance(inner, type) and issubclass(inner, Enum) and all(type(m.value) is str for m in inner):
+        members = _named(context, f"m{number}", inner._value2member_map_)
+        fast = f"type(v) is str and (member := {members}.get(v)) is not None"
+        value = "member"
+    elif inner is Geotag:
+        geotag = _named(context, "build_geotag", _sent_builder(Geotag))
+        return [
+            "if type(v) is dict:",
+            f"    values[{key}], tag_as_sent = {geotag}(v)",
+            "    same = same and tag_as_sent",
+            "else:",
+            *("    " + line for line in checked),
+        ]
+    elif typing.get_origin(inner) is list and typing.get_args(inner) == (str,):
+        fast = "type(v) is list and all(type(item) is str for item in v)"
+        value = "list(v)"
+    else:
+        return checked
+    return [f"if {fast}:", f"    values[{key}] = {value}", "else:", *("    " + line for line in checked)]
+
+
+def _as_sent(r: str, v: str, hint: Any, context: dict[str, Any], number: int) -> str:
+    """Python text that is true only if `encode` writes field value `r` (declared as `hint`) as
+    `v`, of the same JSON type."""
+    inner = _without_none(hint)
+    none = f"({r} is None and {v} is None)"
+    if inner in _PLAIN:
+        # The encoder passes a value of this exact type (or None) through as it is.
+        return f"{r} is {v} and ({v} is None or type({v}) is {inner.__name__})"
+    if isinstance(inner, type) and issubclass(inner, Enum) and all(type(m.value) is str for m in inner):
+        name = _named(context, f"E{number}", inner)
+        return f"{none} or (type({r}) is {name} and type({v}) is str and {r}.value == {v})"
+    if inner is datetime or inner is date:
+        name = _named(context, f"D{number}", inner)
+        return f"{none} or (type({r}) is {name} and type({v}) is str and {r}.isoformat() == {v})"
+    if typing.get_origin(inner) is list:
+        (item_hint,) = typing.get_args(inner)
+        item = _as_sent("a", "b", item_hint, context, number)
+        return (
+            f"{none} or (type({r}) is list and type({v}) is list and len({r}) == len({v})"
+            f" and all({item} for a, b in zip({r}, {v})))"
+        )
+    return none  # a Geotag not sent as an object, or a type not listed: only None is sure
+
+
 def _builder(cls: type) -> Builder:
     builder = _BUILDERS.get(cls)
     if builder is None:

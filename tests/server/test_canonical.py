@@ -171,3 +171,60 @@ def test_well_typed_data_is_decoded_without_the_codec(monkeypatch: Any) -> None:
 
     monkeypatch.setattr(canonical, "from_dict", refuse)
     assert [decode("employer_visit", to_dict(visit)), decode("job_seeker", to_dict(seeker))] == expected
+
+
+def _as_sent_holds(kind: str, data: Any) -> bool:
+    """decode_as_sent decodes as decode does; when it says the data was sent as encoded, encoding
+    the record gives that data: the same keys in the same order, the same JSON types."""
+    try:
+        record, as_sent = canonical.decode_as_sent(kind, data)
+    except ValidationError as exc:
+        assert _outcome(decode, kind, data) == ("refused", exc.errors)
+        return False
+    assert _outcome(decode, kind, data) == ("record", repr(record))
+    if as_sent:
+        encoded = encode(record)
+        assert list(encoded) == list(data)
+        assert same_json(encoded, data)
+    return as_sent
+
+
+@hypothesis.settings(max_examples=300, derandomize=True, deadline=None)
+@given(pushed_data())
+def test_data_said_to_be_sent_as_encoded_is_what_encoding_gives(pushed: tuple[str, dict[str, Any]]) -> None:
+    _as_sent_holds(*pushed)
+
+
+@hypothesis.settings(max_examples=60, derandomize=True, deadline=None)
+@given(
+    st.sampled_from(sorted(RECORD_KINDS)).flatmap(
+        lambda kind: st.tuples(st.just(kind), _record(RECORD_KINDS[kind]))
+    )
+)
+def test_every_kind_of_record_as_a_phone_encodes_it_is_known_as_sent(pushed: tuple[str, Record]) -> None:
+    kind, record = pushed
+    assert _as_sent_holds(kind, to_dict(record))
+
+
+def test_data_not_as_encoding_writes_it_is_not_taken_as_sent() -> None:
+    fixed = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
+    tag = Geotag(latitude=-36.85, longitude=174.76, accuracy_m=12.0, fixed_at=fixed, source=GeotagSource.GPS)
+    sent = to_dict(EmployerVisit(employer_id="e1", occurred_at=fixed, geotag=tag, job_seeker_ids=["s1"]))
+    seeker = to_dict(JobSeeker(code="AB12", practical_help=[PracticalHelp.CV], min_hours_per_week=10.0))
+    assert _as_sent_holds("employer_visit", sent)
+    assert _as_sent_holds("job_seeker", seeker)
+    reordered = dict(reversed(list(sent.items())))
+    missing = {name: value for name, value in sent.items() if name != "next_step"}
+    extra = {**sent, "owner": "bob"}
+    other_spellings = [
+        {**sent, "occurred_at": "2026-05-04T09:30:00Z"},
+        {**sent, "occurred_at": "2026-05-04T09:30:00.000000+00:00"},
+        {**sent, "geotag": {**sent["geotag"], "accuracy_m": 12}},
+        {**sent, "geotag": {**sent["geotag"], "fixed_at": "2026-05-04T10:30+01:00"}},
+        {**sent, "version": True},
+        {**seeker, "min_hours_per_week": 10},
+        {**seeker, "referral_date": "20260504"},
+    ]
+    for data in [reordered, missing, extra, *other_spellings]:
+        kind = "employer_visit" if "employer_id" in data else "job_seeker"
+        assert not _as_sent_holds(kind, data), data

@@ -4,7 +4,8 @@ Errors (sync.errors), translated here from httpx and HTTP statuses so the engine
 transport detail:
 
     SyncError            anything that stopped a sync call
-    ├── Offline          no answer worth trusting: connect/read failure, timeout, 408/429/5xx.
+    ├── Offline          no answer worth trusting: connect/read failure, timeout, 408/429/5xx,
+    │                    an answer that does not inflate or parse.
     │                    Normal in the field; the engine retries later with backoff.
     ├── Unauthorized     401: the device token is unknown or revoked. Stop syncing.
     ├── UpdateRequired   426: this app's protocol is older than the server's. Ask for an update.
@@ -218,6 +219,8 @@ class SyncClient:
             response = self._http.request(method, path, content=content, params=params, headers=headers)
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol errors
             raise Offline(f"{type(exc).__name__}: {exc}") from exc
+        except httpx.DecodingError as exc:  # a gzipped answer damaged on the way: as unreadable JSON
+            raise Offline(f"unreadable answer: {exc}") from exc
         return _answer(response)
 
 

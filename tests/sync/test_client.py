@@ -124,6 +124,16 @@ def test_a_timeout_means_offline():
         client_answering(handler).pull("c1")
 
 
+def test_a_compressed_answer_that_does_not_inflate_means_offline():
+    # Push and pull answers come gzipped: one damaged on the way is no answer worth trusting.
+    damaged = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    client = client_answering(lambda request: httpx.Response(200, headers=damaged, content=b"not gzip"))
+    with pytest.raises(Offline):
+        client.push([op(1)])
+    with pytest.raises(Offline):
+        client.pull("c1")
+
+
 def test_401_means_the_device_is_no_longer_accepted():
     body = {"error": {"code": "token_revoked", "message": "This device was revoked"}}
     with pytest.raises(Unauthorized, match="revoked"):

@@ -229,6 +229,9 @@ def _body(body: bytes) -> tuple[bytes, dict[str, str]]:
     if len(body) < GZIP_MIN_BYTES:
         return body, {"Content-Type": "application/json"}
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    # Level 5: nearly the smallest body gzip makes of a batch (keys and texts repeat from record to
+    # record) for well under half of level 9's time. A phone's uplink is often its slowest link,
+    # and the engine compresses each batch while the one before is on the air.
     return gzip.compress(body, compresslevel=5), headers
 
 

@@ -36,6 +36,20 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
 ]
 STARTUP_ATTEMPTS = 120  # x 0.25 s
+# Counts the messages the app's server sends the page, so a helper can wait for the server's answer
+# to a tap (the redraw its handler sends) and not only for the canvas's own reaction to it.
+COUNT_ANSWERS = """
+(() => {
+    const Native = window.WebSocket;
+    window.fieldworkAnswers = 0;
+    window.WebSocket = class extends Native {
+        constructor(...args) {
+            super(...args);
+            this.addEventListener("message", () => { window.fieldworkAnswers += 1; });
+        }
+    };
+})();
+"""
 UI_TIMEOUT_MS = 60_000
 
 
@@ -100,6 +114,7 @@ def app_page(url: str, **context_options: Any) -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 390, "height": 844}, **context_options)
+        context.add_init_script(COUNT_ANSWERS)
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT_MS)
         page.goto(url)
@@ -137,8 +152,13 @@ def search_picker(page: Any, picker: str, typed: str) -> None:
 
 
 def choose(page: Any, name: str) -> None:
-    """Tap a choice chip and wait until the app has redrawn it as selected."""
+    """Tap a choice chip and wait until the app has redrawn it as selected. A chip shows itself
+    selected at once, before the server has the tap; the server's redraw may replace the controls
+    around it, and a tap that comes before that redraw lands on a control the server no longer has
+    and is lost. So this waits for the server's answer too."""
+    answers = page.evaluate("window.fieldworkAnswers")
     page.get_by_role("checkbox", name=name).click()
+    page.wait_for_function("n => window.fieldworkAnswers > n", arg=answers)
     page.locator(f'[role="checkbox"][aria-label="{name}"][aria-checked="true"]').wait_for(state="attached")
 
 

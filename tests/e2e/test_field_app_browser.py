@@ -68,22 +68,25 @@ def ink_runs(image: Image.Image, join: int = 5) -> list[Image.Image]:
 def type_emoji_and_check_drawn(page, field, name: str) -> None:
     """Type EMOJI_NOTE into the field. The bundled emoji font was fetched, and the note's last two
     glyphs are drawn as two different pictures, not one empty box each (as they are with the font
-    left out: two boxes 1 px apart). Up to three screenshots, 500 ms apart: the canvas may be a
-    frame behind, and Flutter web sometimes loses Playwright's fill (an empty field: typed again)."""
+    left out: two boxes 1 px apart). Up to three screenshots, 500 ms apart, the field's place read
+    after each: the canvas may be a frame behind, and Flutter web sometimes loses Playwright's fill
+    or redraws the form just after it, scrolled back to its top (typed again: the field is focused
+    and scrolled into view again)."""
     typed = field.locator("textarea, input").first
     typed.fill(EMOJI_NOTE)
     fonts = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     assert any(url.endswith("/fonts/NotoEmoji-Regular.ttf") for url in fonts), fonts
-    box = field.bounding_box()
-    text_line = tuple(
-        round(v) for v in (box["x"] + 8, box["y"] + 14, box["x"] + box["width"] - 8, box["y"] + 44)
-    )
     for _ in range(3):
-        runs = ink_runs(Image.open(shot(page, name)).convert("RGB").crop(text_line))
+        picture = Image.open(shot(page, name)).convert("RGB")
+        # Where the field is once the picture is taken, not where it was when the text was typed.
+        box = field.bounding_box()
+        text_line = tuple(
+            round(v) for v in (box["x"] + 8, box["y"] + 14, box["x"] + box["width"] - 8, box["y"] + 44)
+        )
+        runs = ink_runs(picture.crop(text_line))
         if len(runs) == 4:
             break
-        if not runs:
-            typed.fill(EMOJI_NOTE)
+        typed.fill(EMOJI_NOTE)
     assert len(runs) == 4, f"expected Met, Sam and two emoji, found {[run.size for run in runs]}"
     thumbs_up, cup = runs[2], runs[3]
     assert thumbs_up.size != cup.size or thumbs_up.tobytes() != cup.tobytes(), (

@@ -405,9 +405,11 @@ class LocalStore:
         wanted = set(op_ids)
         with self._lock:
             txn = Transaction(self._storage)
-            for row in self._db.table(OUTBOX).all():
+            # The live rows, not TinyDB's all(): that builds a Document per queued op, and a
+            # failed push bumps a batch out of a queue that may hold tens of thousands.
+            for key, row in self._db.table(OUTBOX).raw_table().items():
                 if row["op_id"] in wanted:
-                    txn.put(OUTBOX, str(row.doc_id), {**row, "attempts": row["attempts"] + 1})
+                    txn.put(OUTBOX, key, {**row, "attempts": row["attempts"] + 1})
             self._commit(txn)
 
     def wipe_kind(self, kind: str) -> None:

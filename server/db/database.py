@@ -39,10 +39,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_MS = 30_000
 # The WAL is checkpointed by _Checkpointer; a request connection checkpoints only past this many
-# pages (4 KiB each), the bound if the checkpointer falls behind. A phone's first sync of 10,000
-# records writes ~17,000 pages (each batch dirties most leaves of the indexes keyed by random ids),
-# so the bound holds several such bursts (tests/server/test_wal_bound.py); past the old 16,384 the
-# last pushes of one sync each copied the whole WAL back on their own time.
+# pages (4 KiB each), the bound if the checkpointer falls behind. Each batch of new records dirties
+# most leaves of the indexes keyed by random ids, so a phone's first sync writes far more WAL than
+# its records' size: the bound holds such a burst with room to spare (tests/server/test_wal_bound.py)
+# rather than have its last pushes copy the whole WAL back on their own time.
 WAL_AUTOCHECKPOINT_PAGES = 65_536
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 CHECKPOINT_IDLE_S = 0.25  # no write for this long: the burst is over, checkpoint

@@ -1,11 +1,11 @@
 """Pausing Python's cyclic garbage collector while a push works, shared safely between threads.
 
 A push builds tens of thousands of short-lived dicts, lists and dataclasses (JSON has no cycles;
-reference counting frees them). Each few hundred allocations the collector runs anyway, and in an
-API process each older-generation run walks every object of every imported module: that was
-~15% of a push's own time, finding nothing. Pushes run on worker threads side by side, and the
-collector's switch is one per process, so the pause counts its holders: the collector is switched
-back on (if it was on) when the last of them leaves. One pause per process, as the collector is.
+reference counting frees them). Each few hundred allocations the collector runs anyway, walking
+the young objects and, as they age, older generations: a good part of a push's own time, finding
+nothing. Pushes run on worker threads side by side, and the collector's switch is one per process,
+so the pause counts its holders: the collector is switched back on (if it was on) when the last of
+them leaves. One pause per process, as the collector is.
 """
 
 from __future__ import annotations
@@ -41,12 +41,8 @@ class CollectorPause:
             with self._lock:
                 self._holders -= 1
                 if self._holders == 0 and self._was_enabled:
-                    # What the batch left alive still counts as young: the first allocation after
-                    # enabling would walk it (and again as it ages), finding no garbage. Freezing
-                    # and unfreezing splices it into the oldest generation without a walk; later
-                    # full collections still see it.
-                    gc.freeze()
-                    gc.unfreeze()
+                    # Not gc.freeze()/unfreeze() to skip walking what the batch left: unfreezing
+                    # would hand the objects server.main.serving_app froze back to the collector.
                     gc.enable()
 
 

@@ -70,3 +70,22 @@ def test_a_push_applies_its_batch_with_the_collector_off(client, world, monkeypa
     assert seen == [False]
     assert PUSH_PAUSE.holders == 0
     assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_objects_frozen_at_start_stay_frozen():
+    """server.main.serving_app freezes the app's long-lived objects; a push must not unfreeze them."""
+    kept = [["long-lived"]]  # a tracked object, frozen with everything else
+
+    def collector_sees_it() -> bool:  # the frozen generation is not among those get_objects lists
+        return any(item is kept[0] for item in gc.get_objects(generation=2))
+
+    gc.freeze()
+    try:
+        assert not collector_sees_it()
+        with CollectorPause().held():
+            pass
+        assert not collector_sees_it()
+    finally:
+        gc.unfreeze()
+    assert collector_sees_it()

@@ -433,7 +433,31 @@ def import_web_server() -> None:
         importlib.import_module("flet_web.fastapi.serve_fastapi_web_app")
 
 
+def serve_web(
+    page_main: Callable[[ft.Page], Awaitable[None]], *, port: int, renderer: ft.WebRenderer
+) -> None:
+    """Flet's web app, served by uvicorn on 127.0.0.1 as ft.run serves it, with its websocket
+    answering only the page it served (app.web_origin)."""
+    import uvicorn
+
+    from app.web_origin import SameOriginSockets, own_origins
+
+    flet_app = ft.run(
+        page_main,
+        export_asgi_app=True,
+        no_cdn=True,
+        web_renderer=renderer,
+        assets_dir=str(Path(__file__).parent.parent / "assets"),
+    )
+    guarded = SameOriginSockets(flet_app, allowed=own_origins(LOOPBACK, port))
+    # The same websocket implementation ft.run chooses; uvicorn's own logs stay quiet, as under ft.run.
+    config = uvicorn.Config(guarded, host=LOOPBACK, port=port, ws="websockets-sansio", log_level="warning")
+    uvicorn.Server(config).run()
+
+
 def run(argv: Sequence[str] | None = None) -> None:
+    from flet.utils import is_linux_server
+
     from app.credentials import is_phone
     from app.views.timing import install_from_env as install_timing_from_env
 
@@ -448,19 +472,13 @@ def run(argv: Sequence[str] | None = None) -> None:
     import_web_server()
     opening = Opening(partial(open_app, args)).start()
     try:
-        if args.web:
-            print(f"Fieldwork: http://{LOOPBACK}:{args.port}/", flush=True)
-            ft.run(
-                opening.page_main,
-                view=ft.AppView.WEB_BROWSER,
-                host=LOOPBACK,
-                port=args.port,
-                no_cdn=True,
-                web_renderer=RENDERERS[args.renderer],
-                assets_dir=str(Path(__file__).parent.parent / "assets"),
-            )
+        # With no display flet would serve a web page even without --web: served the same way here.
+        if args.web or is_linux_server():  # type: ignore[no-untyped-call]
+            port = int(os.environ.get("FLET_SERVER_PORT") or args.port)
+            print(f"Fieldwork: http://{LOOPBACK}:{port}/", flush=True)
+            serve_web(opening.page_main, port=port, renderer=RENDERERS[args.renderer])
         else:
-            ft.run(opening.page_main, host=LOOPBACK)  # flet serves a web page on a Linux box with no display
+            ft.run(opening.page_main, host=LOOPBACK)  # the desktop client, over flet's local socket
     finally:
         opening.close()
 

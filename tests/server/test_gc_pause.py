@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -89,3 +90,35 @@ def test_objects_frozen_at_start_stay_frozen():
     finally:
         gc.unfreeze()
     assert collector_sees_it()
+
+
+class Cycle:
+    """Garbage only the cyclic collector frees: it refers to itself."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_pushes_that_overlap_without_a_gap_still_collect_their_cycles():
+    """Steady load: a push always in flight, so the pause is never released; a holder leaving
+    after `longest` collects the cycles made meanwhile, one leaving sooner does not."""
+    now = [100.0]
+    pause = CollectorPause(longest=10.0, clock=lambda: now[0])
+    before_limit, after_limit = pause.held(), pause.held()
+    always_on = pause.held()
+    always_on.__enter__()  # the push that stays in flight throughout
+    before_limit.__enter__()
+    cycle = Cycle()
+    gone = weakref.ref(cycle)
+    del cycle
+    now[0] += 5.0
+    before_limit.__exit__(None, None, None)
+    assert gone() is not None  # within the pause's bound: nothing collected yet
+    after_limit.__enter__()
+    now[0] += 5.0
+    after_limit.__exit__(None, None, None)
+    assert gone() is None  # 10 s without a gap: collected although a push still holds the pause
+    assert not gc.isenabled()
+    always_on.__exit__(None, None, None)
+    assert gc.isenabled()

@@ -92,11 +92,13 @@ def test_objects_frozen_at_start_stay_frozen():
     assert collector_sees_it()
 
 
-class Cycle:
-    """Garbage only the cyclic collector frees: it refers to itself."""
+class Cycle(dict[str, object]):
+    """Garbage only the cyclic collector frees: it holds itself (a dict subclass, so it can be weakly
+    referenced)."""
 
     def __init__(self) -> None:
-        self.me = self
+        super().__init__()
+        self["me"] = self
 
 
 @pytest.mark.usefixtures("collector_on")

@@ -1,7 +1,8 @@
 """The start (issue 18): web mode serves the page at once and opens the store on a thread meanwhile
 (app.main.Opening); a page that connects first waits for it, a store that cannot be opened is
 said on the page, and what the first Today reads is read ahead on that thread, so the first Today
-decodes nothing. flet's ft.run is replaced by a stand-in that drives the page's main directly."""
+decodes nothing. app.main.serve_web (flet's web app under uvicorn) is replaced by a stand-in that
+drives the page's main directly."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ Step = Callable[[Callable[[Any], Any]], None]
 
 @pytest.fixture
 def serving(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Step]]:
-    """ft.run's stand-in: each step the test adds gets the page main (as flet's server would call
-    it for a page), inside ft.run, before run() goes on to close the store."""
+    """serve_web's stand-in: each step the test adds gets the page main (as flet's server would
+    call it for a page), inside serve_web, before run() goes on to close the store."""
     steps: list[Step] = []
 
     def run(page_main: Callable[[Any], Any], **_kwargs: Any) -> None:
@@ -53,7 +54,7 @@ def serving(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Step]]:
         for step in steps:
             step(page_main)
 
-    monkeypatch.setattr(ft, "run", run)  # as app.main calls it
+    monkeypatch.setattr(main, "serve_web", run)  # as app.main.run calls it
     yield steps
     gc.unfreeze()
 

@@ -25,9 +25,10 @@ def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
     """Were the refusal gone, run() would serve until killed: fail at once instead."""
 
     def serving(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"the app started serving on {kwargs.get('host')}")
+        raise AssertionError(f"the app started serving ({kwargs})")
 
-    monkeypatch.setattr(main.ft, "run", serving)
+    monkeypatch.setattr(main, "serve_web", serving)  # web mode, and any Linux box with no display
+    monkeypatch.setattr(main.ft, "run", serving)  # the desktop client
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "localhost"])

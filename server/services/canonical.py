@@ -14,6 +14,7 @@ for any data (tests/server/test_canonical.py holds them to that).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Callable
@@ -28,13 +29,11 @@ from app.domain.records import RECORD_KINDS, Geotag, Record
 Encoder = Callable[[Any], dict[str, Any]]
 Builder = Callable[[dict[str, Any]], Any]
 _PLAIN = (str, int, float, bool)
-_ENCODERS: dict[type, Encoder] = {}
-_BUILDERS: dict[type, Builder] = {}
 
 
 def decode(kind: str, data: Any) -> Record:
     """`from_dict(kind, data)`: the same record, or the same error."""
-    cls = RECORD_KINDS.get(kind)
+    cls: type | None = RECORD_KINDS.get(kind)  # plain `type`: what the functools caches take
     if cls is None or type(data) is not dict:
         return from_dict(kind, data)
     try:
@@ -48,7 +47,7 @@ def decode_as_sent(kind: str, data: Any) -> tuple[Record, bool]:
     in the same order, each value equal and of the same JSON type. A phone sends what its codec
     encoded, so for most pushed records it does, and a copy of `data` stands for the encoding
     without building it (its dates and times written out again). False whenever in doubt."""
-    cls = RECORD_KINDS.get(kind)
+    cls: type | None = RECORD_KINDS.get(kind)  # plain `type`: what the functools caches take
     if cls is None or type(data) is not dict:
         return from_dict(kind, data), False
     try:
@@ -59,18 +58,11 @@ def decode_as_sent(kind: str, data: Any) -> tuple[Record, bool]:
 
 
 SentBuilder = Callable[[dict[str, Any]], tuple[Any, bool]]
-_SENT_BUILDERS: dict[type, SentBuilder] = {}
 
 
+@functools.cache  # one function written per record class
 def _sent_builder(cls: type) -> SentBuilder:
-    builder = _SENT_BUILDERS.get(cls)
-    if builder is None:
-        builder = _SENT_BUILDERS[cls] = _sent_builder_for(cls)
-    return builder
-
-
-def _sent_builder_for(cls: type) -> SentBuilder:
-    """`_builder_for(cls)` that also tells whether every value was sent as `encode` writes it: one
+    """`_builder(cls)` that also tells whether every value was sent as `encode` writes it: one
     that took the builder's exact-type path was; any other is checked against its decoding."""
     hints = typing.get_type_hints(cls)
     decoders = dict(codec._field_decoders(cls))
@@ -149,14 +141,8 @@ def _as_sent(r: str, v: str, hint: Any, context: dict[str, Any], number: int) ->
     return none  # a Geotag not sent as an object, or a type not listed: only None is sure
 
 
+@functools.cache  # one function written per record class
 def _builder(cls: type) -> Builder:
-    builder = _BUILDERS.get(cls)
-    if builder is None:
-        builder = _BUILDERS[cls] = _builder_for(cls)
-    return builder
-
-
-def _builder_for(cls: type) -> Builder:
     """The codec's `_build(cls, data)` for a dict, written out field by field. It raises where the
     codec would collect an error (the caller then asks the codec)."""
     hints = typing.get_type_hints(cls)
@@ -204,13 +190,12 @@ def _decoding(value: str, hint: Any, decoder: str, context: dict[str, Any], numb
 
 def encode(record: Record) -> dict[str, Any]:
     """`to_dict(record)`."""
-    encoder = _ENCODERS.get(type(record))
-    if encoder is None:
-        encoder = _ENCODERS[type(record)] = _encoder_for(type(record))
-    return encoder(record)
+    cls: type = type(record)  # plain `type`: what the functools cache takes
+    return _encoder(cls)(record)
 
 
-def _encoder_for(cls: type) -> Encoder:
+@functools.cache  # one function written per record class
+def _encoder(cls: type) -> Encoder:
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
     context: dict[str, Any] = {"_encode": _encode}
@@ -243,7 +228,7 @@ def _expression(value: str, hint: Any, context: dict[str, Any], number: int) -> 
         return f"({value}.isoformat() if type({value}) is {name} else _encode({value}))"
     if inner is Geotag:
         name = _named(context, "Geotag", Geotag)
-        context["encode_geotag"] = _ENCODERS.get(Geotag) or _ENCODERS.setdefault(Geotag, _encoder_for(Geotag))
+        context["encode_geotag"] = _encoder(Geotag)
         return f"(encode_geotag({value}) if type({value}) is {name} else _encode({value}))"
     if typing.get_origin(inner) is list:
         (item_hint,) = typing.get_args(inner)

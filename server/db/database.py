@@ -49,6 +49,10 @@ CHECKPOINT_IDLE_S = 0.25  # no write for this long: the burst is over, checkpoin
 # But no later than this after the first write of a burst: long enough for a phone's whole sync,
 # whose pushes come back to back, so its checkpoint's copy and syncs do not compete with them.
 CHECKPOINT_MAX_DELAY_S = 10.0
+# The writer's page cache (SQLite's default is 2 MiB): a batch of new records touches pages all
+# over the indexes, and a cache the size of a few thousand teams' indexes keeps them between
+# pushes. Pages are allocated as used, and only the write pool (a handful of connections) has it.
+WRITE_CACHE_KIB = 65_536
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +71,7 @@ JSON_CODEC: dict[str, Any] = {
 }
 
 
-def _sqlite_engine(url: str, *, begin: str) -> Engine:
+def _sqlite_engine(url: str, *, begin: str, cache_kib: int | None = None) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}, **JSON_CODEC
     )
@@ -83,6 +87,8 @@ def _sqlite_engine(url: str, *, begin: str) -> Engine:
         cursor.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        if cache_kib is not None:
+            cursor.execute(f"PRAGMA cache_size=-{cache_kib}")  # negative: KiB rather than pages
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -210,7 +216,7 @@ class Database:
         if self.is_sqlite:
             ensure_sqlite_dir(url)
             self.engine = _sqlite_engine(url, begin="BEGIN")
-            self.write_engine = _sqlite_engine(url, begin="BEGIN IMMEDIATE")
+            self.write_engine = _sqlite_engine(url, begin="BEGIN IMMEDIATE", cache_kib=WRITE_CACHE_KIB)
         else:
             self.engine = create_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **JSON_CODEC

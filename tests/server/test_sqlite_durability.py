@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from server.db.database import WAL_AUTOCHECKPOINT_PAGES, Database
+from server.db.database import WAL_AUTOCHECKPOINT_PAGES, WRITE_CACHE_KIB, Database
 
 FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 
@@ -44,6 +44,13 @@ def test_every_connection_commits_durably_in_wal_mode(db: Database) -> None:
         connection = session.connection()
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == FULL
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_writers_keep_a_large_page_cache_and_readers_the_default(db: Database) -> None:
+    with db.write() as session:
+        assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -WRITE_CACHE_KIB
+    with db.read() as session:
+        assert session.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -2000  # SQLite's
 
 
 def test_wal_is_checkpointed_off_the_request_path_and_stays_bounded(eager: Database, tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_review_pages_and_the_map_run_under_the_policy(server: ServerProcess, te
     visit_id = _field_visits(server, team)
     first = page.goto(f"{server.url}/login")
     assert "content-security-policy" in first.headers and "server" not in first.headers
-    page.get_by_label("Username").fill(f"sue-{team.team_id[:8]}")
+    page.get_by_label("Username").fill(f"sue-{team.team_id[-8:]}")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()  # a real form post: Origin and Sec-Fetch-Site
     page.wait_for_url("**/review")

@@ -111,7 +111,7 @@ def test_a_supervisor_comment_reaches_the_phone_that_pushed_the_visit(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{server.url}/review")
     assert "/login" in page.url  # signed out: sent to sign in
-    page.get_by_label("Username").fill(f"sue-{team.team_id[:8]}")
+    page.get_by_label("Username").fill(f"sue-{team.team_id[-8:]}")
     page.get_by_label("Password").fill(PASSWORD)
     page.screenshot(path=str(SHOTS / "01-sign-in.png"))
     page.get_by_role("button", name="Sign in").click()
@@ -203,7 +203,7 @@ def test_a_supervisor_reviews_a_visit_with_the_keyboard_alone(
     page.goto(f"{server.url}/login")
     keys = page.keyboard
     _tab_to(page, page.get_by_label("Username"))
-    keys.type(f"sue-{team.team_id[:8]}")
+    keys.type(f"sue-{team.team_id[-8:]}")
     keys.press("Tab")
     keys.type(PASSWORD)
     keys.press("Enter")

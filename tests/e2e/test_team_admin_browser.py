@@ -96,7 +96,7 @@ def _run(server: ServerProcess, team_id: str, app_url: str) -> None:
             errors: list[str] = []
             desk.on("pageerror", lambda exc: errors.append(str(exc)))
             desk.goto(f"{server.url}/login?next=/review/team")
-            desk.get_by_label("Username").fill(f"sue-{team_id[:8]}")
+            desk.get_by_label("Username").fill(f"sue-{team_id[-8:]}")
             desk.get_by_label("Password").fill(PASSWORD)
             desk.get_by_role("button", name="Sign in").click()
             desk.get_by_role("heading", name="Team and phones").wait_for()

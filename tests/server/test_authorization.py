@@ -108,7 +108,7 @@ def test_every_role_against_every_endpoint(client, world, database, clock, calle
         "/api/v1/auth/login": {"username": "sue", "password": PASSWORD},
         "/api/v1/sync/push": {"operations": []},
         "/api/v1/enrollment-codes": {"username": "bob"},
-        "/api/v1/users": {"username": f"u{new_id()[:8]}", "display_name": "New", "role": "specialist"},
+        "/api/v1/users": {"username": f"u{new_id()[-8:]}", "display_name": "New", "role": "specialist"},
         "/api/v1/records/{record_id}/review": {"state": "approved"},
         "/api/v1/records/{record_id}/comments": {"body": "Looks good"},
         "/api/v1/records/{record_id}/replies": {"id": new_id(), "body": "Thanks"},

@@ -28,7 +28,7 @@ def _worker_with_job(client, member) -> tuple[str, str]:
         client,
         member,
         op("employer", employer),
-        op("job_seeker", seeker, data=sample("job_seeker", code=f"JS-{seeker[:4]}")),
+        op("job_seeker", seeker, data=sample("job_seeker", code=f"JS-{seeker[-4:]}")),
         op("job", job, data=_job(seeker, employer)),
     )
     assert [r["status"] for r in results] == ["applied"] * 3, results

@@ -12,7 +12,7 @@ from tests.server.world import new_id, op, push
 def test_the_activity_page_names_an_archived_seeker_as_archived(client, world):
     alice, sue = world["alice"], world["sue"]
     seeker, job = _worker_with_job(client, alice)
-    code = f"JS-{seeker[:4]}"
+    code = f"JS-{seeker[-4:]}"
     before = client.get("/review?kind=job", headers=sue.web).text
     assert f"{code} · Barista" in before and "(archived)" not in before
     [archived] = push(client, alice, op("job_seeker", seeker, base=1, delete=True))

@@ -36,12 +36,12 @@ def test_a_create_sent_as_encoded_is_stored_as_sent_and_not_echoed(client, world
 def test_a_create_the_server_completes_or_respells_is_echoed(client, world):
     alice = world["alice"]
     seeker = _as_phone_saves(
-        JobSeeker(code=f"JS-{new_id()[:6]}", referral_date=date(2026, 4, 1), min_hours_per_week=10.0)
+        JobSeeker(code=f"JS-{new_id()[-6:]}", referral_date=date(2026, 4, 1), min_hours_per_week=10.0)
     )
     respelled = {**seeker, "min_hours_per_week": 10}  # a whole number for a float field
-    unstamped = {**seeker, "id": "", "created_at": None, "version": 0, "code": f"JS-{new_id()[:6]}"}
+    unstamped = {**seeker, "id": "", "created_at": None, "version": 0, "code": f"JS-{new_id()[-6:]}"}
     third_id = new_id()
-    wrong_version = {**seeker, "id": third_id, "version": 3, "code": f"JS-{new_id()[:6]}"}
+    wrong_version = {**seeker, "id": third_id, "version": 3, "code": f"JS-{new_id()[-6:]}"}
     first, second, third = push(
         client,
         alice,

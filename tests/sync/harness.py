@@ -91,7 +91,7 @@ class Team:
             user_id = accounts.create_user(
                 session,
                 team_id=self.team_id,
-                username=f"{username}-{self.team_id[:8]}",
+                username=f"{username}-{self.team_id[-8:]}",
                 display_name=username.title(),
                 role=role,
                 password=None,

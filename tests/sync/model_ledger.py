@@ -100,4 +100,4 @@ class Ledger:
 
 
 def _short(record_id: str) -> str:
-    return record_id[:8]
+    return record_id[-8:]  # the random end: UUIDv7 ids begin with the time

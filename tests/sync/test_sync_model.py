@@ -260,7 +260,7 @@ class SyncModel(RuleBasedStateMachine):
         problems = self.ledger.lost(server=truth.records, surfaced=surfaced, on_the_way=on_the_way)
         problems += self.ledger.false_conflicts(truth.conflicts)
         problems += [
-            f"REJECTED on {phone.name}: {record.data['id'][:8]} {record.sync.reason}"
+            f"REJECTED on {phone.name}: {record.data['id'][-8:]} {record.sync.reason}"
             for phone in phones
             for record in phone.store.needs_attention()
             if record.sync.state == "rejected"

@@ -93,7 +93,7 @@ def _version_or_none(value: Any) -> int | None:
 
 
 # The keys of a result the server applied as sent (server.api.sync.push_answer leaves the rest
-# out): nearly every result of a push, 500 in a full batch, decoded while the next batch waits.
+# out): nearly every result of a push, up to 1,000 in a full batch, decoded while the next batch waits.
 _PLAIN_RESULT = frozenset(("op_id", "kind", "record_id", "status", "version"))
 
 

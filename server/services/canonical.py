@@ -1,7 +1,7 @@
 """Records from pushed data and back to their canonical dict, as `app.domain.codec` does it
 (`from_dict`, `to_dict`), at a fraction of the cost.
 
-A push decodes and encodes every record it accepts (up to 500 a batch). The codec works field by
+A push decodes and encodes every record it accepts (up to 1,000 a batch). The codec works field by
 field through a function per value (`_encode`, one decoder per field); here each record class gets
 one decoding and one encoding function, written once from its type hints, that handle every field
 inline by the type its hint promises. Each shortcut is taken only on an exact type test

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
+from sync.protocol import MAX_BATCH_OPERATIONS
 from tests.server.world import new_id, op, pull_all, push, sample
 
 
@@ -199,13 +200,14 @@ def test_an_edit_from_an_app_that_does_not_know_a_field_keeps_the_servers_value(
 
 
 def test_batch_over_the_limit_is_413_with_a_stable_code(client, world):
-    operations = [op("employer", new_id()) for _ in range(501)]
+    operations = [op("employer", new_id()) for _ in range(MAX_BATCH_OPERATIONS + 1)]
     response = client.post(
         "/api/v1/sync/push", json={"operations": operations}, headers=world["alice"].bearer
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "batch_too_large"
-    assert response.json()["error"]["details"] == {"limit": 500, "received": 501}
+    limit = MAX_BATCH_OPERATIONS
+    assert response.json()["error"]["details"] == {"limit": limit, "received": limit + 1}
 
 
 def test_gzip_request_bodies_are_accepted(client, world):

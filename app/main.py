@@ -441,7 +441,9 @@ def serve_web(
     import uvicorn
 
     from app.web_origin import SameOriginSockets, own_origins
+    from app.web_send import send_light
 
+    send_light()  # no message is written out as text for a debug log line first (app.web_send)
     flet_app = ft.run(
         page_main,
         export_asgi_app=True,

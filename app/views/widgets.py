@@ -72,12 +72,15 @@ def choice_chips(
     *,
     identifier: str | None = None,
 ) -> ft.Control:
-    """A wrap of large chips; tapping one calls `on_pick(value)`."""
+    """A wrap of large chips; tapping one calls `on_pick(value)`. A chip's label is its text, styled
+    by the chip, not a Text control of its own: a form sends a new chip for every option each time
+    it opens, and a Text control costs Flet nearly as much to add and send as the chip itself."""
     chosen = {selected} if isinstance(selected, str) else set(selected)
     chips: list[ft.Control] = []
     for index, (value, label) in enumerate(options):
         chip = ft.Chip(
-            label=ft.Text(label, size=16),
+            label=label,
+            label_text_style=ft.TextStyle(size=16),
             selected=value in chosen,
             on_select=lambda _e, v=value: on_pick(v),
             padding=ft.Padding.symmetric(horizontal=6, vertical=12),  # 47 px tall: a thumb's target

@@ -88,9 +88,9 @@ def test_a_found_worker_is_chosen_shown_as_a_chip_and_saved_with_the_check_in(se
     assert state.text("job_seeker_id") == wanted.id and state.worker_pick.query == ""
     tree = view.build()
     chosen = [
-        str(c.label.value)
+        str(c.label)
         for c in walk(tree)
-        if isinstance(c, ft.Chip) and c.selected and str(c.label.value).startswith("JS-")
+        if isinstance(c, ft.Chip) and c.selected and str(c.label).startswith("JS-")
     ]
     assert chosen == [wanted.code]  # a chip beside the recent few
     assert view.worker_matches.controls == []  # the search is done

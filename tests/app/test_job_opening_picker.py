@@ -83,7 +83,7 @@ def test_a_found_opening_fills_the_job_and_is_saved_with_it(service, store, add_
         "Role 123",
     )
     tree = view.build()
-    chosen = [str(c.label.value) for c in walk(tree) if isinstance(c, ft.Chip) and c.selected]
+    chosen = [str(c.label) for c in walk(tree) if isinstance(c, ft.Chip) and c.selected]
     assert "Role 123 · Old Mill" in chosen and view.opening_matches.controls == []
 
     job = service.load("job", state.on_save().saved.data["id"])

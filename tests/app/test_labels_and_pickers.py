@@ -194,7 +194,7 @@ def test_chips_lists_and_record_pages_show_the_labels(service, add_employer, add
     assert seeker_page["Status"] == "Job searching"
     shell = FakeShell(service)
     view = form_screen(shell, VisitFormState(service))
-    chips = [c.label.value for c in walk(view.build()) if isinstance(c, ft.Chip)]
+    chips = [c.label for c in walk(view.build()) if isinstance(c, ft.Chip)]
     assert "Introduce IPS" in chips and "Face to face" in chips
     assert not [text for text in chips if "_" in text]
 

@@ -6,8 +6,10 @@ its built controls on the page, only the top one visible: Back shows the screen 
 when no record changed and no sync event came since it was built (nothing is rebuilt or resent);
 otherwise a screen with `redraw()` redraws inside its kept controls (Today: only the rows that
 changed are new), and any other is rebuilt. The last screen of each tab stays too, hidden, and a
-tab tapped again is shown the same way. Handler errors are caught
-here, printed, and shown, because Flet would otherwise swallow them into an error screen.
+tab tapped again is shown the same way. Each screen's layer is isolated (`Layer`): updating the
+page sends what changed around the screens, and a change inside a screen is sent by updating that
+screen's controls. Handler errors are caught here, printed, and shown, because Flet would otherwise
+swallow them into an error screen.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ class Screen(Protocol):
 ROOTS = ("today", "employers", "job_seekers", "openings")
 
 
+@ft.control(isolated=True)  # type: ignore[arg-type]  # flet's overload binds no class type here
+class Layer(ft.Column):
+    """One screen's layer. Isolated: Flet diffs an isolated control's children only when the control
+    itself (or one inside it) is updated, so a page update (a layer shown, hidden, added or dropped,
+    the app bar) does not walk every control of every kept screen. A change inside a screen is
+    sent by updating its controls: `update_in_place`, or the layer after a `redraw()`."""
+
+
 class Shell:
     def __init__(self, page: ft.Page, ctx: AppContext) -> None:
         self.page = page
@@ -42,7 +52,7 @@ class Shell:
         self.errors: list[str] = []
         # One layer per screen on the stack, only the top one visible (see the module docstring).
         self.layers = ft.Column(expand=True, spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
-        self._built: dict[int, tuple[ft.Control, tuple[int, int]]] = {}  # id(screen) -> layer, version
+        self._built: dict[int, tuple[Layer, tuple[int, int]]] = {}  # id(screen) -> layer, version
         # The last screen of each tab, kept on the page hidden: a tab tapped again shows it as it
         # was, or redrawn, instead of building and sending it whole.
         self._roots: dict[str, Screen] = {}
@@ -186,6 +196,7 @@ class Shell:
         redraw = getattr(screen, "redraw", None)
         if callable(redraw) and redraw():
             self._built[id(screen)] = (built[0], version)
+            self.update_in_place(built[0])  # what the redraw changed inside the (hidden) layer
             self._show()
             return True
         return False
@@ -202,10 +213,12 @@ class Shell:
         footer = getattr(screen, "footer", None)
         if callable(footer):
             # The save button stays in reach of a thumb, below the scrolling form.
-            content = ft.Column(
-                [content, ft.Container(footer(), padding=ft.Padding.only(bottom=8))], expand=True
+            layer = Layer([content, ft.Container(footer(), padding=ft.Padding.only(bottom=8))], expand=True)
+        else:
+            layer = Layer(
+                [content], expand=True, spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
             )
-        self._built[id(screen)] = (content, version)
+        self._built[id(screen)] = (layer, version)
         self._show()
 
     def _show(self) -> None:
@@ -214,7 +227,7 @@ class Shell:
         kept = [*self._roots.values(), *(s for s in self.stack if s not in self._roots.values())]
         ids = {id(below) for below in kept}
         self._built = {key: built for key, built in self._built.items() if key in ids}
-        layers = []
+        layers: list[ft.Control] = []
         for below in kept:  # in a steady order: switching tabs moves no layer
             built = self._built.get(id(below))
             if built is not None:

@@ -78,6 +78,12 @@ class Shell:
             width=112,
             height=FAB_HEIGHT,
         )
+        # One app bar for every screen, shown from the first screen on: a screen sets its title,
+        # and Back above a tab's first screen (a new bar each time would be added and sent whole).
+        self.app_title = ft.Text(size=20, weight=ft.FontWeight.W_600)
+        self.appbar = ft.AppBar(
+            title=self.app_title, automatically_imply_leading=False, toolbar_height=MIN_TARGET + 8
+        )
         page.add(ft.SafeArea(self.body, expand=True))
         self._unsubscribe: Callable[[], None] | None = None
         if ctx.sync is not None:
@@ -234,21 +240,17 @@ class Shell:
                 built[0].visible = below is screen
                 layers.append(built[0])
         self.layers.controls = layers
-        self.page.appbar = ft.AppBar(
-            title=ft.Text(screen.title, size=20, weight=ft.FontWeight.W_600),
-            leading=(
-                tagged(
-                    "back",
-                    ft.IconButton(
-                        ft.Icons.ARROW_BACK, tooltip="Back", on_click=self.handler(lambda _e: self.back())
-                    ),
-                )
-                if len(self.stack) > 1
-                else None
-            ),
-            automatically_imply_leading=False,
-            toolbar_height=MIN_TARGET + 8,
-        )
+        self.app_title.value = screen.title
+        if len(self.stack) == 1:
+            self.appbar.leading = None
+        elif self.appbar.leading is None:
+            self.appbar.leading = tagged(
+                "back",
+                ft.IconButton(
+                    ft.Icons.ARROW_BACK, tooltip="Back", on_click=self.handler(lambda _e: self.back())
+                ),
+            )
+        self.page.appbar = self.appbar
         fab = self.page.floating_action_button
         if fab is not None:
             fab.visible = len(self.stack) == 1

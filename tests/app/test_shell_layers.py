@@ -123,3 +123,19 @@ def walk(control: Any) -> Iterator[ft.Control]:
     from tests.app.test_labels_and_pickers import walk as walk_controls
 
     yield from walk_controls(control)
+
+
+def test_one_app_bar_serves_every_screen(live_shell: tuple[Shell, PackingConnection]) -> None:
+    """A screen shown sets the bar's title and Back; a new bar each time would be sent whole."""
+    shell, _ = live_shell
+    bar = shell.page.appbar
+    assert isinstance(bar, ft.AppBar) and bar.leading is None
+    shell.push(log_screen(shell, "visit"))
+    assert shell.page.appbar is bar and shell.app_title.value == "Log a visit"
+    back = bar.leading
+    assert isinstance(back, ft.Semantics) and back.identifier == "back"
+    shell.push(log_screen(shell, "opening"))
+    assert shell.page.appbar is bar and bar.leading is back  # still Back: kept as it is
+    shell.back()
+    shell.back()
+    assert shell.page.appbar is bar and shell.app_title.value == "Today" and bar.leading is None

@@ -32,13 +32,15 @@ class VisitView:
         # Updated in place when the fix arrives: re-building the whole form then would drop a tap
         # the specialist is making at that moment.
         self.location_box = ft.Container()
+        self.location_shown: tuple[str, str] | None = None  # the text and kind in location_box
         self.employer_matches = ft.Column(spacing=8)  # the search's results, redrawn in place
         if not state.editing:
             shell.page.run_task(self._locate)
 
     async def _locate(self) -> None:
         await self.state.capture_location(self.shell.ctx.location, self.shell.ctx.fix_timeout_s)
-        if self.shell.stack and self.shell.stack[-1] is self:
+        # Redrawn only when the line says something else: with no fix it says what it said.
+        if self.shell.stack and self.shell.stack[-1] is self and self._location_line() != self.location_shown:
             self.location_box.content = self._location()
             self.shell.update_in_place(self.location_box)
 
@@ -173,12 +175,17 @@ class VisitView:
         return self.location_box
 
     def _location(self) -> ft.Control:
+        text, kind = self.location_shown = self._location_line()
+        return banner(text, kind=kind, identifier="visit-location")
+
+    def _location_line(self) -> tuple[str, str]:
+        """The location line's text, and its banner kind."""
         state = self.state
         warning = state.location_warning
         distance = state.distance_text
         text = " · ".join(part for part in (state.location_text, warning, distance) if part)
         flagged = bool(warning) or state.location_check.flagged
-        return banner(text, kind="warn" if flagged else "info", identifier="visit-location")
+        return text, "warn" if flagged else "info"
 
 
 def task_row(

@@ -1,7 +1,7 @@
 """End-to-end sync benchmark: 10k records from a device's durable store to a real API process on
 loopback (SQLite) and back into the device's sync state; then the same with 30% of requests faulted.
 
-    python bench/sync.py [--records 10000] [--runs 5] [--fault-rate 0.3]
+    python bench/sync.py [--records 10000] [--runs 5] [--fault-rate 0.3] [--json OUT] [--workdir DIR]
 
 Each run starts from a fresh server database and a fresh device store (copies of one migrated
 database and one filled store), against its own API process; the figures are medians of the runs.
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
 import os
 import random
@@ -284,12 +285,16 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fault-rate", type=float, default=0.3, help="the second row's; 0 skips it")
+    parser.add_argument("--json", type=Path, help="also write every run's figures here, by fault rate")
+    parser.add_argument("--workdir", type=Path, help="where the runs' databases and stores go")
     args = parser.parse_args()
     rates = [("no faults", 0.0)] + (
         [(f"{args.fault_rate:.0%} faulted", args.fault_rate)] if args.fault_rate else []
     )
     load_before = os.getloadavg()
-    measured = measure(args.records, [rate for _, rate in rates], args.runs)
+    measured = measure(args.records, [rate for _, rate in rates], args.runs, workdir=args.workdir)
+    if args.json:
+        args.json.write_text(json.dumps({str(rate): results for rate, results in measured.items()}))
     table = {label: measured[rate] for label, rate in rates}
     load_after = os.getloadavg()
     budget = math.ceil(args.records / MAX_BATCH_OPERATIONS) + 2

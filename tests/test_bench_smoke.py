@@ -7,6 +7,7 @@ measured and lands in the table with its peer and ratio.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -68,3 +69,25 @@ def test_matching_bench_measures_both_rankings_beside_the_naive_baseline() -> No
     assert "naive, folding every text each call" in text
     for timing in (figures.employers, figures.employers_naive, figures.openings, figures.openings_naive):
         assert timing.cpu_ms >= 0 and timing.wall_ms > 0
+
+
+def test_end_to_end_sync_runs_in_a_process_of_its_own(tmp_path: Path, monkeypatch) -> None:
+    """bench/sync.py runs as a child process (its garbage and the suite's stay apart) and its
+    figures come back as rows."""
+    started: list[list[str]] = []
+    real_run = suite.subprocess.run
+
+    def watched(command: list[str], **kwargs: object) -> object:
+        started.append(command)
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(suite.subprocess, "run", watched)
+    plan = dataclasses.replace(suite.QUICK, sync_records=40)
+    bench = suite.Run(plan, tmp_path)
+    bench.end_to_end()
+
+    assert any(str(command[1]).endswith("bench/sync.py") for command in started)
+    rows = {row.metric: row for section in bench.rows.values() for row in section}
+    for rate in ("0%", "30%"):
+        row = rows[f"sync 40 records device -> API (SQLite) -> device, {rate} requests faulted"]
+        assert row.fieldwork is not None and row.fieldwork > 0

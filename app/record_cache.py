@@ -184,9 +184,11 @@ class Sorted(Index):
         self.tables: dict[str, Table] = {}
         self.keys: list[tuple[Any, ...]] = []
         self._key: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self.changes = 0  # counts changes to `keys` (a record in, out or moved, or a rebuild)
 
     def clear(self) -> None:
         self.keys, self._key = [], {}
+        self.changes += 1
 
     def changed(self, kind: str, record_id: str, old: CachedRecord | None, new: CachedRecord | None) -> None:
         if kind not in self.sorted_kinds:
@@ -197,11 +199,13 @@ class Sorted(Index):
         key = self._key.pop(at, None)
         if key is not None:
             del self.keys[bisect.bisect_left(self.keys, key)]
+            self.changes += 1
         if new is not None and new.record is not None:
             sort_key = self.key(kind, new.record, self.tables)
             if sort_key is not None:
                 key = self._key[at] = (sort_key, kind, record_id)
                 bisect.insort(self.keys, key)
+                self.changes += 1
 
     def build(self, tables: dict[str, Table]) -> None:
         """All at once: the keys sorted once, not inserted one by one."""

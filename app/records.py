@@ -102,6 +102,13 @@ class RecordService:
         # were made from (both replaced, never mutated, on a change): reused while both hold.
         self._step_items: dict[str, tuple[EmployerVisit, dict[str, Employer], DueItem]] = {}
         self._step_items_day: date | None = None
+        # The last due next steps per horizon (made for a day from the index as it stood, and the
+        # employers), and the last due list merged from them: reused while what they read holds,
+        # so a save that moves no next step (most visits have none) does not go through them all.
+        self._due_steps_made: dict[
+            int, tuple[tuple[date, int], Sorted, dict[str, Employer], list[DueItem]]
+        ] = {}
+        self._due_merged: tuple[list[DueItem], list[DueItem], list[DueItem]] | None = None
 
     @property
     def store(self) -> LocalStore:
@@ -426,7 +433,12 @@ class RecordService:
         )
         if not check_ins:
             return steps
-        return list(heapq.merge(steps, check_ins, key=_due_order))
+        last = self._due_merged
+        if last is not None and last[0] is steps and last[1] is check_ins:
+            return last[2]
+        merged = list(heapq.merge(steps, check_ins, key=_due_order))
+        self._due_merged = (steps, check_ins, merged)
+        return merged
 
     def _due_steps(self, today: date, horizon_days: int) -> list[DueItem]:
         """Open next steps due by the horizon, in `_due_order` (ties: the latest visit first, then by id)."""
@@ -437,6 +449,10 @@ class RecordService:
                 "due_steps",
                 lambda: Sorted(("employer_visit",), _due_step_key, reads=("employer",), stale=_renamed),
             )
+            stamp = (today, index.changes)
+            last = self._due_steps_made.get(horizon_days)
+            if last is not None and last[0] == stamp and last[1] is index and last[2] is employers:
+                return last[3]
             end = bisect.bisect_right(index.keys, last_day, key=lambda key: key[0][0])
             table = self._cache.table("employer_visit")
             made = self._step_items if self._step_items_day == today else {}
@@ -450,6 +466,7 @@ class RecordService:
                     made[record_id] = held
                 items.append(held[2])
             self._step_items, self._step_items_day = made, today
+            self._due_steps_made[horizon_days] = (stamp, index, employers, items)
         return items
 
     def _due_check_ins(self, today: date, horizon_days: int) -> list[DueItem]:

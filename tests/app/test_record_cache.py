@@ -379,6 +379,38 @@ def test_due_items_kept_record_by_record_equal_a_full_recomputation(
     check(service, store, clock)
 
 
+def test_a_save_that_moves_no_next_step_hands_on_the_due_rows_made_before(
+    service: RecordService, add_employer: Callable[..., Employer], add_seeker: Callable[..., JobSeeker]
+) -> None:
+    """Most visits have no next step: saving one leaves what is due as it was, so the due next
+    steps (and the list merged with the check-ins) are handed on as made, not gone through again
+    one by one (with a big store Today lists them by the thousand after every save)."""
+    cafe = add_employer("Riverside Café")
+    add_seeker("KD-101", status=SeekerStatus.WORKING, job_started_on=TODAY - timedelta(days=5))
+    for day in range(3):
+        service.save(
+            EmployerVisit(
+                employer_id=cafe.id,
+                occurred_at=NOW - timedelta(days=day + 1),
+                next_step="Call back",
+                next_step_on=TODAY - timedelta(days=day),
+            )
+        )
+    steps = service._due_steps(TODAY, 7)
+    merged = service._due_items(TODAY, 7)
+    assert len(steps) == 3 and len(merged) == 4  # and the job seeker's in-work support
+
+    service.save(EmployerVisit(employer_id=cafe.id, occurred_at=NOW, outcome="Met the owner"))
+    assert service._due_steps(TODAY, 7) is steps
+    assert service._due_items(TODAY, 7) is merged
+    assert service.due_items(TODAY, horizon_days=7) == full_due_items(service, TODAY, 7)
+
+    service.save(EmployerVisit(employer_id=cafe.id, occurred_at=NOW, next_step="Send CV", next_step_on=TODAY))
+    again = service._due_steps(TODAY, 7)
+    assert again is not steps and len(again) == 4  # a new next step: made again, with it
+    assert service.due_items(TODAY, horizon_days=7) == full_due_items(service, TODAY, 7)
+
+
 def test_the_pickers_prepared_on_a_thread_are_what_a_form_open_reads(
     service: RecordService, add_employer: Callable[..., Employer], add_seeker: Callable[..., JobSeeker]
 ) -> None:

@@ -30,8 +30,8 @@ PROTOCOL_VERSION = 2
 # 426 "app_update_required" before reading (or writing) anything.
 PROTOCOL_HEADER = "Fieldwork-Protocol"
 # Operations in one push. Each push is one transaction and one durable commit (an fsync) on the
-# server, and one round trip: 1,000 instead of 500 took bench/sync.py's sync of 10k from about
-# 1.0-1.4 s to 0.9-1.0 s (A/B alternating). The 4 MiB byte bound (sync.engine) still caps a body.
+# server, and one round trip, so fewer, larger pushes sync a big queue sooner; the 4 MiB byte
+# bound (sync.engine) still caps a body.
 MAX_BATCH_OPERATIONS = 1000
 
 RECORD_KINDS = (

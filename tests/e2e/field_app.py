@@ -166,8 +166,24 @@ def text_of(locator: Any) -> str:
     return str(locator.get_attribute("aria-label") or locator.inner_text())
 
 
+# A 390x844 screenshot of a drawn screen is tens of KiB; a blank canvas compresses to almost nothing.
+DRAWN_BYTES = 10_000
+SETTLE_SHOTS = 40  # bound on screenshots while waiting for the pixels to settle
+NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def shot(page: Any, name: str) -> Path:
-    page.wait_for_timeout(500)  # the semantics tree updates before the pixels
+    """A screenshot of what the screen has settled on. The semantics tree (what tests wait on)
+    updates before the pixels, so screenshots are taken a frame apart until two in a row are the
+    same and drawn; bounded, so a screen that never settles (a spinner) gives its last one."""
     path = ARTIFACTS / name
-    page.screenshot(path=str(path))
+    previous = page.screenshot()
+    current = previous
+    for _ in range(SETTLE_SHOTS):
+        page.evaluate(NEXT_FRAME)
+        current = page.screenshot()
+        if current == previous and len(current) > DRAWN_BYTES:
+            break
+        previous = current
+    path.write_bytes(current)
     return path

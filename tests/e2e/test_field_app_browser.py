@@ -14,7 +14,17 @@ from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from tests.e2e.field_app import app_page, by_id, choose, running_field_app, search_picker, shot, tap, text_of
+from tests.e2e.field_app import (
+    DRAWN_BYTES,
+    app_page,
+    by_id,
+    choose,
+    running_field_app,
+    search_picker,
+    shot,
+    tap,
+    text_of,
+)
 
 KENDAL = {"latitude": 54.32921, "longitude": -2.74472, "accuracy": 15}
 
@@ -105,7 +115,7 @@ def test_today_renders_the_app_not_a_blank_or_error_page(page):
     sync = by_id(page, "sync-status")
     sync.wait_for(state="attached")
     path = shot(page, "field-app-today.png")
-    assert path.stat().st_size > 10_000  # a blank canvas compresses to almost nothing
+    assert path.stat().st_size > DRAWN_BYTES  # a blank canvas compresses to almost nothing
     assert "Not connected to your team yet" in text_of(sync)
     assert page.get_by_role("tab", name="Employers").count() == 1
     assert by_id(page, "log-visit").count() == 1

@@ -168,22 +168,23 @@ def text_of(locator: Any) -> str:
 
 # A 390x844 screenshot of a drawn screen is tens of KiB; a blank canvas compresses to almost nothing.
 DRAWN_BYTES = 10_000
-SETTLE_SHOTS = 40  # bound on screenshots while waiting for the pixels to settle
+DRAWN_SHOTS = 40  # bound on screenshots while the canvas is still blank
 NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def shot(page: Any, name: str) -> Path:
-    """A screenshot of what the screen has settled on. The semantics tree (what tests wait on)
-    updates before the pixels, so screenshots are taken a frame apart until two in a row are the
-    same and drawn; bounded, so a screen that never settles (a spinner) gives its last one."""
+    """A screenshot once the screen is drawn. The semantics tree (what tests wait on) updates
+    before the pixels, and nothing on the page says when the pixels are done: two identical
+    screenshots a frame apart can both still show the screen before, so this keeps the fixed
+    pause for that. A canvas still blank after it (a loaded machine) is shot again a frame later,
+    up to a bound."""
+    page.wait_for_timeout(500)  # the semantics tree updates before the pixels
     path = ARTIFACTS / name
-    previous = page.screenshot()
-    current = previous
-    for _ in range(SETTLE_SHOTS):
+    current = page.screenshot()
+    for _ in range(DRAWN_SHOTS):
+        if len(current) > DRAWN_BYTES:
+            break
         page.evaluate(NEXT_FRAME)
         current = page.screenshot()
-        if current == previous and len(current) > DRAWN_BYTES:
-            break
-        previous = current
     path.write_bytes(current)
     return path

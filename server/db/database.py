@@ -50,8 +50,8 @@ CHECKPOINT_IDLE_S = 0.25  # no write for this long: the burst is over, checkpoin
 # whose pushes come back to back, so its checkpoint's copy and syncs do not compete with them.
 CHECKPOINT_MAX_DELAY_S = 10.0
 # The writer's page cache (SQLite's default is 2 MiB): a batch of new records touches pages all
-# over the indexes, and a cache the size of a few thousand teams' indexes keeps them between
-# pushes. Pages are allocated as used, and only the write pool (a handful of connections) has it.
+# over the indexes keyed by employer or job seeker, and a larger cache keeps them between pushes.
+# Pages are allocated as used, and only the write pool (a handful of connections) has it.
 WRITE_CACHE_KIB = 65_536
 
 log = logging.getLogger(__name__)

@@ -444,6 +444,8 @@ class Run:
     # -- Fieldwork only ------------------------------------------------------------------------
 
     def end_to_end(self) -> None:
+        from bench import sync as sync_bench
+
         n = self.plan.sync_records
         runs = 5
         rows = self.section("Fieldwork only (no peer measured)")
@@ -480,12 +482,9 @@ class Run:
             float(rate): results for rate, results in json.loads(out.read_text()).items()
         }
 
-        def median_of(results: list[dict[str, Any]], name: str) -> float:
-            return float(statistics.median(r[name] for r in results))
-
         for rate, results in measured.items():
             assert all(r["synced"] == n for r in results), results
-            seconds = median_of(results, "seconds")
+            seconds = sync_bench.median_of(results, "seconds")
             rows.append(
                 Row(
                     f"sync {n:,} records device -> API (SQLite) -> device, {rate:.0%} requests faulted",
@@ -494,9 +493,9 @@ class Run:
                     higher_is_better=True,
                     note=f"median of {runs} runs ({min(r['seconds'] for r in results):.2f}-"
                     f"{max(r['seconds'] for r in results):.2f} s), "
-                    f"{median_of(results, 'requests'):.0f} requests, "
-                    f"{median_of(results, 'faults'):.0f} faults; "
-                    f"server's own time {median_of(results, 'server'):.2f} s",
+                    f"{sync_bench.median_of(results, 'requests'):.0f} requests, "
+                    f"{sync_bench.median_of(results, 'faults'):.0f} faults; "
+                    f"server's own time {sync_bench.median_of(results, 'server'):.2f} s",
                 )
             )
 

@@ -40,9 +40,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 SQLITE_BUSY_MS = 30_000
 # The WAL is checkpointed by _Checkpointer; a request connection checkpoints only past this many
 # pages (4 KiB each), the bound if the checkpointer falls behind. Each batch of new records dirties
-# most leaves of the indexes keyed by random ids, so a phone's first sync writes far more WAL than
-# its records' size: the bound holds such a burst with room to spare (tests/server/test_wal_bound.py)
-# rather than have its last pushes copy the whole WAL back on their own time.
+# most leaves of the indexes keyed by employer or job seeker (and, from an older app, by random
+# record ids), so a phone's first sync writes far more WAL than its records' size: the bound holds
+# such a burst with room to spare (tests/server/test_wal_bound.py) rather than have its last
+# pushes copy the whole WAL back on their own time.
 WAL_AUTOCHECKPOINT_PAGES = 65_536
 JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 CHECKPOINT_IDLE_S = 0.25  # no write for this long: the burst is over, checkpoint

@@ -52,11 +52,34 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-DbDep = Annotated[Database, Depends(get_db)]
-AddressDep = Annotated[str, Depends(client_address)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
-NewIdDep = Annotated[IdMaker, Depends(get_new_id)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+# The dependencies below are `async def` wrappers of the readers above: FastAPI runs a plain `def`
+# dependency on a worker thread, one hop there and back per dependency and per request, for what
+# is an attribute read. The readers stay plain functions for code that calls them directly.
+async def _db(request: Request) -> Database:
+    return get_db(request)
+
+
+async def _address(request: Request) -> str:
+    return client_address(request)
+
+
+async def _clock(request: Request) -> Clock:
+    return get_clock(request)
+
+
+async def _new_id(request: Request) -> IdMaker:
+    return get_new_id(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+DbDep = Annotated[Database, Depends(_db)]
+AddressDep = Annotated[str, Depends(_address)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+NewIdDep = Annotated[IdMaker, Depends(_new_id)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -71,7 +94,7 @@ def current_device(db: DbDep, credentials: BearerDep) -> Principal:
         return authenticate_device(session, credentials)
 
 
-def session_token(token: Annotated[str | None, Depends(_cookie)]) -> str:
+async def session_token(token: Annotated[str | None, Depends(_cookie)]) -> str:
     if not token:
         raise NotAuthenticated("please log in")
     return token
@@ -86,13 +109,13 @@ def current_user(db: DbDep, clock: ClockDep, token: SessionTokenDep) -> Principa
     return principal
 
 
-def current_supervisor(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+async def current_supervisor(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
     if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("supervisors only")
     return principal
 
 
-def current_admin(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
+async def current_admin(principal: Annotated[Principal, Depends(current_user)]) -> Principal:
     if principal.role is not Role.ADMIN:
         raise Forbidden("admins only")
     return principal

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from server.api.deps import (
     BearerDep,
     ClockDep,
-    CurrentDevice,
     DbDep,
+    authenticate_device,
     get_db,
     get_settings,
 )
@@ -104,12 +104,18 @@ def _read_batch(body: bytes, content_type: str) -> list[Any]:
     responses=errors(400, 401, 413, 415, 426),
     summary="Apply a batch of operations; one result per operation, replays change nothing",
 )
-async def push(request: Request, db: DbDep, clock: ClockDep, device: CurrentDevice) -> Response:
+async def push(request: Request, db: DbDep, clock: ClockDep, credentials: BearerDep) -> Response:
     started = time.perf_counter()
     body = await request.body()
-    raw_operations = _read_batch(body, request.headers.get("content-type", ""))
+    content_type = request.headers.get("content-type", "")
 
     def work() -> PushResponse:
+        # One worker-thread hop for the whole push: the caller is authenticated here, in its own
+        # read transaction as CurrentDevice does it, before the body is decoded or the write lock
+        # is asked for; decoding a batch here also keeps it off the event loop.
+        with db.read() as session:
+            device = authenticate_device(session, credentials)
+        raw_operations = _read_batch(body, content_type)
         with PUSH_PAUSE.held():  # server.services.gc_pause: no collector runs during the batch
             parsed = [parse_operation(raw) for raw in raw_operations]
             with db.write() as session:

@@ -63,6 +63,23 @@ def test_a_revoked_device_gets_401_at_once(client, world):
     assert client.post("/api/v1/sync/push", json={"operations": []}, headers=alice.bearer).status_code == 401
 
 
+def test_a_push_without_a_valid_token_is_refused_before_its_batch_is_read(client, world):
+    # The token is checked first (server.api.sync.push): whatever the body, an unknown caller
+    # hears 401, never what is wrong with a batch it may not send.
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        for body in (b"{not json", b'{"operations": "none"}', b'{"operations": [], "protocol_version": 99}'):
+            answer = client.post(
+                "/api/v1/sync/push",
+                content=body,
+                headers={**CURRENT_APP, **headers, "Content-Type": "application/json"},
+            )
+            assert answer.status_code == 401, (headers, body, answer.text)
+    alice = world["alice"]
+    json_type = {"Content-Type": "application/json"}
+    answer = client.post("/api/v1/sync/push", content=b"{not json", headers={**alice.bearer, **json_type})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_json"
+
+
 def test_supervisors_cannot_touch_other_teams(client, world):
     sam = world["sam"]
     assert (

@@ -160,6 +160,8 @@ class TimedApi:
         self.prepare_push = clocks.wrap("encode", client.prepare_push)
         if hasattr(client, "prepare_encoded_push"):  # a client from before it would have none
             self.prepare_encoded_push = clocks.wrap("encode", client.prepare_encoded_push)
+        if hasattr(client, "push_noting_sent"):  # the same
+            self.push_noting_sent = clocks.wrap("requests.push", client.push_noting_sent)
 
 
 class ServerTimed(httpx.BaseTransport):

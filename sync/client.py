@@ -21,7 +21,7 @@ import gzip
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -133,6 +133,10 @@ class SyncClient:
                 del self._prepared[next(iter(self._prepared))]
 
     def push(self, operations: list[Operation]) -> PushResponse:
+        return self.push_noting_sent(operations, None)
+
+    def push_noting_sent(self, operations: list[Operation], sent: threading.Event | None) -> PushResponse:
+        """`push`, setting `sent` once the whole request has been handed to the network."""
         with self._prepared_lock:
             prepared = self._prepared.pop(id(operations), None)
         if prepared is not None and prepared[0] is operations:
@@ -140,7 +144,11 @@ class SyncClient:
         else:
             request = PushRequest(operations=operations, protocol_version=self._protocol_version)
             content, headers = _body(push_request_body(request))
-        return _decoded(decode_push_response, self._request("POST", f"{API}/sync/push", content, headers))
+        body: bytes | _NotingSent = content
+        if sent is not None:
+            body = _NotingSent(content, sent)
+            headers = {**headers, "Content-Length": str(len(content))}  # sent whole, not chunked
+        return _decoded(decode_push_response, self._request("POST", f"{API}/sync/push", body, headers))
 
     def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
         params: dict[str, Any] = {"limit": limit}
@@ -210,7 +218,7 @@ class SyncClient:
         self,
         method: str,
         path: str,
-        content: bytes | None,
+        content: bytes | Iterable[bytes] | None,
         headers: dict[str, str],
         *,
         params: dict[str, Any] | None = None,
@@ -222,6 +230,19 @@ class SyncClient:
         except httpx.DecodingError as exc:  # a gzipped answer damaged on the way: as unreadable JSON
             raise Offline(f"unreadable answer: {exc}") from exc
         return _answer(response)
+
+
+class _NotingSent:
+    """A request body that sets `sent` when the transport asks for more after the last byte, that
+    is, once all of it has been written to the connection. It can be sent again (a retry)."""
+
+    def __init__(self, content: bytes, sent: threading.Event) -> None:
+        self._content = content
+        self._sent = sent
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._content
+        self._sent.set()
 
 
 def _body(body: bytes) -> tuple[bytes, dict[str, str]]:

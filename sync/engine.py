@@ -38,6 +38,7 @@ MAX_BATCH_BYTES = 4 * 1024 * 1024
 _EMPTY_BODY_BYTES = len(push_request_body(PushRequest(operations=[])))
 _MIN_BATCH_BYTES = 16 * 1024  # a lowered aim never goes below this; one record always goes alone
 HANDOFF_WAIT_S = 1.0  # how long the engine waits for its idle sender thread to take a batch up
+SENT_WAIT_S = 0.25  # and, when the API can tell, for the request to have gone out
 
 
 class SyncApi(Protocol):
@@ -59,6 +60,13 @@ class PreparesEncodedPush(Protocol):
     the batch's bytes, and the body reuses those bytes."""
 
     def prepare_encoded_push(self, operations: list[Operation], encoded: list[bytes]) -> None: ...
+
+
+@runtime_checkable
+class SignalsSent(Protocol):
+    """An API whose push can say when its request has gone out (SyncClient's can)."""
+
+    def push_noting_sent(self, operations: list[Operation], sent: threading.Event) -> PushResponse: ...
 
 
 @runtime_checkable
@@ -187,17 +195,28 @@ class SyncEngine:
                     stopping = True  # the server skipped some: they stay queued for the next pass
 
     def _send(self, sender: ThreadPoolExecutor, batch: list[Operation]) -> Future[PushResponse]:
-        """Hand `batch` to the sender thread, and wait until that thread is running it: this thread
-        goes on to CPU work (writing answers down, building the next batch) and would otherwise
-        keep the interpreter's lock for a whole switch interval before the request even leaves."""
+        """Hand `batch` to the sender thread, and wait until that thread is running it, or better,
+        until the request has gone out: this thread goes on to CPU work (writing answers down,
+        building the next batch) and would otherwise keep the interpreter's lock for a whole
+        switch interval each time the sender needs it back (between a request's headers and its
+        body, say) before the request has even left."""
         started = threading.Event()
+        sent = threading.Event()
+        api = self._api
 
         def push() -> PushResponse:
             started.set()
-            return self._api.push(batch)
+            try:
+                if isinstance(api, SignalsSent):
+                    return api.push_noting_sent(batch, sent)
+                return api.push(batch)
+            finally:
+                sent.set()  # whatever happened, nothing is left to send
 
         answer = sender.submit(push)
         started.wait(HANDOFF_WAIT_S)  # bounded: the sender is idle here, so it starts at once
+        if isinstance(api, SignalsSent):
+            sent.wait(SENT_WAIT_S)  # bounded: on a slow uplink this thread goes on meanwhile
         return answer
 
     def _next_batch(

@@ -237,7 +237,7 @@ class FaultyTransport(httpx.BaseTransport):
                 request.method,
                 request.url.copy_with(port=proxy.port),
                 headers=request.headers,
-                content=request.content,
+                content=request.read(),  # a streamed body is read here first
                 extensions=request.extensions,
             )
             with httpx.HTTPTransport() as direct:

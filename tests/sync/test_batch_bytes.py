@@ -62,7 +62,7 @@ class BodySizes:
 
     def __call__(self, request: httpx.Request) -> None:
         if request.url.path.endswith("/sync/push"):
-            body = request.content
+            body = request.read()  # a streamed body (the engine's) is read here first
             self.sizes.append(len(gzip.decompress(body) if request.headers.get("content-encoding") else body))
 
 

@@ -50,6 +50,15 @@ from app.store.txn import Transaction
 # Told after each durable write: the (kind, record id) pairs that changed, and the kinds wiped whole.
 ChangeListener = Callable[[set[tuple[str, str]], set[str]], None]
 
+# How far a sync pass lets the journal grow before a compaction, in compaction thresholds (a
+# thirty-second of the snapshot each). Writing down a push outcome for every record of the store
+# takes about seven (a sync row is a fifth of a record's size), and the pass may start with up to
+# one: twelve lets a whole store's first sync go through without folding the snapshot mid-pass,
+# where the fold holds the interpreter while the next batch's answer waits to be read. A crash
+# mid-pass leaves at most about a third of the snapshot's size to replay on reopen; sync rows and
+# pulled records replay cheaply next to loading the snapshot (README, figures behind the code).
+PASS_COMPACTION_BOUND = 12
+
 __all__ = [
     "ChangeListener",
     "LocalStore",
@@ -342,7 +351,7 @@ class LocalStore:
     # -- sync ----------------------------------------------------------------------------
 
     @contextmanager
-    def compaction_deferred(self, bound: int = 4) -> Iterator[None]:
+    def compaction_deferred(self, bound: int = PASS_COMPACTION_BOUND) -> Iterator[None]:
         """Compactions wait while a sync pass writes (JournalStorage.defer_compaction), until
         the journal is `bound` times its usual size; the one held back runs at the end."""
         storage = self._storage

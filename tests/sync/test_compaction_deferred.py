@@ -169,3 +169,20 @@ def test_without_a_pass_compactions_run_as_before(tmp_path: Path, monkeypatch: p
             break
     assert sizes[0] <= storage.compaction_threshold() + 4096
     store.close()
+
+
+def test_a_whole_stores_first_sync_folds_the_snapshot_only_while_its_last_batch_is_on_the_air(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large enough that the threshold is the snapshot's thirty-second, not the floor: a push
+    # outcome for every record then writes several thresholds of journal, as at 10,000 records.
+    store, storage = filled(tmp_path / "store", 3000)
+    assert storage.compaction_threshold() > SMALL
+    compacted = threading.Event()
+    sizes = watch_compactions(monkeypatch, storage, compacted)
+    api = LastAnswerHeld(last_push=7, compacted=compacted)  # 3,001 records: 7 batches of 500
+    report = SyncEngine(store, api, batch_size=500).sync_once()
+    assert report.pushed == 3001 and store.pending_count() == 0
+    assert api.compacted_in_flight
+    assert len(sizes) == 1 and sizes[0] > 4 * storage.compaction_threshold()  # past the old bound
+    store.close()

@@ -122,20 +122,26 @@ def validate_geotag(tag: Geotag, *, now: datetime, errors: Errors, prefix: str =
         errors[f"{prefix}.fixed_at"] = "the location fix is too far in the past"
 
 
+_UNLISTED = ListCap(0, 0, "entries")  # a list field without a cap of its own may not have entries
+
+
 def _check_sizes(record: Record, errors: Errors) -> None:
+    # Runs for every record a push carries: exact types first (most values), isinstance only for
+    # the rest (StrEnum members are strings too).
     for name, value in vars(record).items():
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str or (kind is not list and isinstance(value, str)):
             cap = TEXT_CAPS.get(name, MAX_TEXT)
             if NUL in value:
                 errors[name] = NUL_MESSAGE
             elif len(value) > cap:
                 errors[name] = f"keep this under {cap} characters"
-        elif isinstance(value, list):
+        elif value and isinstance(value, list):  # an empty list is within every cap
             _check_list(errors, name, value)
 
 
 def _check_list(errors: Errors, name: str, values: list[Any]) -> None:
-    cap = LIST_CAPS.get(name, ListCap(0, 0, "entries"))
+    cap = LIST_CAPS.get(name, _UNLISTED)
     if len(values) > cap.items:
         errors[name] = f"at most {cap.items} {cap.label}"
     elif any(NUL in value for value in values):

@@ -68,7 +68,9 @@ def _sent_builder(cls: type) -> SentBuilder:
     decoders = dict(codec._field_decoders(cls))
     names = tuple(f.name for f in dataclasses.fields(cls))
     context: dict[str, Any] = {"make": codec._constructor(cls), "NAMES": names}
-    lines = ["def build(data):", "    values = {}", "    same = True"]
+    # `seen_*`: the last date-time string read and what it gave (a new record's created_at and
+    # updated_at are one time written twice), so an equal string is parsed and compared once.
+    lines = ["def build(data):", "    values = {}", "    same = True", "    seen_text = seen_value = seen_same = None"]
     for number, name in enumerate(decoders):
         decoder = _named(context, f"d{number}", decoders[name])
         lines += [f"    if {name!r} in data:", f"        v = data[{name!r}]"]
@@ -93,6 +95,27 @@ def _sent_decoding(name: str, hint: Any, decoder: str, context: dict[str, Any], 
         f"values[{key}] = x = {decoder}(v)",
         f"same = same and ({_as_sent('x', 'v', hint, context, number)})",
     ]
+    if inner is not hint:  # optional: None decodes to None, and encode writes None back
+        checked = ["if v is None:", f"    values[{key}] = None", "else:", *("    " + line for line in checked)]
+    if inner is datetime:
+        # The codec's parser for a string: fromisoformat, with a time zone required (raising here
+        # hands the record to the codec, which says what is wrong). Date-times only share the memo.
+        parse = _named(context, "parse_datetime", datetime.fromisoformat)
+        return [
+            "if type(v) is str:",
+            "    if v == seen_text:",
+            f"        values[{key}] = seen_value",
+            "        same = same and seen_same",
+            "    else:",
+            f"        x = {parse}(v)",
+            "        if x.tzinfo is None:",
+            "            raise ValueError(v)",
+            f"        values[{key}] = seen_value = x",
+            "        seen_text, seen_same = v, x.isoformat() == v",
+            "        same = same and seen_same",
+            "else:",
+            *("    " + line for line in checked),
+        ]
     if inner in _PLAIN:
         fast = f"type(v) is {inner.__name__}"
         value = "v"
@@ -110,7 +133,7 @@ def _sent_decoding(name: str, hint: Any, decoder: str, context: dict[str, Any], 
             *("    " + line for line in checked),
         ]
     elif typing.get_origin(inner) is list and typing.get_args(inner) == (str,):
-        fast = "type(v) is list and all(type(item) is str for item in v)"
+        fast = "type(v) is list and (not v or all(type(item) is str for item in v))"
         value = "list(v)"
     else:
         return checked

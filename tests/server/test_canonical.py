@@ -213,6 +213,10 @@ def test_data_not_as_encoding_writes_it_is_not_taken_as_sent() -> None:
     seeker = to_dict(JobSeeker(code="AB12", practical_help=[PracticalHelp.CV], min_hours_per_week=10.0))
     assert _as_sent_holds("employer_visit", sent)
     assert _as_sent_holds("job_seeker", seeker)
+    stamped = "2026-05-04T09:30:00+00:00"
+    assert _as_sent_holds("employer_visit", {**sent, "created_at": stamped, "updated_at": stamped})
+    for naive in ({"created_at": "2026-05-04T09:30:00"}, {"updated_at": "2026-05-04T09:30:00"}):
+        assert not _as_sent_holds("employer_visit", {**sent, "created_at": stamped, **naive})  # refused
     reordered = dict(reversed(list(sent.items())))
     missing = {name: value for name, value in sent.items() if name != "next_step"}
     extra = {**sent, "owner": "bob"}
@@ -224,6 +228,10 @@ def test_data_not_as_encoding_writes_it_is_not_taken_as_sent() -> None:
         {**sent, "version": True},
         {**seeker, "min_hours_per_week": 10},
         {**seeker, "referral_date": "20260504"},
+        # One text read for two date-times is parsed once (created_at and updated_at of a new
+        # record): a spelling encoding would not write stays not as sent for both.
+        {**sent, "created_at": "2026-05-04T09:30:00Z", "updated_at": "2026-05-04T09:30:00Z"},
+        {**sent, "created_at": "2026-05-04T09:30:00+00:00", "updated_at": "2026-05-04T09:30:00Z"},
     ]
     for data in [reordered, missing, extra, *other_spellings]:
         kind = "employer_visit" if "employer_id" in data else "job_seeker"

@@ -70,7 +70,8 @@ def _sent_builder(cls: type) -> SentBuilder:
     context: dict[str, Any] = {"make": codec._constructor(cls), "NAMES": names}
     # `seen_*`: the last date-time string read and what it gave (a new record's created_at and
     # updated_at are one time written twice), so an equal string is parsed and compared once.
-    lines = ["def build(data):", "    values = {}", "    same = True", "    seen_text = seen_value = seen_same = None"]
+    lines = ["def build(data):", "    values = {}", "    same = True"]
+    lines.append("    seen_text = seen_value = seen_same = None")
     for number, name in enumerate(decoders):
         decoder = _named(context, f"d{number}", decoders[name])
         lines += [f"    if {name!r} in data:", f"        v = data[{name!r}]"]
@@ -96,7 +97,8 @@ def _sent_decoding(name: str, hint: Any, decoder: str, context: dict[str, Any], 
         f"same = same and ({_as_sent('x', 'v', hint, context, number)})",
     ]
     if inner is not hint:  # optional: None decodes to None, and encode writes None back
-        checked = ["if v is None:", f"    values[{key}] = None", "else:", *("    " + line for line in checked)]
+        none = ["if v is None:", f"    values[{key}] = None", "else:"]
+        checked = [*none, *("    " + line for line in checked)]
     if inner is datetime:
         # The codec's parser for a string: fromisoformat, with a time zone required (raising here
         # hands the record to the codec, which says what is wrong). Date-times only share the memo.

@@ -1,10 +1,15 @@
-"""The floor of this machine: what one durable append and one empty HTTP round trip cost here.
+"""The floor of this machine: what one durable append, one empty HTTP round trip and a fixed piece of
+pure-Python work cost here.
 
-    python bench/floor.py            # prints both
+    python bench/floor.py            # prints all three
     python bench/floor.py --serve P  # (internal) the bare HTTP server the round trips go to
 
 No store can save faster than an append + fsync on the same disk, and no sync request can answer
-faster than an empty HTTP exchange on loopback; the other benchmarks are read against these.
+faster than an empty HTTP exchange on loopback; the other benchmarks are read against these. The
+Python work (record-like dicts built, JSON-encoded and decoded with the standard library, their
+times parsed and written back: what a push and a store do most) involves no Fieldwork code, so it
+says how fast this machine's CPU is for this kind of work: runs on different machines are
+compared through it.
 The bare server is asyncio with one canned response (no framework, no parsing beyond the blank
 line that ends a request), in its own process like the real servers, so the client here is the
 same httpx keep-alive client the API benchmarks use.
@@ -14,13 +19,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -86,6 +95,44 @@ def empty_round_trips(count: int = 500) -> list[float]:
         process.wait(timeout=10)
 
 
+WORK_RECORDS = 20_000
+START = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+def python_work(records: int = WORK_RECORDS) -> list[dict[str, Any]]:
+    """The fixed work: `records` record-like dicts, each through JSON and back, their times parsed
+    and written back. The same input every time; returns what came back."""
+    built = [
+        {
+            "id": f"{n:08x}-0000-7000-8000-{n:012x}",
+            "occurred_at": (START + timedelta(minutes=n)).isoformat(),
+            "outcome": f"Met the manager of shop {n}; interested in a trial shift",
+            "version": n % 7,
+            "geotag": {"latitude": -36.85 + n / 1e6, "longitude": 174.76, "accuracy_m": 12.0},
+            "job_seeker_ids": [f"s{n % 13}", f"s{n % 17}"],
+        }
+        for n in range(records)
+    ]
+    decoded = json.loads(json.dumps(built))
+    for record in decoded:
+        record["occurred_at"] = datetime.fromisoformat(record["occurred_at"]).isoformat()
+    return decoded
+
+
+def python_work_seconds(count: int = 5, records: int = WORK_RECORDS) -> list[float]:
+    """Seconds for each of `count` runs of python_work, the collector paused as the API does."""
+    samples = []
+    for _ in range(count):
+        gc.disable()
+        try:
+            started = time.perf_counter()
+            python_work(records)
+            samples.append(time.perf_counter() - started)
+        finally:
+            gc.enable()
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -99,6 +146,9 @@ def main() -> None:
     print(f"append + fsync, 512 bytes: p50 {statistics.median(fsync) * 1000:.3f} ms ({len(fsync)} samples)")
     http_ms = statistics.median(http) * 1000
     print(f"empty HTTP round trip, loopback: p50 {http_ms:.3f} ms ({len(http)} samples)")
+    work = python_work_seconds()
+    work_ms = statistics.median(work) * 1000
+    print(f"python work, {WORK_RECORDS:,} records: median {work_ms:.1f} ms ({len(work)} runs)")
 
 
 if __name__ == "__main__":

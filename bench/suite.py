@@ -62,6 +62,7 @@ class Plan:
     save_curve: tuple[int, ...] = (1_000, 10_000, 50_000, 100_000)
     pull_curve: tuple[int, ...] = (10_000, 100_000, 1_000_000)
     floor_samples: int = 1000
+    work_records: int = 20_000  # the machine's pure-Python floor (bench/floor.py python_work)
     reopens: int = 3
     worst_case: bool = True  # also reopen the store with a journal just under compaction
     sync_records: int = 10_000
@@ -84,6 +85,7 @@ QUICK = Plan(
     save_curve=(200, 600),
     pull_curve=(300, 1_000),
     floor_samples=50,
+    work_records=2_000,
     reopens=2,
     worst_case=False,
     sync_records=0,
@@ -130,11 +132,13 @@ class Run:
         n = self.plan.floor_samples
         fsync = floor.fsync_append_latencies(self.workdir, n)
         http = floor.empty_round_trips(max(50, n // 2))
+        work = floor.python_work_seconds(5, records=self.plan.work_records)
         self.floor = {
             "fsync": ms(statistics.median(fsync)),
             "fsync_p99": ms(p(fsync, 0.99)),
             "rtt": ms(statistics.median(http)),
             "rtt_p99": ms(p(http, 0.99)),
+            "work": ms(statistics.median(work)),
         }
         rows = self.section("The machine's floor")
         rows.append(
@@ -151,6 +155,16 @@ class Run:
                 "ms",
                 None,
                 machine=f"{self.floor['rtt']:.3f} / {self.floor['rtt_p99']:.3f} ms",
+            )
+        )
+        rows.append(
+            Row(
+                f"pure-Python work: {self.plan.work_records:,} record-like dicts built, through JSON and"
+                f" back, their times parsed and written (bench/floor.py; median of {len(work)}; no"
+                " Fieldwork code: compare machines by it)",
+                "ms",
+                None,
+                machine=f"{self.floor['work']:.1f} ms",
             )
         )
 

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bench import suite
+from bench import floor, suite
 from bench.results import Curve, Results, Row, render_markdown
 
 
@@ -23,6 +23,7 @@ def test_quick_run_writes_every_table_and_curve(tmp_path: Path) -> None:
     for metric in (
         "append 512 bytes + fsync",
         "empty HTTP GET on loopback",
+        "pure-Python work: 2,000 record-like dicts",
         "save one record into 200, p50",
         "reopen with 200 records and read them all, compacted",
         "push requests",
@@ -91,3 +92,12 @@ def test_end_to_end_sync_runs_in_a_process_of_its_own(tmp_path: Path, monkeypatc
     for rate in ("0%", "30%"):
         row = rows[f"sync 40 records device -> API (SQLite) -> device, {rate} requests faulted"]
         assert row.fieldwork is not None and row.fieldwork > 0
+
+
+def test_the_machines_python_floor_is_the_same_real_work_every_run() -> None:
+    first, second = floor.python_work(500), floor.python_work(500)
+    assert len(first) == 500 and first == second
+    assert first[1]["occurred_at"] == "2026-01-05T09:31:00+00:00"  # parsed and written back
+    assert first[499]["geotag"] == {"latitude": -36.85 + 499 / 1e6, "longitude": 174.76, "accuracy_m": 12.0}
+    samples = floor.python_work_seconds(3, records=200)
+    assert len(samples) == 3 and all(seconds > 0 for seconds in samples)

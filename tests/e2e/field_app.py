@@ -136,6 +136,23 @@ def tap(page: Any, identifier: str) -> None:
     by_id(page, identifier).locator("[flt-tappable]").first.click()
 
 
+def tap_until(page: Any, identifier: str, shown: str, *, tries: int = 3, wait_ms: int = 20_000) -> None:
+    """Tap `identifier` until `shown` is attached. The first tap after the app starts can land
+    while the app is still replacing the first Today (the store opens on a thread) and be lost;
+    a tap is only repeated while the control is still there and `shown` is not."""
+    target = by_id(page, shown)
+    for attempt in range(tries):  # bounded
+        if attempt and (target.count() or not by_id(page, identifier).count()):
+            break
+        tap(page, identifier)
+        try:
+            target.wait_for(state="attached", timeout=wait_ms)
+            return
+        except PlaywrightTimeout:
+            continue
+    target.wait_for(state="attached")
+
+
 def search_picker(page: Any, picker: str, typed: str) -> None:
     """Type into a search picker (`{picker}-search`) until its first match shows: Flutter web
     sometimes takes Playwright's fill a moment late, or drops it, so at most three times."""

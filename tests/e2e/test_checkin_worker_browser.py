@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.field_app import app_page, by_id, choose, running_field_app, search_picker, shot, tap
+from tests.e2e.field_app import (
+    app_page,
+    by_id,
+    choose,
+    running_field_app,
+    search_picker,
+    shot,
+    tap,
+    tap_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -50,8 +59,7 @@ def test_the_check_in_finds_its_worker_among_two_thousand_by_part_of_a_code(tmp_
         app_page(url) as page,
     ):
         by_id(page, "sync-status").wait_for(state="attached")
-        tap(page, "log-check-in")
-        by_id(page, "worker-search").wait_for(state="attached")
+        tap_until(page, "log-check-in", "worker-search")  # the run's first tap on a fresh app
         assert page.get_by_role("checkbox", name="JS-1234").count() == 0  # not drawn until searched
         assert page.get_by_role("combobox").count() == 0  # no dropdown of every job seeker
         search_picker(page, "worker", "123")

@@ -144,11 +144,11 @@ def tap_until(page: Any, identifier: str, shown: str, *, tries: int = 3, wait_ms
     for attempt in range(tries):  # bounded
         if attempt and (target.count() or not by_id(page, identifier).count()):
             break
-        tap(page, identifier)
         try:
+            by_id(page, identifier).locator("[flt-tappable]").first.click(timeout=wait_ms)
             target.wait_for(state="attached", timeout=wait_ms)
             return
-        except PlaywrightTimeout:
+        except PlaywrightTimeout:  # the click itself has also been seen to hang once, in CI
             continue
     target.wait_for(state="attached")
 

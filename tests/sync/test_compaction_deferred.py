@@ -14,26 +14,12 @@ from app.domain.outbox import SyncOutcome
 from app.store import LocalStore
 from app.store.journal import JournalStorage
 from sync.engine import Progress, SyncEngine
-from sync.protocol import Operation, OperationResult, PullResponse, PushResponse
+from sync.protocol import Operation, PushResponse
+from tests.sync.applying_api import ApplyingApi
 from tests.sync.records import employer, save, visit
 
 SMALL = 16 * 1024  # a compaction every few batches without deferral
 FAILURE_S = 10.0  # how long a broken engine gets before the test calls it broken
-
-
-class ApplyingApi:
-    def push(self, operations: list[Operation]) -> PushResponse:
-        return PushResponse(
-            results=[
-                OperationResult(
-                    op_id=op.op_id, kind=op.kind, record_id=op.record_id, status="applied", version=1
-                )
-                for op in operations
-            ]
-        )
-
-    def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
-        return PullResponse(changes=[], next_cursor="c1", has_more=False)
 
 
 def filled(path: Path, count: int) -> tuple[LocalStore, JournalStorage]:

@@ -18,7 +18,8 @@ from app.store import LocalStore
 from sync import engine as engine_module
 from sync.client import SyncClient
 from sync.engine import SyncEngine
-from sync.protocol import Operation, OperationResult, PullResponse, PushResponse
+from sync.protocol import Operation, PushResponse
+from tests.sync.applying_api import ApplyingApi
 from tests.sync.records import employer, save, visit
 
 WAIT_S = 10.0  # what a broken client or engine gets before the test calls it broken
@@ -120,7 +121,7 @@ class NotedStore:
         return noted
 
 
-class SlowToSendApi:
+class SlowToSendApi(ApplyingApi):
     """Applies everything. The first batch takes a while to go out: the sender holds its `sent`
     back until the engine's thread touches the store, or a moment has passed."""
 
@@ -136,19 +137,6 @@ class SlowToSendApi:
             self._order.note("first batch out")
         sent.set()
         return self.push(operations)
-
-    def push(self, operations: list[Operation]) -> PushResponse:
-        return PushResponse(
-            results=[
-                OperationResult(
-                    op_id=op.op_id, kind=op.kind, record_id=op.record_id, status="applied", version=1
-                )
-                for op in operations
-            ]
-        )
-
-    def pull(self, cursor: str | None, *, limit: int = 500) -> PullResponse:
-        return PullResponse(changes=[], next_cursor="c1", has_more=False)
 
 
 @pytest.fixture

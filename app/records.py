@@ -8,6 +8,7 @@ talks to the store directly; screens talk to this service.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import heapq
 import threading
 from collections.abc import Callable, Hashable, Iterable
@@ -21,6 +22,7 @@ from app.domain.codec import from_dict, to_dict
 from app.domain.enums import SeekerStatus
 from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.identity import CODE_TAKEN, code_key, employer_name_key
+from app.domain.jobs import seeker_after_jobs_change
 from app.domain.labels import label
 from app.domain.records import (
     RECORD_KINDS,
@@ -39,7 +41,7 @@ from app.domain.rules import DisclosureBook, check_disclosure, next_step_open, n
 from app.domain.search import fold
 from app.domain.validation import ensure_valid, validate
 from app.record_cache import CachedRecord, Matching, RecordCache, Sorted, SortedGroups, Table, Timeline
-from app.store import LocalStore, StoredRecord
+from app.store import LocalStore, StoredRecord, StoreError
 from app.store.layout import row_key
 from app.store.records import ATTENTION_STATES
 
@@ -549,6 +551,8 @@ class RecordService:
         archived = self.store.get(kind, record_id)
         assert archived is not None
         self.store.delete(kind, record_id, op_id=self.new_id(), queued_at=self.clock.now().isoformat())
+        if kind == "job":
+            self._seeker_in_step_with_jobs(archived)
         if self.on_saved is not None:
             self.on_saved()
         return archived
@@ -556,9 +560,25 @@ class RecordService:
     def restore(self, archived: StoredRecord) -> StoredRecord:
         """Undo `archive`, whether its delete is still queued, on the air or applied by the server."""
         restored = self.store.restore(archived, op_id=self.new_id(), queued_at=self.clock.now().isoformat())
+        if archived.kind == "job":
+            self._seeker_in_step_with_jobs(archived)
         if self.on_saved is not None:
             self.on_saved()
         return restored
+
+    def _seeker_in_step_with_jobs(self, job: StoredRecord) -> None:
+        """After a job is archived or restored, its job seeker's status as their live jobs now say
+        (app.domain.jobs.seeker_after_jobs_change, as a saved job form does): archiving the only
+        current job, entered by mistake, must not leave them "Working" for no job. A seeker record
+        refused for a reason of its own (a code in a format the team has since changed) stays as it
+        was; the job's change stands either way."""
+        seeker = self.job_seekers_by_id().get(str(job.data.get("job_seeker_id", "")))
+        if seeker is None:
+            return
+        updated = seeker_after_jobs_change(seeker, self.all("job", Job))
+        if updated != seeker:
+            with contextlib.suppress(ValidationError, DisclosureRefused, StoreError):
+                self.save(updated)
 
     def _named_anywhere(self, seeker_id: str) -> bool:
         return (

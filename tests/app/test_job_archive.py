@@ -1,16 +1,20 @@
 """Archiving jobs on the phone: a job entered by mistake is archived from its page with the same
 Undo as the other records (it leaves the job seeker's page and the check-in's job choice, its
 delete is queued, Undo brings it back); a job seeker is not archived while a job names them, so no
-job stays live for an archived seeker (archive the mistaken job first, or set the status to Ended)."""
+job stays live for an archived seeker (archive the mistaken job first, or set the status to Ended).
+Archiving a job, or undoing that, brings the job seeker's status in step with the jobs left, as a
+saved job form does: no one stays "Working" for a job archived as a mistake."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from app.domain.records import Job
+from app.domain.enums import JobEndReason, SeekerStatus
+from app.domain.records import Job, JobSeeker
 from app.state.checkin_form import CheckInFormState
 from app.state.detail import RecordDetailState
 from app.state.job_seekers import JobSeekersState
+from app.state.jobs import JobEndFormState, JobStartFormState
 
 
 def _job(service, seeker_id: str, employer_id: str) -> str:
@@ -57,3 +61,71 @@ def test_a_job_seeker_with_a_job_is_not_archived_until_the_job_is(service, add_e
     RecordDetailState(service, "job_seeker", kim.id).archive()
     assert [row.code for row in JobSeekersState(service).rows] == []
     assert service.all("job", Job) == []  # nothing live left naming the archived seeker
+
+
+def _started(service, seeker_id: str, employer_id: str, *, on: date) -> str:
+    form = JobStartFormState(service, job_seeker_id=seeker_id)
+    form.set_field("employer_id", employer_id)
+    form.set_field("title", "Baker")
+    form.set_field("started_on", on.isoformat())
+    result = form.on_save()
+    assert result.ok and result.saved is not None, result.errors
+    return str(result.saved.data["id"])
+
+
+def _seeker(service, seeker_id: str) -> JobSeeker:
+    seeker = service.load("job_seeker", seeker_id)
+    assert isinstance(seeker, JobSeeker)
+    return seeker
+
+
+def test_archiving_the_only_current_job_ends_working_and_undo_brings_it_back(
+    service, store, add_employer, add_seeker
+):
+    bakery, kim = add_employer("Harbour Bakery"), add_seeker("KT-07")
+    job_id = _started(service, kim.id, bakery.id, on=date(2026, 3, 2))
+    working = _seeker(service, kim.id)
+    assert (working.status, working.current_employer_id) == (SeekerStatus.WORKING, bakery.id)
+
+    undo = RecordDetailState(service, "job", job_id).archive()  # entered by mistake
+    searching = _seeker(service, kim.id)
+    assert (searching.status, searching.current_employer_id, searching.job_started_on) == (
+        SeekerStatus.JOB_SEARCHING,
+        None,
+        None,
+    )
+    queued = [e for e in store.outbox() if e.record_id == kim.id]
+    assert queued and not queued[-1].deleted  # the seeker's change goes to the server too
+
+    assert undo.undo()
+    back = _seeker(service, kim.id)
+    assert (back.status, back.current_employer_id, back.job_started_on) == (
+        SeekerStatus.WORKING,
+        bakery.id,
+        date(2026, 3, 2),
+    )
+
+
+def test_archiving_a_past_job_or_one_of_two_current_jobs_keeps_the_seeker_as_the_rest_say(
+    service, add_employer, add_seeker
+):
+    bakery, cafe, kim = add_employer("Harbour Bakery"), add_employer("Quay Cafe"), add_seeker("KT-07")
+    first = _started(service, kim.id, bakery.id, on=date(2026, 1, 5))
+    ended = JobEndFormState(service, base=service.load("job", first))
+    ended.set_field("ended_on", "2026-02-27")
+    ended.set_field("end_reason", JobEndReason.QUIT.value)
+    assert ended.on_save().ok
+    second = _started(service, kim.id, cafe.id, on=date(2026, 3, 2))
+    third = _started(service, kim.id, bakery.id, on=date(2026, 3, 9))
+    assert _seeker(service, kim.id).current_employer_id == bakery.id  # the latest current job
+
+    RecordDetailState(service, "job", first).archive()  # a past job: nothing to change
+    assert _seeker(service, kim.id).current_employer_id == bakery.id
+    RecordDetailState(service, "job", third).archive()  # still working, at the other job
+    seeker = _seeker(service, kim.id)
+    assert (seeker.status, seeker.current_employer_id, seeker.job_started_on) == (
+        SeekerStatus.WORKING,
+        cafe.id,
+        date(2026, 3, 2),
+    )
+    assert second in {job.id for job in service.all("job", Job)}

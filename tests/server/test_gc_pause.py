@@ -57,18 +57,35 @@ def test_a_collector_that_was_off_stays_off():
 
 
 @pytest.mark.usefixtures("collector_on")
-def test_a_push_applies_its_batch_with_the_collector_off(client, world, monkeypatch):
-    seen: list[bool] = []
-    real = sync_api.push_operations
+def test_a_push_decodes_applies_and_answers_its_batch_with_the_collector_off(client, world, monkeypatch):
+    seen: dict[str, list[bool]] = {}
 
-    def watched(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return real(*args, **kwargs)
+    def watch(name: str) -> None:
+        real = getattr(sync_api, name)
 
-    monkeypatch.setattr(sync_api, "push_operations", watched)
+        def watched(*args, **kwargs):
+            seen.setdefault(name, []).append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(sync_api, name, watched)
+
+    for name in ("_read_batch", "push_operations", "push_answer"):
+        watch(name)
     (result,) = push(client, world["alice"], op("employer", new_id()))
     assert result["status"] == "applied"
-    assert seen == [False]
+    assert seen == {"_read_batch": [False], "push_operations": [False], "push_answer": [False]}
+    assert PUSH_PAUSE.holders == 0
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_refused_push_leaves_no_pause_behind(client, world):
+    answer = client.post(
+        "/api/v1/sync/push",
+        content=b"not json",
+        headers={**world["alice"].bearer, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
     assert PUSH_PAUSE.holders == 0
     assert gc.isenabled()
 

@@ -9,7 +9,9 @@ by the team, every other record may only be changed by the specialist who owns i
 
 from __future__ import annotations
 
+import functools
 import math
+import typing
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
@@ -633,21 +635,31 @@ def _same_types(a: Any, b: Any) -> bool:
     return True
 
 
-_NOT_GEOTAGS = frozenset({str, int, bool, type(None), list})
-
-
 def _non_finite(record: Record) -> dict[str, str]:
     """Infinity is valid Python but not JSON; the codec accepts 1e400, so refuse it here."""
     errors: dict[str, str] = {}
-    for name, value in vars(record).items():
-        kind = type(value)
-        if kind is float:
-            if not math.isfinite(value):
-                errors[name] = "must be a finite number"
-        elif kind in _NOT_GEOTAGS:  # most values: no isinstance call
-            continue
-        elif isinstance(value, Geotag):
-            for inner, item in vars(value).items():
-                if isinstance(item, float) and not math.isfinite(item):
+    cls: type = type(record)  # plain `type`: what the functools cache takes
+    floats, geotags = _float_fields(cls)
+    for name in floats:
+        value = getattr(record, name)
+        if type(value) is float and not math.isfinite(value):
+            errors[name] = "must be a finite number"
+    for name in geotags:
+        geotag = getattr(record, name)
+        if isinstance(geotag, Geotag):
+            for inner in _float_fields(Geotag)[0]:
+                item = getattr(geotag, inner)
+                if type(item) is float and not math.isfinite(item):
                     errors[f"{name}.{inner}"] = "must be a finite number"
     return errors
+
+
+@functools.cache  # per record class
+def _float_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(fields declared float, fields declared Geotag) of a record class: the only fields the codec
+    fills with a float (it decodes every field by its declared type and refuses a float for a
+    whole number), so the only ones a non-finite number can reach."""
+    hints = typing.get_type_hints(cls)
+    floats = tuple(name for name, hint in hints.items() if float in (typing.get_args(hint) or (hint,)))
+    geotags = tuple(name for name, hint in hints.items() if Geotag in (typing.get_args(hint) or (hint,)))
+    return floats, geotags

@@ -14,10 +14,22 @@ text, SQLite's date-time text, booleans) and sent as:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 import pydantic_core
-from sqlalchemy import JSON, ColumnElement, String, Table, any_, bindparam, func, literal_column, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import QueryableAttribute, Session
@@ -26,7 +38,27 @@ Processor = Callable[[Any], Any]
 
 
 def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Processor | None]:
-    return [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    return [_processor(table.c[name].type, dialect) for name in columns]
+
+
+def _processor(column_type: Any, dialect: Dialect) -> Processor | None:
+    process: Processor | None = column_type._cached_bind_processor(dialect)
+    if dialect.name == "sqlite" and isinstance(column_type, DateTime) and process is not None:
+        return _sqlite_stamp(process)
+    return process
+
+
+def _sqlite_stamp(process: Processor) -> Processor:
+    """SQLite's DATETIME text ("2026-03-29 01:30:15.250000", wall-clock fields, offset dropped), as
+    Core's processor writes it, from `datetime.isoformat` in C rather than a %-format of eight
+    fields: a push binds each visit's own occurred_at. Anything but a datetime goes to Core's."""
+
+    def stamp(value: Any) -> Any:
+        if type(value) is datetime:
+            return value.isoformat(" ", "microseconds")[:26]
+        return process(value)
+
+    return stamp
 
 
 class JsonTexts:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Text, insert, select
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import DateTime, Table, Text, insert, select
+from sqlalchemy.dialects import sqlite
 
 from app.domain.clock import new_id
 from server.db.database import Database
@@ -197,3 +200,25 @@ def test_one_write_serialises_each_json_object_once_and_stores_what_core_stores(
     for version_text, record_text, conflicts in stored:
         assert version_text == record_text == core[0][0]
         assert conflicts == []
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    when=st.datetimes(timezones=st.none() | st.timezones()),
+    timezone=st.booleans(),
+)
+def test_sqlite_date_times_are_bound_as_core_binds_them(when: datetime, timezone: bool):
+    """The bulk path's own date-time text for SQLite (isoformat in C) is Core's, character for
+    character, whatever the year, the microseconds (none included) and the offset."""
+    dialect = sqlite.dialect()
+    column_type = DateTime(timezone=timezone)
+    core = column_type._cached_bind_processor(dialect)
+    assert core is not None
+    assert bulk._processor(column_type, dialect)(when) == core(when)
+
+
+def test_sqlite_binds_a_date_or_none_through_core():
+    dialect = sqlite.dialect()
+    process = bulk._processor(DateTime(), dialect)
+    assert process(None) is None
+    assert process(date(2026, 3, 29)) == DateTime()._cached_bind_processor(dialect)(date(2026, 3, 29))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
+import pytest
+
 from sync.protocol import MAX_BATCH_OPERATIONS
 from tests.server.world import new_id, op, pull_all, push, sample
 
@@ -73,6 +75,37 @@ def test_a_huge_or_infinite_number_is_rejected_not_stored(client, world):
     )
     assert response.status_code == 200
     assert response.json()["results"][0]["errors"] == {"wage": "must be a finite number"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "path"),
+    [
+        ("employer", "latitude", ("latitude",)),
+        ("job_seeker", "max_travel_km", ("max_travel_km",)),
+        ("job_opening", "hours_per_week", ("hours_per_week",)),
+        ("job_seeker", "min_pay_per_hour", ("min_pay_per_hour",)),
+        ("employer_visit", "geotag.accuracy_m", ("geotag", "accuracy_m")),
+        ("employer_visit", "geotag.longitude", ("geotag", "longitude")),
+    ],
+)
+def test_an_infinite_number_in_any_number_field_is_rejected_naming_it(client, world, kind, field, path):
+    """Every field the codec fills with a float, a visit's geotag included, is checked."""
+    alice = world["alice"]
+    data = sample(kind)
+    if path[0] == "geotag":
+        data["geotag"] = {"latitude": -36.8, "longitude": 174.7, "accuracy_m": 12.0, "source": "gps"}
+        data["geotag"][path[1]] = 12.5
+    else:
+        data[path[0]] = 12.5
+    operation = json.dumps(op(kind, new_id(), data=data))
+    body = '{"operations": [%s]}'.replace("%s", operation.replace("12.5", "1e400"))
+    response = client.post(
+        "/api/v1/sync/push", content=body, headers={**alice.bearer, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["status"] == "rejected"
+    assert result["errors"].get(field) == "must be a finite number", result["errors"]
 
 
 def test_another_specialists_record_cannot_be_changed(client, world):

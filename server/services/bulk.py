@@ -43,7 +43,8 @@ def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[
 
 def _processor(column_type: Any, dialect: Dialect) -> Processor | None:
     process: Processor | None = column_type._cached_bind_processor(dialect)
-    if dialect.name == "sqlite" and isinstance(column_type, DateTime) and process is not None:
+    # Plain DateTime only: SQLite's own DATETIME may carry another storage format.
+    if dialect.name == "sqlite" and type(column_type) is DateTime and process is not None:
         return _sqlite_stamp(process)
     return process
 

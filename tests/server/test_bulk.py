@@ -222,3 +222,8 @@ def test_sqlite_binds_a_date_or_none_through_core():
     process = bulk._processor(DateTime(), dialect)
     assert process(None) is None
     assert process(date(2026, 3, 29)) == DateTime()._cached_bind_processor(dialect)(date(2026, 3, 29))
+
+
+def test_sqlites_own_datetime_with_another_storage_format_is_bound_by_core():
+    custom = sqlite.DATETIME(storage_format="%(year)04d/%(month)02d/%(day)02d")
+    assert bulk._processor(custom, sqlite.dialect())(datetime(2026, 3, 29, 1, 30)) == "2026/03/29"

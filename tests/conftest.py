@@ -6,12 +6,21 @@ takes precedence there.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from server.db.database import Database
 from tests.sync.harness import ServerProcess, migrated_database
+
+# CI draws the same property-test examples every run (seeded from each test), and keeps no example
+# database between runs: a clean clone's result does not depend on luck. A developer's runs stay
+# random, so new examples keep being tried.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="module")

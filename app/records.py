@@ -8,7 +8,6 @@ talks to the store directly; screens talk to this service.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import heapq
 import threading
 from collections.abc import Callable, Hashable, Iterable
@@ -552,7 +551,7 @@ class RecordService:
         assert archived is not None
         self.store.delete(kind, record_id, op_id=self.new_id(), queued_at=self.clock.now().isoformat())
         if kind == "job":
-            self._seeker_in_step_with_jobs(archived)
+            self.seeker_in_step_with_jobs(str(archived.data.get("job_seeker_id", "")))
         if self.on_saved is not None:
             self.on_saved()
         return archived
@@ -561,24 +560,28 @@ class RecordService:
         """Undo `archive`, whether its delete is still queued, on the air or applied by the server."""
         restored = self.store.restore(archived, op_id=self.new_id(), queued_at=self.clock.now().isoformat())
         if archived.kind == "job":
-            self._seeker_in_step_with_jobs(archived)
+            self.seeker_in_step_with_jobs(str(archived.data.get("job_seeker_id", "")))
         if self.on_saved is not None:
             self.on_saved()
         return restored
 
-    def _seeker_in_step_with_jobs(self, job: StoredRecord) -> None:
-        """After a job is archived or restored, its job seeker's status as their live jobs now say
-        (app.domain.jobs.seeker_after_jobs_change, as a saved job form does): archiving the only
-        current job, entered by mistake, must not leave them "Working" for no job. A seeker record
-        refused for a reason of its own (a code in a format the team has since changed) stays as it
-        was; the job's change stands either way."""
-        seeker = self.job_seekers_by_id().get(str(job.data.get("job_seeker_id", "")))
+    def seeker_in_step_with_jobs(self, seeker_id: str) -> JobSeeker | None:
+        """After one of their jobs is saved, archived or restored, the job seeker's status as their
+        live jobs now say (app.domain.jobs.seeker_after_jobs_change): archiving the only current
+        job, entered by mistake, must not leave them "Working" for no job. Returns the job seeker
+        when their record is refused for a reason of its own (a code in a format the team has since
+        changed): it stays as it was, and the job's change stands either way."""
+        seeker = self.job_seekers_by_id().get(seeker_id)
         if seeker is None:
-            return
+            return None
         updated = seeker_after_jobs_change(seeker, self.all("job", Job))
-        if updated != seeker:
-            with contextlib.suppress(ValidationError, DisclosureRefused, StoreError):
-                self.save(updated)
+        if updated == seeker:
+            return None
+        try:
+            self.save(updated)
+        except (ValidationError, DisclosureRefused, StoreError):
+            return seeker
+        return None
 
     def _named_anywhere(self, seeker_id: str) -> bool:
         return (

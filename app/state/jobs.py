@@ -13,12 +13,10 @@ from datetime import date
 from typing import Any
 
 from app.domain.enums import JobEndReason, Market, OpeningStatus, Permanence, WageUnit
-from app.domain.errors import DisclosureRefused, ValidationError
 from app.domain.jobs import (
     is_competitive_job,
     is_current,
     jobs_of,
-    seeker_after_jobs_change,
     tenure_text,
 )
 from app.domain.labels import label
@@ -28,7 +26,6 @@ from app.domain.search import fold
 from app.records import RecordService
 from app.state.forms import EmployerPicking, FormState, Parser, SaveResult, format_date
 from app.state.picker import RecordPick
-from app.store import StoreError
 
 
 @dataclass(frozen=True)
@@ -89,20 +86,12 @@ class _JobForm(FormState):
         return self.note or f"{self.noun} saved on this phone."
 
     def after_save(self, job: Job) -> None:
-        seeker = self.service.job_seekers_by_id().get(job.job_seeker_id)
-        if seeker is None:
-            return
-        jobs = [j for j in all_jobs(self.service) if j.id != job.id] + [job]
-        updated = seeker_after_jobs_change(seeker, jobs)
-        if updated == seeker:
-            return
-        try:
-            self.service.save(updated)
-        except (ValidationError, DisclosureRefused, StoreError):
+        refused = self.service.seeker_in_step_with_jobs(job.job_seeker_id)
+        if refused is not None:
             # The job is saved; the job seeker's record is refused for a reason of its own (a code
             # in a format the team has since changed): say so, so the specialist edits it.
             self.note = (
-                f"{self.noun} saved. Edit {seeker.code} to update their status: their record has a problem."
+                f"{self.noun} saved. Edit {refused.code} to update their status: their record has a problem."
             )
 
     def on_save(self) -> SaveResult:

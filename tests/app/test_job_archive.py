@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.device_sync import remember_code_format
 from app.domain.enums import JobEndReason, SeekerStatus
 from app.domain.records import Job, JobSeeker
 from app.state.checkin_form import CheckInFormState
@@ -129,3 +130,23 @@ def test_archiving_a_past_job_or_one_of_two_current_jobs_keeps_the_seeker_as_the
         date(2026, 3, 2),
     )
     assert second in {job.id for job in service.all("job", Job)}
+
+
+def test_a_seeker_record_the_team_format_now_refuses_stays_as_it_was_and_the_job_form_says_so(
+    service, store, add_employer, add_seeker
+):
+    bakery, cafe, kim = add_employer("Harbour Bakery"), add_employer("Quay Cafe"), add_seeker("KT-07")
+    job_id = _started(service, kim.id, bakery.id, on=date(2026, 3, 2))
+    remember_code_format(store, "mask:AA-999")  # KT-07 no longer fits the team's pattern
+
+    RecordDetailState(service, "job", job_id).archive()
+    assert service.all("job", Job) == []  # the job's archive stands
+    assert _seeker(service, kim.id).status is SeekerStatus.WORKING  # its record was refused: as it was
+
+    form = JobStartFormState(service, job_seeker_id=kim.id)
+    form.set_field("employer_id", cafe.id)
+    form.set_field("title", "Barista")
+    form.set_field("started_on", "2026-03-09")
+    result = form.on_save()
+    assert result.ok
+    assert result.message == "Job saved. Edit KT-07 to update their status: their record has a problem."
